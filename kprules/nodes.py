@@ -1,0 +1,368 @@
+"""The surface syntax tree: what a drafter wrote, as frozen attrs nodes.
+
+Stage: produced by `kprules.parse`, read by the checker, the formatter and the explanation
+renderers. Invariants: nodes are immutable; children are tuples; every node has a `span` that
+equality, hashing and repr ignore (so two trees parsed from differently formatted texts are equal);
+no Lark object ever appears here. Literal values are already Python values (Decimal, date, str).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TypeAlias
+
+from attrs import field, frozen
+
+from kprules.source import Span
+
+NO_SPAN = Span("<none>", 0, 0)
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, eq=False, repr=False)  # type: ignore[no-any-return]
+
+
+@frozen
+class Ident:
+    """A name as written, with its place (declarations and references alike)."""
+
+    name: str
+    span: Span = _span()
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+@frozen
+class BoolLit:
+    value: bool
+    span: Span = _span()
+
+
+@frozen
+class NumberLit:
+    """An integer (int) or a decimal number (Decimal) without a unit."""
+
+    value: int | Decimal
+    span: Span = _span()
+
+
+@frozen
+class QuantityLit:
+    """A number with a unit, such as `0.5 ct`."""
+
+    value: Decimal
+    unit: str
+    span: Span = _span()
+
+
+@frozen
+class DateLit:
+    value: dt.date
+    span: Span = _span()
+
+
+@frozen
+class StringLit:
+    """A string; its white space is already folded (runs read as one space)."""
+
+    value: str
+    span: Span = _span()
+
+
+@frozen
+class Name:
+    """A reference to a fact, term, parameter, enum value or (two capitals) a country code."""
+
+    ident: Ident
+    span: Span = _span()
+
+
+@frozen
+class BaseName:
+    """`base.x`: the base policy's own version of term `x`."""
+
+    ident: Ident
+    span: Span = _span()
+
+
+@frozen
+class SetLit:
+    items: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@frozen
+class Not:
+    operand: Expr
+    span: Span = _span()
+
+
+@frozen
+class And:
+    """`a and b and c`: one node for a written chain (parentheses make a new node)."""
+
+    operands: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@frozen
+class Or:
+    operands: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@frozen
+class Compare:
+    """`left op right`, op one of `= != < <= > >=`."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@frozen
+class Member:
+    """`element in collection` (or `not in` when negated)."""
+
+    element: Expr
+    collection: Expr
+    negated: bool = False
+    span: Span = _span()
+
+
+@frozen
+class InRange:
+    """`element in low .. high`, both ends included (or `not in` when negated)."""
+
+    element: Expr
+    low: Expr
+    high: Expr
+    negated: bool = False
+    span: Span = _span()
+
+
+@frozen
+class Arith:
+    """`left op right`, op one of `+ - * /`."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@frozen
+class Neg:
+    operand: Expr
+    span: Span = _span()
+
+
+@frozen
+class IfThenElse:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    span: Span = _span()
+
+
+Expr: TypeAlias = (
+    BoolLit | NumberLit | QuantityLit | DateLit | StringLit | Name | BaseName | SetLit | Not | And
+    | Or | Compare | Member | InRange | Arith | Neg | IfThenElse
+)
+
+# ----------------------------------------------------------------------------- shared parts
+
+
+@frozen
+class Cite:
+    """`cite source "locator" "quoted text"`: where a provision comes from."""
+
+    source: Ident
+    locator: str
+    quote: str | None
+    span: Span = _span()
+
+
+@frozen
+class Interval:
+    """`from D [until E]`: the half-open date interval [D, E); no `until` means open-ended."""
+
+    start: dt.date
+    end: dt.date | None
+    span: Span = _span()
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@frozen
+class NamedType:
+    """A type by name: bool, integer, decimal, carats, grams, usd, date, country, text, or an enum."""
+
+    ident: Ident
+    span: Span = _span()
+
+
+@frozen
+class SetType:
+    """`set of E`: a set of values of enum E (or of countries)."""
+
+    element: Ident
+    span: Span = _span()
+
+
+TypeRef: TypeAlias = NamedType | SetType
+
+# ----------------------------------------------------------------------------- vocabularies
+
+
+@frozen
+class EnumValue:
+    ident: Ident
+    description: str | None = None
+    span: Span = _span()
+
+
+@frozen
+class EnumDecl:
+    ident: Ident
+    description: str | None
+    values: tuple[EnumValue, ...]
+    span: Span = _span()
+
+
+@frozen
+class FactDecl:
+    ident: Ident
+    type: TypeRef
+    description: str | None = None
+    span: Span = _span()
+
+
+@frozen
+class FactsModule:
+    """A vocabulary: the enums and facts that policies read."""
+
+    ident: Ident
+    description: str | None
+    dated_by: Ident | None
+    items: tuple[EnumDecl | FactDecl, ...]
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return self.ident.name
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+@frozen
+class Define:
+    """`define x = ...`, or `redefine x = ...` in an amending policy."""
+
+    ident: Ident
+    type: TypeRef | None
+    description: str | None
+    cites: tuple[Cite, ...]
+    body: Expr
+    redefine: bool = False
+    span: Span = _span()
+
+
+@frozen
+class Exception_:
+    """`except outcome when condition`: wins over the rule it is written under."""
+
+    outcome: Ident
+    condition: Expr
+    validity: Interval | None
+    cites: tuple[Cite, ...]
+    span: Span = _span()
+
+
+@frozen
+class Rule:
+    """`outcome when condition [from D [until E]]`, with its exceptions."""
+
+    outcome: Ident
+    condition: Expr
+    validity: Interval | None
+    cites: tuple[Cite, ...]
+    exceptions: tuple[Exception_, ...] = ()
+    span: Span = _span()
+
+
+@frozen
+class Default:
+    outcome: Ident
+    cites: tuple[Cite, ...] = ()
+    span: Span = _span()
+
+
+@frozen
+class InlineOutcomes:
+    """`{a, b, c}` as a decision's outcome type."""
+
+    values: tuple[Ident, ...]
+    span: Span = _span()
+
+
+@frozen
+class Decision:
+    ident: Ident
+    outcomes: NamedType | InlineOutcomes
+    description: str | None
+    cites: tuple[Cite, ...]
+    default: Default
+    rules: tuple[Rule, ...]
+    redefine: bool = False
+    span: Span = _span()
+
+
+@frozen
+class Piece:
+    """One dated value of a parameter."""
+
+    validity: Interval
+    value: Expr
+    cites: tuple[Cite, ...] = ()
+    span: Span = _span()
+
+
+@frozen
+class Parameter:
+    ident: Ident
+    type: TypeRef
+    description: str | None
+    cites: tuple[Cite, ...]
+    pieces: tuple[Piece, ...]
+    redefine: bool = False
+    span: Span = _span()
+
+
+PolicyItem: TypeAlias = Define | Decision | Parameter | EnumDecl
+
+
+@frozen
+class PolicyModule:
+    """A policy: a header, then definitions, decisions, parameters and local enums."""
+
+    ident: Ident
+    title: str | None
+    status: Ident | None
+    in_force: Interval | None
+    reads: Ident | None
+    amends: Ident | None
+    items: tuple[PolicyItem, ...]
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return self.ident.name
+
+
+Module: TypeAlias = FactsModule | PolicyModule

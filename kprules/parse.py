@@ -1,0 +1,429 @@
+"""Parse stage: source text -> a `nodes.Module`, or every syntax diagnostic found.
+
+Input: a `Source`. Output: `nodes.FactsModule` or `nodes.PolicyModule`. Errors: `PolicyError`
+with KP11x diagnostics (the LALR parser stops at its first syntax error; literal errors such as
+impossible dates are all collected). The Lark tree and Lark tokens never leave this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from attrs import frozen
+from lark import Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from kprules import nodes as n
+from kprules.diagnostics import Diagnostic, PolicyError
+from kprules.grammar import parser
+from kprules.source import Source, Span
+
+# Deeper syntax trees are refused: every later stage walks trees recursively.
+MAX_DEPTH = 100
+
+# Regex terminals, named for people (string terminals are shown as written).
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "DATE": "a date",
+    "NUMBER": "a number",
+    "QUANTITY": "a quantity such as `0.5 ct`",
+    "$END": "the end of the file",
+}
+
+
+def parse(source: Source) -> n.Module:
+    """Parse one module; raise `PolicyError` with the syntax diagnostics if it is malformed."""
+    try:
+        tree = parser().parse(source.text)
+    except UnexpectedInput as err:
+        raise PolicyError([_syntax_diagnostic(err, source)]) from None
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise PolicyError([Diagnostic(
+            "KP116", f"this expression is nested more than {MAX_DEPTH} levels deep",
+            _tree_span(deep, source), hint="name parts of it with `define`")])
+    builder = _ToNodes(source)
+    module = builder.transform(tree)
+    if builder.errors:
+        raise PolicyError(builder.errors)
+    assert isinstance(module, n.FactsModule | n.PolicyModule)
+    return module
+
+
+# ----------------------------------------------------------------------------- syntax errors
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    for term in parser().terminals:
+        if term.name == name and term.pattern.type == "str":
+            return f"`{term.pattern.value}`"
+    return name.lower()
+
+
+def _expected(names: set[str]) -> str | None:
+    shown = sorted({_describe_terminal(x) for x in names})
+    if not shown:
+        return None
+    if len(shown) > 8:
+        shown = [*shown[:8], "..."]
+    return "expected " + (shown[0] if len(shown) == 1 else "one of " + ", ".join(shown))
+
+
+def _syntax_diagnostic(err: UnexpectedInput, source: Source) -> Diagnostic:
+    text = source.text
+    if isinstance(err, UnexpectedCharacters):
+        pos = err.pos_in_stream
+        char = text[pos]
+        if char == '"':
+            return Diagnostic("KP113", "this string is not closed", source.span(pos, pos + 1),
+                              hint='end it with `"` (write `\\"` for a quote inside it)')
+        if not char.isprintable() and not char.isspace():
+            return Diagnostic("KP103", f"control character U+{ord(char):04X} in the text",
+                              source.span(pos, pos + 1), hint="remove it; kprules files are text")
+        return Diagnostic("KP110", f"unexpected character `{char}`", source.span(pos, pos + 1),
+                          hint="names use letters, digits and `_`; operators are "
+                          "`= != < <= > >= + - * /`")
+    if isinstance(err, UnexpectedToken) and err.token.type != "$END":
+        tok = err.token
+        start = tok.start_pos if tok.start_pos is not None else len(text)
+        end = tok.end_pos if tok.end_pos is not None else start
+        return Diagnostic("KP111", f"unexpected {_token_words(tok)}", source.span(start, end),
+                          hint=_expected(set(err.expected)))
+    expected = set(err.expected) if isinstance(err, UnexpectedToken | UnexpectedEOF) else set()
+    end = len(text.rstrip())
+    what = "the file is empty" if not text.strip() else "the file ends too early"
+    hint = _expected(expected)
+    if not text.strip():
+        hint = "a file starts with `facts <name>` or `policy <name>`"
+    return Diagnostic("KP112", what, source.span(end, end), hint=hint)
+
+
+def _token_words(tok: Token) -> str:
+    value = str(tok)
+    if tok.type in ("NAME", "NUMBER", "QUANTITY", "DATE"):
+        return f"{_TERMINAL_NAMES[tok.type].removeprefix('a ').split(' such')[0]} `{value}`"
+    if tok.type == "STRING":
+        shown = value if len(value) <= 30 else value[:27] + '..."'
+        return f"string {shown}"
+    return f"`{value}`"
+
+
+# ----------------------------------------------------------------------------- depth check
+
+
+def _too_deep(tree: Tree[Token]) -> Tree[Token] | None:
+    """The first subtree deeper than MAX_DEPTH, found without recursion."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+    return None
+
+
+def _tree_span(tree: Tree[Token], source: Source) -> Span:
+    meta = tree.meta
+    if getattr(meta, "empty", True):
+        return source.span(0, 0)
+    return source.span(meta.start_pos, meta.end_pos)
+
+
+# ----------------------------------------------------------------------------- tree -> nodes
+
+
+@frozen
+class _Desc:
+    text: str
+
+
+@frozen
+class _Kw:
+    word: str
+
+
+@frozen
+class _Op:
+    op: str
+
+
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_UNIT = re.compile(r"(ct|g|usd)$")
+
+
+def _of(children: list[Any], cls: type[Any]) -> Iterator[Any]:
+    return (c for c in children if isinstance(c, cls))
+
+
+def _one(children: list[Any], cls: type[Any]) -> Any:
+    return next(_of(children, cls), None)
+
+
+@v_args(meta=True)
+class _ToNodes(Transformer[Token, Any]):
+    """One small method per grammar rule. Literal errors are collected in `errors`."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(visit_tokens=False)
+        self.source = source
+        self.errors: list[Diagnostic] = []
+
+    def _sp(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return self.source.span(0, 0)
+        return self.source.span(meta.start_pos, meta.end_pos)
+
+    def _tok(self, tok: Token) -> Span:
+        return self.source.span(tok.start_pos or 0, tok.end_pos or 0)
+
+    def _error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.errors.append(Diagnostic(code, message, span, hint=hint))
+
+    def _string(self, tok: Token) -> str:
+        raw = str(tok)[1:-1]
+
+        def unescape(m: re.Match[str]) -> str:
+            if m.group(1) in '"\\':
+                return m.group(1)
+            start = (tok.start_pos or 0) + 1 + m.start()
+            self._error("KP115", f"unknown escape `\\{m.group(1)}` in a string",
+                        self.source.span(start, start + 2),
+                        hint='only `\\"` and `\\\\` are escapes; write other characters as they are')
+            return m.group(1)
+
+        return " ".join(_ESCAPE.sub(unescape, raw).split())
+
+    def _date(self, tok: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(tok))
+        except ValueError:
+            self._error("KP114", f"`{tok}` is not a real date", self._tok(tok),
+                        hint="write dates as YYYY-MM-DD, with a month 01-12 and a day that exists")
+            return dt.date(1, 1, 1)
+
+    # ---- small pieces
+    def ident(self, meta: Any, c: list[Any]) -> n.Ident:
+        return n.Ident(str(c[0]), self._tok(c[0]))
+
+    def description(self, meta: Any, c: list[Any]) -> _Desc:
+        return _Desc(self._string(c[0]))
+
+    def define_kw(self, meta: Any, c: list[Any]) -> _Kw:
+        return _Kw(str(c[0]))
+
+    def redefine_mark(self, meta: Any, c: list[Any]) -> _Kw:
+        return _Kw("redefine")
+
+    def compare_op(self, meta: Any, c: list[Any]) -> _Op:
+        return _Op(str(c[0]))
+
+    add_op = mul_op = compare_op
+
+    def interval(self, meta: Any, c: list[Any]) -> n.Interval:
+        start = self._date(c[0])
+        end = self._date(c[1]) if len(c) > 1 else None
+        return n.Interval(start, end, self._sp(meta))
+
+    def cite(self, meta: Any, c: list[Any]) -> n.Cite:
+        quote = self._string(c[2]) if len(c) > 2 else None
+        return n.Cite(c[0], self._string(c[1]), quote, self._sp(meta))
+
+    # ---- vocabulary
+    def facts_module(self, meta: Any, c: list[Any]) -> n.FactsModule:
+        desc = _one(c, _Desc)
+        dated = _one(c, _DatedBy)
+        items = tuple(x for x in c[1:] if isinstance(x, n.EnumDecl | n.FactDecl))
+        return n.FactsModule(c[0], desc.text if desc else None, dated.ident if dated else None,
+                             items, self._sp(meta))
+
+    def dated_by(self, meta: Any, c: list[Any]) -> _DatedBy:
+        return _DatedBy(c[0])
+
+    def enum_decl(self, meta: Any, c: list[Any]) -> n.EnumDecl:
+        desc = _one(c[1:2], _Desc)
+        return n.EnumDecl(c[0], desc.text if desc else None,
+                          tuple(_of(c, n.EnumValue)), self._sp(meta))
+
+    def enum_value(self, meta: Any, c: list[Any]) -> n.EnumValue:
+        desc = _one(c, _Desc)
+        return n.EnumValue(c[0], desc.text if desc else None, self._sp(meta))
+
+    def fact_decl(self, meta: Any, c: list[Any]) -> n.FactDecl:
+        desc = _one(c, _Desc)
+        return n.FactDecl(c[0], c[1], desc.text if desc else None, self._sp(meta))
+
+    def named_type(self, meta: Any, c: list[Any]) -> n.NamedType:
+        return n.NamedType(c[0], self._sp(meta))
+
+    def set_type(self, meta: Any, c: list[Any]) -> n.SetType:
+        return n.SetType(c[0], self._sp(meta))
+
+    # ---- policies
+    def policy_module(self, meta: Any, c: list[Any]) -> n.PolicyModule:
+        desc = _one(c[1:2], _Desc)
+        header: dict[str, Any] = {}
+        for item in c[1:]:
+            if isinstance(item, _Header):
+                if item.key in header:
+                    self._error("KP201", f"the header gives `{item.key}` twice", item.span,
+                                hint=f"keep one `{item.key}` line")
+                header.setdefault(item.key, item.value)
+        items = tuple(x for x in c if isinstance(x, n.Define | n.Decision | n.Parameter | n.EnumDecl))
+        return n.PolicyModule(c[0], desc.text if desc else None, header.get("status"),
+                              header.get("in force"), header.get("reads"),
+                              header.get("amends"), items, self._sp(meta))
+
+    def status(self, meta: Any, c: list[Any]) -> _Header:
+        return _Header("status", c[0], self._sp(meta))
+
+    def in_force(self, meta: Any, c: list[Any]) -> _Header:
+        return _Header("in force", c[0], self._sp(meta))
+
+    def reads(self, meta: Any, c: list[Any]) -> _Header:
+        return _Header("reads", c[0], self._sp(meta))
+
+    def amends(self, meta: Any, c: list[Any]) -> _Header:
+        return _Header("amends", c[0], self._sp(meta))
+
+    def define(self, meta: Any, c: list[Any]) -> n.Define:
+        kw: _Kw = c[0]
+        desc = _one(c, _Desc)
+        typ = _one(c, n.NamedType | n.SetType)
+        return n.Define(c[1], typ, desc.text if desc else None, tuple(_of(c, n.Cite)), c[-1],
+                        kw.word == "redefine", self._sp(meta))
+
+    def decision(self, meta: Any, c: list[Any]) -> n.Decision:
+        redefine = isinstance(c[0], _Kw)
+        rest = c[1:] if redefine else c
+        desc = _one(rest, _Desc)
+        return n.Decision(rest[0], rest[1], desc.text if desc else None,
+                          tuple(_of(rest, n.Cite)), _one(rest, n.Default),
+                          tuple(_of(rest, n.Rule)), redefine, self._sp(meta))
+
+    def named_outcomes(self, meta: Any, c: list[Any]) -> n.NamedType:
+        return n.NamedType(c[0], self._sp(meta))
+
+    def inline_outcomes(self, meta: Any, c: list[Any]) -> n.InlineOutcomes:
+        return n.InlineOutcomes(tuple(c), self._sp(meta))
+
+    def default(self, meta: Any, c: list[Any]) -> n.Default:
+        return n.Default(c[0], tuple(_of(c, n.Cite)), self._sp(meta))
+
+    def rule(self, meta: Any, c: list[Any]) -> n.Rule:
+        return n.Rule(c[0], c[1], _one(c[2:], n.Interval), tuple(_of(c, n.Cite)),
+                      tuple(_of(c, n.Exception_)), self._sp(meta))
+
+    def exception(self, meta: Any, c: list[Any]) -> n.Exception_:
+        return n.Exception_(c[0], c[1], _one(c[2:], n.Interval), tuple(_of(c, n.Cite)),
+                            self._sp(meta))
+
+    def parameter(self, meta: Any, c: list[Any]) -> n.Parameter:
+        redefine = isinstance(c[0], _Kw)
+        rest = c[1:] if redefine else c
+        desc = _one(rest, _Desc)
+        return n.Parameter(rest[0], rest[1], desc.text if desc else None,
+                           tuple(_of(rest, n.Cite)), tuple(_of(rest, n.Piece)), redefine,
+                           self._sp(meta))
+
+    def piece(self, meta: Any, c: list[Any]) -> n.Piece:
+        return n.Piece(c[0], c[1], tuple(_of(c[2:], n.Cite)), self._sp(meta))
+
+    # ---- expressions
+    def if_expr(self, meta: Any, c: list[Any]) -> n.IfThenElse:
+        return n.IfThenElse(c[0], c[1], c[2], self._sp(meta))
+
+    def or_(self, meta: Any, c: list[Any]) -> n.Or:
+        return n.Or(tuple(c), self._sp(meta))
+
+    def and_(self, meta: Any, c: list[Any]) -> n.And:
+        return n.And(tuple(c), self._sp(meta))
+
+    def not_(self, meta: Any, c: list[Any]) -> n.Not:
+        return n.Not(c[0], self._sp(meta))
+
+    def compare(self, meta: Any, c: list[Any]) -> n.Compare:
+        return n.Compare(c[1].op, c[0], c[2], self._sp(meta))
+
+    def member(self, meta: Any, c: list[Any]) -> n.Member:
+        return n.Member(c[0], c[1], False, self._sp(meta))
+
+    def not_member(self, meta: Any, c: list[Any]) -> n.Member:
+        return n.Member(c[0], c[1], True, self._sp(meta))
+
+    def in_range(self, meta: Any, c: list[Any]) -> n.InRange:
+        return n.InRange(c[0], c[1], c[2], False, self._sp(meta))
+
+    def not_in_range(self, meta: Any, c: list[Any]) -> n.InRange:
+        return n.InRange(c[0], c[1], c[2], True, self._sp(meta))
+
+    def arith(self, meta: Any, c: list[Any]) -> n.Expr:
+        """Fold `a - b + c` to the left: ((a - b) + c)."""
+        left: n.Expr = c[0]
+        for op, right in zip(c[1::2], c[2::2], strict=True):
+            left = n.Arith(op.op, left, right, _cover(left, right))
+        return left
+
+    def neg(self, meta: Any, c: list[Any]) -> n.Neg:
+        return n.Neg(c[0], self._sp(meta))
+
+    def number(self, meta: Any, c: list[Any]) -> n.NumberLit:
+        text = str(c[0])
+        value: int | Decimal = Decimal(text) if "." in text else int(text)
+        return n.NumberLit(value, self._tok(c[0]))
+
+    def quantity(self, meta: Any, c: list[Any]) -> n.QuantityLit:
+        text = str(c[0])
+        unit = _UNIT.search(text)
+        assert unit is not None  # the QUANTITY token always ends with a unit
+        return n.QuantityLit(Decimal(text[: unit.start()].strip()), unit.group(1), self._tok(c[0]))
+
+    def date(self, meta: Any, c: list[Any]) -> n.DateLit:
+        return n.DateLit(self._date(c[0]), self._tok(c[0]))
+
+    def string(self, meta: Any, c: list[Any]) -> n.StringLit:
+        return n.StringLit(self._string(c[0]), self._tok(c[0]))
+
+    def true(self, meta: Any, c: list[Any]) -> n.BoolLit:
+        return n.BoolLit(True, self._sp(meta))
+
+    def false(self, meta: Any, c: list[Any]) -> n.BoolLit:
+        return n.BoolLit(False, self._sp(meta))
+
+    def name(self, meta: Any, c: list[Any]) -> n.Name:
+        return n.Name(c[0], c[0].span)
+
+    def base_name(self, meta: Any, c: list[Any]) -> n.BaseName:
+        return n.BaseName(c[0], self._sp(meta))
+
+    def set_lit(self, meta: Any, c: list[Any]) -> n.SetLit:
+        return n.SetLit(tuple(x for x in c if x is not None), self._sp(meta))
+
+    def start(self, meta: Any, c: list[Any]) -> n.Module:
+        module: n.Module = c[0]
+        return module
+
+    def __default__(self, data: Any, children: Any, meta: Any) -> NoReturn:
+        raise AssertionError(f"kprules bug: grammar rule `{data}` has no node builder")
+
+
+@frozen
+class _DatedBy:
+    ident: n.Ident
+
+
+@frozen
+class _Header:
+    key: str
+    value: Any
+    span: Span
+
+
+def _cover(a: n.Expr, b: n.Expr) -> Span:
+    return a.span.cover(b.span)
