@@ -20,7 +20,7 @@ NO_SPAN = Span("<none>", 0, 0)
 
 
 def _span() -> Span:
-    return field(default=NO_SPAN, eq=False, repr=False)  # type: ignore[no-any-return]
+    return field(default=NO_SPAN, eq=False, repr=False)
 
 
 @frozen
@@ -200,7 +200,7 @@ class Interval:
 
 @frozen
 class NamedType:
-    """A type by name: bool, integer, decimal, carats, grams, usd, date, country, text, or an enum."""
+    """A type by name: bool, integer, decimal, carats, grams, usd, date, country, text, an enum."""
 
     ident: Ident
     span: Span = _span()

@@ -79,7 +79,7 @@ def _expected(names: set[str]) -> str | None:
 def _syntax_diagnostic(err: UnexpectedInput, source: Source) -> Diagnostic:
     text = source.text
     if isinstance(err, UnexpectedCharacters):
-        pos = err.pos_in_stream
+        pos = err.pos_in_stream or 0
         char = text[pos]
         if char == '"':
             return Diagnostic("KP113", "this string is not closed", source.span(pos, pos + 1),
@@ -195,7 +195,8 @@ class _ToNodes(Transformer[Token, Any]):
             start = (tok.start_pos or 0) + 1 + m.start()
             self._error("KP115", f"unknown escape `\\{m.group(1)}` in a string",
                         self.source.span(start, start + 2),
-                        hint='only `\\"` and `\\\\` are escapes; write other characters as they are')
+                        hint='only `\\"` and `\\\\` are escapes; write other characters as '
+                        'they are')
             return m.group(1)
 
         return " ".join(_ESCAPE.sub(unescape, raw).split())
@@ -275,7 +276,8 @@ class _ToNodes(Transformer[Token, Any]):
                     self._error("KP201", f"the header gives `{item.key}` twice", item.span,
                                 hint=f"keep one `{item.key}` line")
                 header.setdefault(item.key, item.value)
-        items = tuple(x for x in c if isinstance(x, n.Define | n.Decision | n.Parameter | n.EnumDecl))
+        kinds = n.Define | n.Decision | n.Parameter | n.EnumDecl
+        items = tuple(x for x in c if isinstance(x, kinds))
         return n.PolicyModule(c[0], desc.text if desc else None, header.get("status"),
                               header.get("in force"), header.get("reads"),
                               header.get("amends"), items, self._sp(meta))
@@ -295,7 +297,7 @@ class _ToNodes(Transformer[Token, Any]):
     def define(self, meta: Any, c: list[Any]) -> n.Define:
         kw: _Kw = c[0]
         desc = _one(c, _Desc)
-        typ = _one(c, n.NamedType | n.SetType)
+        typ = next((x for x in c if isinstance(x, n.NamedType | n.SetType)), None)
         return n.Define(c[1], typ, desc.text if desc else None, tuple(_of(c, n.Cite)), c[-1],
                         kw.word == "redefine", self._sp(meta))
 

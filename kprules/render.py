@@ -73,7 +73,7 @@ def render_text(diag: Diagnostic, sources: SourceMap) -> str:
 
 
 def render_gnu(diag: Diagnostic, sources: SourceMap) -> str:
-    """`file:line:col: severity: message [CODE]`, then `note:` lines for the hint and related spans."""
+    """`file:line:col: severity: message [CODE]`, then `note:` lines (hint, related spans)."""
     loc = _location(diag.span, sources)
     where = f"{loc[0]}:{loc[1]}:{loc[2]}: " if loc else "kprules: "
     lines = [f"{where}{diag.severity.value}: {diag.message} [{diag.code}]"]

@@ -1,0 +1,5 @@
+"""`python -m kprules`: the same as the `kprules` command."""
+
+from kprules.cli import main
+
+main()

@@ -1,0 +1,273 @@
+"""Checker pass 2: declarations. Builds vocabularies and the scope of every policy.
+
+Input: parsed modules (policies in dependency order). Output: `ir.Vocabulary` per facts module and
+a `Scope` per policy. Errors: KP200 (`dated by` fact), KP201, KP206, KP207, KP209, KP219, KP300
+(`dated by` type), KP306.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from attrs import frozen
+
+from kprules import ir
+from kprules import nodes as n
+from kprules.checker.context import KEYWORDS, Scope, Sink, TermDecl
+from kprules.countries import looks_like_country
+from kprules.diagnostics import Related
+from kprules.suggest import did_you_mean
+from kprules.typesys import BUILTIN_TYPES, COUNTRY, DATE, EnumType, SetType, Type
+
+
+def check_name(ident: n.Ident, what: str, sink: Sink) -> None:
+    """Reject keywords and country-shaped names as declared names (KP209)."""
+    if ident.name in KEYWORDS:
+        sink.error("KP209", f"`{ident.name}` is a keyword and cannot name {what}", ident.span,
+                   hint=f"choose another name, such as `{ident.name}_`")
+    elif looks_like_country(ident.name):
+        sink.error("KP209", f"`{ident.name}` is shaped like a country code and cannot name "
+                   f"{what}", ident.span, hint="two capital letters always mean a country")
+
+
+def resolve_type(ref: n.TypeRef, enums: Mapping[str, Type], sink: Sink) -> Type | None:
+    """The type a type reference names, or None after reporting KP306."""
+    if isinstance(ref, n.SetType):
+        element = _named(ref.element, enums, sink)
+        if element is None:
+            return None
+        if not isinstance(element, EnumType) and element != COUNTRY:
+            sink.error("KP306", f"a set holds enum values or countries, not `{element}`",
+                       ref.element.span, hint="declare an enum for the values")
+            return None
+        return SetType(element)
+    return _named(ref.ident, enums, sink)
+
+
+def _named(ident: n.Ident, enums: Mapping[str, Type], sink: Sink) -> Type | None:
+    if ident.name in BUILTIN_TYPES:
+        return BUILTIN_TYPES[ident.name]
+    if ident.name in enums:
+        return enums[ident.name]
+    sink.error("KP306", f"unknown type `{ident.name}`", ident.span,
+               hint=did_you_mean(ident.name, [*BUILTIN_TYPES, *enums])
+               or "the types are " + ", ".join(f"`{t}`" for t in BUILTIN_TYPES)
+               + ", an enum, or `set of` an enum")
+    return None
+
+
+def check_interval(interval: n.Interval | None, sink: Sink) -> None:
+    if interval is not None and interval.end is not None and interval.end <= interval.start:
+        sink.error("KP219", f"the interval from {interval.start} until {interval.end} is empty",
+                   interval.span, hint="`until` is the first day no longer included; it must "
+                   "come after `from`")
+
+
+def declare_enums(decls: Iterable[n.EnumDecl], known: Mapping[str, Type],
+                  sink: Sink) -> dict[str, EnumType]:
+    """Enum types from declarations, reporting duplicates among them and with `known` types."""
+    out: dict[str, EnumType] = {}
+    spans: dict[str, n.Ident] = {}
+    for decl in decls:
+        check_name(decl.ident, "an enum", sink)
+        name = decl.ident.name
+        if name in out or name in known:
+            prior = spans.get(name)
+            sink.error("KP201", f"the type `{name}` is declared twice", decl.ident.span,
+                       related=(Related(prior.span, "first declared here"),) if prior else (),
+                       hint=None if prior else f"`{name}` is already a type")
+            continue
+        values: dict[str, n.EnumValue] = {}
+        for value in decl.values:
+            check_name(value.ident, "an enum value", sink)
+            if value.ident.name in values:
+                sink.error("KP201", f"enum `{name}` lists `{value.ident.name}` twice",
+                           value.ident.span,
+                           related=(Related(values[value.ident.name].ident.span, "first here"),))
+                continue
+            values[value.ident.name] = value
+        out[name] = EnumType(name, tuple(values))
+        spans[name] = decl.ident
+    return out
+
+
+def declare_vocabulary(m: n.FactsModule, sink: Sink) -> ir.Vocabulary:
+    enums = declare_enums((i for i in m.items if isinstance(i, n.EnumDecl)), BUILTIN_TYPES, sink)
+    owners = value_owners(enums.values())
+    facts: dict[str, ir.FactInfo] = {}
+    for item in m.items:
+        if not isinstance(item, n.FactDecl):
+            continue
+        check_name(item.ident, "a fact", sink)
+        name = item.ident.name
+        if name in facts:
+            sink.error("KP201", f"the fact `{name}` is declared twice", item.ident.span,
+                       related=(Related(facts[name].span, "first declared here"),))
+            continue
+        if name in owners:
+            sink.error("KP201", f"`{name}` is both a fact and a value of enum "
+                       f"`{owners[name][0].name}`", item.ident.span,
+                       hint="rename the fact or the value, so that a name means one thing")
+        typ = resolve_type(item.type, enums, sink)
+        if typ is not None:
+            facts[name] = ir.FactInfo(name, typ, item.description, item.ident.span)
+    descriptions = {(e.ident.name, v.ident.name): v.description
+                    for e in m.items if isinstance(e, n.EnumDecl)
+                    for v in e.values if v.description}
+    dated = _dated_by(m, facts, sink)
+    return ir.Vocabulary(m.name, m.description, facts, enums, descriptions, dated,
+                         m.span.source)
+
+
+def _dated_by(m: n.FactsModule, facts: Mapping[str, ir.FactInfo], sink: Sink) -> str | None:
+    if m.dated_by is None:
+        return None
+    name = m.dated_by.name
+    if name not in facts:
+        sink.error("KP200", f"`dated by` names `{name}`, which is not a fact", m.dated_by.span,
+                   hint=did_you_mean(name, facts))
+        return None
+    if facts[name].type != DATE:
+        sink.error("KP300", f"`dated by` needs a fact of type `date`; `{name}` is "
+                   f"`{facts[name].type}`", m.dated_by.span)
+        return None
+    return name
+
+
+def value_owners(enums: Iterable[Type]) -> dict[str, tuple[EnumType, ...]]:
+    """For each enum value name, the enums that have it."""
+    out: dict[str, list[EnumType]] = {}
+    for e in enums:
+        if isinstance(e, EnumType):
+            for v in e.values:
+                out.setdefault(v, []).append(e)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@frozen
+class PolicyDecls:
+    """A policy's declarations: its scope, plus the local enums its amendments inherit."""
+
+    node: n.PolicyModule
+    scope: Scope
+    local_enums: Mapping[str, Type]
+
+
+def declare_policy(p: n.PolicyModule, vocab: ir.Vocabulary, base: PolicyDecls | None,
+                   sink: Sink) -> PolicyDecls:
+    check_name(p.ident, "a policy", sink)
+    check_interval(p.in_force, sink)
+    inherited = dict(base.local_enums) if base else {}
+    known = {**BUILTIN_TYPES, **vocab.enums, **inherited}
+    local = {**inherited, **declare_enums(
+        (i for i in p.items if isinstance(i, n.EnumDecl)), known, sink)}
+    for item in p.items:
+        if isinstance(item, n.Decision) and isinstance(item.outcomes, n.InlineOutcomes):
+            local[item.ident.name] = _inline_enum(item, sink)
+    enums = {**vocab.enums, **local}
+    base_terms = base.scope.terms if base else {}
+    own = _declare_terms(p, vocab, enums, base_terms, base is not None, sink)
+    terms = {**base_terms, **own}
+    _check_collisions(own, vocab, value_owners(enums.values()), sink)
+    scope = Scope(p.name, vocab, terms, enums, value_owners(enums.values()),
+                  base.node.name if base else None, base_terms)
+    return PolicyDecls(p, scope, local)
+
+
+def _inline_enum(d: n.Decision, sink: Sink) -> EnumType:
+    assert isinstance(d.outcomes, n.InlineOutcomes)
+    seen: dict[str, n.Ident] = {}
+    for v in d.outcomes.values:
+        check_name(v, "an outcome", sink)
+        if v.name in seen:
+            sink.error("KP201", f"the outcome `{v.name}` is listed twice", v.span,
+                       related=(Related(seen[v.name].span, "first here"),))
+        seen.setdefault(v.name, v)
+    return EnumType(d.ident.name, tuple(seen))
+
+
+def _declare_terms(p: n.PolicyModule, vocab: ir.Vocabulary, enums: Mapping[str, Type],
+                   base_terms: Mapping[str, TermDecl], amends: bool,
+                   sink: Sink) -> dict[str, TermDecl]:
+    own: dict[str, TermDecl] = {}
+    for item in p.items:
+        if isinstance(item, n.EnumDecl):
+            continue
+        check_name(item.ident, "a term", sink)
+        name = item.ident.name
+        if name in own:
+            sink.error("KP201", f"`{name}` is defined twice in `{p.name}`", item.ident.span,
+                       related=(Related(own[name].node.ident.span, "first defined here"),))
+            continue
+        if name in vocab.facts:
+            sink.error("KP201", f"`{name}` is a fact of `{vocab.name}` and cannot be defined",
+                       item.ident.span, related=(Related(vocab.facts[name].span,
+                                                         "the fact is declared here"),))
+            continue
+        _check_redefine(item, name, base_terms, amends, sink)
+        own[name] = TermDecl(name, _kind(item), item, p.name, _declared_type(item, enums, sink))
+        _check_intervals(item, sink)
+    return own
+
+
+def _kind(item: n.Define | n.Decision | n.Parameter) -> str:
+    if isinstance(item, n.Define):
+        return "define"
+    return "decision" if isinstance(item, n.Decision) else "parameter"
+
+
+def _check_redefine(item: n.Define | n.Decision | n.Parameter, name: str,
+                    base_terms: Mapping[str, TermDecl], amends: bool, sink: Sink) -> None:
+    if item.redefine and not amends:
+        sink.error("KP206", f"`redefine {name}` in a policy that amends nothing",
+                   item.ident.span, hint="add `amends <policy>` to the header, or write `define`")
+    elif item.redefine and name not in base_terms:
+        sink.error("KP206", f"the base policy has no term `{name}` to redefine", item.ident.span,
+                   hint=did_you_mean(name, base_terms) or "write `define` for a new term")
+    elif not item.redefine and name in base_terms:
+        base = base_terms[name]
+        sink.error("KP207", f"`{name}` is already defined by `{base.policy}`", item.ident.span,
+                   hint="write `redefine` to replace it in this amendment",
+                   related=(Related(base.node.ident.span, "defined here"),))
+
+
+def _declared_type(item: n.Define | n.Decision | n.Parameter, enums: Mapping[str, Type],
+                   sink: Sink) -> Type | None:
+    if isinstance(item, n.Decision):
+        if isinstance(item.outcomes, n.InlineOutcomes):
+            return enums.get(item.ident.name)
+        typ = resolve_type(item.outcomes, enums, sink)
+        if typ is not None and not isinstance(typ, EnumType):
+            sink.error("KP300", f"a decision's outcomes are an enum, not `{typ}`",
+                       item.outcomes.span, hint="write the outcomes as `{a, b, c}` or name an "
+                       "enum")
+            return None
+        return typ
+    if item.type is None:
+        return None
+    return resolve_type(item.type, enums, sink)
+
+
+def _check_intervals(item: n.Define | n.Decision | n.Parameter, sink: Sink) -> None:
+    if isinstance(item, n.Decision):
+        for rule in item.rules:
+            check_interval(rule.validity, sink)
+            for exc in rule.exceptions:
+                check_interval(exc.validity, sink)
+    elif isinstance(item, n.Parameter):
+        for piece in item.pieces:
+            check_interval(piece.validity, sink)
+
+
+def _check_collisions(own: Mapping[str, TermDecl], vocab: ir.Vocabulary,
+                      owners: Mapping[str, tuple[EnumType, ...]], sink: Sink) -> None:
+    for name, decl in own.items():
+        if name in owners:
+            sink.error("KP201", f"`{name}` is both a term and a value of enum "
+                       f"`{owners[name][0].name}`", decl.node.ident.span,
+                       hint="rename one of them, so that a name means one thing")
+    for name, info in vocab.facts.items():
+        local = [e for e in owners.get(name, ()) if e.name not in vocab.enums]
+        if local:
+            sink.error("KP201", f"`{name}` is both a fact and a value of enum "
+                       f"`{local[0].name}`", info.span)

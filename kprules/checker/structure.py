@@ -1,0 +1,96 @@
+"""Checker pass 4: cycles between the terms of each policy (KP205).
+
+Input: checked policies. A policy's graph is over its own and inherited terms, with references
+resolved in that policy (an amendment's redefinition can close a cycle its base did not have).
+`base.x` edges lead into the base policy, which cannot refer back, so they never close a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from kprules import ir
+from kprules.checker.context import Sink
+from kprules.diagnostics import Related
+from kprules.source import Span
+
+
+def term_exprs(term: ir.Term) -> Iterator[ir.Expr]:
+    """The top-level expressions of a term: a body, or the conditions of a decision."""
+    if isinstance(term, ir.Definition):
+        yield term.body
+    elif isinstance(term, ir.DecisionTerm):
+        for rule in term.rules:
+            yield rule.condition
+            yield from (x.condition for x in rule.exceptions)
+
+
+def references(e: ir.Expr) -> Iterator[ir.TermRef]:
+    """Every term reference inside an expression (iteratively: no recursion limit)."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.TermRef):
+            yield x
+        stack.extend(reversed(ir.children(x)))
+
+
+def dependencies(term: ir.Term) -> list[ir.TermRef]:
+    return [ref for e in term_exprs(term) for ref in references(e)]
+
+
+def check_cycles(policy: ir.CheckedPolicy, sink: Sink) -> None:
+    graph: Mapping[str, list[ir.TermRef]] = {
+        name: dependencies(t) for name, t in policy.terms.items()}
+    reported: set[frozenset[str]] = set()
+    for cycle in _cycles(graph):
+        key = frozenset(name for name, _ in cycle)
+        if key in reported:
+            continue
+        reported.add(key)
+        _report(policy, cycle, sink)
+
+
+def _cycles(graph: Mapping[str, list[ir.TermRef]]) -> Iterator[list[tuple[str, Span]]]:
+    """Cycles found by depth-first search, each as [(term, span of its reference to the next)]."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for root in sorted(graph):
+        if state.get(root):
+            continue
+        path: list[tuple[str, Span]] = []
+        stack: list[tuple[str, Iterator[ir.TermRef]]] = [(root, iter(graph[root]))]
+        state[root] = 1
+        while stack:
+            name, refs = stack[-1]
+            ref = next(refs, None)
+            if ref is None:
+                state[name] = 2
+                stack.pop()
+                if path:
+                    path.pop()
+                continue
+            if ref.name not in graph:
+                continue
+            if state.get(ref.name) == 1:
+                names = [s[0] for s in stack]
+                start = names.index(ref.name)
+                yield [*path[start:], (name, ref.span)]
+            elif not state.get(ref.name):
+                path.append((name, ref.span))
+                state[ref.name] = 1
+                stack.append((ref.name, iter(graph[ref.name])))
+
+
+def _report(policy: ir.CheckedPolicy, cycle: list[tuple[str, Span]], sink: Sink) -> None:
+    names = [name for name, _ in cycle]
+    shown = " -> ".join(f"`{x}`" for x in [*names, names[0]])
+    first_span = cycle[0][1]
+    if len(cycle) == 1:
+        message = f"`{names[0]}` is defined in terms of itself"
+    else:
+        message = f"definitions depend on each other in a cycle: {shown}"
+    related = tuple(Related(span, f"`{name}` uses `{names[(i + 1) % len(names)]}` here")
+                    for i, (name, span) in enumerate(cycle) if i > 0)
+    sink.error("KP205", message, first_span, related=related,
+               hint="a term cannot depend on itself; use `base.` to read the base's version"
+               if policy.base is not None else "a term cannot depend on itself")

@@ -1,0 +1,87 @@
+"""Helpers shared by the commands: reading and checking policies, printing diagnostics,
+colour only on a terminal, and atomic file writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from kprules.checker import CheckResult
+    from kprules.diagnostics import Diagnostic
+    from kprules.loader import Workspace
+    from kprules.source import Source
+
+FORMATS = ("text", "gnu", "json")
+_HEAD = re.compile(r"^(error|warning|internal error)(\[KP\d+\])", re.M)
+
+
+def colour_enabled(stream: object = None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def colourize(text: str) -> str:
+    def paint(m: re.Match[str]) -> str:
+        colour = "yellow" if m.group(1) == "warning" else "red"
+        return click.style(m.group(1) + m.group(2), fg=colour, bold=True)
+
+    return _HEAD.sub(paint, text)
+
+
+def emit(text: str, err: bool = False) -> None:
+    """Print text, coloured when the stream is a terminal."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(colourize(text) if colour_enabled(stream) else text, nl=False, err=err)
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], sources: Mapping[str, Source], fmt: str,
+                      err: bool = False) -> None:
+    from kprules.render import render_all
+
+    if fmt == "json" or diags:
+        emit(render_all(diags, sources, fmt), err=err)
+
+
+def load_and_check(paths: Sequence[Path], seeds_dir: Path | None = None,
+                   use_seeds: bool = True) -> tuple[Workspace, CheckResult]:
+    """Read the policies (and what they need from nearby), and check them with the seeds."""
+    from kprules.checker import check
+    from kprules.loader import load
+    from kprules.seeds import find_seeds_folder, load_seeds
+
+    ws = load(paths)
+    seeds = None
+    if use_seeds:
+        folder = seeds_dir or (find_seeds_folder(paths[0]) if paths else None)
+        seeds = load_seeds(folder) if folder is not None else None
+    return ws, check(ws, seeds)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a part of it."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
