@@ -20,7 +20,7 @@ from attrs import frozen
 
 from kprules import ir
 from kprules import nodes as n
-from kprules.checker.context import Sink
+from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls, declare_policy, declare_vocabulary
 from kprules.checker.lint import check_citations, check_unreachable, check_unused
 from kprules.checker.modules import check_modules, vocabulary_of
@@ -47,40 +47,51 @@ class CheckResult:
 
 
 def check(ws: Workspace, seeds: Mapping[str, Seed] | None = None) -> CheckResult:
-    """Check every module of a workspace."""
+    """Check every module of a workspace; with `seeds`, also check what citations quote.
+
+    Errors are reported wherever they are; warnings only in the modules the user gave (not in
+    those the loader found nearby)."""
     sink = Sink(list(ws.diagnostics))
+    result = _run(ws, seeds, sink)
+    given = {ws.modules[name].span.source for name in ws.given if name in ws.modules}
+    kept = [d for d in sink.items if d.is_error or d.span is None or d.span.source in given]
+    return CheckResult(result.vocabularies, result.policies, sort_diagnostics(kept))
+
+
+def _run(ws: Workspace, seeds: Mapping[str, Seed] | None, sink: Sink) -> CheckResult:
+    """The passes, in order; each returns what the next needs, and the run stops after the
+    first pass that reported an error."""
     empty = CheckResult({}, {}, ())
     if sink.failed:
-        return _done(empty, sink)
+        return empty
     ordered = check_modules(ws.modules, sink)
     if sink.failed:
-        return _done(empty, sink)
-    vocabularies = {m.name: declare_vocabulary(m, sink) for m in ws.modules.values()
-                    if isinstance(m, n.FactsModule)}
+        return empty
+    vocabs = {m.name: declare_vocabulary(m, sink) for m in ws.modules.values()
+              if isinstance(m, n.FactsModule)}
     decls: dict[str, PolicyDecls] = {}
     for p in ordered:
-        vocab = vocabularies[vocabulary_of(p, ws.modules) or ""]
         base = decls.get(p.amends.name) if p.amends else None
-        decls[p.name] = declare_policy(p, vocab, base, sink)
+        decls[p.name] = declare_policy(p, vocabs[vocabulary_of(p, ws.modules) or ""], base, sink)
+    vocabularies = {name: v.vocab for name, v in vocabs.items()}
     if sink.failed:
-        return _done(CheckResult(vocabularies, {}, ()), sink)
+        return CheckResult(vocabularies, {}, ())
     policies: dict[str, ir.CheckedPolicy] = {}
     for p in ordered:
         base_checked = policies.get(p.amends.name) if p.amends else None
         policies[p.name] = PolicyTyper(decls[p.name], base_checked, sink).run()
     result = CheckResult(vocabularies, policies, ())
-    if sink.failed:
-        return _done(result, sink)
-    for policy in policies.values():
-        check_cycles(policy, sink)
-    if sink.failed:
-        return _done(result, sink)
-    for policy in policies.values():
+    if not sink.failed:
+        for policy in policies.values():
+            check_cycles(policy, sink)
+    if not sink.failed:
+        _lint(result, {name: d.scope.terms for name, d in decls.items()}, seeds, sink)
+    return result
+
+
+def _lint(result: CheckResult, terms: Mapping[str, Mapping[str, TermDecl]],
+          seeds: Mapping[str, Seed] | None, sink: Sink) -> None:
+    for policy in result.policies.values():
         check_unreachable(policy, sink)
-        check_citations(policy, seeds, sink)
-    check_unused(vocabularies, policies, sink)
-    return _done(result, sink)
-
-
-def _done(result: CheckResult, sink: Sink) -> CheckResult:
-    return CheckResult(result.vocabularies, result.policies, sort_diagnostics(sink.items))
+        check_citations(policy, terms[policy.name], seeds, sink)
+    check_unused(result.vocabularies, result.policies, terms, sink)

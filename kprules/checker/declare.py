@@ -16,6 +16,7 @@ from kprules import nodes as n
 from kprules.checker.context import KEYWORDS, Scope, Sink, TermDecl
 from kprules.countries import looks_like_country
 from kprules.diagnostics import Related
+from kprules.source import Span
 from kprules.suggest import did_you_mean
 from kprules.typesys import BUILTIN_TYPES, COUNTRY, DATE, EnumType, SetType, Type
 
@@ -27,7 +28,8 @@ def check_name(ident: n.Ident, what: str, sink: Sink) -> None:
                    hint=f"choose another name, such as `{ident.name}_`")
     elif looks_like_country(ident.name):
         sink.error("KP209", f"`{ident.name}` is shaped like a country code and cannot name "
-                   f"{what}", ident.span, hint="two capital letters always mean a country")
+                   f"{what}", ident.span,
+                   hint=f"two capital letters always mean a country; write `{ident.name.lower()}`")
 
 
 def resolve_type(ref: n.TypeRef, enums: Mapping[str, Type], sink: Sink) -> Type | None:
@@ -64,35 +66,52 @@ def check_interval(interval: n.Interval | None, sink: Sink) -> None:
 
 
 def declare_enums(decls: Iterable[n.EnumDecl], known: Mapping[str, Type],
-                  sink: Sink) -> dict[str, EnumType]:
-    """Enum types from declarations, reporting duplicates among them and with `known` types."""
-    out: dict[str, EnumType] = {}
-    spans: dict[str, n.Ident] = {}
+                  places: Mapping[str, Span], sink: Sink) -> dict[str, tuple[EnumType, Span]]:
+    """Enum types from declarations, with where each is declared. Reports duplicates among them
+    and with `known` types (declared at `places`; built-in types have no place)."""
+    out: dict[str, tuple[EnumType, Span]] = {}
     for decl in decls:
         check_name(decl.ident, "an enum", sink)
         name = decl.ident.name
-        if name in out or name in known:
-            prior = spans.get(name)
+        prior = out[name][1] if name in out else places.get(name)
+        if prior is not None:
             sink.error("KP201", f"the type `{name}` is declared twice", decl.ident.span,
-                       related=(Related(prior.span, "first declared here"),) if prior else (),
-                       hint=None if prior else f"`{name}` is already a type")
+                       related=(Related(prior, "first declared here"),),
+                       hint="rename one of them")
             continue
-        values: dict[str, n.EnumValue] = {}
-        for value in decl.values:
-            check_name(value.ident, "an enum value", sink)
-            if value.ident.name in values:
-                sink.error("KP201", f"enum `{name}` lists `{value.ident.name}` twice",
-                           value.ident.span,
-                           related=(Related(values[value.ident.name].ident.span, "first here"),))
-                continue
-            values[value.ident.name] = value
-        out[name] = EnumType(name, tuple(values))
-        spans[name] = decl.ident
+        if name in known:
+            sink.error("KP209", f"`{name}` is a built-in type and cannot name an enum",
+                       decl.ident.span, hint=f"choose another name, such as `{name}_kind`")
+            continue
+        out[name] = (EnumType(name, _enum_values(decl, sink)), decl.ident.span)
     return out
 
 
-def declare_vocabulary(m: n.FactsModule, sink: Sink) -> ir.Vocabulary:
-    enums = declare_enums((i for i in m.items if isinstance(i, n.EnumDecl)), BUILTIN_TYPES, sink)
+def _enum_values(decl: n.EnumDecl, sink: Sink) -> tuple[str, ...]:
+    values: dict[str, n.EnumValue] = {}
+    for value in decl.values:
+        check_name(value.ident, "an enum value", sink)
+        if value.ident.name in values:
+            sink.error("KP201", f"enum `{decl.ident.name}` lists `{value.ident.name}` twice",
+                       value.ident.span, hint="remove one of them",
+                       related=(Related(values[value.ident.name].ident.span, "first listed here"),))
+            continue
+        values[value.ident.name] = value
+    return tuple(values)
+
+
+@frozen
+class VocabDecls:
+    """A checked vocabulary, and where each of its enums is declared."""
+
+    vocab: ir.Vocabulary
+    places: Mapping[str, Span]
+
+
+def declare_vocabulary(m: n.FactsModule, sink: Sink) -> VocabDecls:
+    declared = declare_enums((i for i in m.items if isinstance(i, n.EnumDecl)), BUILTIN_TYPES,
+                             {}, sink)
+    enums = {name: typ for name, (typ, _) in declared.items()}
     owners = value_owners(enums.values())
     facts: dict[str, ir.FactInfo] = {}
     for item in m.items:
@@ -102,6 +121,7 @@ def declare_vocabulary(m: n.FactsModule, sink: Sink) -> ir.Vocabulary:
         name = item.ident.name
         if name in facts:
             sink.error("KP201", f"the fact `{name}` is declared twice", item.ident.span,
+                       hint="remove one of them, or rename it",
                        related=(Related(facts[name].span, "first declared here"),))
             continue
         if name in owners:
@@ -115,8 +135,9 @@ def declare_vocabulary(m: n.FactsModule, sink: Sink) -> ir.Vocabulary:
                     for e in m.items if isinstance(e, n.EnumDecl)
                     for v in e.values if v.description}
     dated = _dated_by(m, facts, sink)
-    return ir.Vocabulary(m.name, m.description, facts, enums, descriptions, dated,
-                         m.span.source)
+    vocab = ir.Vocabulary(m.name, m.description, facts, enums, descriptions, dated,
+                          m.span.source)
+    return VocabDecls(vocab, {name: span for name, (_, span) in declared.items()})
 
 
 def _dated_by(m: n.FactsModule, facts: Mapping[str, ir.FactInfo], sink: Sink) -> str | None:
@@ -125,11 +146,12 @@ def _dated_by(m: n.FactsModule, facts: Mapping[str, ir.FactInfo], sink: Sink) ->
     name = m.dated_by.name
     if name not in facts:
         sink.error("KP200", f"`dated by` names `{name}`, which is not a fact", m.dated_by.span,
-                   hint=did_you_mean(name, facts))
+                   hint=did_you_mean(name, facts) or f"declare it: `fact {name}: date`")
         return None
     if facts[name].type != DATE:
         sink.error("KP300", f"`dated by` needs a fact of type `date`; `{name}` is "
-                   f"`{facts[name].type}`", m.dated_by.span)
+                   f"`{facts[name].type}`", m.dated_by.span,
+                   hint="name the fact that gives the date of a case")
         return None
     return name
 
@@ -146,32 +168,53 @@ def value_owners(enums: Iterable[Type]) -> dict[str, tuple[EnumType, ...]]:
 
 @frozen
 class PolicyDecls:
-    """A policy's declarations: its scope, plus the local enums its amendments inherit."""
+    """A policy's declarations: its scope, the local enums its amendments inherit, and where
+    every enum in scope is declared."""
 
     node: n.PolicyModule
     scope: Scope
     local_enums: Mapping[str, Type]
+    places: Mapping[str, Span]
 
 
-def declare_policy(p: n.PolicyModule, vocab: ir.Vocabulary, base: PolicyDecls | None,
+def declare_policy(p: n.PolicyModule, vocab: VocabDecls, base: PolicyDecls | None,
                    sink: Sink) -> PolicyDecls:
     check_name(p.ident, "a policy", sink)
     check_interval(p.in_force, sink)
     inherited = dict(base.local_enums) if base else {}
-    known = {**BUILTIN_TYPES, **vocab.enums, **inherited}
-    local = {**inherited, **declare_enums(
-        (i for i in p.items if isinstance(i, n.EnumDecl)), known, sink)}
+    places = dict(base.places) if base else dict(vocab.places)
+    known = {**BUILTIN_TYPES, **vocab.vocab.enums, **inherited}
+    declared = declare_enums((i for i in p.items if isinstance(i, n.EnumDecl)), known, places,
+                             sink)
+    local = {**inherited, **{name: typ for name, (typ, _) in declared.items()}}
+    places.update({name: span for name, (_, span) in declared.items()})
+    enum_places = dict(places)
     for item in p.items:
         if isinstance(item, n.Decision) and isinstance(item.outcomes, n.InlineOutcomes):
+            _check_outcome_type_name(item, enum_places, base, sink)
             local[item.ident.name] = _inline_enum(item, sink)
-    enums = {**vocab.enums, **local}
+            places[item.ident.name] = item.ident.span
+    enums = {**vocab.vocab.enums, **local}
     base_terms = base.scope.terms if base else {}
-    own = _declare_terms(p, vocab, enums, base_terms, base is not None, sink)
+    own = _declare_terms(p, vocab.vocab, enums, base_terms, base is not None, sink)
     terms = {**base_terms, **own}
-    _check_collisions(own, vocab, value_owners(enums.values()), sink)
-    scope = Scope(p.name, vocab, terms, enums, value_owners(enums.values()),
+    _check_collisions(own, vocab.vocab, value_owners(enums.values()), places, sink)
+    scope = Scope(p.name, vocab.vocab, terms, enums, value_owners(enums.values()),
                   base.node.name if base else None, base_terms)
-    return PolicyDecls(p, scope, local)
+    return PolicyDecls(p, scope, local, places)
+
+
+def _check_outcome_type_name(d: n.Decision, places: Mapping[str, Span],
+                             base: PolicyDecls | None, sink: Sink) -> None:
+    """A decision with inline outcomes names their enum after itself: no other enum may have
+    that name (the base's decision of that name is `redefine`d or reported as KP207)."""
+    name = d.ident.name
+    base_decl = base.scope.terms.get(name) if base else None
+    if name in places and not (base_decl is not None and base_decl.kind == "decision"):
+        sink.error("KP201", f"the outcomes of decision `{name}` are a type named `{name}`, "
+                   "but an enum has that name", d.ident.span,
+                   related=(Related(places[name], "the enum is declared here"),),
+                   hint="rename the decision or the enum")
 
 
 def _inline_enum(d: n.Decision, sink: Sink) -> EnumType:
@@ -181,7 +224,8 @@ def _inline_enum(d: n.Decision, sink: Sink) -> EnumType:
         check_name(v, "an outcome", sink)
         if v.name in seen:
             sink.error("KP201", f"the outcome `{v.name}` is listed twice", v.span,
-                       related=(Related(seen[v.name].span, "first here"),))
+                       hint="remove one of them",
+                       related=(Related(seen[v.name].span, "first listed here"),))
         seen.setdefault(v.name, v)
     return EnumType(d.ident.name, tuple(seen))
 
@@ -197,12 +241,13 @@ def _declare_terms(p: n.PolicyModule, vocab: ir.Vocabulary, enums: Mapping[str, 
         name = item.ident.name
         if name in own:
             sink.error("KP201", f"`{name}` is defined twice in `{p.name}`", item.ident.span,
+                       hint="remove one of them, or rename it",
                        related=(Related(own[name].node.ident.span, "first defined here"),))
             continue
         if name in vocab.facts:
             sink.error("KP201", f"`{name}` is a fact of `{vocab.name}` and cannot be defined",
-                       item.ident.span, related=(Related(vocab.facts[name].span,
-                                                         "the fact is declared here"),))
+                       item.ident.span, hint="choose another name for the term",
+                       related=(Related(vocab.facts[name].span, "the fact is declared here"),))
             continue
         _check_redefine(item, name, base_terms, amends, sink)
         own[name] = TermDecl(name, _kind(item), item, p.name, _declared_type(item, enums, sink))
@@ -260,14 +305,22 @@ def _check_intervals(item: n.Define | n.Decision | n.Parameter, sink: Sink) -> N
 
 
 def _check_collisions(own: Mapping[str, TermDecl], vocab: ir.Vocabulary,
-                      owners: Mapping[str, tuple[EnumType, ...]], sink: Sink) -> None:
+                      owners: Mapping[str, tuple[EnumType, ...]], places: Mapping[str, Span],
+                      sink: Sink) -> None:
+    """A name means one thing: no term, and no fact, may share its name with an enum value."""
     for name, decl in own.items():
         if name in owners:
-            sink.error("KP201", f"`{name}` is both a term and a value of enum "
-                       f"`{owners[name][0].name}`", decl.node.ident.span,
-                       hint="rename one of them, so that a name means one thing")
+            enum = owners[name][0].name
+            sink.error("KP201", f"`{name}` is both a term and a value of enum `{enum}`",
+                       decl.node.ident.span, hint="rename one of them",
+                       related=_enum_place(enum, places))
     for name, info in vocab.facts.items():
         local = [e for e in owners.get(name, ()) if e.name not in vocab.enums]
-        if local:
-            sink.error("KP201", f"`{name}` is both a fact and a value of enum "
-                       f"`{local[0].name}`", info.span)
+        if local and local[0].name in places:
+            sink.error("KP201", f"enum `{local[0].name}` has a value `{name}`, which is a fact "
+                       f"of `{vocab.name}`", places[local[0].name], hint="rename the value",
+                       related=(Related(info.span, "the fact is declared here"),))
+
+
+def _enum_place(enum: str, places: Mapping[str, Span]) -> tuple[Related, ...]:
+    return (Related(places[enum], "the enum is declared here"),) if enum in places else ()

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 
 from kprules import ir
 from kprules import nodes as n
-from kprules.checker.context import Sink
+from kprules.checker.context import Sink, TermDecl
 from kprules.checker.structure import term_exprs
 from kprules.diagnostics import Related
 from kprules.seeds import Seed
+from kprules.source import Span
 from kprules.suggest import did_you_mean
 
 
@@ -35,6 +36,18 @@ def constant_truth(e: ir.Expr) -> bool | None:
     return None
 
 
+def rule_head(rule: ir.CheckedRule) -> Span:
+    """`outcome when condition [from .. until ..]`: a rule without its citations and exceptions."""
+    span = rule.origin.span
+    ends = [rule.condition.span.end, *([rule.validity.span.end] if rule.validity else [])]
+    return Span(span.source, span.start, max(ends))
+
+
+def term_head(decl: TermDecl) -> Span:
+    """`define x`, `decision x`, `parameter x`: where a term is introduced."""
+    return Span(decl.node.span.source, decl.node.span.start, decl.node.ident.span.end)
+
+
 def check_unreachable(policy: ir.CheckedPolicy, sink: Sink) -> None:
     for name in sorted(policy.own):
         term = policy.terms[name]
@@ -47,44 +60,69 @@ def check_unreachable(policy: ir.CheckedPolicy, sink: Sink) -> None:
 def _unreachable(rules: Iterable[ir.CheckedRule], what: str, sink: Sink) -> None:
     blocker: ir.CheckedRule | None = None
     for rule in rules:
+        truth = constant_truth(rule.condition)
         if blocker is not None:
-            sink.error("KP217", f"this {what} can never apply", rule.origin.span,
+            sink.error("KP217", f"this {what} can never apply", rule_head(rule),
                        hint=f"the {what} before it applies in every case; move this one up or "
                        "give the earlier one a condition",
-                       related=(Related(blocker.origin.span, f"this {what} always applies"),))
-        elif constant_truth(rule.condition) is True and rule.validity is None:
+                       related=(Related(rule_head(blocker), f"this {what} always applies"),))
+        elif truth is False:
+            sink.error("KP217", f"this {what} can never apply: its condition is always false",
+                       rule_head(rule), hint=f"correct the condition, or remove the {what}")
+        elif truth is True and rule.validity is None:
             blocker = rule
 
 
 def check_unused(vocabularies: Mapping[str, ir.Vocabulary],
-                 policies: Mapping[str, ir.CheckedPolicy], sink: Sink) -> None:
-    facts_used: dict[str, set[str]] = {}
-    terms_used: set[tuple[str, str]] = set()
+                 policies: Mapping[str, ir.CheckedPolicy],
+                 decls: Mapping[str, Mapping[str, TermDecl]], sink: Sink) -> None:
+    """KP215 for facts no checked policy reads; KP216 for terms no decision reaches."""
+    read: dict[str, set[str]] = {}
     for p in policies.values():
-        used = facts_used.setdefault(p.vocabulary.name, set())
-        for term in p.terms.values():
-            for e in term_exprs(term):
-                for x in _walk(e):
-                    if isinstance(x, ir.FactRef):
-                        used.add(x.name)
-                    elif isinstance(x, ir.TermRef):
-                        terms_used.update((q.name, x.name) for q in p.chain())
-                    elif isinstance(x, ir.BaseRef):
-                        terms_used.add((x.policy, x.name))
-    for vname, used in facts_used.items():
+        facts = read.setdefault(p.vocabulary.name, set())
+        facts.update(x.name for term in p.terms.values() for e in term_exprs(term)
+                     for x in _walk(e) if isinstance(x, ir.FactRef))
+    for vname, facts in read.items():
         vocab = vocabularies[vname]
         for fact in vocab.facts.values():
-            if fact.name not in used and fact.name != vocab.dated_by:
+            if fact.name not in facts and fact.name != vocab.dated_by:
                 sink.warning("KP215", f"no policy reads the fact `{fact.name}`", fact.span,
                              hint="remove it, or use it in a policy")
+    used = {key for p in policies.values() for key in _reachable(p)}
     for p in policies.values():
-        if not any(isinstance(p.terms[t], ir.DecisionTerm) for t in p.own):
-            continue
+        if not any(isinstance(t, ir.DecisionTerm) for t in p.terms.values()):
+            continue  # a policy of definitions only is a library for its amendments
         for name in sorted(p.own):
             term = p.terms[name]
-            if isinstance(term, ir.Definition) and (p.name, name) not in terms_used:
-                sink.warning("KP216", f"no decision uses the definition `{name}`",
-                             term.origin.span, hint="remove it, or use it in a rule")
+            if not isinstance(term, ir.DecisionTerm) and (p.name, name) not in used:
+                what = "definition" if isinstance(term, ir.Definition) else "parameter"
+                sink.warning("KP216", f"no decision uses the {what} `{name}`",
+                             term_head(decls[p.name][name]),
+                             hint="remove it, or use it in a rule")
+
+
+def _reachable(policy: ir.CheckedPolicy) -> set[tuple[str, str]]:
+    """(owning policy, term) for every term the decisions of `policy` use, directly or not.
+
+    A name in a body means the evaluating policy's version; `base.x` means the base's, evaluated
+    in the base."""
+    seen: set[tuple[str, str]] = set()
+    out: set[tuple[str, str]] = set()
+    stack = [(policy, name) for name, t in policy.terms.items() if isinstance(t, ir.DecisionTerm)]
+    while stack:
+        ctx, name = stack.pop()
+        if (ctx.name, name) in seen or name not in ctx.terms:
+            continue
+        seen.add((ctx.name, name))
+        owner = next(q for q in ctx.chain() if name in q.own)
+        out.add((owner.name, name))
+        for e in term_exprs(ctx.terms[name]):
+            for x in _walk(e):
+                if isinstance(x, ir.TermRef):
+                    stack.append((ctx, x.name))
+                elif isinstance(x, ir.BaseRef):
+                    stack.append((ctx.policy_named(x.policy), x.name))
+    return out
 
 
 def _walk(e: ir.Expr) -> Iterable[ir.Expr]:
@@ -95,30 +133,28 @@ def _walk(e: ir.Expr) -> Iterable[ir.Expr]:
         stack.extend(ir.children(x))
 
 
-def provisions(term: ir.Term) -> Iterable[tuple[str, ir.Provenance]]:
-    """Every citable provision of a term, with what it is called in messages."""
+def provisions(term: ir.Term,
+               decl: TermDecl) -> Iterable[tuple[str, Span, ir.Provenance]]:
+    """Every provision of a term that needs a citation: what it is called, where, and its
+    origin (a parameter cited as a whole needs no citation per value)."""
     if isinstance(term, ir.DecisionTerm):
         for rule in term.rules:
-            yield "rule", rule.origin
-            yield from (("exception", x.origin) for x in rule.exceptions)
-    elif isinstance(term, ir.ParameterTerm):
-        if term.origin.cites:
-            yield "parameter", term.origin
-        else:
-            yield from (("parameter value", p.origin) for p in term.pieces)
-            if not term.pieces:
-                yield "parameter", term.origin
+            yield "rule", rule_head(rule), rule.origin
+            yield from (("exception", rule_head(x), x.origin) for x in rule.exceptions)
+    elif isinstance(term, ir.ParameterTerm) and not term.origin.cites and term.pieces:
+        yield from (("parameter value", p.origin.span, p.origin) for p in term.pieces)
     else:
-        yield "definition", term.origin
+        what = "definition" if isinstance(term, ir.Definition) else "parameter"
+        yield what, term_head(decl), term.origin
 
 
-def check_citations(policy: ir.CheckedPolicy, seeds: Mapping[str, Seed] | None,
-                    sink: Sink) -> None:
+def check_citations(policy: ir.CheckedPolicy, decls: Mapping[str, TermDecl],
+                    seeds: Mapping[str, Seed] | None, sink: Sink) -> None:
     for name in sorted(policy.own):
         term = policy.terms[name]
-        for what, origin in provisions(term):
+        for what, span, origin in provisions(term, decls[name]):
             if not origin.cites:
-                sink.warning("KP211", f"this {what} of `{name}` cites no source", origin.span,
+                sink.warning("KP211", f"this {what} of `{name}` cites no source", span,
                              hint='add `cite <source> "<locator>" "<quoted text>"`')
         for origin in _all_origins(term):
             _check_cites(origin.cites, seeds, sink)

@@ -3,6 +3,7 @@
 Input: checked policies. A policy's graph is over its own and inherited terms, with references
 resolved in that policy (an amendment's redefinition can close a cycle its base did not have).
 `base.x` edges lead into the base policy, which cannot refer back, so they never close a cycle.
+A cycle is reported once, in the first policy (base first) that owns one of its terms.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def check_cycles(policy: ir.CheckedPolicy, sink: Sink) -> None:
     reported: set[frozenset[str]] = set()
     for cycle in _cycles(graph):
         key = frozenset(name for name, _ in cycle)
-        if key in reported:
-            continue
+        if key in reported or not key & policy.own:
+            continue  # a cycle of inherited terms only is reported in the policy defining them
         reported.add(key)
         _report(policy, cycle, sink)
 
@@ -91,6 +92,12 @@ def _report(policy: ir.CheckedPolicy, cycle: list[tuple[str, Span]], sink: Sink)
         message = f"definitions depend on each other in a cycle: {shown}"
     related = tuple(Related(span, f"`{name}` uses `{names[(i + 1) % len(names)]}` here")
                     for i, (name, span) in enumerate(cycle) if i > 0)
-    sink.error("KP205", message, first_span, related=related,
-               hint="a term cannot depend on itself; use `base.` to read the base's version"
-               if policy.base is not None else "a term cannot depend on itself")
+    sink.error("KP205", message, first_span, related=related, hint=_hint(policy, names))
+
+
+def _hint(policy: ir.CheckedPolicy, names: list[str]) -> str:
+    base = policy.base
+    redefined = [x for x in names if x in policy.own and base is not None and x in base.terms]
+    if redefined:
+        return f"to build on the base's version, write `base.{redefined[0]}`"
+    return "break the cycle: a term cannot depend on itself"

@@ -94,7 +94,9 @@ class PolicyTyper:
                     and not is_error(body.type):
                 self.sink.error("KP314", f"`{node.ident.name}` is declared "
                                 f"{describe(decl.declared_type)} but its body is "
-                                f"{describe(body.type)}", node.body.span)
+                                f"{describe(body.type)}", node.body.span,
+                                hint="change the declared type, or the body",
+                                related=_declared_here(node))
             typ = decl.declared_type
         return ir.Definition(node.ident.name, typ, body, self._origin(node, node.description))
 
@@ -103,12 +105,14 @@ class PolicyTyper:
         if not node.redefine or self.base is None or node.ident.name not in self.base.terms:
             return
         before = self.base.terms[node.ident.name]
+        prior = self.scope.base_terms[node.ident.name]
         if is_error(term.type, before.type) or _same_type(term.type, before.type):
             return
         self.sink.error("KP307", f"`{node.ident.name}` is {describe(before.type)} in "
                         f"`{self.base.name}` but {describe(term.type)} here", node.ident.span,
                         hint="a redefinition keeps the type, so that every use still fits",
-                        related=(Related(before.origin.span, "the base's definition"),))
+                        related=(Related(prior.node.ident.span,
+                                         f"`{prior.policy}` defines it here"),))
 
     # ------------------------------------------------------------------ decisions
 
@@ -169,6 +173,10 @@ def _effective(pieces: list[tuple[n.Piece, ir.Value]],
                        related=(Related(nxt.span, "the next piece"),))
         end = iv.end if iv.end is not None or nxt is None else nxt.start
         yield piece, value, n.Interval(iv.start, end, iv.span)
+
+
+def _declared_here(node: n.Define) -> tuple[Related, ...]:
+    return (Related(node.type.span, "the type is declared here"),) if node.type else ()
 
 
 def _same_type(a: Type, b: Type) -> bool:

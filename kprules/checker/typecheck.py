@@ -1,22 +1,21 @@
-"""Checker pass 3 (expressions): resolve every name and type every expression.
+"""Checker pass 3 (expressions): type every expression.
 
-Input: a surface expression and the `Scope` of its policy. Output: an `ir.Expr`. Errors: KP200,
-KP208, KP301-KP305, KP310-KP313, KP315. Names are resolved by kind (fact, term, `base.` term), and,
-when no fact or term has the name, as an enum value of the type the context expects. After an
-error the expression gets the error type, which matches anything, so one mistake is reported once.
+Input: a surface expression and the `Scope` of its policy. Output: an `ir.Expr`. Errors: KP300-
+KP303, KP310-KP313, and through `names` KP200, KP208, KP304, KP305, KP315. The type the context
+expects travels down (`check(e, expected)`), so that a bare enum value is read in the enum of the
+other side of a comparison, of a set, or of a declared type. After an error the expression gets
+the error type, which matches anything, so one mistake is reported once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from kprules import ir
 from kprules import nodes as n
 from kprules.checker.context import Scope, Sink
-from kprules.countries import ISO_3166_ALPHA2, is_country, looks_like_country
+from kprules.checker.names import NameResolver, TermTyper
 from kprules.source import Span
-from kprules.suggest import did_you_mean
 from kprules.typesys import (
     BOOL,
     COUNTRY,
@@ -37,18 +36,14 @@ from kprules.typesys import (
     unify,
 )
 
-TermTyper = Callable[[str, n.Ident], Type]
-
 
 class ExprChecker:
     """Types the expressions of one policy; `term_type` gives (or infers) a term's type."""
 
     def __init__(self, scope: Scope, sink: Sink, term_type: TermTyper,
                  base_type: TermTyper | None = None) -> None:
-        self.scope = scope
         self.sink = sink
-        self.term_type = term_type
-        self.base_type = base_type
+        self.names = NameResolver(scope, sink, term_type, base_type)
 
     def check(self, e: n.Expr, expected: Type | None = None) -> ir.Expr:
         match e:
@@ -63,9 +58,9 @@ class ExprChecker:
             case n.StringLit(value=v):
                 return ir.Const(v, TEXT, e.span)
             case n.Name():
-                return self._name(e, expected)
+                return self.names.name(e, expected)
             case n.BaseName():
-                return self._base(e)
+                return self.names.base(e)
             case n.SetLit():
                 return self._set(e, expected)
             case n.Not(operand=o):
@@ -101,64 +96,9 @@ class ExprChecker:
         out = self.check(e, expected)
         if unify(out.type, expected) != expected and not is_error(out.type):
             self.sink.error("KP300", f"{what} should be {describe(expected)}, "
-                            f"but this is {describe(out.type)}", e.span)
+                            f"but this is {describe(out.type)}", e.span,
+                            hint=_mismatch_hint(expected, out.type))
         return out
-
-    # ------------------------------------------------------------------ names
-
-    def _name(self, e: n.Name, expected: Type | None) -> ir.Expr:
-        name = e.ident.name
-        if looks_like_country(name):
-            return self._country(e)
-        if name in self.scope.vocabulary.facts:
-            return ir.FactRef(name, self.scope.vocabulary.facts[name].type, e.span)
-        if name in self.scope.terms:
-            return ir.TermRef(name, self.term_type(name, e.ident), e.span)
-        element = expected.element if isinstance(expected, SetType) else expected
-        if isinstance(element, EnumType) and name in element.values:
-            return ir.Const(name, element, e.span)
-        owners = self.scope.value_owners.get(name, ())
-        if len(owners) == 1:
-            return ir.Const(name, owners[0], e.span)
-        if len(owners) > 1:
-            listed = ", ".join(f"`{o.name}`" for o in owners)
-            self.sink.error("KP315", f"`{name}` is a value of several enums ({listed})", e.span,
-                            hint="compare it with a fact or term of the enum you mean")
-            return ir.Const(name, ERROR, e.span)
-        return self._undefined(e, element)
-
-    def _undefined(self, e: n.Name, element: Type | None) -> ir.Expr:
-        name = e.ident.name
-        if isinstance(element, EnumType):
-            hint = did_you_mean(name, element.values)
-            if hint:
-                self.sink.error("KP304", f"enum `{element.name}` has no value `{name}`", e.span,
-                                hint=hint)
-                return ir.Const(name, ERROR, e.span)
-        candidates = [*self.scope.names(), *self.scope.value_owners]
-        self.sink.error("KP200", f"undefined name `{name}`", e.span,
-                        hint=did_you_mean(name, candidates))
-        return ir.Const(name, ERROR, e.span)
-
-    def _country(self, e: n.Name) -> ir.Expr:
-        code = e.ident.name
-        if not is_country(code):
-            self.sink.error("KP305", f"`{code}` is not an ISO 3166-1 alpha-2 country code",
-                            e.span, hint=did_you_mean(code, ISO_3166_ALPHA2))
-            return ir.Const(code, ERROR, e.span)
-        return ir.Const(code, COUNTRY, e.span)
-
-    def _base(self, e: n.BaseName) -> ir.Expr:
-        name = e.ident.name
-        if self.scope.base is None or self.base_type is None:
-            self.sink.error("KP208", "`base.` is only for policies that amend another",
-                            e.span, hint="add `amends <policy>` to the header")
-            return ir.Const(name, ERROR, e.span)
-        if name not in self.scope.base_terms:
-            self.sink.error("KP208", f"the base policy `{self.scope.base}` has no term `{name}`",
-                            e.ident.span, hint=did_you_mean(name, self.scope.base_terms))
-            return ir.Const(name, ERROR, e.span)
-        return ir.BaseRef(self.scope.base, name, self.base_type(name, e.ident), e.span)
 
     # ------------------------------------------------------------------ sets
 
@@ -171,11 +111,13 @@ class ExprChecker:
                 element = out.type
             elif element is not None and unify(out.type, element) is None:
                 self.sink.error("KP313", f"this set holds {describe(element)} values, "
-                                f"but this is {describe(out.type)}", item.span)
+                                f"but this is {describe(out.type)}", item.span,
+                                hint="the values of a set all have one type")
             items.append(out)
         if element is not None and not _settable(element):
             self.sink.error("KP313", f"sets hold enum values or countries, not {describe(element)}",
-                            e.span)
+                            e.span, hint="for numbers, dates and quantities write a range: "
+                            "`x in low .. high`")
             element = ERROR
         typ: Type = SetType(element) if element is not None else SetType(ERROR)
         if all(isinstance(i, ir.Const) for i in items):
@@ -184,8 +126,7 @@ class ExprChecker:
         return ir.SetOf(tuple(items), typ, e.span)
 
     def _member(self, e: n.Member) -> ir.Expr:
-        element = self.check(e.element)
-        collection = self.check(e.collection, SetType(element.type))
+        element, collection = self._pair(e.element, e.collection, member=True)
         ctype = collection.type
         if not is_error(element.type, ctype):
             if not isinstance(ctype, SetType):
@@ -194,33 +135,38 @@ class ExprChecker:
                                 hint="write `x in {a, b}` or `x in low .. high`")
             elif unify(ctype.element, element.type) is None and not is_error(ctype.element):
                 self.sink.error("KP313", f"{describe(element.type)} cannot be in a set of "
-                                f"{describe(ctype.element)} values", e.span)
+                                f"{describe(ctype.element)} values", e.span,
+                                hint=_mismatch_hint(element.type, ctype.element))
         return ir.Member(element, collection, e.negated, BOOL, e.span)
 
     def _range(self, e: n.InRange) -> ir.Expr:
         element = self.check(e.element)
         low = self.check(e.low, element.type)
         high = self.check(e.high, element.type)
-        for bound in (low, high):
-            self._comparable(element.type, bound.type, "..", e.span)
+        if not is_error(element.type) and not is_ordered(element.type):
+            self.sink.error("KP311", f"`..` needs ordered values; {describe(element.type)} has "
+                            "no order", e.span, hint="list the values: `x in {a, b}`")
+        else:
+            for bound in (low, high):
+                self._comparable(element.type, bound.type, "..", bound.span)
         return ir.InRange(element, low, high, e.negated, BOOL, e.span)
 
     # ------------------------------------------------------------------ comparisons
 
     def _compare(self, e: n.Compare) -> ir.Expr:
-        if self._is_bare_value(e.left) and not self._is_bare_value(e.right):
-            right = self.check(e.right)
-            left = self.check(e.left, right.type)
-        else:
-            left = self.check(e.left)
-            right = self.check(e.right, left.type)
+        left, right = self._pair(e.left, e.right, member=False)
         self._comparable(left.type, right.type, e.op, e.span)
         return ir.Compare(e.op, left, right, BOOL, e.span)
 
-    def _is_bare_value(self, e: n.Expr) -> bool:
-        """A name that is not a fact or term: an enum value, read in the other side's type."""
-        return isinstance(e, n.Name) and e.ident.name not in self.scope.vocabulary.facts \
-            and e.ident.name not in self.scope.terms and not looks_like_country(e.ident.name)
+    def _pair(self, a: n.Expr, b: n.Expr, member: bool) -> tuple[ir.Expr, ir.Expr]:
+        """Type `a`, then `b` expecting `a`'s type (or a set of it); but a bare enum value on
+        the left is typed after the right side, so that its enum is known."""
+        if self.names.is_bare_value(a) and not self.names.is_bare_value(b):
+            right = self.check(b)
+            rt = right.type
+            return self.check(a, rt.element if member and isinstance(rt, SetType) else rt), right
+        left = self.check(a)
+        return left, self.check(b, SetType(left.type) if member else left.type)
 
     def _comparable(self, a: Type, b: Type, op: str, span: Span) -> None:
         if is_error(a, b):
@@ -230,7 +176,7 @@ class ExprChecker:
                             hint="write both sides in the same unit")
         elif unify(a, b) is None:
             self.sink.error("KP302", f"cannot compare {describe(a)} with {describe(b)}", span,
-                            hint=_compare_hint(a, b))
+                            hint=_mismatch_hint(a, b))
         elif op not in ("=", "!=") and not is_ordered(a):
             self.sink.error("KP311", f"`{op}` needs ordered values; {describe(a)} has no order",
                             span, hint="use `=`, `!=` or `in {...}`")
@@ -242,7 +188,8 @@ class ExprChecker:
         right = self.check(e.right)
         typ = arith_result(e.op, left.type, right.type)
         if typ is None:
-            code = "KP303" if _both_quantities(left.type, right.type) else "KP310"
+            mixed = _both_quantities(left.type, right.type) and left.type != right.type
+            code = "KP303" if mixed else "KP310"
             self.sink.error(code, f"cannot compute {describe(left.type)} {e.op} "
                             f"{describe(right.type)}", e.span, hint=_arith_hint(e.op, left.type,
                                                                                 right.type))
@@ -256,7 +203,9 @@ class ExprChecker:
                     and not isinstance(out.value, bool):
                 return ir.Const(-out.value, out.type, e.span)
             return ir.Neg(out, out.type, e.span)
-        self.sink.error("KP310", f"cannot negate {describe(out.type)}", e.span)
+        self.sink.error("KP310", f"cannot negate {describe(out.type)}", e.span,
+                        hint="write `not` to negate a condition" if out.type == BOOL
+                        else "only numbers and quantities have a minus sign")
         return ir.Neg(out, ERROR, e.span)
 
     def _if(self, e: n.IfThenElse, expected: Type | None) -> ir.Expr:
@@ -266,7 +215,8 @@ class ExprChecker:
         typ = unify(then.type, else_.type)
         if typ is None:
             self.sink.error("KP312", f"`then` gives {describe(then.type)} but `else` gives "
-                            f"{describe(else_.type)}", e.span)
+                            f"{describe(else_.type)}", e.span,
+                            hint="both branches give values of one type")
             typ = ERROR
         return ir.If(cond, then, else_, typ, e.span)
 
@@ -287,7 +237,18 @@ def _bool_hint(t: Type) -> str | None:
     return None
 
 
-def _compare_hint(a: Type, b: Type) -> str | None:
+def _unit_hint(a: Type, b: Type) -> str | None:
+    """For a quantity meeting a plain number: write the unit."""
+    for q, other in ((a, b), (b, a)):
+        if isinstance(q, Quantity) and is_numeric(other):
+            return f"write the number with its unit, such as `1 {q.unit}`"
+    return None
+
+
+def _mismatch_hint(a: Type, b: Type) -> str | None:
+    """The fix for two types that do not go together."""
+    if hint := _unit_hint(a, b):
+        return hint
     for e in (a, b):
         if isinstance(e, EnumType):
             return f"values of enum `{e.name}` compare only with each other"
@@ -296,8 +257,10 @@ def _compare_hint(a: Type, b: Type) -> str | None:
     return None
 
 
-def _arith_hint(op: str, a: Type, b: Type) -> str | None:
+def _arith_hint(op: str, a: Type, b: Type) -> str:
     if _both_quantities(a, b):
-        return "write both sides in the same unit" if op in "+-/" else \
+        return "write both sides in the same unit" if a != b else \
             "multiply a quantity by a plain number"
-    return "arithmetic works on numbers and on quantities of one unit"
+    if op in "+-" and (hint := _unit_hint(a, b)):
+        return hint
+    return "arithmetic works on numbers, and on quantities of one unit"
