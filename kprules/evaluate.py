@@ -1,0 +1,172 @@
+"""Evaluation: validated facts and a date in, typed values (and an explanation) out.
+
+Stage: checked policies -> `Evaluator` (compiled once) -> `Evaluation` per fact set. Input facts
+are validated against the vocabulary (`validate`): unknown names and ill-typed values are errors
+(`FactsError`, KP4xx), a missing or null fact is unknown. The evaluation date is, in order: the
+date passed in, the vocabulary's `dated by` fact, or none (then anything dated is unknown).
+
+Fast path: the compiled strict function; when it cannot decide (a fact missing, no date), the
+compiled three-valued traced function decides. With `explain=True` the traced function always
+runs, and its slots become the explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from attrs import frozen
+
+from kprules import ir
+from kprules.codegen import Compiled
+from kprules.layout import Key, Layout, build_layout
+from kprules.suggest import did_you_mean
+from kprules.values import FactError, coerce, public
+
+
+@frozen
+class FactProblem:
+    """One bad fact: its name, what is wrong, and a hint."""
+
+    name: str
+    message: str
+    hint: str | None = None
+
+
+class FactsError(ValueError):
+    """Facts that do not fit the vocabulary; `problems` lists every one of them."""
+
+    def __init__(self, problems: Sequence[FactProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"`{p.name}`: {p.message}" for p in self.problems))
+
+
+def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
+             from_text: bool = False) -> dict[str, Any]:
+    """Typed facts from raw ones; None (JSON null) and empty CSV cells mean unknown (omitted)."""
+    out: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+    for name, raw in facts.items():
+        info = vocabulary.facts.get(name)
+        if info is None:
+            problems.append(FactProblem(name, f"`{vocabulary.name}` has no fact `{name}`",
+                                        did_you_mean(name, vocabulary.facts)))
+            continue
+        if raw is None or (from_text and raw == ""):
+            continue
+        try:
+            out[name] = coerce(raw, info.type, from_text=from_text)
+        except FactError as err:
+            problems.append(FactProblem(name, err.message, err.hint))
+    if problems:
+        raise FactsError(problems)
+    return out
+
+
+def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
+                  as_of: dt.date | None) -> dt.date | None:
+    if as_of is not None:
+        return as_of
+    if vocabulary.dated_by is not None:
+        value = facts.get(vocabulary.dated_by)
+        return value if isinstance(value, dt.date) else None
+    return None
+
+
+@frozen
+class Evaluation:
+    """The values of the requested terms for one fact set (UNKNOWN where undecided)."""
+
+    values: Mapping[Key, Any]
+    as_of: dt.date | None
+    layout: Layout
+    slots: tuple[Any, ...] | None
+    facts: Mapping[str, Any]
+
+    def __getitem__(self, key: str | Key) -> Any:
+        if isinstance(key, str):
+            matches = [k for k in self.values if k[1] == key]
+            if len(matches) != 1:
+                raise KeyError(key)
+            key = matches[0]
+        return self.values[key]
+
+    @property
+    def explanation(self) -> Any:
+        """The explanation tree (evaluate with explain=True to have one)."""
+        from kprules.explain import Explanation
+
+        if self.slots is None:
+            raise ValueError("this evaluation was made without explain=True")
+        return Explanation(self.layout, self.slots, self.facts, self.as_of)
+
+
+class Evaluator:
+    """Compiled functions for terms of one or more policies that read one vocabulary."""
+
+    def __init__(self, targets: Sequence[tuple[ir.CheckedPolicy, str]]) -> None:
+        if not targets:
+            raise ValueError("nothing to evaluate")
+        vocabularies = {p.vocabulary.name for p, _ in targets}
+        if len(vocabularies) != 1:
+            raise ValueError("the policies read different vocabularies: "
+                             + ", ".join(sorted(vocabularies)))
+        self.vocabulary = targets[0][0].vocabulary
+        self.layout = build_layout(targets)
+        self.compiled = Compiled(self.layout)
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return self.layout.targets
+
+    def run(self, facts: Mapping[str, Any], as_of: dt.date | None,
+            explain: bool = False) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+        """Values (None = unknown) for validated facts; slots too when explaining."""
+        if not explain:
+            try:
+                return self.compiled.strict(facts, as_of), None
+            except Exception:  # undecided in two values: three values decide
+                pass
+        values, slots = self.compiled.traced(facts, as_of)
+        return values, tuple(slots) if explain else None
+
+    def evaluate(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
+                 explain: bool = False, validated: bool = False) -> Evaluation:
+        typed = dict(facts) if validated else validate(facts, self.vocabulary)
+        date = resolve_as_of(typed, self.vocabulary, as_of)
+        values, slots = self.run(typed, date, explain)
+        return Evaluation({k: public(v) for k, v in zip(self.keys, values, strict=True)},
+                          date, self.layout, slots, typed)
+
+    def evaluate_many(self, records: Iterable[Mapping[str, Any]], *,
+                      as_of: dt.date | None = None) -> Iterator[Evaluation]:
+        for record in records:
+            yield self.evaluate(record, as_of=as_of)
+
+    def function(self, *, validate_input: bool = True,
+                 as_of: dt.date | None = None) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """A function from a fact mapping to the tuple of target values (UNKNOWN if undecided).
+
+        With `validate_input=False` it is the compiled code itself, the fastest path: it trusts
+        that every value present has its fact's type (as `validate` returns them, or as
+        loaded by kprules' readers) and that no value is None; a missing fact is handled.
+        """
+        vocab = self.vocabulary
+        run = self.run
+
+        def fallback(r: Mapping[str, Any]) -> tuple[Any, ...]:
+            typed = validate(r, vocab)
+            values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
+            return tuple(public(v) for v in values)
+
+        fast = Compiled(self.layout, fallback=fallback,
+                        as_of_fact=None if as_of is not None else vocab.dated_by,
+                        as_of=as_of).fast
+        if not validate_input:
+            return fast
+
+        def checked(r: Mapping[str, Any]) -> tuple[Any, ...]:
+            return fast(validate(r, vocab))
+
+        return checked

@@ -1,0 +1,288 @@
+"""Explanations: why a term has its value, clause by clause, with the law each clause cites.
+
+Stage: (layout, slots of one traced evaluation) -> a tree of `Node`s -> text or JSON. The tree is
+built only when asked for, so that evaluating with explanations costs little more than evaluating.
+
+Shape: one `Node` per term (kind "definition", "decision" or "parameter"), whose children are the
+clauses of its body, or its rules (kind "rule"/"exception", with `fired` marking the one that
+gave the outcome), each clause a `Node` of kind "clause" with the clause's text, its value, and
+its sub-clauses. A clause that names another term has `ref` set to that term's key; the term's
+own node is listed once in `Explanation.terms`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from attrs import frozen
+
+from kprules import ir
+from kprules.interpret import NOT_EVALUATED, in_force
+from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.nodes import Cite, Interval
+from kprules.source import Source, Span
+from kprules.values import format_value, to_json
+
+_PREC = {ir.If: 0, ir.Or: 1, ir.And: 2, ir.Not: 3, ir.Compare: 4, ir.Member: 4, ir.InRange: 4,
+         ir.Arith: 5, ir.Neg: 7}
+
+
+def expr_text(e: ir.Expr) -> str:
+    """An expression as a drafter writes it (canonical spacing, minimal parentheses)."""
+    match e:
+        case ir.Const(value=v, type=t):
+            return format_value(v, t)
+        case ir.FactRef(name=name) | ir.TermRef(name=name):
+            return name
+        case ir.BaseRef(name=name):
+            return f"base.{name}"
+        case ir.Not(operand=o):
+            return f"not {_sub(o, 3)}"
+        case ir.And(operands=ops) | ir.Or(operands=ops):
+            word = " and " if isinstance(e, ir.And) else " or "
+            level = _PREC[type(e)]
+            return word.join(_sub(o, level + 1) for o in ops)
+        case ir.Compare(op=op, left=a, right=b):
+            return f"{_sub(a, 5)} {op} {_sub(b, 5)}"
+        case ir.Member(element=a, collection=b, negated=neg):
+            return f"{_sub(a, 5)} {'not in' if neg else 'in'} {_sub(b, 5)}"
+        case ir.InRange(element=a, low=lo, high=hi, negated=neg):
+            return f"{_sub(a, 5)} {'not in' if neg else 'in'} {_sub(lo, 5)} .. {_sub(hi, 5)}"
+        case ir.Arith(op=op, left=a, right=b):
+            level = 5 if op in "+-" else 6
+            return f"{_sub(a, level)} {op} {_sub(b, level + 1)}"
+        case ir.Neg(operand=o):
+            return f"-{_sub(o, 7)}"
+        case ir.If(cond=c, then=a, else_=b):
+            return f"if {expr_text(c)} then {expr_text(a)} else {expr_text(b)}"
+        case ir.SetOf(items=items):
+            return "{" + ", ".join(expr_text(i) for i in items) + "}"
+    raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
+
+
+def _sub(e: ir.Expr, level: int) -> str:
+    text = expr_text(e)
+    return f"({text})" if _PREC.get(type(e), 9) < level else text
+
+
+@frozen
+class Citation:
+    source: str
+    locator: str
+    quote: str | None
+
+    @staticmethod
+    def of(cite: Cite) -> Citation:
+        return Citation(cite.source.name, cite.locator, cite.quote)
+
+
+@frozen
+class Node:
+    """One line of an explanation and what it stands on."""
+
+    kind: str  # definition | decision | parameter | rule | exception | default | clause
+    label: str
+    value: Any  # a run-time value, None for unknown, NOT_EVALUATED when never reached
+    children: tuple[Node, ...] = ()
+    span: Span | None = None
+    cites: tuple[Citation, ...] = ()
+    ref: Key | None = None
+    fired: bool = False
+    note: str | None = None
+
+    @property
+    def evaluated(self) -> bool:
+        return self.value is not NOT_EVALUATED
+
+
+class Explanation:
+    """The explanation of one evaluation: a tree per term the targets needed."""
+
+    def __init__(self, layout: Layout, slots: tuple[Any, ...], facts: Mapping[str, Any],
+                 as_of: dt.date | None, sources: Mapping[str, Source] | None = None) -> None:
+        self.layout = layout
+        self.slots = slots
+        self.facts = facts
+        self.as_of = as_of
+        self.sources = sources or {}
+
+    def term(self, key: Key) -> Node:
+        t = self.layout.terms[key]
+        value = self.slots[t.index]
+        head = f"{key[0]}.{key[1]}"
+        cites = tuple(Citation.of(c) for c in t.term.origin.cites)
+        if isinstance(t.term, ir.ParameterTerm):
+            return self._parameter(t, head, value)
+        if t.body is not None:
+            return Node("definition", head, value,
+                        (self.clause(t.body, t, value is not NOT_EVALUATED),),
+                        t.term.origin.span, cites, note=_defined_in(t))
+        return Node("decision", head, value, self._rules(t), t.term.origin.span, cites,
+                    note=_defined_in(t))
+
+    def terms(self) -> Iterator[Node]:
+        """The targets first, then every other term that was evaluated, each once."""
+        seen: set[Key] = set()
+        order = list(self.layout.targets) + list(self.layout.terms)
+        for key in order:
+            if key in seen or self.slots[self.layout.terms[key].index] is NOT_EVALUATED:
+                continue
+            seen.add(key)
+            yield self.term(key)
+
+    def clause(self, c: Clause, t: TermLayout, reached: bool) -> Node:
+        e = c.expr
+        value = clause_value(c, self.slots, self.facts, reached)
+        ref = ref_key(t.context, e) if isinstance(e, ir.TermRef | ir.BaseRef) else None
+        kids = tuple(self.clause(k, t, r) for k, r in _reached(c, value, self.slots, self.facts)
+                     if not isinstance(k.expr, ir.Const))
+        kind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
+        note = "not given" if kind == "fact" and value is None else None
+        return Node(kind, expr_text(e), value, kids, e.span, ref=ref, note=note)
+
+    def _rules(self, t: TermLayout) -> tuple[Node, ...]:
+        assert isinstance(t.term, ir.DecisionTerm)
+        out = []
+        outcome_value = self.slots[t.index]
+        fired_any = False
+        for rule in t.rules:
+            node = self._rule(rule, t, "rule")
+            out.append(node)
+            fired_any = fired_any or node.fired
+        default_used = not fired_any and outcome_value == t.term.default
+        out.append(Node("default", f"default {t.term.default}",
+                        True if default_used else NOT_EVALUATED, (),
+                        t.term.default_origin.span,
+                        tuple(Citation.of(c) for c in t.term.default_origin.cites),
+                        fired=default_used))
+        return tuple(out)
+
+    def _rule(self, rule: RuleLayout, t: TermLayout, kind: str) -> Node:
+        applies = self.slots[rule.index]
+        exceptions = tuple(self._rule(x, t, "exception") for x in rule.exceptions)
+        excepted = any(x.fired for x in exceptions)
+        fired = applies is True and not excepted
+        active = in_force((t.context.in_force, rule.rule.validity), self.as_of)
+        condition = self.clause(rule.condition, t,
+                                applies is not NOT_EVALUATED and active is not False)
+        validity = self._validity(t, rule.rule.validity)
+        label = f"{rule.rule.outcome} when {expr_text(rule.rule.condition)}"
+        return Node(kind, label, applies, (condition, *exceptions), rule.rule.origin.span,
+                    tuple(Citation.of(c) for c in rule.rule.origin.cites), fired=fired,
+                    note=validity)
+
+    def _validity(self, t: TermLayout, validity: Interval | None) -> str | None:
+        parts = []
+        if validity is not None:
+            parts.append(_interval_text(validity))
+        if t.context.in_force is not None:
+            parts.append(f"policy {t.context.name} in force {_interval_text(t.context.in_force)}")
+        if not parts:
+            return None
+        active = in_force((t.context.in_force, validity), self.as_of)
+        when = "no evaluation date" if self.as_of is None else (
+            f"{'in force' if active else 'not in force'} on {self.as_of}")
+        return "; ".join(parts) + f" ({when})"
+
+    def _parameter(self, t: TermLayout, head: str, value: Any) -> Node:
+        assert isinstance(t.term, ir.ParameterTerm)
+        pieces = []
+        for piece in t.term.pieces:
+            holds = self.as_of is not None and piece.validity.contains(self.as_of)
+            pieces.append(Node("piece", f"{_interval_text(piece.validity)} = "
+                               f"{format_value(piece.value, t.term.type)}",
+                               holds, (), piece.origin.span,
+                               tuple(Citation.of(c) for c in piece.origin.cites), fired=holds))
+        note = f"as of {self.as_of}" if self.as_of else "no evaluation date"
+        return Node("parameter", head, value, tuple(pieces), t.term.origin.span,
+                    tuple(Citation.of(c) for c in t.term.origin.cites), note=note)
+
+    # ---------------------------------------------------------------- rendering
+
+    def text(self) -> str:
+        from kprules.explain_render import render_text
+
+        return render_text(self)
+
+    def to_json(self) -> dict[str, Any]:
+        from kprules.explain_render import render_json
+
+        return render_json(self)
+
+
+def clause_value(c: Clause, slots: tuple[Any, ...] | list[Any], facts: Mapping[str, Any],
+                 reached: bool) -> Any:
+    """A clause's value: NOT_EVALUATED if not reached; constants and facts are not in slots."""
+    if not reached:
+        return NOT_EVALUATED
+    if isinstance(c.expr, ir.Const):
+        return c.expr.value
+    if isinstance(c.expr, ir.FactRef):
+        return facts.get(c.expr.name)
+    return slots[c.index]
+
+
+def _reached(c: Clause, value: Any, slots: tuple[Any, ...] | list[Any],
+             facts: Mapping[str, Any]) -> Iterator[tuple[Clause, bool]]:
+    """Each sub-clause and whether evaluation reached it (short-circuits and `if` branches)."""
+    if value is NOT_EVALUATED:
+        yield from ((k, False) for k in c.children)
+        return
+    if isinstance(c.expr, ir.And | ir.Or):
+        stop = isinstance(c.expr, ir.Or)
+        going = True
+        for k in c.children:
+            yield k, going
+            if going and clause_value(k, slots, facts, True) is stop:
+                going = False
+        return
+    if isinstance(c.expr, ir.If):
+        cond, then, other = c.children
+        cv = clause_value(cond, slots, facts, True)
+        yield cond, True
+        yield then, cv is True
+        yield other, cv is False
+        return
+    yield from ((k, True) for k in c.children)
+
+
+def all_values(layout: Layout, slots: tuple[Any, ...] | list[Any], facts: Mapping[str, Any],
+               as_of: dt.date | None) -> list[Any]:
+    """Every slot's value as the reference interpreter records it (facts and constants too),
+    reconstructed from a traced evaluation's slots: the two must agree exactly."""
+    out = list(slots)
+
+    def walk(c: Clause, reached: bool) -> None:
+        value = clause_value(c, slots, facts, reached)
+        out[c.index] = value
+        for k, r in _reached(c, value, slots, facts):
+            walk(k, r)
+
+    for t in layout.terms.values():
+        evaluated = slots[t.index] is not NOT_EVALUATED
+        if t.body is not None:
+            walk(t.body, evaluated)
+        stack = list(t.rules)
+        while stack:
+            rule = stack.pop()
+            active = in_force((t.context.in_force, rule.rule.validity), as_of)
+            walk(rule.condition, slots[rule.index] is not NOT_EVALUATED and active is not False)
+            stack.extend(rule.exceptions)
+    return out
+
+
+def _interval_text(iv: Interval) -> str:
+    return f"from {iv.start}" + (f" until {iv.end}" if iv.end else "")
+
+
+def _defined_in(t: TermLayout) -> str | None:
+    origin = t.term.origin.policy
+    return f"inherited from {origin}" if origin != t.context.name else None
+
+
+def value_json(value: Any) -> Any:
+    if value is NOT_EVALUATED:
+        return "not evaluated"
+    return to_json(value)

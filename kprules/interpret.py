@@ -1,0 +1,194 @@
+"""The reference interpreter: a plain tree walk over a layout, the oracle the compiler is tested
+against. Not used in production paths; kept small and obviously right.
+
+Input: a `Layout`, validated facts (a mapping; a missing fact is unknown) and the evaluation date
+(None when unknown). Output: the value of every target (None = unknown) and the slot list (the
+value of every clause evaluated; `NOT_EVALUATED` elsewhere). Errors: `EvalError` (KP5xx) with the
+span of the failing expression.
+
+Semantics (docs/language.md, "Evaluation"): Kleene three-valued logic; a comparison, membership,
+arithmetic or `if` with an unknown operand is unknown; a decision takes the first rule that is in
+force and whose condition holds, an exception of that rule winning over it; an unknown in that
+search makes the decision unknown; otherwise the default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from kprules import ir
+from kprules.diagnostics import Diagnostic
+from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.nodes import Interval
+
+
+class _NotEvaluated:
+    def __repr__(self) -> str:
+        return "NOT_EVALUATED"
+
+
+NOT_EVALUATED: Any = _NotEvaluated()
+
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
+}
+
+
+class EvalError(Exception):
+    """A failure during evaluation (such as a division by zero), with its diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def in_force(intervals: tuple[Interval | None, ...], as_of: dt.date | None) -> bool | None:
+    """Whether every given interval holds the date; unknown without a date (if any interval)."""
+    present = [iv for iv in intervals if iv is not None]
+    if not present:
+        return True
+    if as_of is None:
+        return None
+    return all(iv.contains(as_of) for iv in present)
+
+
+def parameter_value(term: ir.ParameterTerm, as_of: dt.date | None) -> Any:
+    if as_of is None:
+        return None
+    for piece in term.pieces:
+        if piece.validity.contains(as_of):
+            return piece.value
+    return None
+
+
+def arith(op: str, a: Any, b: Any, e: ir.Expr) -> Any:
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0:
+        raise EvalError(Diagnostic("KP500", "division by zero", e.span,
+                                   hint="guard the division with a condition"))
+    return Decimal(a) / Decimal(b)
+
+
+class Interpreter:
+    def __init__(self, layout: Layout, facts: Mapping[str, Any], as_of: dt.date | None) -> None:
+        self.layout = layout
+        self.facts = facts
+        self.as_of = as_of
+        self.slots: list[Any] = [NOT_EVALUATED] * layout.size
+        self.memo: dict[Key, Any] = {}
+
+    def run(self) -> dict[Key, Any]:
+        return {key: self.term(key) for key in self.layout.targets}
+
+    def term(self, key: Key) -> Any:
+        if key in self.memo:
+            return self.memo[key]
+        t = self.layout.terms[key]
+        if isinstance(t.term, ir.ParameterTerm):
+            value = parameter_value(t.term, self.as_of)
+        elif t.body is not None:
+            value = self.expr(t.body, t)
+        else:
+            value = self.decision(t)
+        self.slots[t.index] = value
+        self.memo[key] = value
+        return value
+
+    def decision(self, t: TermLayout) -> Any:
+        assert isinstance(t.term, ir.DecisionTerm)
+        for rule in t.rules:
+            applies = self.applies(rule, t)
+            if applies is None:
+                return None
+            if applies:
+                for exc in rule.exceptions:
+                    exc_applies = self.applies(exc, t)
+                    if exc_applies is None:
+                        return None
+                    if exc_applies:
+                        return exc.rule.outcome
+                return rule.rule.outcome
+        return t.term.default
+
+    def applies(self, rule: RuleLayout, t: TermLayout) -> bool | None:
+        active = in_force((t.context.in_force, rule.rule.validity), self.as_of)
+        result: bool | None
+        if active is False:
+            result = False
+        else:
+            cond = self.expr(rule.condition, t)
+            result = False if cond is False else (None if None in (active, cond) else True)
+        self.slots[rule.index] = result
+        return result
+
+    def expr(self, c: Clause, t: TermLayout) -> Any:
+        value = self._eval(c, t)
+        self.slots[c.index] = value
+        return value
+
+    def _eval(self, c: Clause, t: TermLayout) -> Any:
+        e = c.expr
+        kids = c.children
+        match e:
+            case ir.Const(value=v):
+                return v
+            case ir.FactRef(name=name):
+                return self.facts.get(name)
+            case ir.TermRef() | ir.BaseRef():
+                return self.term(ref_key(t.context, e))
+            case ir.Not():
+                v = self.expr(kids[0], t)
+                return None if v is None else not v
+            case ir.And():
+                return self._chain(kids, t, stop=False)
+            case ir.Or():
+                return self._chain(kids, t, stop=True)
+            case ir.If():
+                cond = self.expr(kids[0], t)
+                if cond is None:
+                    return None
+                return self.expr(kids[1] if cond else kids[2], t)
+        values = [self.expr(k, t) for k in kids]
+        if None in values:
+            return None
+        match e:
+            case ir.Compare(op=op):
+                return COMPARE[op](values[0], values[1])
+            case ir.Member(negated=neg):
+                return (values[0] in values[1]) != neg
+            case ir.InRange(negated=neg):
+                return (values[1] <= values[0] <= values[2]) != neg
+            case ir.Arith(op=op):
+                return arith(op, values[0], values[1], e)
+            case ir.Neg():
+                return -values[0]
+            case ir.SetOf():
+                return frozenset(values)
+        raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
+
+    def _chain(self, kids: tuple[Clause, ...], t: TermLayout, stop: bool) -> Any:
+        """`and` (stop on False) or `or` (stop on True), Kleene: unknown unless decided."""
+        unknown = False
+        for k in kids:
+            v = self.expr(k, t)
+            if v is stop:
+                return stop
+            unknown = unknown or v is None
+        return None if unknown else not stop
+
+
+def interpret(layout: Layout, facts: Mapping[str, Any],
+              as_of: dt.date | None) -> tuple[dict[Key, Any], list[Any]]:
+    """Evaluate every target of a layout; return the values and the slots."""
+    interp = Interpreter(layout, facts, as_of)
+    return interp.run(), interp.slots

@@ -1,0 +1,252 @@
+"""Run-time values: the unknown value, and reading fact values into their typed form.
+
+Stage: shared by the case and data loaders, the library API and the evaluator. Pure functions.
+
+Representation (what the evaluator computes with): bool; int; Decimal (decimals and quantities;
+int and float are accepted as given and compared exactly); datetime.date; str for enum values,
+countries and text; frozenset[str] for sets. Inside the evaluator an unknown value is `None`; the
+public API shows it as `UNKNOWN`, which refuses to be used as a truth value, so that an unknown
+can never turn into a silent false in a caller's code either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from kprules.countries import ISO_3166_ALPHA2
+from kprules.suggest import did_you_mean
+from kprules.typesys import (
+    BOOL,
+    COUNTRY,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    TEXT,
+    EnumType,
+    Prim,
+    Quantity,
+    SetType,
+    Type,
+)
+
+
+class _Unknown:
+    """The value of a term that cannot be decided from the facts given."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __str__(self) -> str:
+        return "unknown"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an UNKNOWN value has no truth value; test `value is UNKNOWN` first")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+
+_QUANTITY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([a-z]+)?\s*$")
+
+
+class FactError(ValueError):
+    """A fact value that does not fit its type; the message is ready for a diagnostic."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def public(value: Any) -> Any:
+    """The evaluator's None (unknown) as UNKNOWN; everything else unchanged."""
+    return UNKNOWN if value is None else value
+
+
+def coerce(value: Any, typ: Type, *, from_text: bool = False) -> Any:
+    """Read a fact value (Python, JSON or TOML typed; or text from CSV when `from_text`)."""
+    if isinstance(typ, EnumType):
+        return _enum(value, typ)
+    if isinstance(typ, SetType):
+        return _set(value, typ, from_text)
+    if isinstance(typ, Quantity):
+        return _quantity(value, typ, from_text)
+    if isinstance(typ, Prim):
+        return _PRIMS[typ.name](value, from_text)
+    raise FactError(f"no value can have the type `{typ}`")
+
+
+def _bool(value: Any, from_text: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if from_text and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise FactError(f"expected true or false, found {_show(value)}")
+
+
+def _integer(value: Any, from_text: bool) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if from_text and isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        return int(value)
+    raise FactError(f"expected a whole number, found {_show(value)}")
+
+
+def number(value: Any, from_text: bool) -> int | Decimal:
+    """A number for a decimal or quantity fact: int or Decimal (floats by their shortest repr)."""
+    if isinstance(value, bool):
+        raise FactError(f"expected a number, found {_show(value)}")
+    if isinstance(value, int | Decimal):
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise FactError(f"expected a finite number, found {value}")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FactError(f"expected a finite number, found {value}")
+        return Decimal(repr(value))
+    if from_text and isinstance(value, str):
+        try:
+            out = Decimal(value.strip())
+        except InvalidOperation:
+            raise FactError(f"expected a number, found {_show(value)}") from None
+        if out.is_finite():
+            return out
+    raise FactError(f"expected a number, found {_show(value)}")
+
+
+def _decimal(value: Any, from_text: bool) -> int | Decimal:
+    return number(value, from_text)
+
+
+def _quantity(value: Any, typ: Quantity, from_text: bool) -> int | Decimal:
+    if isinstance(value, str):
+        match = _QUANTITY.match(value)
+        if match is None:
+            raise FactError(f"expected a number of {typ} such as `0.5 {typ.unit}`, found "
+                            f"{_show(value)}")
+        unit = match.group(2)
+        if unit is not None and unit != typ.unit:
+            raise FactError(f"expected {typ} (`{typ.unit}`), found the unit `{unit}`",
+                            hint=f"write the value in {typ}, such as `0.5 {typ.unit}`")
+        return Decimal(match.group(1))
+    return number(value, from_text)
+
+
+def _date(value: Any, from_text: bool) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise FactError(f"expected a date such as 2024-03-01, found {_show(value)}")
+
+
+def _country(value: Any, from_text: bool) -> str:
+    if isinstance(value, str) and value in ISO_3166_ALPHA2:
+        return value
+    if isinstance(value, str):
+        upper = value.strip().upper()
+        hint = f"write `{upper}`" if upper in ISO_3166_ALPHA2 else did_you_mean(
+            value, ISO_3166_ALPHA2)
+        raise FactError(f"{_show(value)} is not an ISO 3166-1 alpha-2 country code", hint=hint)
+    raise FactError(f"expected a country code such as \"CF\", found {_show(value)}")
+
+
+def _text(value: Any, from_text: bool) -> str:
+    if isinstance(value, str):
+        return value
+    raise FactError(f"expected text, found {_show(value)}")
+
+
+def _enum(value: Any, typ: EnumType) -> str:
+    if isinstance(value, str) and value in typ.values:
+        return value
+    if isinstance(value, str):
+        raise FactError(f"enum `{typ.name}` has no value {_show(value)}",
+                        hint=did_you_mean(value, typ.values)
+                        or "its values are " + ", ".join(f"`{v}`" for v in typ.values))
+    raise FactError(f"expected a value of enum `{typ.name}` (a string), found {_show(value)}")
+
+
+def _set(value: Any, typ: SetType, from_text: bool) -> frozenset[str]:
+    items: Iterable[Any]
+    if from_text and isinstance(value, str):
+        items = [x.strip() for x in value.split(";") if x.strip()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    else:
+        raise FactError(f"expected a list of values, found {_show(value)}")
+    return frozenset(coerce(x, typ.element, from_text=from_text) for x in items)
+
+
+_PRIMS = {
+    BOOL.name: _bool,
+    INTEGER.name: _integer,
+    DECIMAL.name: _decimal,
+    DATE.name: _date,
+    COUNTRY.name: _country,
+    TEXT.name: _text,
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'"{shown}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
+
+
+def format_value(value: Any, typ: Type | None = None) -> str:
+    """A value as a drafter would write it: true, 0.5 ct, 2024-03-01, {RU, BY}, unknown."""
+    if value is None or value is UNKNOWN:
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(sorted(value)) + "}"
+    if isinstance(typ, Quantity):
+        return f"{value} {typ.unit}"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str) and typ == TEXT:
+        return '"' + value.replace('"', '\\"') + '"'
+    return str(value)
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready form: unknown as null, dates as ISO text, decimals as text, sets sorted."""
+    if value is None or value is UNKNOWN:
+        return None
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal | float):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return str(value)
