@@ -91,6 +91,7 @@ class Node:
     ref: Key | None = None
     fired: bool = False
     note: str | None = None
+    op: str | None = None  # for clauses: "and", "or", "not", "if", "compare", "in", ...
 
     @property
     def evaluated(self) -> bool:
@@ -140,7 +141,7 @@ class Explanation:
                      if not isinstance(k.expr, ir.Const))
         kind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
         note = "not given" if kind == "fact" and value is None else None
-        return Node(kind, expr_text(e), value, kids, e.span, ref=ref, note=note)
+        return Node(kind, expr_text(e), value, kids, e.span, ref=ref, note=note, op=_op(e))
 
     def _rules(self, t: TermLayout) -> tuple[Node, ...]:
         assert isinstance(t.term, ir.DecisionTerm)
@@ -210,6 +211,15 @@ class Explanation:
         from kprules.explain_render import render_json
 
         return render_json(self)
+
+
+_OP_NAMES = {ir.And: "and", ir.Or: "or", ir.Not: "not", ir.If: "if", ir.Compare: "compare",
+             ir.Member: "in", ir.InRange: "range", ir.Arith: "arith", ir.Neg: "neg",
+             ir.SetOf: "set"}
+
+
+def _op(e: ir.Expr) -> str | None:
+    return _OP_NAMES.get(type(e))
 
 
 def clause_value(c: Clause, slots: tuple[Any, ...] | list[Any], facts: Mapping[str, Any],
