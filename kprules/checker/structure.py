@@ -3,7 +3,8 @@
 Input: checked policies. A policy's graph is over its own and inherited terms, with references
 resolved in that policy (an amendment's redefinition can close a cycle its base did not have).
 `base.x` edges lead into the base policy, which cannot refer back, so they never close a cycle.
-A cycle is reported once, in the first policy (base first) that owns one of its terms.
+A cycle is reported once, in the first policy (base first) that owns one of its terms, at that
+policy's first reference on the cycle (so that a cycle an amendment closes is shown in it).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def check_cycles(policy: ir.CheckedPolicy, sink: Sink) -> None:
         if key in reported or not key & policy.own:
             continue  # a cycle of inherited terms only is reported in the policy defining them
         reported.add(key)
-        _report(policy, cycle, sink)
+        first = next(i for i, (name, _) in enumerate(cycle) if name in policy.own)
+        _report(policy, cycle[first:] + cycle[:first], sink)
 
 
 def _cycles(graph: Mapping[str, list[ir.TermRef]]) -> Iterator[list[tuple[str, Span]]]:
