@@ -26,3 +26,11 @@ def test_language_examples_check_cleanly() -> None:
     result = check(ws, load_seeds(ROOT / "seeds"))
     assert not result.diagnostics, render_all(result.diagnostics, ws.sources, "text")
     assert set(result.policies) >= {"kpcs_2003_example", "state_actors_example"}
+
+
+def test_library_examples_run(capsys: object) -> None:
+    code = blocks(DOCS / "library.md", "python")
+    assert len(code) >= 8
+    namespace: dict[str, object] = {"__name__": "library_md"}
+    for i, block in enumerate(code, 1):
+        exec(compile(block, f"docs/library.md block {i}", "exec"), namespace)
