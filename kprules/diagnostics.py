@@ -129,6 +129,10 @@ CODES: dict[str, str] = {
     "KP313": "membership in something that is not a set or range of that type",
     "KP314": "a definition whose body does not have its declared type",
     "KP315": "an enum value name that is ambiguous",
+    # KP5xx: evaluation
+    "KP500": "a division by zero while evaluating",
+    # KP9xx: internal errors
+    "KP900": "an internal error: a bug in kprules",
 }
 
 

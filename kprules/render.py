@@ -13,7 +13,8 @@ The text format, as rustc and miette draw it:
        = hint: did you mean `income`?
 
 A span over several lines shows its first and last line (with `...` for the lines between);
-tabs are expanded to 4 columns; a line longer than 100 characters is cut around the span.
+tabs are expanded to 4 columns; control characters are shown as their Unicode pictures (a NUL
+byte as U+2400); a line longer than 100 characters is cut around the span.
 Related spans follow, each under `::: file:line:col`, underlined with `-` and labelled.
 """
 
@@ -71,6 +72,15 @@ def _where(loc: tuple[str, int, int]) -> str:
 # ----------------------------------------------------------------------------- snippets
 
 
+def _visible(text: str) -> str:
+    """Control characters (a NUL byte, an escape) drawn as their Unicode control pictures, one
+    column each, so that a line shows what is in it and columns still line up."""
+    return text.translate(_CONTROL_PICTURES)
+
+
+_CONTROL_PICTURES = {c: 0x2400 + c for c in range(32) if c != 9} | {127: 0x2421}
+
+
 def _display_col(text: str, col: int) -> int:
     """The 1-based display column of character column `col` once tabs are expanded."""
     return len(text[: col - 1].expandtabs(TAB_WIDTH)) + 1
@@ -94,7 +104,7 @@ def _marked_line(src: Source, number: int, first: int, last: int | None, mark: s
                  label: str) -> list[_Row]:
     """Line `number` with characters [first, last) underlined (`last` None: to the end)."""
     raw = src.line_text(number)
-    text = raw.expandtabs(TAB_WIDTH)
+    text = _visible(raw).expandtabs(TAB_WIDTH)
     col = _display_col(raw, first)
     end = len(text.rstrip()) + 1 if last is None else _display_col(raw, last)
     text, col, width = _window(text, col, max(1, end - col))

@@ -109,7 +109,8 @@ def _cyclic(policies: Mapping[str, n.PolicyModule], sink: Sink) -> set[str]:
         assert first.amends is not None
         if len(cycle) == 1:
             sink.error("KP204", f"policy `{first.name}` amends itself", first.amends.span,
-                       hint="`amends` names the policy this one changes")
+                       hint="`amends` names the policy this one changes; remove the line "
+                       "or name that policy")
             continue
         shown = " -> ".join(f"`{p.name}`" for p in _rotate(cycle, first)) + f" -> `{first.name}`"
         sink.error("KP204", f"policies amend each other in a cycle: {shown}", first.amends.span,

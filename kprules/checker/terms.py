@@ -170,6 +170,8 @@ def _effective(pieces: list[tuple[n.Piece, ir.Value]],
         elif nxt is not None and iv.end is not None and iv.end > nxt.start:
             sink.error("KP218", f"this piece runs until {iv.end}, past the start of the next "
                        f"piece ({nxt.start})", iv.span,
+                       hint=f"end it `until {nxt.start}`, or leave `until` out: a piece lasts "
+                       "until the next one starts",
                        related=(Related(nxt.span, "the next piece"),))
         end = iv.end if iv.end is not None or nxt is None else nxt.start
         yield piece, value, n.Interval(iv.start, end, iv.span)
