@@ -30,23 +30,30 @@ def distance(a: str, b: str, limit: int) -> int:
 def closest(name: str, candidates: Iterable[str], most: int = 3) -> tuple[str, ...]:
     """Up to `most` candidates close to `name`, best first (ties in alphabetical order).
 
-    Close means an edit distance of at most a third of the name's length (at least 1), or the
-    same letters ignoring case and underscores.
+    Close means: the same letters ignoring case and underscores (best); else an edit distance of
+    at most a third of the name's length (at least 1); else, for names of 4 letters or more, one
+    name is the start of the other (`conflict` for `conflict_diamond`).
     """
     limit = max(1, len(name) // 3)
-    folded = name.lower().replace("_", "")
-    scored: list[tuple[int, str]] = []
-    for cand in set(candidates):
-        if cand == name:
-            continue
-        if cand.lower().replace("_", "") == folded:
-            scored.append((0, cand))
-            continue
-        d = distance(name, cand, limit)
-        if d <= limit:
-            scored.append((d, cand))
-    scored.sort()
+    scored = sorted((score, cand) for cand in set(candidates) if cand != name
+                    if (score := _score(name, cand, limit)) is not None)
     return tuple(c for _, c in scored[:most])
+
+
+def _score(name: str, cand: str, limit: int) -> int | None:
+    """How far `cand` is from `name` (lower is closer), or None when it is not close."""
+    if _fold(cand) == _fold(name):
+        return 0
+    d = distance(name, cand, limit)
+    if d <= limit:
+        return d
+    if min(len(name), len(cand)) >= 4 and (cand.startswith(name) or name.startswith(cand)):
+        return limit + 1
+    return None
+
+
+def _fold(name: str) -> str:
+    return name.lower().replace("_", "")
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
