@@ -178,6 +178,7 @@ def _check_cites(cites: tuple[n.Cite, ...], seeds: Mapping[str, Seed] | None,
         key = (cite.source.name, cite.locator, cite.quote)
         if key in seen:
             sink.warning("KP223", "this citation is given twice", cite.span,
+                         hint="remove the repeated citation",
                          related=(Related(seen[key].span, "first given here"),))
         seen.setdefault(key, cite)
         if cite.quote is None:

@@ -114,6 +114,8 @@ def _cyclic(policies: Mapping[str, n.PolicyModule], sink: Sink) -> set[str]:
             continue
         shown = " -> ".join(f"`{p.name}`" for p in _rotate(cycle, first)) + f" -> `{first.name}`"
         sink.error("KP204", f"policies amend each other in a cycle: {shown}", first.amends.span,
+                   hint="an amendment changes an earlier text; remove the `amends` that closes "
+                   "the cycle",
                    related=tuple(Related(p.amends.span, f"`{p.name}` amends "
                                          f"`{p.amends.name}` here")
                                  for p in _rotate(cycle, first)[1:] if p.amends))

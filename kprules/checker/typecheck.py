@@ -229,12 +229,14 @@ def _both_quantities(a: Type, b: Type) -> bool:
     return isinstance(a, Quantity) and isinstance(b, Quantity)
 
 
-def _bool_hint(t: Type) -> str | None:
-    if isinstance(t, EnumType):
-        return f"compare it with a value, such as `= {t.values[0]}`" if t.values else None
+def _bool_hint(t: Type) -> str:
+    if isinstance(t, EnumType) and t.values:
+        return f"compare it with a value, such as `= {t.values[0]}`"
     if is_ordered(t):
         return "compare it, such as `>= ...`"
-    return None
+    if isinstance(t, SetType):
+        return "test whether a value is in it, such as `x in ...`"
+    return "a condition is a comparison, a `bool` fact or term, `true` or `false`"
 
 
 def _unit_hint(a: Type, b: Type) -> str | None:
@@ -245,7 +247,7 @@ def _unit_hint(a: Type, b: Type) -> str | None:
     return None
 
 
-def _mismatch_hint(a: Type, b: Type) -> str | None:
+def _mismatch_hint(a: Type, b: Type) -> str:
     """The fix for two types that do not go together."""
     if hint := _unit_hint(a, b):
         return hint
@@ -254,7 +256,7 @@ def _mismatch_hint(a: Type, b: Type) -> str | None:
             return f"values of enum `{e.name}` compare only with each other"
     if DATE in (a, b):
         return "dates compare only with dates, such as `2024-03-01`"
-    return None
+    return "compare values of one type"
 
 
 def _arith_hint(op: str, a: Type, b: Type) -> str:
