@@ -105,7 +105,7 @@ CODES: dict[str, str] = {
     "KP214": "an unknown policy status",
     "KP215": "a fact no policy reads",
     "KP216": "a definition nothing uses",
-    "KP217": "a rule that an earlier unconditional rule makes unreachable",
+    "KP217": "a rule or exception that can never apply",
     "KP218": "overlapping date intervals",
     "KP219": "an empty date interval",
     "KP220": "a policy that reads no vocabulary",

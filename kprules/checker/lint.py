@@ -49,15 +49,20 @@ def term_head(decl: TermDecl) -> Span:
 
 
 def check_unreachable(policy: ir.CheckedPolicy, sink: Sink) -> None:
+    """KP217: rules and exceptions that can never apply (hidden by an earlier unconditional one,
+    always false, or valid only outside the interval of what contains them)."""
     for name in sorted(policy.own):
         term = policy.terms[name]
         if isinstance(term, ir.DecisionTerm):
-            _unreachable(term.rules, "rule", sink)
+            _unreachable(term.rules, "rule", policy.in_force, "the policy's `in force` interval",
+                         sink)
             for rule in term.rules:
-                _unreachable(rule.exceptions, "exception", sink)
+                _unreachable(rule.exceptions, "exception", rule.validity,
+                             "the interval of its rule", sink)
 
 
-def _unreachable(rules: Iterable[ir.CheckedRule], what: str, sink: Sink) -> None:
+def _unreachable(rules: Iterable[ir.CheckedRule], what: str, outer: n.Interval | None,
+                 outer_name: str, sink: Sink) -> None:
     blocker: ir.CheckedRule | None = None
     for rule in rules:
         truth = constant_truth(rule.condition)
@@ -69,8 +74,18 @@ def _unreachable(rules: Iterable[ir.CheckedRule], what: str, sink: Sink) -> None
         elif truth is False:
             sink.error("KP217", f"this {what} can never apply: its condition is always false",
                        rule_head(rule), hint=f"correct the condition, or remove the {what}")
+        elif rule.validity is not None and outer is not None \
+                and _disjoint(rule.validity, outer):
+            sink.error("KP217", f"this {what} can never apply: it is valid only outside "
+                       f"{outer_name}", rule.validity.span,
+                       hint="correct the dates", related=(Related(outer.span, "that interval"),))
         elif truth is True and rule.validity is None:
             blocker = rule
+
+
+def _disjoint(a: n.Interval, b: n.Interval) -> bool:
+    """Whether two half-open intervals [start, end) share no day."""
+    return (a.end is not None and a.end <= b.start) or (b.end is not None and b.end <= a.start)
 
 
 def check_unused(vocabularies: Mapping[str, ir.Vocabulary],
