@@ -109,8 +109,7 @@ class NameResolver:
         code = e.ident.name
         if is_country(code):
             return ir.Const(code, COUNTRY, e.span)
-        hint = _COUNTRY_ALIASES.get(code) or did_you_mean(code, ISO_3166_ALPHA2) \
-            or "two capital letters are an ISO 3166-1 alpha-2 country code"
+        hint = _COUNTRY_ALIASES.get(code) or _country_hint(code)
         self.sink.error("KP305", f"`{code}` is not an ISO 3166-1 alpha-2 country code",
                         e.span, hint=hint)
         return ir.Const(code, ERROR, e.span)
@@ -131,3 +130,14 @@ class NameResolver:
                             e.ident.span, hint=hint)
             return ir.Const(name, ERROR, e.span)
         return ir.BaseRef(self.scope.base, name, self.base_type(name, e.ident), e.span)
+
+
+def _country_hint(code: str) -> str:
+    """Close codes: the letters swapped, else the same first letter, else the same second."""
+    if code[::-1] in ISO_3166_ALPHA2:
+        return f"did you mean `{code[::-1]}`?"
+    for same in (0, 1):
+        hint = did_you_mean(code, [c for c in ISO_3166_ALPHA2 if c[same] == code[same]])
+        if hint:
+            return hint
+    return "two capital letters are an ISO 3166-1 alpha-2 country code"
