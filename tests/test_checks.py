@@ -5,7 +5,9 @@ Format of a chunk file `tests/checks/*.kpr`:
 - Cases are separated by a line that is exactly `---`. A file holds many small cases.
 - A case is one or more modules. Its first module is named `chunk.kpr`; a line
   `--- file: NAME.kpr` starts another module of the same case, named NAME.kpr. (`---` alone
-  separates cases; `--- file:` separates the modules of one case.)
+  separates cases; `--- file:` separates the modules of one case.) Comments before the first
+  module line describe the case; when they are all there is before `--- file:`, no `chunk.kpr`
+  is made.
 - The diagnostics a case must produce are written on the line their span starts on, as a
   comment: `## KP200`; several: `## KP200 KP301` (a code twice means two diagnostics); a code may
   be followed by a regular expression in double quotes that its message or its hint must match
@@ -126,6 +128,8 @@ def _modules(lines: list[str], first_line: int) -> tuple[Module, ...]:
             text = "\n".join(lines[start:i]) + "\n"
             if _has_code(text) or name != FIRST_MODULE:
                 out.append(Module(name, text, first_line + start))
+            elif expectations(text):
+                raise ValueError(f"line {first_line + start}: an annotation outside any module")
             name, start = m.group(1), i + 1
     return tuple(out)
 
@@ -292,3 +296,12 @@ def test_harness_reads_modules_and_annotations(tmp_path: Path) -> None:
     assert [(m.name, m.first_line) for m in case.modules] == [("chunk.kpr", 4), ("x.kpr", 6)]
     assert expectations(case.modules[0].text) == {
         1: [Expect("KP200", None), Expect("KP301", "a b")]}
+
+
+def test_harness_refuses_unreadable_annotations(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot read the annotation"):
+        expectations("define a = b  ## KP200 because\n")
+    path = tmp_path / "lost.kpr"
+    path.write_text("# ## KP200\n--- file: a.kpr\nfacts a\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="an annotation outside any module"):
+        read_cases(path)
