@@ -18,23 +18,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.api import Library
+from kprules.api import Library, Policy
 from kprules.checker.structure import dependencies
 from kprules.evaluate import Evaluator, resolve_as_of
 from kprules.explain import Explanation
 from kprules.layout import Key
+from kprules.nodes import Interval
+from kprules.suggest import did_you_mean
 from kprules.typesys import Quantity
-from kprules.values import public
-from kprules.why import Alignment, align
+from kprules.values import format_value, public
+from kprules.why import Alignment, align, parting
+
+if TYPE_CHECKING:
+    from kprules.bulk import Record
+    from kprules.cases import Case
 
 
 class CompareError(ValueError):
-    """A comparison that cannot be made (one-line message for the CLI)."""
+    """A comparison that cannot be made: a one-line message and its code (KP6xx)."""
+
+    def __init__(self, message: str, code: str = "KP600") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @frozen
@@ -47,29 +58,53 @@ class CaseInput:
     as_of: dt.date | None = None
     sources: tuple[str, ...] = ()
     contested: str | None = None
+    location: str | None = None  # where the case is written (file:line), or its record
 
 
 @frozen
 class Provision:
-    """The provision a difference comes from: a term as one policy defines it."""
+    """What a difference comes from: a term as one policy defines it (`kind` "term"), or the
+    dates in force of the two policies (`kind` "in force": the same rule applies on the case's
+    date under one of them only; `policy` is the other policy, `note` says both intervals)."""
 
     policy: str
     term: str
     origin: ir.Provenance
+    kind: str = "term"
+    note: str | None = None
 
     @property
     def label(self) -> str:
+        if self.kind == "in force":
+            return f"{self.policy} (dates in force)"
         return f"{self.policy}.{self.term}"
 
 
 @frozen
 class Difference:
+    """A term whose value under `other` differs from its value under `base`, on one case.
+
+    `cause` is found cheaply on every difference; `alignment` (the two explanations aligned where
+    they part, with citations) is built from `explanation` when first asked for, so that a
+    comparison over bulk data pays for explanation trees only for the differences it shows.
+    """
+
     term: str
     other: str
     base_value: Any
     other_value: Any
-    alignment: Alignment
     cause: Provision
+    base: str
+    explanation: Explanation = field(eq=False, repr=False)
+
+    @cached_property
+    def alignment(self) -> Alignment:
+        return align(self.explanation, (self.base, self.term), (self.other, self.term))
+
+    @property
+    def transition(self) -> str:
+        """`<base value> -> <other value>`, as the summary counts it."""
+        return f"{format_value(self.base_value)} -> {format_value(self.other_value)}"
 
 
 @frozen
@@ -89,37 +124,58 @@ class Transition:
 
 @define
 class Summary:
-    """Counts accumulated over rows."""
+    """Counts accumulated over rows; its size does not grow with the number of cases.
+
+    `differences`: cases where a term differs, per (other policy, term). `transitions`: per
+    (other, term, base value, other value, cause label). `outcomes`: cases per (policy, term,
+    value). Quantity facts (`Comparison.weight_facts`): `weight_totals` sums each over the cases
+    that give it (`weight_cases` counts them); `reclassified` sums them over the cases where the
+    term differs, per (other, term), and each transition over its own cases.
+    """
 
     cases: int = 0
     differing_cases: int = 0
     differences: dict[tuple[str, str], int] = field(factory=dict)  # (other, term) -> cases
     transitions: dict[tuple[str, str, str, str, str], Transition] = field(factory=dict)
+    causes: dict[str, Provision] = field(factory=dict)  # cause label -> provision
+    outcomes: dict[tuple[str, str, str], int] = field(factory=dict)
     weight_totals: dict[str, Decimal] = field(factory=dict)
+    weight_cases: dict[str, int] = field(factory=dict)
+    reclassified: dict[tuple[str, str], dict[str, Decimal]] = field(factory=dict)
     keep_cases: int = 20
 
     def add(self, row: Row, weights: Mapping[str, Any]) -> None:
         self.cases += 1
         for name, value in weights.items():
             self.weight_totals[name] = self.weight_totals.get(name, Decimal(0)) + value
+            self.weight_cases[name] = self.weight_cases.get(name, 0) + 1
+        for (policy, term), value in row.values.items():
+            okey = (policy, term, format_value(value))
+            self.outcomes[okey] = self.outcomes.get(okey, 0) + 1
         if row.differences:
             self.differing_cases += 1
         for d in row.differences:
-            key2 = (d.other, d.term)
-            self.differences[key2] = self.differences.get(key2, 0) + 1
-            tkey = (d.other, d.term, _shown(d.base_value), _shown(d.other_value), d.cause.label)
-            t = self.transitions.setdefault(tkey, Transition())
-            t.count += 1
-            if len(t.cases) < self.keep_cases:
-                t.cases.append(row.case.id)
-            for name, value in weights.items():
-                t.weights[name] = t.weights.get(name, Decimal(0)) + value
+            self._add_difference(row.case.id, d, weights)
 
+    @staticmethod
+    def transition_key(d: Difference) -> tuple[str, str, str, str, str]:
+        """(other, term, base value, other value, cause label): what a transition counts."""
+        return (d.other, d.term, format_value(d.base_value), format_value(d.other_value),
+                d.cause.label)
 
-def _shown(value: Any) -> str:
-    from kprules.values import format_value
-
-    return format_value(value)
+    def _add_difference(self, case: str, d: Difference, weights: Mapping[str, Any]) -> None:
+        key2 = (d.other, d.term)
+        self.differences[key2] = self.differences.get(key2, 0) + 1
+        shifted = self.reclassified.setdefault(key2, {})
+        tkey = self.transition_key(d)
+        self.causes.setdefault(d.cause.label, d.cause)
+        t = self.transitions.setdefault(tkey, Transition())
+        t.count += 1
+        if len(t.cases) < self.keep_cases:
+            t.cases.append(case)
+        for name, value in weights.items():
+            t.weights[name] = t.weights.get(name, Decimal(0)) + value
+            shifted[name] = shifted.get(name, Decimal(0)) + value
 
 
 class Comparison:
@@ -131,20 +187,22 @@ class Comparison:
         self.base = base
         self.others = tuple(others)
         self.as_of = as_of
-        policies = [library[name] for name in (base, *others)]
+        policies = [_policy(library, name) for name in (base, *others)]
         vocabularies = {p.vocabulary.name for p in policies}
         if len(vocabularies) > 1:
             raise CompareError("the policies read different vocabularies ("
-                               + ", ".join(f"{p.name}: {p.vocabulary.name}" for p in policies)
+                               + ", ".join(f"`{p.name}`: `{p.vocabulary.name}`" for p in policies)
                                + "); only policies over one vocabulary can be compared")
-        self.terms = tuple(terms) if terms else default_terms(
+        self.terms = tuple(dict.fromkeys(terms)) if terms else default_terms(
             [p.checked for p in policies])
         for p in policies:
             for t in self.terms:
                 if t not in p.checked.terms:
-                    raise CompareError(f"policy `{p.name}` has no term `{t}`")
+                    hint = did_you_mean(t, p.checked.terms)
+                    raise CompareError(f"policy `{p.name}` has no term `{t}`"
+                                       + (f"; {hint}" if hint else ""), "KP601")
         if not self.terms:
-            raise CompareError("the policies have no term in common to compare")
+            raise CompareError("the policies have no term in common to compare", "KP605")
         self.targets: tuple[Key, ...] = tuple(
             (p, t) for p in (base, *others) for t in self.terms)
         self.evaluator: Evaluator = library.evaluator(list(self.targets))
@@ -158,7 +216,11 @@ class Comparison:
             yield self.row(case)
 
     def row(self, case: CaseInput) -> Row:
-        as_of = resolve_as_of(case.facts, self.vocabulary, case.as_of or self.as_of)
+        """One case: every policy's value of every term, and the differences from the base.
+
+        The evaluation date: the case's own (`CaseInput.as_of`), else the vocabulary's `dated
+        by` fact, else the comparison's `as_of`."""
+        as_of = case.as_of or resolve_as_of(case.facts, self.vocabulary, None) or self.as_of
         raw, _ = self.evaluator.run(case.facts, as_of)
         values = dict(zip(self.targets, raw, strict=True))
         diffs = [(o, t) for o in self.others for t in self.terms
@@ -173,20 +235,55 @@ class Comparison:
                      diffs: list[tuple[str, str]]) -> tuple[Difference, ...]:
         values, slots = self.evaluator.run(case.facts, as_of, explain=True)
         assert slots is not None
-        ex = Explanation(self.evaluator.layout, slots, case.facts, as_of, self.library.sources)
+        layout = self.evaluator.layout
+        ex = Explanation(layout, slots, case.facts, as_of, self.library.sources)
         by_key = dict(zip(self.targets, values, strict=True))
         out = []
         for other, term in diffs:
-            alignment = align(ex, (self.base, term), (other, term))
-            policy, name = alignment.parted_at
-            t = self.library[policy].checked.terms[name]
-            cause = Provision(t.origin.policy, name, t.origin)
+            (policy, name), reason = parting(layout, slots, case.facts, as_of,
+                                             (self.base, term), (other, term))
+            cause = self._cause(policy, name, reason)
             out.append(Difference(term, other, public(by_key[(self.base, term)]),
-                                  public(by_key[(other, term)]), alignment, cause))
+                                  public(by_key[(other, term)]), cause, self.base, ex))
         return tuple(out)
+
+    def _cause(self, policy: str, name: str, reason: str) -> Provision:
+        if reason == "in force":
+            p = self.library[policy].checked
+            note = "; ".join(f"`{q.name}` {_in_force_text(q.in_force)}"
+                             for q in (self.library[self.base].checked, p))
+            return Provision(policy, name, ir.Provenance(policy, p.span), "in force", note)
+        t = self.library[policy].checked.terms[name]
+        return Provision(t.origin.policy, name, t.origin)
 
     def weights(self, case: CaseInput) -> dict[str, Any]:
         return {name: case.facts[name] for name in self.weight_facts if name in case.facts}
+
+
+def _in_force_text(interval: Interval | None) -> str:
+    if interval is None:
+        return "in force at any date"
+    return f"in force from {interval.start}" + (f" until {interval.end}" if interval.end else "")
+
+
+def from_case(case: Case) -> CaseInput:
+    """A case of a case file (`kprules.cases`) as a comparison input."""
+    return CaseInput(case.id, case.facts, case.title, case.date, case.sources, case.contested,
+                     f"{case.file}:{case.line}")
+
+
+def from_record(record: Record, file: str) -> CaseInput:
+    """A record of a data file (`kprules.bulk`) as a comparison input, named by its `id` field
+    or its number."""
+    where = f"{file}:{record.line}" if record.line is not None else f"{file}#{record.number}"
+    return CaseInput(record.label, record.facts, location=where)
+
+
+def _policy(library: Library, name: str) -> Policy:
+    try:
+        return library[name]
+    except KeyError as err:
+        raise CompareError(str(err.args[0]), "KP602") from None
 
 
 def default_terms(policies: Sequence[ir.CheckedPolicy]) -> tuple[str, ...]:

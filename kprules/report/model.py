@@ -1,0 +1,329 @@
+"""The report model: a comparison as JSON-ready dictionaries, one per case, then a summary.
+
+Stage: `Comparison` + cases -> `RowStream` (a header, rows produced lazily, a summary complete
+once the rows are consumed) -> `Spool` (the rows kept in a temporary file, so that a report can
+lead with the summary and still read the rows again, in constant memory). Every format renders
+from these dictionaries, whose shape is the JSON report's (docs/report-schema.md): one model, so
+that the formats cannot disagree.
+
+Explanations cost more than evaluations: a difference carries its aligned explanations when
+`ReportOptions.explain_limit` allows (None: every difference; N: the first N cases of each
+transition), else `"explained": false`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import IO, Any
+
+from attrs import frozen
+
+from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
+from kprules.explain_render import node_json
+from kprules.source import Source, Span
+from kprules.values import to_json
+
+SCHEMA_VERSION = "1.0"
+Json = dict[str, Any]
+
+
+@frozen
+class CaseSource:
+    """Where the cases come from: `library` (TOML case files) or `bulk` (JSON Lines, CSV)."""
+
+    path: str
+    kind: str = "library"
+
+
+@frozen
+class ReportOptions:
+    """How to report. `matrix`: "all" rows or only "differences"; `explain_limit`: see above."""
+
+    fail_on_difference: bool = False
+    matrix: str = "all"
+    explain_limit: int | None = None
+    colour: bool = False
+    width: int = 100
+
+
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kprules")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def location(span: Span | None, sources: Mapping[str, Source]) -> str | None:
+    """`file:line:col` of a span (the file name alone when its text is not at hand)."""
+    if span is None:
+        return None
+    src = sources.get(span.source)
+    if src is None:
+        return span.source
+    line, col = src.line_col(span.start)
+    return f"{span.source}:{line}:{col}"
+
+
+def value_text(value: Any) -> str:
+    """A JSON value of a term as a drafter writes it: true, unknown, prohibited, {RU, BY}."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "{" + ", ".join(str(v) for v in value) + "}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- header
+
+
+def policy_json(comparison: Comparison, name: str) -> Json:
+    p = comparison.library[name]
+    return {"name": name, "title": p.title, "status": p.status,
+            "location": location(p.checked.span, comparison.library.sources),
+            "amends": p.checked.base.name if p.checked.base is not None else None}
+
+
+def header_json(comparison: Comparison, source: CaseSource, options: ReportOptions) -> Json:
+    vocab = comparison.vocabulary
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "comparison",
+        "tool": {"name": "kprules", "version": tool_version()},
+        "base": policy_json(comparison, comparison.base),
+        "others": [policy_json(comparison, name) for name in comparison.others],
+        "terms": list(comparison.terms),
+        "as_of": comparison.as_of.isoformat() if comparison.as_of else None,
+        "vocabulary": vocab.name,
+        "cases": {"path": source.path, "kind": source.kind},
+        "weight_facts": [{"name": name, "unit": _unit(comparison, name)}
+                         for name in comparison.weight_facts],
+        "explain_limit": options.explain_limit,
+    }
+
+
+def _unit(comparison: Comparison, fact: str) -> str:
+    return str(getattr(comparison.vocabulary.facts[fact].type, "unit", ""))
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def provision_json(p: Provision, sources: Mapping[str, Source]) -> Json:
+    return {"label": p.label, "kind": p.kind, "policy": p.policy, "term": p.term,
+            "note": p.note, "location": location(p.origin.span, sources),
+            "description": p.origin.description,
+            "cites": [{"source": c.source.name, "locator": c.locator, "quote": c.quote}
+                      for c in p.origin.cites]}
+
+
+def difference_json(d: Difference, explain: bool, sources: Mapping[str, Source]) -> Json:
+    out: Json = {
+        "term": d.term, "other": d.other,
+        "base_value": to_json(d.base_value), "other_value": to_json(d.other_value),
+        "transition": d.transition,
+        "cause": d.cause.label,
+        "explained": explain,
+    }
+    if explain:
+        a = d.alignment
+        ex = d.explanation
+        out["path"] = [{"text": s.label, "kind": s.kind, "base_value": _node_value(s.base_value),
+                        "other_value": _node_value(s.other_value)} for s in a.path]
+        out["base_explanation"] = node_json(a.base, ex)
+        out["other_explanation"] = node_json(a.other, ex)
+    return out
+
+
+def _node_value(value: Any) -> Any:
+    from kprules.explain import value_json
+
+    return value_json(value)
+
+
+def row_json(row: Row, comparison: Comparison, explain: Iterable[bool]) -> Json:
+    case = row.case
+    values: dict[str, dict[str, Any]] = {t: {} for t in comparison.terms}
+    for (policy, term), value in row.values.items():
+        values[term][policy] = to_json(value)
+    sources = comparison.library.sources
+    return {
+        "id": case.id,
+        "title": case.title,
+        "location": case.location,
+        "as_of": row.as_of.isoformat() if row.as_of else None,
+        "sources": list(case.sources),
+        "contested": case.contested,
+        "values": values,
+        "differences": [difference_json(d, e, sources)
+                        for d, e in zip(row.differences, explain, strict=True)],
+    }
+
+
+# ---------------------------------------------------------------------------- the stream
+
+
+class RowStream:
+    """A comparison's rows as report dictionaries, produced once, lazily; `summary` is complete
+    when `rows()` has been consumed (memory does not grow with the number of cases)."""
+
+    def __init__(self, comparison: Comparison, cases: Iterable[CaseInput], source: CaseSource,
+                 options: ReportOptions | None = None) -> None:
+        self.comparison = comparison
+        self.options = options or ReportOptions()
+        self.source = source
+        self.header = header_json(comparison, source, self.options)
+        self.summary = Summary()
+        self._cases = cases
+        self._used = False
+
+    def results(self) -> Iterator[Row]:
+        """The comparison's rows as objects (for writers that render from them), each added to
+        `summary` before it is given. A stream is read once: `results()` or `rows()`."""
+        if self._used:
+            raise RuntimeError("kprules bug: a RowStream is read once (spool it to reread)")
+        self._used = True
+        for row in self.comparison.rows(self._cases):
+            self.summary.add(row, self.comparison.weights(row.case))
+            yield row
+
+    def explained(self, d: Difference) -> bool:
+        """Whether a report shows this difference's explanation (`explain_limit`)."""
+        limit = self.options.explain_limit
+        return limit is None or self.summary.transitions[Summary.transition_key(d)].count <= limit
+
+    def rows(self) -> Iterator[Json]:
+        """The rows as report dictionaries (the JSON report's `rows`)."""
+        for row in self.results():
+            yield row_json(row, self.comparison, [self.explained(d) for d in row.differences])
+
+    def summary_json(self) -> Json:
+        return summary_json(self.summary, self.comparison)
+
+
+# ---------------------------------------------------------------------------- the summary
+
+
+def summary_json(s: Summary, comparison: Comparison) -> Json:
+    sources = comparison.library.sources
+    return {
+        "cases": s.cases,
+        "differing_cases": s.differing_cases,
+        "differences": [{"other": o, "term": t, "cases": s.differences.get((o, t), 0)}
+                        for o in comparison.others for t in comparison.terms],
+        "outcomes": [{"policy": p, "term": t, "value": v, "cases": n}
+                     for (p, t, v), n in sorted(s.outcomes.items(), key=_outcome_order(
+                         comparison))],
+        "causes": _causes(s, comparison, sources),
+        "weights": [{"fact": f, "unit": _unit(comparison, f),
+                     "total": _dec(s.weight_totals.get(f, Decimal(0))),
+                     "cases": s.weight_cases.get(f, 0)} for f in comparison.weight_facts],
+        "reclassified": _reclassified(s, comparison),
+    }
+
+
+def _outcome_order(comparison: Comparison) -> Any:
+    policies = {name: i for i, name in enumerate((comparison.base, *comparison.others))}
+    terms = {name: i for i, name in enumerate(comparison.terms)}
+
+    def key(item: tuple[tuple[str, str, str], int]) -> tuple[int, int, str]:
+        (p, t, v), _ = item
+        return (terms[t], policies[p], v)
+
+    return key
+
+
+def _causes(s: Summary, comparison: Comparison, sources: Mapping[str, Source]) -> list[Json]:
+    """Transitions grouped by (other policy, the provision that caused them)."""
+    groups: dict[tuple[str, str], list[Json]] = {}
+    terms = {name: i for i, name in enumerate(comparison.terms)}
+    for (other, term, old, new, cause), t in sorted(
+            s.transitions.items(), key=lambda kv: (terms[kv[0][1]], -kv[1].count, kv[0])):
+        groups.setdefault((other, cause), []).append({
+            "term": term, "from": old, "to": new, "cases": t.count, "examples": list(t.cases),
+            "weights": {name: _dec(v) for name, v in sorted(t.weights.items())}})
+    others = {name: i for i, name in enumerate(comparison.others)}
+    return [{"other": other, "provision": provision_json(s.causes[cause], sources),
+             "cases": sum(t["cases"] for t in items), "transitions": items}
+            for (other, cause), items in sorted(groups.items(), key=lambda kv: (
+                others[kv[0][0]], s.causes[kv[0][1]].kind != "term", kv[0][1]))]
+
+
+def _reclassified(s: Summary, comparison: Comparison) -> list[Json]:
+    out = []
+    for other in comparison.others:
+        for term in comparison.terms:
+            shifted = s.reclassified.get((other, term), {})
+            for fact in comparison.weight_facts:
+                total = s.weight_totals.get(fact, Decimal(0))
+                value = shifted.get(fact, Decimal(0))
+                out.append({"other": other, "term": term, "fact": fact, "value": _dec(value),
+                            "share": share(value, total)})
+    return out
+
+
+def share(part: Decimal, total: Decimal) -> float | None:
+    """part / total, rounded to 4 decimal places (None when the total is zero)."""
+    if total == 0:
+        return None
+    return float(round(Decimal(part) / Decimal(total), 4))
+
+
+def _dec(value: Decimal | int) -> str:
+    return format(Decimal(value).normalize(), "f") if value else "0"
+
+
+# ---------------------------------------------------------------------------- the spool
+
+
+class Spool:
+    """Rows kept as JSON lines in a temporary file; `rows()` reads them again, any number of
+    times. `header` and `summary` are complete; `widest_id` is the longest case id."""
+
+    def __init__(self, header: Json, summary: Json, file: IO[str], widest_id: int) -> None:
+        self.header = header
+        self.summary = summary
+        self._file = file
+        self.widest_id = widest_id
+
+    def lines(self) -> Iterator[str]:
+        """Each row as its JSON text (no newline)."""
+        self._file.seek(0)
+        for line in self._file:
+            yield line.rstrip("\n")
+
+    def rows(self) -> Iterator[Json]:
+        for line in self.lines():
+            yield json.loads(line)
+
+
+@contextmanager
+def spooled(stream: RowStream) -> Iterator[Spool]:
+    """Consume the stream into a temporary file (removed on exit) and give the spool."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", prefix="kprules-report-") as fh:
+        widest = 0
+        for row in stream.rows():
+            fh.write(dumps(row) + "\n")
+            widest = max(widest, len(row["id"]))
+        fh.flush()
+        yield Spool(stream.header, stream.summary_json(), fh, widest)
+
+
+def dumps(obj: Any) -> str:
+    """Compact, deterministic JSON (keys in the model's order; non-ASCII kept)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Decimal | dt.date):
+        return to_json(obj)
+    raise TypeError(f"kprules bug: {type(obj).__name__} in a report")
+
