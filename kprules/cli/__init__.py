@@ -15,7 +15,9 @@ from typing import Any
 import click
 
 from kprules.cli.check_cmd import check_command
+from kprules.cli.compare_cmd import compare_command
 from kprules.cli.fmt_cmd import fmt_command
+from kprules.cli.test_cmd import test_command
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -37,6 +39,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(check_command)
 cli.add_command(fmt_command)
+cli.add_command(compare_command)
+cli.add_command(test_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

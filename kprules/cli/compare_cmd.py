@@ -1,0 +1,277 @@
+"""`kprules compare`: a base policy against others, over cases; a report of what changes and why.
+
+Effects only: resolve the policy arguments (names, files, folders), read the cases (a case
+library in TOML, or a JSON Lines / CSV / Parquet data file, streamed), and write the report
+(kprules.report) to standard output or atomically to `--output`. Errors are one line each
+(KP6xx, or the diagnostics of the policies, cases or data), with a non-zero exit and no output
+file left behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from kprules.cli.common import colour_enabled, emit, print_diagnostics
+
+if TYPE_CHECKING:
+    from kprules.api import Library
+    from kprules.compare import CaseInput, Comparison
+    from kprules.diagnostics import Diagnostic
+    from kprules.report import CaseSource
+    from kprules.source import Source
+
+# The --format choices: the keys of kprules.report.WRITERS (tests/compare checks they agree).
+FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit")
+BULK_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
+BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
+
+
+class Stop(Exception):
+    """A problem already worth one line: its code, message and exit status."""
+
+    def __init__(self, code: str, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def fail(code: str, message: str, status: int = 1) -> NoReturn:
+    emit(f"error[{code}]: {message}\n", err=True)
+    sys.exit(status)
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date such as 2024-03-01") from None
+
+
+@click.command("compare")
+@click.argument("base")
+@click.argument("others", nargs=-1, required=True)
+@click.option("--cases", "cases_path", required=True, type=click.Path(path_type=Path),
+              help="A case file or folder (TOML), or a data file (.jsonl, .csv, .parquet).")
+@click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+              help="The evaluation date of the cases that give none (no `date` key, no "
+              "dated-by fact).")
+@click.option("--term", "terms", multiple=True, metavar="NAME",
+              help="A term to compare (repeatable) [default: the terms an amendment changes, "
+              "and those that depend on them].")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text",
+              show_default=True, help="text: for a terminal; md: Markdown; json: one document "
+              "(docs/report-schema.md); jsonl: JSON Lines, written as a stream; junit: JUnit "
+              "XML; html: one self-contained page.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file (atomically) instead of standard output.")
+@click.option("--fail-on-difference", is_flag=True,
+              help="Exit with status 1 when any case differs (JUnit: differences are failures).")
+@click.option("--policies", "policy_dirs", multiple=True,
+              type=click.Path(path_type=Path), metavar="PATH",
+              help="Where to find the policies named (repeatable) [default: `policies/` when "
+              "a policy is given by name].")
+@click.option("--explain", "explain_limit", type=click.IntRange(min=0), metavar="N",
+              help="Explain at most N cases of each transition [default: all for case files, "
+              f"{BULK_EXPLAIN} for data files].")
+@click.option("--matrix", type=click.Choice(["all", "differences"]),
+              help="Rows of the outcome matrix [default: all for case files, differences for "
+              "data files].")
+def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
+                    as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
+                    output: Path | None, fail_on_difference: bool,
+                    policy_dirs: tuple[Path, ...], explain_limit: int | None,
+                    matrix: str | None) -> None:
+    """Compare BASE with each OTHER policy over the same cases: what changes, and why.
+
+    BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The report
+    leads with a summary (cases that differ per policy and term; transitions such as `false ->
+    true: 4 cases`, grouped by the amended provision that caused them; over data files, the
+    share of carats and value reclassified), then the outcome of every case under every policy,
+    then each difference with the two explanations aligned where the texts part, quoting both.
+
+    Exit status: 0 done; 1 differences (with --fail-on-difference), or errors in the policies,
+    cases, data or output; 2 usage errors (an unknown policy or term, policies over different
+    vocabularies).
+    """
+    from kprules.compare import CompareError, Comparison
+
+    try:
+        library, base_name, other_names = resolve(base, others, policy_dirs)
+        comparison = Comparison(library, base_name, other_names, terms or None, as_of)
+    except CompareError as err:
+        fail(err.code, str(err), 2)
+    except Stop as err:
+        fail(err.code, err.message, err.status)
+    bulk = cases_path.suffix.lower() in BULK_SUFFIXES
+    differing = _report(comparison, cases_path, bulk, fmt, output, fail_on_difference,
+                        explain_limit if explain_limit is not None or not bulk else BULK_EXPLAIN,
+                        matrix or ("differences" if bulk else "all"))
+    if fail_on_difference and differing:
+        sys.exit(1)
+
+
+def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
+            output: Path | None, fail_on_difference: bool, explain_limit: int | None,
+            matrix: str) -> int:
+    """Write the report; the number of cases that differ."""
+    from kprules.loader import display_name
+    from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream
+    from kprules.report.output import OutputError, atomic_output
+
+    writer = WRITERS[fmt]
+    options = ReportOptions(fail_on_difference, matrix, explain_limit,
+                            colour=fmt == "text" and output is None and colour_enabled())
+    source = CaseSource(display_name(cases_path) + ("/" if cases_path.is_dir() else ""),
+                        "bulk" if bulk else "library")
+    try:
+        cases = _cases(comparison, cases_path, bulk, source)
+        with atomic_output(output) as out:
+            stream = RowStream(comparison, _nonempty(cases, source), source, options)
+            writer(out, stream, options)
+    except OutputError as err:
+        fail("KP604", str(err))
+    except Stop as err:
+        fail(err.code, err.message, err.status)
+    except _Diagnosed as err:
+        print_diagnostics(err.diagnostics, err.sources, "text", err=True)
+        sys.exit(1)
+    return stream.summary.differing_cases
+
+
+# ---------------------------------------------------------------------------- policies
+
+
+def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
+            ) -> tuple[Library, str, list[str]]:
+    """The library, the base policy's name, and the other policies' names (folders expanded)."""
+    args = [base, *others]
+    paths = [Path(a) for a in args if _is_path(a)]
+    names = [a for a in args if not _is_path(a)]
+    load = list(paths) + list(policy_dirs)
+    if names and not policy_dirs and Path("policies").is_dir():
+        load.append(Path("policies"))
+    if not load:
+        raise Stop("KP602", f"no policy `{names[0]}`: no policy files given and no `policies/` "
+                   "folder here; give the `.kpr` files or --policies FOLDER", 2)
+    library = _load(load)
+    base_names = _named(library, base)
+    if len(base_names) != 1:
+        listed = ", ".join(f"`{n}`" for n in base_names) or "none"
+        raise Stop("KP606", f"the base `{base}` must be one policy; it holds {listed}", 2)
+    out: list[str] = []
+    for arg in others:
+        out.extend(n for n in _named(library, arg) if n not in out and n != base_names[0])
+    if not out:
+        raise Stop("KP606", "no policy to compare with the base: the others hold no policy "
+                   "but the base", 2)
+    return library, base_names[0], out
+
+
+def _is_path(arg: str) -> bool:
+    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or Path(arg).is_dir()
+
+
+def _named(library: Library, arg: str) -> list[str]:
+    """The policies an argument means: a name, or every policy written in a file or folder."""
+    from kprules.loader import display_name
+
+    if not _is_path(arg):
+        if arg not in library.policies:
+            from kprules.suggest import did_you_mean
+
+            hint = did_you_mean(arg, library.policies)
+            raise Stop("KP602", f"no policy `{arg}`" + (f"; {hint}" if hint else ""), 2)
+        return [arg]
+    path = Path(arg)
+    shown = display_name(path)
+    if path.is_dir():
+        prefix = shown.rstrip("/") + "/" if shown != "." else ""
+        return sorted(p.name for p in library if p.checked.source.startswith(prefix))
+    found = [p.name for p in library if p.checked.source == shown]
+    if not found:
+        raise Stop("KP606", f"`{shown}` declares no policy (a vocabulary, or another module)", 2)
+    return found
+
+
+def _load(paths: Sequence[Path]) -> Library:
+    from kprules.api import Library
+    from kprules.cli.common import load_and_check
+    from kprules.diagnostics import PolicyError
+
+    try:
+        ws, result = load_and_check(list(dict.fromkeys(paths)), use_seeds=False)
+    except PolicyError as err:
+        raise _Diagnosed(err.diagnostics, {}) from None
+    if not result.ok:
+        print_diagnostics([d for d in result.diagnostics if d.is_error], ws.sources, "text",
+                          err=True)
+        sys.exit(1)
+    return Library(ws, result)
+
+
+# ---------------------------------------------------------------------------- cases
+
+
+class _Diagnosed(Exception):
+    """Diagnostics (of case files or data) to print before exiting with status 1."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
+        super().__init__("diagnostics")
+        self.diagnostics = diagnostics
+        self.sources = sources
+
+
+def _cases(comparison: Comparison, path: Path, bulk: bool,
+           source: CaseSource) -> Iterator[CaseInput]:
+    if bulk:
+        return _records(comparison, path)
+    return iter(_library_cases(comparison, path, source))
+
+
+def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> list[CaseInput]:
+    from kprules.cases import read_suite
+    from kprules.compare import from_case
+
+    suite = read_suite([path], comparison.library, allow_unloaded=True)
+    if not suite.ok:
+        raise _Diagnosed([d for d in suite.diagnostics if d.is_error], suite.sources)
+    vocab = comparison.vocabulary.name
+    cases = [from_case(c) for c in suite.cases if c.vocabulary == vocab]
+    skipped = len(suite.cases) - len(cases)
+    if skipped:
+        emit(f"note: {skipped} case{'s' if skipped != 1 else ''} of another vocabulary than "
+             f"`{vocab}` left out\n", err=True)
+    return cases
+
+
+def _records(comparison: Comparison, path: Path) -> Iterator[CaseInput]:
+    from kprules.bulk import BadRecord, DataError, read_data
+    from kprules.compare import from_record
+    from kprules.loader import display_name
+
+    name = display_name(path)
+    try:
+        records = read_data(path, comparison.vocabulary, name)
+        for record in records:
+            if isinstance(record, BadRecord):
+                raise _Diagnosed(record.diagnostics, record.sources)
+            yield from_record(record, name)
+    except DataError as err:
+        raise _Diagnosed(err.diagnostics, err.sources) from None
+
+
+def _nonempty(cases: Iterator[CaseInput], source: CaseSource) -> Iterator[CaseInput]:
+    empty = True
+    for case in cases:
+        empty = False
+        yield case
+    if empty:
+        what = "records" if source.kind == "bulk" else "cases"
+        raise Stop("KP603", f"no {what} to compare in `{source.path}`")

@@ -1,0 +1,172 @@
+"""`kprules test`: run the expectations of case files, with clause coverage.
+
+Effects only: read the policies and cases under the paths, run every expectation
+(kprules.testing), print the failures with their explanations, the totals and the coverage
+(kprules.coverage), write JUnit XML atomically when asked. Exit 0 when everything passes (and
+coverage reaches --coverage-min), 1 on failures, errors or low coverage, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kprules.cli.common import emit, print_diagnostics
+
+if TYPE_CHECKING:
+    from kprules.api import Library
+    from kprules.cases import Suite
+    from kprules.coverage import Coverage
+    from kprules.testing import Check
+
+WIDTH = 100
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the results as JUnit XML to this file.")
+@click.option("--coverage", is_flag=True,
+              help="Report clause coverage: what the cases exercised in each policy, and how.")
+@click.option("--coverage-min", type=click.FloatRange(0, 100), metavar="N",
+              help="Fail when the total clause coverage is below N percent (implies --coverage).")
+@click.option("--verbose", "-v", is_flag=True, help="List every expectation, not only failures.")
+def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: bool,
+                 coverage_min: float | None, verbose: bool) -> None:
+    """Run the expectations of the case files under PATHS against the policies under PATHS.
+
+    PATHS are folders or files: `.kpr` policies (and what they need from nearby folders) and
+    `.toml` case files, e.g. `kprules test policies/`. Each `[expect]` entry `policy.term =
+    value` passes when evaluating the case gives that value; a failure shows the value found and
+    why. With --coverage, each policy's definitions, rules, exceptions and clauses that the cases
+    never made true, false, or gave an outcome (docs/compare.md, "Clause coverage").
+
+    Exit status: 0 every expectation passed (and coverage reached --coverage-min); 1 failures,
+    errors in policies or cases, or coverage below the minimum; 2 usage errors.
+    """
+    from kprules.cli.compare_cmd import fail
+
+    library = _library(paths)
+    suite = _suite(paths, library)
+    if not suite.cases and suite.ok:
+        shown = ", ".join(f"`{p}`" for p in paths)
+        fail("KP603", f"no cases to test in {shown}: case files (`*.toml`) hold them")
+    errors = [d for d in suite.diagnostics if d.is_error]
+    if errors:
+        print_diagnostics(errors, suite.sources, "text")
+    checks, cover = _run(library, suite, coverage or coverage_min is not None)
+    _print_checks(checks, verbose)
+    _totals(suite, checks, len(errors))
+    low = False
+    if cover is not None:
+        from kprules.coverage import coverage_lines, total_percent
+
+        report = cover.report()
+        emit("\n".join(coverage_lines(report, library.sources, WIDTH)) + "\n")
+        if coverage_min is not None and total_percent(report) < coverage_min:
+            emit(f"error[KP607]: clause coverage {total_percent(report):.1f}% is below the "
+                 f"minimum of {coverage_min:g}%\n", err=True)
+            low = True
+    if junit_path is not None:
+        _junit(junit_path, checks, suite)
+    if errors or low or any(not c.passed for c in checks):
+        sys.exit(1)
+
+
+def _library(paths: Sequence[Path]) -> Library:
+    from kprules.api import Library
+    from kprules.cli.common import load_and_check
+    from kprules.cli.compare_cmd import fail
+    from kprules.diagnostics import PolicyError
+    from kprules.loader import expand
+
+    kpr = [p for p in paths if p.is_dir() or p.suffix == ".kpr"]
+    files, _ = expand(kpr)
+    if not files:
+        fail("KP603", "no policies to test: give the `.kpr` files or their folder")
+    try:
+        ws, result = load_and_check(kpr, use_seeds=False)
+    except PolicyError as err:
+        print_diagnostics(err.diagnostics, {}, "text")
+        sys.exit(1)
+    if not result.ok:
+        print_diagnostics([d for d in result.diagnostics if d.is_error], ws.sources, "text")
+        sys.exit(1)
+    return Library(ws, result)
+
+
+def _suite(paths: Sequence[Path], library: Library) -> Suite:
+    from kprules.cases import read_suite
+
+    cases = [p for p in paths if p.is_dir() or p.suffix == ".toml"]
+    return read_suite(cases, library)
+
+
+def _run(library: Library, suite: Suite, coverage: bool) -> tuple[list[Check], Coverage | None]:
+    from kprules.coverage import Coverage
+    from kprules.testing import Runner
+
+    cover = Coverage.of(p.checked for p in library) if coverage else None
+    checks: list[Check] = []
+    for found, trace in Runner(library, suite).run(traces=coverage):
+        checks.extend(found)
+        if cover is not None and trace is not None:
+            cover.add(trace.evaluator.layout, trace.slots, trace.facts, trace.as_of, trace.keys)
+    return checks, cover
+
+
+def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
+    from kprules.report.junit import failure_line, why_lines
+    from kprules.values import format_value
+
+    for c in checks:
+        where = _where(c)
+        key = f"{c.expectation.policy}.{c.expectation.term}"
+        if c.passed:
+            if verbose:
+                emit(f"ok    {c.case.id}  {key} = {format_value(c.got)}  ({where})\n")
+            continue
+        if c.error is not None:
+            emit(f"ERROR {c.case.id}  {key}  ({where})\n  {c.error}\n")
+            continue
+        lines = [f"FAIL  {c.case.id}  {key}  ({where})", "  " + failure_line(c)]
+        why = why_lines(c, WIDTH, "    ")
+        if why:
+            lines.append(f"  why {key} = {format_value(c.got)}:")
+            lines.extend(why)
+        emit("\n".join(lines) + "\n")
+
+
+def _where(c: Check) -> str:
+    key = f"expect.{c.expectation.policy}.{c.expectation.term}"
+    return f"{c.case.file}:{c.case.lines.get(key, c.case.line)}"
+
+
+def _totals(suite: Suite, checks: Sequence[Check], file_errors: int) -> None:
+    passed = sum(1 for c in checks if c.passed)
+    errors = sum(1 for c in checks if c.error is not None) + file_errors
+    failed = len(checks) - passed - sum(1 for c in checks if c.error is not None)
+    cases = len({c.case.id for c in checks})
+    parts = [f"{passed} passed", f"{failed} failed"] + ([f"{errors} errors"] if errors else [])
+    emit(f"{cases} case{'s' if cases != 1 else ''}, {len(checks)} expectation"
+         f"{'s' if len(checks) != 1 else ''}: {', '.join(parts)}\n")
+
+
+def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:
+    from kprules.cli.compare_cmd import fail
+    from kprules.render import render_text
+    from kprules.report.junit import test_lines
+    from kprules.report.output import OutputError, atomic_output
+
+    errors = [(d.span.source if d.span else "case files", render_text(d, suite.sources))
+              for d in suite.diagnostics if d.is_error]
+    try:
+        with atomic_output(path) as out:
+            for line in test_lines(checks, errors):
+                out.write(line + "\n")
+    except OutputError as err:
+        fail("KP604", str(err))
