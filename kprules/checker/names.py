@@ -2,7 +2,8 @@
 
 Input: a `nodes.Name` or `nodes.BaseName`, the `Scope` of its policy, and the type the context
 expects (or None). Output: an `ir` reference (fact, term, `base.` term) or a constant (enum value,
-country). Errors: KP200, KP208, KP304, KP305, KP315.
+country). Errors: KP200, KP208, KP209 (a keyword where a name should be: the contextual lexer
+reads a keyword as a name where no keyword fits), KP304, KP305, KP315.
 
 Order of resolution: two capital letters are a country code; then facts; then terms; then, when
 no fact or term has the name, an enum value: of the enum the context expects if there is one
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 from kprules import ir
 from kprules import nodes as n
-from kprules.checker.context import Scope, Sink
+from kprules.checker.context import KEYWORDS, Scope, Sink
 from kprules.countries import ISO_3166_ALPHA2, is_country, looks_like_country
 from kprules.suggest import did_you_mean
 from kprules.typesys import COUNTRY, ERROR, EnumType, SetType, Type
@@ -59,6 +60,10 @@ class NameResolver:
         name = e.ident.name
         if looks_like_country(name):
             return self._country(e)
+        if name in KEYWORDS:  # no fact or term has a keyword's name (KP209 at declarations)
+            self.sink.error("KP209", f"`{name}` is a keyword, not a name", e.span,
+                            hint="a name or a value is missing here, or the keyword is doubled")
+            return ir.Const(name, ERROR, e.span)
         if name in self.scope.vocabulary.facts:
             return ir.FactRef(name, self.scope.vocabulary.facts[name].type, e.span)
         if name in self.scope.terms:
