@@ -60,8 +60,14 @@ class PolicyTyper:
         terms.update(self.built)
         status = node.status.name if node.status else ("proposed" if node.amends else "current")
         return ir.CheckedPolicy(
-            node.name, node.title, status, node.in_force, self.scope.vocabulary, self.base,
+            node.name, node.title, status, self._in_force(node), self.scope.vocabulary, self.base,
             terms, frozenset(self.built), self.scope.enums, node.span.source, node.span)
+
+    def _in_force(self, node: n.PolicyModule) -> n.Interval | None:
+        """A policy's own `in force` interval; an amendment without one has its base's."""
+        if node.in_force is not None or self.base is None:
+            return node.in_force
+        return self.base.in_force
 
     def build(self, decl: TermDecl) -> ir.Term:
         if decl.name in self.built:
