@@ -1,0 +1,17 @@
+"""The bundled policy library: it checks with --strict, and every case expectation holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kprules.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_policies_check_strict() -> None:
+    result = CliRunner().invoke(cli, ["check", "--strict", str(ROOT / "policies")])
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.output
