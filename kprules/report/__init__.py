@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from kprules.report import json_report, junit, markdown, text
+from kprules.report import html, json_report, junit, markdown, text
 from kprules.report.model import CaseSource, ReportOptions, RowStream
 
 Writer = Callable[[TextIO, RowStream, ReportOptions], None]
@@ -33,6 +33,7 @@ WRITERS: dict[str, Writer] = {
     "json": json_report.write,
     "jsonl": json_report.write_lines,
     "junit": junit.write,
+    "html": html.write,
 }
 
 

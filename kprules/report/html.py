@@ -1,0 +1,642 @@
+"""The comparison as one self-contained HTML page, to read in a browser, print or forward.
+
+Stage: report model (`kprules.report.model`: header, rows, summary as JSON-ready dictionaries,
+the same the other formats render) -> HTML text written to a stream. Pure apart from the
+temporary files it spools to.
+
+The page leads with the summary (cases, differences per policy and term, transitions grouped by
+the provision that causes them, with the share of each quantity fact such as carats and value
+they reclassify), then the case x policy matrix (one row per case, one column per term and
+policy; a value that differs from the base is marked by a sign and hidden words as well as by
+colour), a "show only differences" filter with a live count, and one section per differing case
+with each difference's aligned explanations: the walk to where the two versions part, then each
+side's decisive clauses with their citations and quoted text.
+
+Self-contained: the style sheet and the script (kprules/report/assets/) are inlined, and a
+Content-Security-Policy that names their hashes allows nothing else to load or run, so the page
+opens offline and fetches nothing. No attribute holds a URL from the data: a URL inside a quoted
+citation stays text. Without JavaScript everything is shown and the explanations are open; the
+script adds the filter, the live count, and collapses the explanations (opening them all again
+to print). Every string from policies and cases is escaped.
+
+Streaming: the summary needs every row, so the matrix rows and the explanations are written to
+two temporary files as the rows come, and copied in after the summary: memory does not grow with
+the number of rows. The matrix keeps every differing row up to `HtmlOptions.differing_rows` and
+the first `agreeing_rows` that agree (over bulk data: 1,000 and 100), and the page says so when
+it leaves rows out. Output is deterministic: no clock; the `generated` label is the caller's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Sequence
+from functools import cache
+from html import escape
+from importlib import resources
+from typing import IO, Any, TextIO
+
+from attrs import define, field, frozen
+
+from kprules.report.model import Json, ReportOptions, RowStream, value_text
+
+NOT_EVALUATED = "not evaluated"
+_T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
+
+
+@frozen
+class HtmlOptions:
+    """`generated`: a label shown as given (a date, a run id; never read from the clock).
+    `agreeing_rows` / `differing_rows`: how many rows of each kind the matrix and the
+    explanations keep (None: by the kind of case source; every row for a case library)."""
+
+    generated: str | None = None
+    agreeing_rows: int | None = None
+    differing_rows: int | None = None
+    examples: int = 5  # cases named per transition
+
+    def limits(self, source_kind: str) -> tuple[int | None, int | None]:
+        bulk = source_kind == "bulk"
+        agreeing = self.agreeing_rows if self.agreeing_rows is not None else (
+            100 if bulk else None)
+        differing = self.differing_rows if self.differing_rows is not None else (
+            1000 if bulk else None)
+        return agreeing, differing
+
+
+def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
+    """The `html` entry of `kprules.report.WRITERS`."""
+    generated = getattr(options, "generated", None)
+    write_html(out, stream, options, HtmlOptions(generated=generated))
+
+
+def write_html(out: TextIO, stream: RowStream, options: ReportOptions | None = None,
+               html: HtmlOptions | None = None) -> None:
+    """Read `stream` once and write the page to `out`."""
+    page = _Page(stream.header, options or stream.options, html or HtmlOptions())
+    with tempfile.TemporaryFile("w+", encoding="utf-8", prefix="kprules-html-") as matrix, \
+            tempfile.TemporaryFile("w+", encoding="utf-8", prefix="kprules-html-") as explained:
+        for row in stream.rows():
+            page.add(row, matrix, explained)
+        page.summary = stream.summary_json()
+        out.write(page.head())
+        out.write(page.summary_section())
+        out.write(page.matrix_open())
+        _copy(matrix, out)
+        out.write(page.matrix_close())
+        out.write(page.explained_open())
+        _copy(explained, out)
+        out.write(page.explained_close())
+        out.write(page.foot())
+
+
+def render_html(stream: RowStream, options: ReportOptions | None = None,
+                html: HtmlOptions | None = None) -> str:
+    """The whole page as a string (tests, small comparisons)."""
+    import io
+
+    buffer = io.StringIO()
+    write_html(buffer, stream, options, html)
+    return buffer.getvalue()
+
+
+def esc(text: object) -> str:
+    """Text for an element or a double-quoted attribute: & < > " ' escaped."""
+    return escape(str(text), quote=True)
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of kprules/report/assets/<name> (shipped in the wheel)."""
+    return (resources.files("kprules.report") / "assets" / name).read_text(encoding="utf-8")
+
+
+def csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _copy(spool: IO[str], out: TextIO) -> None:
+    spool.seek(0)
+    shutil.copyfileobj(spool, out)
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+@define
+class _Page:
+    header: Json
+    options: ReportOptions
+    html: HtmlOptions
+    summary: Json = field(factory=dict)
+    rows: int = 0
+    shown_differing: int = 0
+    shown_agreeing: int = 0
+    differing_seen: int = 0
+    explained_cases: int = 0
+    anchors: dict[str, str] = field(factory=dict)  # case id -> anchor of its explanations
+
+    @property
+    def base(self) -> str:
+        return str(self.header["base"]["name"])
+
+    @property
+    def others(self) -> list[str]:
+        return [str(p["name"]) for p in self.header["others"]]
+
+    @property
+    def policies(self) -> list[str]:
+        return [self.base, *self.others]
+
+    @property
+    def terms(self) -> list[str]:
+        return [str(t) for t in self.header["terms"]]
+
+    @property
+    def only_differences(self) -> bool:
+        return self.options.matrix == "differences"
+
+    # -- rows, as they come
+
+    def add(self, row: Json, matrix: IO[str], explained: IO[str]) -> None:
+        self.rows += 1
+        agreeing_cap, differing_cap = self.html.limits(self.header["cases"]["kind"])
+        if row["differences"]:
+            self.differing_seen += 1
+            if differing_cap is not None and self.shown_differing >= differing_cap:
+                return
+            self.shown_differing += 1
+            anchor = None
+            if any(d["explained"] for d in row["differences"]):
+                anchor = f"case-{self.rows}"
+                self.anchors.setdefault(str(row["id"]), anchor)
+                self.explained_cases += 1
+                explained.write(self.case_section(row, anchor))
+            matrix.write(self.matrix_row(row, anchor))
+        elif not self.only_differences and (
+                agreeing_cap is None or self.shown_agreeing < agreeing_cap):
+            self.shown_agreeing += 1
+            matrix.write(self.matrix_row(row, None))
+
+    @property
+    def shown(self) -> int:
+        return self.shown_differing + self.shown_agreeing
+
+    # -- head, header and foot
+
+    def title(self) -> str:
+        return f"{self.base} compared with {_and_list(self.others)}"
+
+    def head(self) -> str:
+        css, js = asset("report.css"), asset("report.js")
+        csp = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
+               "img-src data:; base-uri 'none'; form-action 'none'")
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
+            f"<meta name=\"generator\" content=\"kprules {esc(self.version)}\">\n"
+            f"<title>kprules comparison: {esc(self.title())}</title>\n"
+            "<link rel=\"icon\" href=\"data:,\">\n"
+            f"<style>{css}</style>\n</head>\n<body>\n"
+            "<a class=\"skip\" href=\"#matrix-heading\">Skip to the matrix</a>\n"
+            + self.page_header() + "<main>\n")
+
+    @property
+    def version(self) -> str:
+        return str(self.header.get("tool", {}).get("version", ""))
+
+    def page_header(self) -> str:
+        h, s = self.header, self.summary
+        terms = ", ".join(f"<code>{esc(t)}</code>" for t in self.terms)
+        date = (f"as of <code>{esc(h['as_of'])}</code>" if h.get("as_of")
+                else "each case on its own date")
+        cases = h["cases"]
+        return (
+            "<header>\n<p class=\"eyebrow\">kprules comparison report</p>\n"
+            f"<h1>{esc(self.title())}</h1>\n"
+            f"<p class=\"lede\">{_count(s['cases'], 'case')} from <code>{esc(cases['path'])}"
+            f"</code> ({esc(cases['kind'])}); {_count(len(self.terms), 'term')} compared: "
+            f"{terms}; evaluated {date}.</p>\n" + self.policy_list() + "</header>\n")
+
+    def policy_list(self) -> str:
+        items = []
+        for i, p in enumerate([self.header["base"], *self.header["others"]]):
+            role = "base" if i == 0 else "compared"
+            title = f"<span class=\"title\">{esc(p['title'])}</span>" if p.get("title") else ""
+            items.append(f"<li class=\"{role}\"><code>{esc(p['name'])}</code>"
+                         f"<span class=\"role\">{role}, {esc(p['status'])}</span>{title}</li>")
+        return ("<ul class=\"policies\" aria-label=\"Policies compared\">\n"
+                + "\n".join(items) + "\n</ul>\n")
+
+    def foot(self) -> str:
+        generated = (f" Generated {esc(self.html.generated)}." if self.html.generated else "")
+        return (
+            "</main>\n<footer>\n"
+            f"<p>Written by kprules {esc(self.version)}.{generated} This page is "
+            "self-contained: it loads nothing from the network, and can be opened offline, "
+            "printed or forwarded as it is.</p>\n</footer>\n"
+            f"<script>{asset('report.js')}</script>\n</body>\n</html>\n")
+
+    # -- summary
+
+    def summary_section(self) -> str:
+        return ("<section aria-labelledby=\"summary-heading\">\n"
+                "<h2 id=\"summary-heading\">Summary</h2>\n"
+                + self.figures() + self.differences_table() + self.transitions()
+                + "</section>\n")
+
+    def weights(self) -> list[Json]:
+        """The quantity facts given by at least one case, with their totals."""
+        return [w for w in self.summary.get("weights", ()) if w.get("cases")]
+
+    def figures(self) -> str:
+        s = self.summary
+        cases, differing = int(s["cases"]), int(s["differing_cases"])
+        items = [
+            f"<li><strong>{cases:,}</strong><span>{_noun(cases, 'case')} compared</span></li>",
+            f"<li class=\"{'differs' if differing else 'same'}\"><strong>{differing:,}</strong>"
+            f"<span>with a difference ({_percent(differing, cases)})</span></li>",
+            f"<li><strong>{cases - differing:,}</strong><span>agree on every term</span></li>",
+        ]
+        items += [f"<li><strong>{_number(w['total'])}\u00a0{esc(w['unit'])}</strong>"
+                  f"<span>{esc(w['fact'])} in {_count(int(w['cases']), 'case')}</span></li>"
+                  for w in self.weights()]
+        return "<ul class=\"figures\">\n" + "\n".join(items) + "\n</ul>\n"
+
+    def differences_table(self) -> str:
+        s = self.summary
+        weights = self.weights()
+        shifted = {(r["other"], r["term"], r["fact"]): r for r in s.get("reclassified", ())}
+        cols = "".join(f"<th scope=\"col\" class=\"num\">{esc(w['fact'])} reclassified</th>"
+                       for w in weights)
+        body = []
+        for d in s["differences"]:
+            cells = "".join(self.weight_cell(shifted.get((d["other"], d["term"], w["fact"])), w)
+                            for w in weights)
+            body.append(f"<tr><th scope=\"row\"><code>{esc(d['other'])}</code></th>"
+                        f"<td><code>{esc(d['term'])}</code></td>"
+                        f"<td class=\"num\">{int(d['cases']):,}</td>"
+                        f"<td class=\"num\">{_percent(int(d['cases']), int(s['cases']))}</td>"
+                        f"{cells}</tr>")
+        return (
+            "<h3 id=\"by-term\">Differences by policy and term</h3>\n<table class=\"compact\">\n"
+            "<caption>Cases in which a term's value under each policy differs from its value "
+            f"under <code>{esc(self.base)}</code>{self.shares_note(weights)}</caption>\n"
+            "<thead><tr><th scope=\"col\">Policy</th><th scope=\"col\">Term</th>"
+            "<th scope=\"col\" class=\"num\">Cases that differ</th>"
+            f"<th scope=\"col\" class=\"num\">Share of cases</th>{cols}</tr></thead>\n<tbody>\n"
+            + "\n".join(body) + "\n</tbody>\n</table>\n")
+
+    def shares_note(self, weights: list[Json]) -> str:
+        if not weights:
+            return "."
+        totals = ", ".join(f"{_number(w['total'])} {esc(w['unit'])}" for w in weights)
+        return (f"; and the quantity in those cases, with its share of the total over all "
+                f"cases ({totals}).")
+
+    def weight_cell(self, r: Json | None, w: Json) -> str:
+        if r is None:
+            return "<td class=\"num\">\u2013</td>"
+        share = r.get("share")
+        pct = _share(share) if share is not None else "\u2013"
+        return (f"<td class=\"num\">{_number(r['value'])}\u00a0{esc(w['unit'])} "
+                f"<span class=\"share\">({pct})</span></td>")
+
+    def transitions(self) -> str:
+        causes = self.summary.get("causes", [])
+        head = "<h3 id=\"transitions\">Transitions, by the provision that causes them</h3>\n"
+        if not causes:
+            return head + "<p>No case changes value under any policy compared.</p>\n"
+        weights = self.weights()
+        totals = {w["fact"]: w["total"] for w in weights}
+        cols = "".join(f"<th scope=\"col\" class=\"num\">{esc(w['fact'])}</th>" for w in weights)
+        groups = "\n".join(self.cause_group(g, weights, totals) for g in causes)
+        return (
+            head + "<table class=\"transitions\">\n"
+            f"<caption>How many cases move from their value under <code>{esc(self.base)}</code>"
+            " to another value, grouped by the provision where the two versions part"
+            f"{self.shares_note(weights)}</caption>\n"
+            "<thead><tr><th scope=\"col\">Term</th><th scope=\"col\">Change</th>"
+            f"<th scope=\"col\" class=\"num\">Cases</th>{cols}"
+            "<th scope=\"col\">Cases, for example</th></tr></thead>\n" + groups + "\n</table>\n")
+
+    def cause_group(self, group: Json, weights: list[Json], totals: dict[str, Any]) -> str:
+        p = group["provision"]
+        span = 4 + len(weights)
+        notes = []
+        if p.get("description"):
+            notes.append(esc(p["description"]))
+        notes += [f"cites <cite>{esc(c['source'])}</cite>, {esc(c['locator'])}"
+                  for c in p.get("cites", ())]
+        if p.get("location"):
+            notes.append(f"written at <code>{esc(p['location'])}</code>")
+        why = f"<span class=\"why\">{'; '.join(notes)}</span>" if notes else ""
+        rows = [f"<tbody>\n<tr><th scope=\"rowgroup\" colspan=\"{span}\">"
+                f"<code>{esc(p['label'])}</code> under <code>{esc(group['other'])}</code>: "
+                f"{_count(int(group['cases']), 'difference')}{why}</th></tr>"]
+        for t in group["transitions"]:
+            cells = "".join(
+                f"<td class=\"num\">{_number(t['weights'].get(w['fact'], '0'))}\u00a0"
+                f"{esc(w['unit'])} <span class=\"share\">"
+                f"({_fraction(t['weights'].get(w['fact'], '0'), totals[w['fact']])})</span></td>"
+                for w in weights)
+            rows.append(
+                f"<tr><td><code>{esc(t['term'])}</code></td>"
+                f"<td class=\"change\">{_change(t['from'], t['to'])}</td>"
+                f"<td class=\"num\">{int(t['cases']):,}</td>{cells}"
+                f"<td class=\"examples\">{self.examples(t)}</td></tr>")
+        return "\n".join(rows) + "\n</tbody>"
+
+    def examples(self, t: Json) -> str:
+        names = []
+        for case in t["examples"][: self.html.examples]:
+            anchor = self.anchors.get(str(case))
+            names.append(f"<a href=\"#{anchor}\">{esc(case)}</a>" if anchor else esc(case))
+        more = int(t["cases"]) - len(names)
+        return ", ".join(names) + (f" and {more:,} more" if more > 0 else "")
+
+    # -- the matrix
+
+    def matrix_open(self) -> str:
+        span = len(self.policies)
+        cols = "".join(f"<colgroup span=\"{span}\" class=\"term\"></colgroup>"
+                       for _ in self.terms)
+        groups = "".join(f"<th scope=\"colgroup\" colspan=\"{span}\" class=\"t0\">"
+                         f"<code>{esc(t)}</code></th>"
+                         for t in self.terms)
+        heads = "".join(
+            f"<th scope=\"col\"{_T0 if i == 0 else ''}><code>{esc(p)}</code>"
+            f"{' (base)' if i == 0 else ''}</th>"
+            for _ in self.terms for i, p in enumerate(self.policies))
+        unit = "cases" if self.shown == self.summary["cases"] else "rows"
+        return (
+            "<section aria-labelledby=\"matrix-heading\">\n"
+            "<h2 id=\"matrix-heading\">Case \u00d7 policy matrix</h2>\n"
+            + self.matrix_note()
+            + "<div class=\"controls\" id=\"matrix-controls\" hidden>"
+            "<span><input type=\"checkbox\" id=\"only-diff\" aria-controls=\"matrix\">"
+            "<label for=\"only-diff\">Show only differences</label></span></div>\n"
+            f"<p class=\"status\" id=\"shown\" role=\"status\" aria-live=\"polite\" "
+            f"data-unit=\"{unit}\">Showing {self.shown:,} of {_count(self.shown, unit[:-1])}."
+            "</p>\n"
+            "<noscript><p class=\"note\">The filter needs JavaScript: every row is shown."
+            "</p></noscript>\n"
+            "<div class=\"scroll\">\n<table id=\"matrix\">\n"
+            "<caption>The value of each term for each case under each policy. "
+            "<span class=\"mark\" aria-hidden=\"true\">\u2260</span>marks a value that differs "
+            f"from <code>{esc(self.base)}</code> (base); the last column links to the "
+            "explanations.</caption>\n"
+            f"<colgroup><col></colgroup>{cols}<colgroup><col></colgroup>\n"
+            "<thead>\n<tr><th scope=\"col\" rowspan=\"2\">Case</th>"
+            f"{groups}<th scope=\"col\" rowspan=\"2\">Differences</th></tr>\n"
+            f"<tr>{heads}</tr>\n</thead>\n<tbody>\n")
+
+    def matrix_note(self) -> str:
+        cases, differing = int(self.summary["cases"]), self.differing_seen
+        agreeing = cases - differing
+        if self.shown == cases:
+            return ""
+        parts = []
+        if self.shown_differing == differing:
+            parts.append(f"all {_count(differing, 'case')} with a difference")
+        else:
+            parts.append(f"the first {self.shown_differing:,} of the {differing:,} cases with a"
+                         " difference")
+        if self.only_differences:
+            parts.append(f"none of the {agreeing:,} that agree (only differences asked for)")
+        elif self.shown_agreeing < agreeing:
+            parts.append(f"the first {self.shown_agreeing:,} of the {agreeing:,} that agree")
+        return (f"<p class=\"note cap\">This matrix shows {self.shown:,} of {cases:,} cases: "
+                + " and ".join(parts) + ". The summary above counts every case.</p>\n")
+
+    def matrix_row(self, row: Json, anchor: str | None) -> str:
+        differing = {(d["other"], d["term"]) for d in row["differences"]}
+        cells = []
+        for term in self.terms:
+            values = row["values"][term]
+            for i, policy in enumerate(self.policies):
+                text = _breakable(value_text(values[policy]))
+                first = " t0" if i == 0 else ""
+                if (policy, term) in differing:
+                    cells.append(f"<td class=\"value differs{first}\"><span class=\"mark\" "
+                                 f"aria-hidden=\"true\">\u2260</span>{text}"
+                                 "<span class=\"vh\"> (differs from base)</span></td>")
+                else:
+                    cells.append(f"<td class=\"value{' base' if i == 0 else ''}{first}\">"
+                                 f"{text}</td>")
+        n = len(row["differences"])
+        link = (f"<a href=\"#{anchor}\">{_count(n, 'difference')}</a>" if anchor
+                else (_count(n, "difference") if n else "none"))
+        title = (f"<span class=\"case-title\">{esc(row['title'])}</span>"
+                 if row.get("title") else "")
+        return (f"<tr class=\"{'differs' if n else 'same'}\"><th scope=\"row\">"
+                f"<span class=\"case-id\">{esc(row['id'])}</span>{title}</th>{''.join(cells)}"
+                f"<td class=\"count\">{link}</td></tr>\n")
+
+    def matrix_close(self) -> str:
+        return "</tbody>\n</table>\n</div>\n</section>\n"
+
+    # -- the explanations
+
+    def explained_open(self) -> str:
+        head = ("<section aria-labelledby=\"explained-heading\">\n"
+                "<h2 id=\"explained-heading\">Differences explained</h2>\n")
+        if not self.summary["differing_cases"]:
+            return head + "<p>No case has a difference: there is nothing to explain.</p>\n"
+        notes = []
+        limit = self.header.get("explain_limit")
+        if limit is not None:
+            notes.append(f"Explained: the first {_count(int(limit), 'case')} of each transition;"
+                         " the others are counted in the summary.")
+        if self.shown_differing < self.differing_seen:
+            notes.append(f"Only the first {self.shown_differing:,} of the "
+                         f"{self.differing_seen:,} cases with a difference are listed.")
+        capped = "".join(f"<p class=\"note cap\">{n}</p>\n" for n in notes)
+        return (
+            head + "<p class=\"note\">For each difference: the walk from the term down to the "
+            "provision where the two versions part, then the clauses that decide each side, "
+            "with the text they cite.</p>\n" + capped
+            + "<div class=\"toolbar\" id=\"explain-tools\" hidden>"
+            "<button type=\"button\" id=\"expand-all\">Expand all</button>"
+            "<button type=\"button\" id=\"collapse-all\">Collapse all</button></div>\n")
+
+    def explained_close(self) -> str:
+        return "</section>\n"
+
+    def case_section(self, row: Json, anchor: str) -> str:
+        title = (f" <span class=\"case-title\">{esc(row['title'])}</span>"
+                 if row.get("title") else "")
+        meta = [f"evaluated as of {esc(row['as_of'])}" if row.get("as_of")
+                else "no evaluation date"]
+        if row.get("location"):
+            meta.append(f"written at <code>{esc(row['location'])}</code>")
+        if row.get("sources"):
+            meta.append("sources: " + "; ".join(esc(x) for x in row["sources"]))
+        contested = (f"<p class=\"meta contested\">Contested: {esc(row['contested'])}</p>\n"
+                     if row.get("contested") else "")
+        body = "".join(self.difference(d, f"{anchor}-{i}") if d["explained"]
+                       else _unexplained(d)
+                       for i, d in enumerate(row["differences"], 1))
+        return (f"<article class=\"case\" id=\"{anchor}\" aria-labelledby=\"{anchor}-h\">\n"
+                f"<h3 id=\"{anchor}-h\"><code>{esc(row['id'])}</code>{title}</h3>\n"
+                f"<p class=\"meta\">{'; '.join(meta)}.</p>\n{contested}{body}</article>\n")
+
+    def difference(self, d: Json, anchor: str) -> str:
+        base_node, other_node = _sides(d)
+        return (
+            f"<details class=\"difference\" id=\"{anchor}\" open>\n<summary>"
+            + _difference_line(d)
+            + "</summary>\n<div class=\"explain\">\n<h4>Where the two versions part</h4>\n"
+            + _path(d.get("path", []), d)
+            + "<div class=\"sides\">\n"
+            + _side("base", f"{self.base} (base)", base_node)
+            + _side("other", str(d["other"]), other_node)
+            + "</div>\n</div>\n</details>\n")
+
+
+def _sides(d: Json) -> tuple[Json, Json]:
+    """The base and other explanation nodes of an explained difference."""
+    base = d.get("base_explanation", d.get("base"))
+    other = d.get("other_explanation", d.get("other_node", d.get("other")))
+    if not isinstance(base, dict) or not isinstance(other, dict):
+        raise KeyError("kprules bug: an explained difference without its explanations")
+    return base, other
+
+
+def _difference_line(d: Json) -> str:
+    change = _change(value_text(d["base_value"]), value_text(d["other_value"]))
+    return (f"<span class=\"term\">{esc(d['term'])}</span> under "
+            f"<code>{esc(d['other'])}</code>: <span class=\"change\">{change}</span>"
+            f"<span class=\"cause\">caused by <code>{esc(d['cause'])}</code></span>")
+
+
+def _unexplained(d: Json) -> str:
+    return (f"<p class=\"difference unexplained\">{_difference_line(d)} "
+            "<span class=\"note\">(not explained: beyond the explanation limit)</span></p>\n")
+
+
+def _path(steps: Sequence[Json], d: Json) -> str:
+    cause = esc(d["cause"])
+    if not steps:
+        return f"<p>At the top: they part at <code>{cause}</code>.</p>\n"
+    items = [f"<li><code>{esc(s['text'])}</code> <span class=\"kind\">{esc(s['kind'])}</span>: "
+             + _change(_shown(s["base_value"], s["kind"]), _shown(s["other_value"], s["kind"]))
+             + "</li>" for s in steps]
+    items.append(f"<li>they part at <code>{cause}</code></li>")
+    return "<ol class=\"path\">\n" + "\n".join(items) + "\n</ol>\n"
+
+
+# ---------------------------------------------------------------------------- explanation trees
+
+
+def _side(role: str, title: str, node: Json) -> str:
+    return (f"<section class=\"side {role}\" aria-label=\"{esc(title)}\">\n"
+            f"<h4>{esc(title)}</h4>\n<ul class=\"tree\">\n{_node(node)}</ul>\n</section>\n")
+
+
+_PROVISIONS = frozenset({"definition", "decision", "parameter", "rule", "exception", "default",
+                         "piece"})
+_KIND_WORDS = {"rule": "rule", "exception": "exception", "piece": "value", "fact": "fact",
+               "term": "term"}
+
+
+def _node(node: Json) -> str:
+    kind = str(node["kind"])
+    word = f"<span class=\"kind\">{_KIND_WORDS[kind]}</span> " if kind in _KIND_WORDS else ""
+    fired = (" <span class=\"fired\">\u2190 gives the outcome</span>"
+             if node.get("fired") and kind != "piece" else "")
+    where = node.get("location") if kind in _PROVISIONS else None
+    notes = [str(x) for x in (where, node.get("note")) if x]
+    extra = f"<span class=\"where\">{esc(' · '.join(notes))}</span>" if notes else ""
+    cites = "".join(_citation(c) for c in node.get("cites", ()))
+    kids = "".join(_node(k) for k in node.get("children", ()))
+    kids = f"<ul class=\"tree\">\n{kids}</ul>\n" if kids else ""
+    return (f"<li class=\"node {esc(kind)}\">{word}<code class=\"label\">{esc(node['text'])}"
+            f"</code> {_node_value(node)}{fired}{extra}\n{cites}{kids}</li>\n")
+
+
+def _node_value(node: Json) -> str:
+    kind, value = node["kind"], node["value"]
+    if kind == "default":
+        return f"<span class=\"state\">{'used' if node.get('fired') else 'not used'}</span>"
+    if value == NOT_EVALUATED or kind in ("rule", "exception", "piece"):
+        return f"<span class=\"state\">{esc(_shown(value, kind))}</span>"
+    unknown = " unknown" if value is None else ""
+    return (f"<span class=\"eq\">=</span> <span class=\"val{unknown}\">"
+            f"{esc(value_text(value))}</span>")
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value == NOT_EVALUATED:
+        return NOT_EVALUATED
+    if kind in ("rule", "exception"):
+        return {True: "applies", False: "does not apply"}.get(value, "unknown")
+    if kind == "piece":
+        return "holds" if value else "does not hold"
+    return value_text(value)
+
+
+def _citation(c: Json) -> str:
+    quote = f"<blockquote>{esc(c['quote'])}</blockquote>" if c.get("quote") else ""
+    return (f"<figure class=\"cite\">{quote}<figcaption><cite>{esc(c['source'])}</cite>, "
+            f"{esc(c['locator'])}</figcaption></figure>\n")
+
+
+# ---------------------------------------------------------------------------- small words
+
+
+def _change(before: str, after: str) -> str:
+    return (f"<span class=\"value-pill\">{esc(before)}</span><span class=\"arrow\" "
+            "aria-hidden=\"true\">\u2192</span><span class=\"vh\"> becomes </span>"
+            f"<span class=\"value-pill new\">{esc(after)}</span>")
+
+
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap after an underscore (long enum values in narrow columns)."""
+    return esc(text).replace("_", "_<wbr>")
+
+
+def _noun(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {_noun(n, word)}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return _share(part / whole) if whole else "\u2013"
+
+
+def _fraction(part: str, whole: str) -> str:
+    from decimal import Decimal
+
+    total = Decimal(whole)
+    return _share(float(Decimal(part) / total)) if total else "\u2013"
+
+
+def _share(share: float) -> str:
+    """A share (0..1) as a percentage with one decimal; a small non-zero share as < 0.1 %."""
+    if 0 < share < 0.0005:
+        return "&lt;\u00a00.1\u00a0%"
+    return f"{share * 100:.1f}\u00a0%"
+
+
+def _number(text: object) -> str:
+    """A decimal number from the model (text) with thousands separators."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return f"{Decimal(str(text)):,}"
+    except InvalidOperation:
+        return esc(text)
+
+
+def _and_list(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,210 @@
+"""The HTML report in a real browser: Debian's Chromium (/usr/bin/chromium), headless, driven by
+Playwright (which never downloads a browser here: it is pointed at the system's executable).
+
+Checks what a reviewer sees: the matrix shows the comparison's counts, the filter hides the
+agreeing rows and the live region says how many are shown, an explanation expands, the page
+works without JavaScript (everything shown), and it makes no network request and raises no
+error (a Content-Security-Policy violation would be one). A screenshot is saved in tmp_path.
+
+The browser is required: a missing one fails the test with what to install (.ci/system-packages
+installs it in CI). Only KPRULES_NO_BROWSER=1, set on purpose, skips it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from html_report_support import GENERATED, Streamer
+
+from kprules.report.html import HtmlOptions, render_html
+from kprules.report.model import RowStream
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path(os.environ.get("KPRULES_CHROMIUM", "/usr/bin/chromium"))
+FLAGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-quic",
+    "--metrics-recording-only",
+    "--host-resolver-rules=MAP * ~NOTFOUND",  # nothing could be reached even if asked for
+]
+
+
+def _playwright() -> Any:
+    if os.environ.get("KPRULES_NO_BROWSER") == "1":
+        pytest.skip("KPRULES_NO_BROWSER=1: the browser test is switched off on purpose")
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package "
+                    "(.ci/system-packages does, as root), or set KPRULES_NO_BROWSER=1 to skip "
+                    "the browser test on purpose", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package `playwright` is missing: pip install '.[test]'",
+                    pytrace=False)
+    return sync_playwright
+
+
+@contextmanager
+def browser_page(tmp_path: Path, name: str, javascript: bool = True) -> Iterator[Any]:
+    """A page in a fresh headless Chromium (its own new profile), recording every request
+    other than for the report file itself, and every console error."""
+    sync_playwright = _playwright()
+    flags = [*FLAGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / f"profile-{name}"), executable_path=str(CHROMIUM), headless=True,
+            args=flags, java_script_enabled=javascript, service_workers="block",
+            viewport={"width": 1280, "height": 900})
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.requests = []  # type: ignore[attr-defined]
+            page.errors = []  # type: ignore[attr-defined]
+            context.on("request", lambda r: page.requests.append(r.url))
+            page.on("console", lambda m: page.errors.append(m.text)
+                    if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: page.errors.append(str(e)))
+            context.route("**/*", lambda route: route.abort()
+                          if not route.request.url.startswith(("file:", "data:"))
+                          else route.continue_())
+            yield page
+        finally:
+            context.close()
+
+
+def _write(tmp_path: Path, stream: RowStream) -> tuple[Path, str]:
+    path = tmp_path / "report.html"
+    path.write_text(render_html(stream, html=HtmlOptions(generated=GENERATED)),
+                    encoding="utf-8")
+    return path, path.as_uri()
+
+
+def _visible_rows(page: Any) -> int:
+    return int(page.evaluate(
+        "() => Array.from(document.querySelectorAll('#matrix tbody tr'))"
+        ".filter(r => r.offsetParent !== null).length"))
+
+
+def _marked_cells(page: Any, policies: list[str], terms: list[str]) -> dict[tuple[str, str], int]:
+    """Cells marked as differing, counted by (policy, term) from their column."""
+    columns = [(p, t) for t in terms for p in policies]
+    marks = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#matrix tbody tr')).map(r => "
+        "Array.from(r.querySelectorAll('td.value')).map(c => c.classList.contains('differs')))")
+    counts: dict[tuple[str, str], int] = {}
+    for row in marks:
+        assert len(row) == len(columns)
+        for column, marked in zip(columns, row, strict=True):
+            if marked:
+                counts[column] = counts.get(column, 0) + 1
+    return counts
+
+
+def test_report_in_chromium(tmp_path: Path, make_stream: Streamer) -> None:
+    stream = make_stream()
+    _, url = _write(tmp_path, stream)
+    summary, comparison = stream.summary, stream.comparison
+    cases, differing = summary.cases, summary.differing_cases
+    assert 0 < differing < cases
+    with browser_page(tmp_path, "js") as page:
+        page.goto(url, wait_until="load")
+        assert page.title().startswith("kprules comparison: core_2003 compared with")
+
+        # The matrix shows the comparison's numbers.
+        assert page.locator("#matrix tbody tr").count() == cases
+        assert page.locator("#matrix tbody tr.differs").count() == differing
+        assert _visible_rows(page) == cases
+        policies = [comparison.base, *comparison.others]
+        assert _marked_cells(page, policies, list(comparison.terms)) == {
+            k: n for k, n in summary.differences.items() if n}
+        figures = page.locator(".figures li strong").all_inner_texts()
+        assert figures[:3] == [f"{cases:,}", f"{differing:,}", f"{cases - differing:,}"]
+        status = page.locator("#shown")
+        assert status.inner_text() == f"Showing {cases} of {cases} cases."
+
+        # The filter hides the agreeing rows; the live region says how many are shown.
+        box = page.get_by_label("Show only differences")
+        assert box.is_visible()
+        box.check()
+        assert _visible_rows(page) == differing
+        assert page.locator("#matrix tbody tr.same").first.is_hidden()
+        assert status.inner_text() == (f"Showing {differing} of {cases} cases: only those "
+                                       "with a difference.")
+        box.uncheck()
+        assert _visible_rows(page) == cases
+        assert status.inner_text() == f"Showing {cases} of {cases} cases."
+
+        # An explanation expands: collapsed by the script, opened by a click on its summary.
+        first = page.locator("details.difference").first
+        body = first.locator(".explain")
+        assert first.get_attribute("open") is None and body.is_hidden()
+        first.locator("summary").click()
+        assert first.get_attribute("open") is not None and body.is_visible()
+        assert body.locator("h4", has_text="Where the two versions part").is_visible()
+        assert body.locator("figure.cite blockquote").first.is_visible()
+        assert body.locator("section.side").count() == 2
+
+        # A link from the matrix opens the case's explanations.
+        page.locator("#matrix tbody tr.differs td.count a").nth(1).click()
+        target = page.evaluate("() => location.hash")
+        assert page.locator(f"{target} details.difference").first.get_attribute("open") \
+            is not None
+
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        requests, errors = list(page.requests), list(page.errors)
+
+    assert requests == [url], f"the page asked for more than itself: {requests}"
+    assert errors == [], errors
+    shot = tmp_path / "report.png"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    keep = os.environ.get("KPRULES_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(shot, Path(keep) / "report.png")
+
+
+def test_report_without_javascript(tmp_path: Path, make_stream: Streamer) -> None:
+    stream = make_stream()
+    _, url = _write(tmp_path, stream)
+    with browser_page(tmp_path, "nojs", javascript=False) as page:
+        page.goto(url, wait_until="load")
+        # Everything is shown: every row, every explanation open; the filter is not offered.
+        assert _visible_rows(page) == stream.summary.cases
+        details = page.locator("details.difference")
+        assert details.count() > 0
+        assert all(d.get_attribute("open") is not None for d in details.all())
+        assert details.last.locator(".explain").is_visible()
+        assert page.locator("#matrix-controls").is_hidden()
+        # (<noscript> stays unrendered here: Playwright disables scripts after parsing.)
+        requests = list(page.requests)
+    assert requests == [url]
+
+
+def test_the_harness_sees_requests_and_errors(tmp_path: Path) -> None:
+    """The two checks above can fail: a page that asks for a URL, and runs a script its policy
+    forbids, is caught by both (the request is aborted and its host resolves nowhere)."""
+    path = tmp_path / "leaky.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" "
+        "content=\"script-src 'none'\"></head><body>"
+        "<img src=\"http://kprules.invalid/pixel.png\" alt=\"\">"
+        "<script>document.title = 'ran';</script></body></html>", encoding="utf-8")
+    with browser_page(tmp_path, "leaky") as page:
+        page.goto(path.as_uri(), wait_until="load")
+        title = page.title()
+        requests, errors = list(page.requests), list(page.errors)
+    assert "http://kprules.invalid/pixel.png" in requests
+    assert title != "ran"
+    assert any("Content Security Policy" in e for e in errors), errors
