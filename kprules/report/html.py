@@ -271,7 +271,8 @@ class _Page:
         s = self.summary
         weights = self.weights()
         shifted = {(r["other"], r["term"], r["fact"]): r for r in s.get("reclassified", ())}
-        cols = "".join(f"<th scope=\"col\" class=\"num\">{esc(w['fact'])} reclassified</th>"
+        cols = "".join(f"<th scope=\"col\" class=\"num\">{_breakable(w['fact'])} "
+                       "reclassified</th>"
                        for w in weights)
         body = []
         for d in s["differences"]:
@@ -283,13 +284,14 @@ class _Page:
                         f"<td class=\"num\">{_percent(int(d['cases']), int(s['cases']))}</td>"
                         f"{cells}</tr>")
         return (
-            "<h3 id=\"by-term\">Differences by policy and term</h3>\n<table class=\"compact\">\n"
+            "<h3 id=\"by-term\">Differences by policy and term</h3>\n"
+            "<div class=\"scroll\">\n<table class=\"compact\">\n"
             "<caption>Cases in which a term's value under each policy differs from its value "
             f"under <code>{esc(self.base)}</code>{self.shares_note(weights)}</caption>\n"
             "<thead><tr><th scope=\"col\">Policy</th><th scope=\"col\">Term</th>"
             "<th scope=\"col\" class=\"num\">Cases that differ</th>"
             f"<th scope=\"col\" class=\"num\">Share of cases</th>{cols}</tr></thead>\n<tbody>\n"
-            + "\n".join(body) + "\n</tbody>\n</table>\n")
+            + "\n".join(body) + "\n</tbody>\n</table>\n</div>\n")
 
     def shares_note(self, weights: list[Json]) -> str:
         if not weights:
@@ -313,16 +315,18 @@ class _Page:
             return head + "<p>No case changes value under any policy compared.</p>\n"
         weights = self.weights()
         totals = {w["fact"]: w["total"] for w in weights}
-        cols = "".join(f"<th scope=\"col\" class=\"num\">{esc(w['fact'])}</th>" for w in weights)
+        cols = "".join(f"<th scope=\"col\" class=\"num\">{_breakable(w['fact'])}</th>"
+                       for w in weights)
         groups = "\n".join(self.cause_group(g, weights, totals) for g in causes)
         return (
-            head + "<table class=\"transitions\">\n"
+            head + "<div class=\"scroll\">\n<table class=\"transitions\">\n"
             f"<caption>How many cases move from their value under <code>{esc(self.base)}</code>"
             " to another value, grouped by the provision where the two versions part"
             f"{self.shares_note(weights)}</caption>\n"
             "<thead><tr><th scope=\"col\">Term</th><th scope=\"col\">Change</th>"
             f"<th scope=\"col\" class=\"num\">Cases</th>{cols}"
-            "<th scope=\"col\">Cases, for example</th></tr></thead>\n" + groups + "\n</table>\n")
+            "<th scope=\"col\">Cases, for example</th></tr></thead>\n" + groups
+            + "\n</table>\n</div>\n")
 
     def cause_group(self, group: Json, weights: list[Json], totals: dict[str, Any]) -> str:
         p = group["provision"]

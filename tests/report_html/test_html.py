@@ -341,3 +341,28 @@ def test_registered_as_the_html_format(make_stream: Streamer) -> None:
 
     assert WRITERS["html"] is html_module.write
     assert render("html", make_stream()) == render_html(make_stream())
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize(("ink", "paper"), [
+    ("--ink", "#ffffff"), ("--muted", "#ffffff"), ("--muted", "--faint"), ("--ink", "--faint"),
+    ("--accent", "#ffffff"), ("--diff-ink", "--diff-bg"), ("--ink", "--diff-bg"),
+])
+def test_text_colours_have_enough_contrast(ink: str, paper: str) -> None:
+    """WCAG AA for body text (4.5:1) for every pair of text and background colours used."""
+    colours = dict(re.findall(r"(--[a-z-]+):\s*(#[0-9a-f]{6});", asset("report.css")))
+
+    def colour(name: str) -> str:
+        return colours[name] if name.startswith("--") else name
+
+    assert _contrast(colour(ink), colour(paper)) >= 4.5
