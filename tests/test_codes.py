@@ -26,7 +26,10 @@ SECTION = re.compile(r"^### (KP\d{3})\b.*$", re.M)
 EXAMPLE = re.compile(r"```text\n(.*?)```\n", re.S)
 
 # Codes of later stages whose golden test lives with that stage: code -> test file (from ROOT).
-GOLDEN_ELSEWHERE: dict[str, str] = {}
+GOLDEN_ELSEWHERE: dict[str, str] = {
+    **{code: "tests/cases/test_case_errors.py"  # KP4xx: case and data files
+       for code in CODES if code.startswith("KP4")},
+}
 
 
 def codes_in_package() -> set[str]:

@@ -16,6 +16,8 @@ import click
 
 from kprules.cli.check_cmd import check_command
 from kprules.cli.compare_cmd import compare_command
+from kprules.cli.eval_cmd import eval_command
+from kprules.cli.explain_cmd import explain_command
 from kprules.cli.fmt_cmd import fmt_command
 from kprules.cli.test_cmd import test_command
 
@@ -38,6 +40,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 cli.add_command(check_command)
+cli.add_command(eval_command)
+cli.add_command(explain_command)
 cli.add_command(fmt_command)
 cli.add_command(compare_command)
 cli.add_command(test_command)

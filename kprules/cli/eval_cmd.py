@@ -1,0 +1,513 @@
+"""`kprules eval`: evaluate policies on case files or bulk data, and print the values.
+
+Effects only: reading (through kprules.cases and kprules.bulk), evaluating (kprules.evaluate),
+writing. Case files are validated as a whole before anything is evaluated; bulk data is read,
+evaluated and written one record at a time, so memory does not grow with the file.
+The helpers at the top (policies, terms, case files) are shared with `kprules explain`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+import sys
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+import click
+from attrs import frozen
+
+from kprules.cli.common import emit, load_and_check
+
+if TYPE_CHECKING:
+    from kprules.api import Library
+    from kprules.bulk import BadRecord, Record
+    from kprules.cases import Suite
+    from kprules.diagnostics import Diagnostic
+    from kprules.evaluate import Evaluator
+    from kprules.source import Source
+    from kprules.typesys import Type
+
+WIDTH = 100
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class DateParam(click.ParamType[dt.date]):
+    """A date written 2024-03-01."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date such as 2024-03-01", param, ctx)
+
+
+DATE = DateParam()
+
+
+def seeds_options(f: Any) -> Any:
+    f = click.option("--no-seeds", is_flag=True,
+                     help="Do not check citations against source documents.")(f)
+    return click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="The folder of source documents citations name [default: the "
+                        "nearest `seeds/` folder above the first policy].")(f)
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+def report(diags: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
+    """Diagnostics in the standard text rendering, on stderr."""
+    from kprules.render import render_all
+
+    if diags:
+        emit(render_all(diags, sources, "text"), err=True)
+
+
+def policy_paths(args: Sequence[str]) -> list[Path]:
+    """POLICY arguments as paths: a file or folder, or the name of a policy declared in a
+    `.kpr` file near the working folder."""
+    from kprules.loader import find_module
+
+    out = []
+    for arg in args:
+        path = Path(arg)
+        if not path.exists() and _NAME.fullmatch(arg):
+            path = find_module(arg, Path.cwd()) or path
+        out.append(path)
+    return out
+
+
+def open_library(args: Sequence[str], seeds_dir: Path | None, no_seeds: bool) -> Library:
+    """Read and check the policies; on errors print them and exit 1 (warnings are for
+    `kprules check`)."""
+    from kprules.api import Library
+
+    ws, result = load_and_check(policy_paths(args), seeds_dir, use_seeds=not no_seeds)
+    if not result.ok:
+        report(result.errors, ws.sources)
+        sys.exit(1)
+    return Library(ws, result)
+
+
+def given_policies(lib: Library) -> list[str]:
+    """The policies named on the command line (not the bases and vocabularies found nearby)."""
+    names = [n for n in lib.workspace.given if n in lib.result.policies]
+    if not names:
+        raise click.UsageError("no policy among the files given (only vocabularies?); "
+                               "give a policy file or folder")
+    return names
+
+
+def resolve_terms(lib: Library, policies: Sequence[str],
+                  terms: Sequence[str]) -> list[tuple[str, str]]:
+    """(policy, term) targets, policy by policy: every term of each policy, or the --term
+    names, each `term` (in every policy that has it) or `policy.term`."""
+    if not terms:
+        return [(p, t) for p in policies for t in lib[p].terms]
+    from kprules.suggest import did_you_mean
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name in terms:
+        policy, _, term = name.rpartition(".")
+        found[name] = [(p, term) for p in policies
+                       if (not policy or p == policy) and term in lib[p].checked.terms]
+        if not found[name]:
+            known = {t for p in policies for t in lib[p].terms} | {
+                f"{p}.{t}" for p in policies for t in lib[p].terms}
+            hint = did_you_mean(name, known)
+            raise click.UsageError(f"no policy given ({', '.join(policies)}) has a term "
+                                   f"`{name}`" + (f"; {hint}" if hint else ""))
+    ordered = [target for p in policies for name in terms for target in found[name]
+               if target[0] == p]
+    return list(dict.fromkeys(ordered))
+
+
+def evaluator(lib: Library, targets: Sequence[tuple[str, str]]) -> Evaluator:
+    """The compiled evaluator of the targets; exit 1 if they read different vocabularies."""
+    from kprules.diagnostics import Diagnostic
+
+    vocabularies: dict[str, set[str]] = {}
+    for p, _ in targets:
+        vocabularies.setdefault(lib[p].vocabulary.name, set()).add(p)
+    if len(vocabularies) > 1:
+        listed = "; ".join(f"`{v}` ({', '.join(sorted(ps))})"
+                           for v, ps in sorted(vocabularies.items()))
+        report([Diagnostic("KP414", f"the policies read different vocabularies: {listed}",
+                           None, hint="evaluate the policies of one vocabulary at a time")], {})
+        sys.exit(1)
+    return lib.evaluator(list(targets))
+
+
+def load_cases(path: Path, lib: Library) -> Suite:
+    """Read and validate case files; print every problem and exit 1 if there is any."""
+    from kprules.cases import read_suite
+
+    suite = read_suite([path], lib, allow_unloaded=True)
+    if not suite.ok:
+        report(suite.diagnostics, suite.sources)
+        sys.exit(1)
+    return suite
+
+
+def check_case_path(path: Path) -> None:
+    """Exit 1 (KP420) for a file that is neither a case file nor a data file."""
+    from kprules.bulk import FORMATS
+    from kprules.diagnostics import Diagnostic
+    from kprules.loader import display_name
+
+    if path.is_file() and path.suffix.lower() != ".toml":
+        listed = ", ".join(f"`{e}`" for e in FORMATS)
+        report([Diagnostic("KP420", f"`{display_name(path)}` is neither a case file nor a "
+                           "data file", None,
+                           hint=f"case files end in `.toml`, data files in {listed}")], {})
+        sys.exit(1)
+
+
+def where(file: str, line: int | None, as_of: dt.date | None) -> str:
+    place = f"{file}:{line}" if line else file
+    return f"({place}; " + (f"as of {as_of})" if as_of else "no evaluation date)")
+
+
+# ----------------------------------------------------------------------------- output
+
+
+@frozen
+class Item:
+    """One evaluated case or record, ready to print."""
+
+    label: str
+    title: str | None
+    file: str
+    line: int | None
+    as_of: dt.date | None
+    values: tuple[Any, ...]
+    number: int | None = None  # a bulk record's number
+    id: str | None = None
+
+
+class Writer:
+    """Writes items as they come; `columns` are the targets, `types` their types."""
+
+    def __init__(self, out: TextIO, columns: Sequence[str], types: Sequence[Type]) -> None:
+        self.out = out
+        self.columns = columns
+        self.types = types
+
+    def start(self) -> None:
+        return None
+
+    def item(self, item: Item) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        return None
+
+
+class TextWriter(Writer):
+    """One block per item: a heading, then `policy.term  value` lines, aligned."""
+
+    def __init__(self, out: TextIO, columns: Sequence[str], types: Sequence[Type]) -> None:
+        super().__init__(out, columns, types)
+        self.name_width = min(max((len(c) for c in columns), default=0), 60)
+        self.first = True
+
+    def item(self, item: Item) -> None:
+        from kprules.values import format_value
+
+        if item.number is None:
+            head = f"{item.label}: {item.title}"
+        else:
+            head = f"record {item.number}" + (f": {item.id}" if item.id is not None else "")
+        lines = [] if self.first else [""]
+        lines += [_cut(head, WIDTH), _cut("  " + where(item.file, item.line, item.as_of), WIDTH)]
+        room = max(WIDTH - 4 - self.name_width, 20)
+        pad = " " * (self.name_width + 4)
+        for name, typ, value in zip(self.columns, self.types, item.values, strict=True):
+            shown = textwrap.wrap(format_value(value, typ), room) or [""]
+            lines.append(f"  {_cut(name, self.name_width):<{self.name_width}}  {shown[0]}".rstrip())
+            lines.extend(pad + more for more in shown[1:])
+        self.first = False
+        self.out.write("\n".join(lines) + "\n")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class CsvWriter(Writer):
+    """A header `case,as_of,<policy.term>...`, then one row per item: unknown is an empty
+    cell, a set is `BY;RU`, a quantity its number."""
+
+    def start(self) -> None:
+        self.csv = csv.writer(self.out, lineterminator="\n")
+        self.csv.writerow(["case", "as_of", *self.columns])
+
+    def item(self, item: Item) -> None:
+        self.csv.writerow([item.label, item.as_of.isoformat() if item.as_of else "",
+                           *(csv_cell(v) for v in item.values)])
+
+
+def csv_cell(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return value
+    if isinstance(value, frozenset):
+        return ";".join(sorted(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None or str(value) == "unknown" else str(value)
+
+
+def _json_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    from kprules.values import to_json
+
+    return {c: to_json(v) for c, v in zip(columns, values, strict=True)}
+
+
+class JsonWriter(Writer):
+    """Case files: one JSON document `{"version": 1, "cases": [...]}` (docs/cases.md)."""
+
+    def start(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def item(self, item: Item) -> None:
+        self.items.append({"id": item.label, "title": item.title, "file": item.file,
+                           "line": item.line,
+                           "as_of": item.as_of.isoformat() if item.as_of else None,
+                           "values": _json_values(self.columns, item.values)})
+
+    def end(self) -> None:
+        doc = {"version": 1, "cases": self.items}
+        self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+class JsonLinesWriter(Writer):
+    """Bulk data: one JSON object per record, on its own line (docs/cases.md)."""
+
+    def item(self, item: Item) -> None:
+        self.out.write(json.dumps({
+            "record": item.number, "line": item.line, "id": item.id,
+            "as_of": item.as_of.isoformat() if item.as_of else None,
+            "values": _json_values(self.columns, item.values)}, ensure_ascii=False) + "\n")
+
+
+def make_writer(fmt: str, bulk: bool, out: TextIO, ev: Evaluator) -> Writer:
+    columns = [f"{p}.{t}" for p, t in ev.keys]
+    types = [ev.layout.terms[k].term.type for k in ev.keys]
+    kinds: dict[str, type[Writer]] = {"text": TextWriter, "csv": CsvWriter,
+                                      "json": JsonLinesWriter if bulk else JsonWriter}
+    return kinds[fmt](out, columns, types)
+
+
+# ----------------------------------------------------------------------------- evaluating
+
+
+def run(ev: Evaluator, facts: Mapping[str, Any], as_of: dt.date | None,
+        what: str) -> tuple[Any, ...] | Diagnostic:
+    """The public values of the targets, or the diagnostic of an evaluation error."""
+    from kprules.interpret import EvalError
+    from kprules.values import public
+
+    try:
+        values, _ = ev.run(facts, as_of)
+    except EvalError as err:
+        return attrs.evolve(err.diagnostic, message=f"{what}: {err.diagnostic.message}")
+    return tuple(public(v) for v in values)
+
+
+def eval_suite(suite: Suite, ev: Evaluator, writer: Writer, as_of: dt.date | None,
+               lib: Library) -> int:
+    """Evaluate every case; the number of cases that could not be evaluated."""
+    failed: list[Diagnostic] = []
+    writer.start()
+    for case in suite.cases:
+        date = case.as_of(ev.vocabulary.dated_by, as_of)
+        values = run(ev, case.facts, date, f"case `{case.id}` ({case.file}:{case.line})")
+        if isinstance(values, tuple):
+            writer.item(Item(case.id, case.title, case.file, case.line, date, values))
+        else:
+            failed.append(values)
+    writer.end()
+    report(failed, lib.sources)
+    return len(failed)
+
+
+@frozen
+class StreamOptions:
+    as_of: dt.date | None
+    skip_invalid: bool
+    max_errors: int
+
+
+@frozen
+class Tally:
+    records: int
+    invalid: int
+    first_invalid: int | None
+    stopped: bool
+
+
+def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writer,
+                options: StreamOptions, lib: Library, file: str) -> Tally:
+    """Evaluate records as they are read, writing each result at once; report bad records
+    (unless skipped) and stop after `max_errors` of them."""
+    from kprules.bulk import BadRecord
+
+    records = invalid = 0
+    first: int | None = None
+    writer.start()
+    dated_by = ev.vocabulary.dated_by
+    for item in items:
+        records += 1
+        sources: Mapping[str, Source]
+        if isinstance(item, BadRecord):
+            problems, sources = item.diagnostics, item.sources
+        else:
+            date = item.facts.get(dated_by, options.as_of) if dated_by else options.as_of
+            values = run(ev, item.facts, date, f"record {item.number} ({file}:{item.line})"
+                         if item.line else f"record {item.number} of {file}")
+            if isinstance(values, tuple):
+                writer.item(Item(item.label, None, file, item.line, date, values, item.number,
+                                 item.id))
+                continue
+            problems, sources = (values,), lib.sources
+        invalid += 1
+        first = item.number if first is None else first
+        if options.skip_invalid:
+            continue
+        emit("\n" if invalid > 1 else "", err=True)
+        report(problems, sources)
+        if invalid >= options.max_errors:
+            writer.end()
+            return Tally(records, invalid, first, True)
+    writer.end()
+    return Tally(records, invalid, first, False)
+
+
+def _summary(tally: Tally, options: StreamOptions) -> None:
+    from kprules.diagnostics import Diagnostic
+
+    if tally.stopped:
+        emit("\n", err=True)
+        report([Diagnostic("KP425", f"stopped after {tally.invalid} invalid records", None,
+                           hint="fix them, raise --max-errors, or pass --skip-invalid to "
+                           "evaluate the valid records only")], {})
+        return
+    done = tally.records - tally.invalid
+    line = f"evaluated {done:,} record{'s' if done != 1 else ''}"
+    if tally.invalid:
+        word = "skipped" if options.skip_invalid else "not evaluated"
+        line += (f"; {tally.invalid:,} invalid ({word}; the first is record "
+                 f"{tally.first_invalid})")
+    emit(line + "\n", err=True)
+
+
+def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library) -> int:
+    from kprules.bulk import DataError, read_data
+    from kprules.loader import display_name
+
+    out = sys.stdout
+    name = display_name(path)
+    try:
+        tally = eval_stream(read_data(path, ev.vocabulary, name), ev,
+                            make_writer(fmt, True, out, ev), options, lib, name)
+    except DataError as err:
+        report(err.diagnostics, err.sources)
+        return 1
+    _summary(tally, options)
+    return 1 if tally.stopped or (tally.invalid and not options.skip_invalid) else 0
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+EVAL_HELP = """Evaluate policies on cases, and print the value of every term.
+
+\b
+POLICY: `.kpr` files or folders (searched recursively), or policy names declared in a `.kpr`
+file near the working folder; the vocabulary and base policies they need are found nearby.
+Every term of each policy given is evaluated, or only the --term names.
+
+\b
+--cases is a case file or a folder of them (`.toml`, see docs/cases.md), or a data file
+read and written as a stream: JSON Lines (`.jsonl`, `.ndjson`), CSV (`.csv`), or Parquet
+(`.parquet`, when pyarrow is installed). An unknown value is shown as `unknown` (text), null
+(JSON) or an empty cell (CSV). Expectations in case files are not checked here (that is
+`kprules test`); those of a policy that is not loaded are ignored if a `.kpr` file near the
+case file declares it.
+
+\b
+The evaluation date of a case is its `date`, else its vocabulary's `dated by` fact, else
+--as-of; without any, dated rules and parameters are unknown.
+
+\b
+Case files are validated as a whole: any problem is reported (on stderr, with file, line and
+key) and nothing is evaluated. In data files an invalid record is reported and not evaluated;
+reading stops after --max-errors of them; with --skip-invalid they are counted, not reported.
+
+\b
+Examples:
+  kprules eval policies/kpcs_2003.kpr policies/proposals/ --cases policies/cases/
+  kprules eval kpcs_2003 --cases shipments.jsonl --term conflict_diamond --format csv
+
+Exit status: 0 when every case or record was evaluated (or skipped with --skip-invalid); 1 on
+errors in policies, case files or data; 2 on usage errors.
+"""
+
+
+@click.command("eval", help=EVAL_HELP)
+@click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
+@click.option("--cases", "cases_path", required=True, type=click.Path(path_type=Path),
+              help="A case file or folder (.toml), or a data file (.jsonl, .ndjson, .csv, "
+              ".parquet).")
+@click.option("--as-of", type=DATE, help="The evaluation date of cases that give none.")
+@click.option("--term", "terms", multiple=True, metavar="NAME",
+              help="Evaluate only this term (`term` or `policy.term`); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True, help="text: one block per case; json: a document (JSON "
+              "Lines for data files); csv: one row per case, one column per policy.term.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Data files: evaluate the valid records, count the invalid ones, exit 0.")
+@click.option("--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Data files: stop after this many invalid records.")
+@seeds_options
+def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | None,
+                 terms: tuple[str, ...], fmt: str, skip_invalid: bool, max_errors: int,
+                 seeds_dir: Path | None, no_seeds: bool) -> None:
+    from kprules.bulk import data_format
+
+    lib = open_library(policies, seeds_dir, no_seeds)
+    ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
+    try:
+        if not cases_path.is_dir() and data_format(cases_path) is not None:
+            options = StreamOptions(as_of, skip_invalid, max_errors)
+            sys.exit(_bulk(cases_path, ev, fmt, options, lib))
+        sys.exit(_cases(cases_path, ev, fmt, as_of, lib))
+    except BrokenPipeError:  # the reader stopped reading (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+
+
+def _cases(path: Path, ev: Evaluator, fmt: str, as_of: dt.date | None, lib: Library) -> int:
+    check_case_path(path)
+    suite = load_cases(path, lib)
+    failed = eval_suite(suite, ev, make_writer(fmt, False, sys.stdout, ev), as_of, lib)
+    done = len(suite.cases) - failed
+    emit(f"evaluated {done} case{'s' if done != 1 else ''}"
+         + (f"; {failed} failed" if failed else "") + "\n", err=True)
+    return 1 if failed else 0
