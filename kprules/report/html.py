@@ -32,7 +32,7 @@ import base64
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from html import escape
 from importlib import resources
@@ -482,33 +482,46 @@ class _Page:
             meta.append("sources: " + "; ".join(esc(x) for x in row["sources"]))
         contested = (f"<p class=\"meta contested\">Contested: {esc(row['contested'])}</p>\n"
                      if row.get("contested") else "")
-        body = "".join(self.difference(d, f"{anchor}-{i}") if d["explained"]
-                       else _unexplained(d)
-                       for i, d in enumerate(row["differences"], 1))
+        body = "".join(self.differences(row["differences"], anchor))
         return (f"<article class=\"case\" id=\"{anchor}\" aria-labelledby=\"{anchor}-h\">\n"
                 f"<h3 id=\"{anchor}-h\"><code>{esc(row['id'])}</code>{title}</h3>\n"
                 f"<p class=\"meta\">{'; '.join(meta)}.</p>\n{contested}{body}</article>\n")
 
-    def difference(self, d: Json, anchor: str) -> str:
-        base_node, other_node = _sides(d)
+    def differences(self, diffs: Sequence[Json], anchor: str) -> Iterator[str]:
+        """Each difference of a case; one that parts exactly where an earlier one did (a term
+        that differs because a term it uses does) points to it instead of repeating it."""
+        shown: list[tuple[tuple[Json, Json], str, Json]] = []
+        for i, d in enumerate(diffs, 1):
+            if not d["explained"]:
+                yield _unexplained(d)
+                continue
+            sides, here = _sides(d), f"{anchor}-{i}"
+            same = next(((a, e) for s, a, e in shown if s == sides), None)
+            yield self.difference(d, here, sides, same)
+            if same is None:
+                shown.append((sides, here, d))
+
+    def difference(self, d: Json, anchor: str, sides: tuple[Json, Json],
+                   same: tuple[str, Json] | None) -> str:
+        if same is None:
+            explained = ("<div class=\"sides\">\n"
+                         + _side("base", f"{self.base} (base)", sides[0])
+                         + _side("other", str(d["other"]), sides[1]) + "</div>\n")
+        else:
+            earlier, e = same
+            explained = (f"<p class=\"same-parting\">The two sides there are those shown for "
+                         f"<a href=\"#{earlier}\"><code>{esc(e['term'])}</code> under "
+                         f"<code>{esc(e['other'])}</code></a> above.</p>\n")
         return (
             f"<details class=\"difference\" id=\"{anchor}\" open>\n<summary>"
             + _difference_line(d)
             + "</summary>\n<div class=\"explain\">\n<h4>Where the two versions part</h4>\n"
-            + _path(d.get("path", []), d)
-            + "<div class=\"sides\">\n"
-            + _side("base", f"{self.base} (base)", base_node)
-            + _side("other", str(d["other"]), other_node)
-            + "</div>\n</div>\n</details>\n")
+            + _path(d.get("path", []), d) + explained + "</div>\n</details>\n")
 
 
 def _sides(d: Json) -> tuple[Json, Json]:
-    """The base and other explanation nodes of an explained difference."""
-    base = d.get("base_explanation", d.get("base"))
-    other = d.get("other_explanation", d.get("other_node", d.get("other")))
-    if not isinstance(base, dict) or not isinstance(other, dict):
-        raise KeyError("kprules bug: an explained difference without its explanations")
-    return base, other
+    """The base's and the other policy's explanation where an explained difference parts."""
+    return d["base_explanation"], d["other_explanation"]
 
 
 def _difference_line(d: Json) -> str:

@@ -29,7 +29,7 @@ def library() -> kprules.Library:
 
 @pytest.fixture(scope="session")
 def cases(library: kprules.Library) -> list[CaseInput]:
-    return list(family_cases(CASES, library[BASE]))
+    return family_cases(CASES, library)
 
 
 

@@ -1,18 +1,17 @@
 """Support for the HTML report tests: the fixture policies (loaded with file names relative to
 the fixtures folder, so that locations in the page are the same on every machine), the fixture
-cases (tests/report_html/fixtures/cases/, in the documented family format), and report streams
+cases (tests/report_html/fixtures/cases/, a family file read by kprules.cases), and report streams
 over them comparing `core_2003` with both proposals."""
 
 from __future__ import annotations
 
 import os
-import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import kprules
-from kprules.compare import CaseInput
+from kprules.cases import read_suite
+from kprules.compare import CaseInput, from_case
 from kprules.report.model import RowStream
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -31,16 +30,17 @@ def load_library() -> kprules.Library:
         os.chdir(here)
 
 
-def family_cases(path: Path, policy: kprules.Policy) -> Iterator[CaseInput]:
-    """The cases of a `[family]` file, facts validated against the policy's vocabulary."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    family = data["family"]
-    shared: dict[str, Any] = family.get("facts", {})
-    for case in data["case"]:
-        facts = policy.validate({**shared, **case.get("facts", {})})
-        yield CaseInput(case["id"], facts, title=case.get("title"),
-                        sources=tuple(case.get("sources", family.get("sources", ()))),
-                        contested=case.get("contested"))
+def family_cases(path: Path, library: kprules.Library) -> list[CaseInput]:
+    """The cases of a case file, read by the case loader (kprules.cases) with the file named
+    relative to the fixtures folder, as `kprules compare` reads them."""
+    here = Path.cwd()
+    os.chdir(FIXTURES)
+    try:
+        suite = read_suite([path.relative_to(FIXTURES)], library)
+    finally:
+        os.chdir(here)
+    assert suite.ok, [d.message for d in suite.diagnostics]
+    return [from_case(case) for case in suite.cases]
 
 
 Streamer = Callable[..., RowStream]

@@ -163,6 +163,19 @@ def test_report_in_chromium(tmp_path: Path, make_stream: Streamer) -> None:
         assert page.locator(f"{target} details.difference").first.get_attribute("open") \
             is not None
 
+        # A pointer to an earlier explanation opens it.
+        page.get_by_role("button", name="Collapse all").click()
+        assert page.locator("details.difference[open]").count() == 0
+        pointer = page.locator("p.same-parting a").first
+        pointer.locator("xpath=ancestor::details").locator("summary").click()
+        target = pointer.get_attribute("href")
+        assert target and page.locator(target).get_attribute("open") is None
+        pointer.click()
+        assert page.locator(target).get_attribute("open") is not None
+        assert page.locator(target).locator(".explain").is_visible()
+        page.get_by_role("button", name="Expand all").click()
+        assert page.locator("details.difference:not([open])").count() == 0
+
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         requests, errors = list(page.requests), list(page.errors)
 

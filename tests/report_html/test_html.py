@@ -295,6 +295,10 @@ def test_explanations_quote_both_sides(fixture_page: tuple[str, RowStream]) -> N
     assert "western_statement_2025, Statement, paragraph 2" in parsed.text
     assert "core_2003.kpr:8:1" in parsed.text and "state_actors.kpr:7:1" in parsed.text
     assert "Where the two versions part" in parsed.text
+    # A term that differs because a term it uses does points to that explanation.
+    assert re.search(r'<p class="same-parting">The two sides there are those shown for <a '
+                     r'href="#(case-\d+-1)"><code>conflict_diamond</code> under '
+                     r'<code>state_actors</code></a> above.</p>', page)
 
 
 def test_assets_ship_with_the_package() -> None:

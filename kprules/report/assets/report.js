@@ -41,16 +41,22 @@
     });
   }
 
-  // A link to a case opens its explanations.
-  function openTarget() {
-    var id = decodeURIComponent(location.hash.slice(1));
+  // A link to a case, or to an explanation, opens it (also when the address already names it).
+  function openId(id) {
     var target = id && document.getElementById(id);
     if (target) {
+      if (target.matches("details.difference")) { target.open = true; }
       target.querySelectorAll("details.difference").forEach(function (d) { d.open = true; });
     }
   }
-  window.addEventListener("hashchange", openTarget);
-  openTarget();
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+    if (link) { openId(decodeURIComponent(link.getAttribute("href").slice(1))); }
+  });
+  window.addEventListener("hashchange", function () {
+    openId(decodeURIComponent(location.hash.slice(1)));
+  });
+  openId(decodeURIComponent(location.hash.slice(1)));
 
   // Print everything: open every explanation while printing, then restore.
   var before = [];
