@@ -202,7 +202,9 @@ class Comparison:
                     raise CompareError(f"policy `{p.name}` has no term `{t}`"
                                        + (f"; {hint}" if hint else ""), "KP601")
         if not self.terms:
-            raise CompareError("the policies have no term in common to compare", "KP605")
+            names = [f"`{p.name}`" for p in policies]
+            raise CompareError(f"{', '.join(names[:-1])} and {names[-1]} have no term in common "
+                               "to compare", "KP605")
         self.targets: tuple[Key, ...] = tuple(
             (p, t) for p in (base, *others) for t in self.terms)
         self.evaluator: Evaluator = library.evaluator(list(self.targets))
@@ -288,7 +290,9 @@ def _policy(library: Library, name: str) -> Policy:
 
 def default_terms(policies: Sequence[ir.CheckedPolicy]) -> tuple[str, ...]:
     """The terms whose value can differ: those an amendment changes, and those using them;
-    for policies that do not amend the base, every term they share (parameters excluded)."""
+    for policies that do not amend the base, every term they share (parameters excluded). When
+    that leaves nothing (an amendment that redefines nothing, a policy against itself), every
+    term they share."""
     base, others = policies[0], policies[1:]
     common = set(base.terms)
     for p in others:
@@ -301,6 +305,8 @@ def default_terms(policies: Sequence[ir.CheckedPolicy]) -> tuple[str, ...]:
             changed |= common
     keep = [t for t in sorted(common & changed)
             if not isinstance(base.terms[t], ir.ParameterTerm)]
+    if not keep:  # the amendments change nothing (a policy against itself): every common term
+        keep = [t for t in sorted(common) if not isinstance(base.terms[t], ir.ParameterTerm)]
     return tuple(keep)
 
 

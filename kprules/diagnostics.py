@@ -154,6 +154,15 @@ CODES: dict[str, str] = {
     "KP425": "too many invalid records: reading stopped",
     # KP5xx: evaluation
     "KP500": "a division by zero while evaluating",
+    # KP6xx: comparisons, tests and reports
+    "KP600": "policies to compare that read different vocabularies",
+    "KP601": "a term to compare that a policy does not have",
+    "KP602": "a policy name that no policy file given or found declares",
+    "KP603": "no cases to compare or test",
+    "KP604": "a report file that cannot be written",
+    "KP605": "policies to compare that have no term in common",
+    "KP606": "a policy argument that does not stand for the policies it must",
+    "KP607": "clause coverage below the minimum asked for",
     # KP9xx: internal errors
     "KP900": "an internal error: a bug in kprules",
 }

@@ -59,6 +59,21 @@ def decisive(node: Node) -> Node:
     return evolve(node, children=_deciding(node))
 
 
+def expand(node: Node, ex: Explanation, depth: int = 4, seen: set[Key] | None = None) -> Node:
+    """A decisive explanation in which each term it names is explained too (decisively, with
+    its citations), once, down to `depth` levels of terms."""
+    seen = set() if seen is None else seen
+    if node.kind == "term" and node.ref is not None and node.evaluated:
+        if depth <= 0 or node.ref in seen:
+            return node
+        seen.add(node.ref)
+        inner = expand(decisive(ex.term(node.ref)), ex, depth - 1, seen)
+        return evolve(node, children=(inner,))
+    if not node.children:
+        return node
+    return evolve(node, children=tuple(expand(k, ex, depth, seen) for k in node.children))
+
+
 def _deciding(node: Node) -> tuple[Node, ...]:
     evaluated = [k for k in node.children if k.value is not NOT_EVALUATED]
     if node.label and node.kind == "clause" and _is_chain(node):
@@ -111,7 +126,8 @@ def align(ex: Explanation, base_key: Key, other_key: Key) -> Alignment:
     b, o = ex.term(base_key), ex.term(other_key)
 
     def done(reason: str = "provision") -> Alignment:
-        return Alignment(other_key[1], tuple(path), decisive(b), decisive(o), keys[1], reason)
+        return Alignment(other_key[1], tuple(path), expand(decisive(b), ex),
+                         expand(decisive(o), ex), keys[1], reason)
 
     while True:
         if not _same_provision(ex, keys):

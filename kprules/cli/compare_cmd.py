@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kprules.source import Source
 
 # The --format choices: the keys of kprules.report.WRITERS (tests/compare checks they agree).
-FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit")
+FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit", "html")
 BULK_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 
@@ -69,7 +69,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               show_default=True, help="text: for a terminal; md: Markdown; json: one document "
               "(docs/report-schema.md); jsonl: JSON Lines, written as a stream; junit: JUnit "
               "XML; html: one self-contained page.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Write the report to this file (atomically) instead of standard output.")
 @click.option("--fail-on-difference", is_flag=True,
               help="Exit with status 1 when any case differs (JUnit: differences are failures).")
@@ -235,10 +235,18 @@ def _cases(comparison: Comparison, path: Path, bulk: bool,
     return iter(_library_cases(comparison, path, source))
 
 
+def no_case_files(path: Path) -> bool:
+    """A folder without any `*.toml` file in it (at any depth)."""
+    return path.is_dir() and next(path.rglob("*.toml"), None) is None
+
+
 def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> list[CaseInput]:
     from kprules.cases import read_suite
     from kprules.compare import from_case
 
+    if no_case_files(path):
+        raise Stop("KP603", f"no cases to compare in `{source.path}`: the folder holds no case "
+                   "files (`*.toml`)")
     suite = read_suite([path], comparison.library, allow_unloaded=True)
     if not suite.ok:
         raise _Diagnosed([d for d in suite.diagnostics if d.is_error], suite.sources)

@@ -28,7 +28,7 @@ WIDTH = 100
 
 @click.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path),
               help="Also write the results as JUnit XML to this file.")
 @click.option("--coverage", is_flag=True,
               help="Report clause coverage: what the cases exercised in each policy, and how.")
@@ -48,8 +48,13 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
     Exit status: 0 every expectation passed (and coverage reached --coverage-min); 1 failures,
     errors in policies or cases, or coverage below the minimum; 2 usage errors.
     """
-    from kprules.cli.compare_cmd import fail
+    from kprules.cli.compare_cmd import fail, no_case_files
 
+    folders = [p for p in paths if p.is_dir()]
+    if folders and all(no_case_files(p) for p in folders) and not any(
+            p.suffix == ".toml" for p in paths):
+        shown = ", ".join(f"`{p}`" for p in paths)
+        fail("KP603", f"no cases to test in {shown}: no case files (`*.toml`)")
     library = _library(paths)
     suite = _suite(paths, library)
     if not suite.cases and suite.ok:
@@ -82,12 +87,11 @@ def _library(paths: Sequence[Path]) -> Library:
     from kprules.cli.common import load_and_check
     from kprules.cli.compare_cmd import fail
     from kprules.diagnostics import PolicyError
-    from kprules.loader import expand
 
-    kpr = [p for p in paths if p.is_dir() or p.suffix == ".kpr"]
-    files, _ = expand(kpr)
-    if not files:
-        fail("KP603", "no policies to test: give the `.kpr` files or their folder")
+    kpr = [p for p in paths if p.suffix == ".kpr"
+           or (p.is_dir() and next(p.rglob("*.kpr"), None) is not None)]
+    if not kpr:
+        fail("KP603", "no policies to test: give the `.kpr` files or their folder", 2)
     try:
         ws, result = load_and_check(kpr, use_seeds=False)
     except PolicyError as err:
@@ -102,7 +106,8 @@ def _library(paths: Sequence[Path]) -> Library:
 def _suite(paths: Sequence[Path], library: Library) -> Suite:
     from kprules.cases import read_suite
 
-    cases = [p for p in paths if p.is_dir() or p.suffix == ".toml"]
+    cases = [p for p in paths if p.suffix == ".toml"
+             or (p.is_dir() and next(p.rglob("*.toml"), None) is not None)]
     return read_suite(cases, library)
 
 

@@ -1,7 +1,9 @@
 """The JSON report (one document) and its JSON Lines variant (a stream).
 
-JSON: `{schema_version, kind, tool, base, others, terms, ..., summary, rows: [...]}`, indented by
-two spaces; the rows are spooled first, so that the summary comes before them. JSON Lines: the
+JSON: `{schema_version, kind, tool, base, others, terms, ..., summary, rows: [...]}`: the header
+and the summary indented by two spaces, then each row compact on one line (a case per line, so
+that a diff of two reports shows the cases that changed); the rows are spooled first, so that the
+summary comes before them, and copied from the spool as they were written. JSON Lines: the
 header (`"type": "header"`), one line per case (`"type": "row"`), the summary last
 (`"type": "summary"`), each line written as soon as it is known. Both are described field by
 field in docs/report-schema.md.
@@ -29,8 +31,8 @@ def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
         out.write(f'  "summary": {_indented(spool.summary, 1)},\n')
         out.write('  "rows": [')
         first = True
-        for row in spool.rows():
-            out.write(("\n" if first else ",\n") + "    " + _indented(row, 2))
+        for line in spool.lines():
+            out.write(("\n" if first else ",\n") + "    " + line)
             first = False
         out.write("\n  ]\n}\n" if not first else "]\n}\n")
 

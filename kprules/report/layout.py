@@ -104,6 +104,12 @@ def path_lines(diff: Json, pad: str, width: int) -> list[str]:
     return out
 
 
+def same_parting(d: Json, before: Json | None) -> bool:
+    """Whether a difference parts exactly where one shown before did (same two explanations)."""
+    return before is not None and before["base_explanation"] == d["base_explanation"] \
+        and before["other_explanation"] == d["other_explanation"]
+
+
 # ---------------------------------------------------------------------------- tables
 
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from kprules.report.layout import differ_line, plural, shown, step_text
+from kprules.report.layout import differ_line, plural, same_parting, shown, step_text
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
@@ -62,7 +62,7 @@ def _intro(spool: Spool) -> Iterator[str]:
                                                                    "policies")
     yield f"# Comparison of {code(h['base']['name'])} against {what}"
     yield ""
-    date = code(h["as_of"]) if h["as_of"] else "each case's own"
+    date = "each case's own" + (f", else {code(h['as_of'])}" if h["as_of"] else "")
     yield (f"{plural(s['cases'], 'case')} from {code(h['cases']['path'])} "
            f"({h['cases']['kind']}) · terms: {', '.join(code(t) for t in h['terms'])} · "
            f"evaluation date: {date} · kprules {esc(h['tool']['version'])}")
@@ -216,11 +216,13 @@ def _case(row: Json, diffs: list[Json], base: str) -> Iterator[str]:
     if row["contested"]:
         yield ""
         yield f"> **Contested:** {esc(row['contested'])}"
+    shown: dict[tuple[str, str], Json] = {}
     for d in diffs:
-        yield from _difference(d, base)
+        yield from _difference(d, base, shown.get((d["other"], d["cause"])))
+        shown.setdefault((d["other"], d["cause"]), d)
 
 
-def _difference(d: Json, base: str) -> Iterator[str]:
+def _difference(d: Json, base: str, before: Json | None) -> Iterator[str]:
     yield ""
     yield (f"#### {code(d['term'])} under {code(d['other'])}: "
            f"{esc(value_text(d['base_value']))} → {esc(value_text(d['other_value']))}")
@@ -233,11 +235,16 @@ def _difference(d: Json, base: str) -> Iterator[str]:
         for i, step in enumerate(d["path"], 1):
             what, b, o = step_text(step)
             yield f"{i}. {code(what)}: {esc(b)} → {esc(o)}"
-    sides = ((f"{base} (base)", d["base_explanation"]), (d["other"], d["other_explanation"]))
-    for who, node in sides:
+    if same_parting(d, before):
+        assert before is not None
+        yield ""
+        yield f"They part as for {code(before['term'])} under {code(d['other'])}, above."
+        return
+    sides = ((base, " (base)", d["base_explanation"]), (d["other"], "", d["other_explanation"]))
+    for who, role, node in sides:
         yield ""
         yield "<details>"
-        yield (f"<summary>Under <code>{html.escape(who)}</code>: "
+        yield (f"<summary>Under <code>{html.escape(who)}</code>{role}: "
                f"<code>{html.escape(node['text'])}</code> = "
                f"{html.escape(shown(node['value'], node['kind']))}</summary>")
         yield ""

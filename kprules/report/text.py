@@ -20,6 +20,7 @@ from kprules.report.layout import (
     fit,
     path_lines,
     plural,
+    same_parting,
     table_blocks,
     tree_lines,
     wrap,
@@ -76,8 +77,9 @@ def _intro(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
     yield "=" * min(len(title), width)
     yield from wrap(f"cases: {h['cases']['path']} ({h['cases']['kind']})", width, "")
     yield from wrap("terms: " + ", ".join(h["terms"]), width, "", "       ")
-    date = h["as_of"] or "each case's own (its `date`, else its dated-by fact)"
-    yield from wrap(f"evaluation date: {date}", width, "")
+    date = "each case's own (its `date`, else its dated-by fact" + (
+        f", else {h['as_of']})" if h["as_of"] else ")")
+    yield from wrap(f"evaluation date: {date}", width, "", "  ")
     yield ""
     name_w = min(max(len(p["name"]) for p in [h["base"], *others]), 32)
     for role, p in [("base", h["base"]), *(("", p) for p in others)]:
@@ -235,11 +237,15 @@ def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint) -> It
     if row["contested"]:
         yield from wrap("contested: " + row["contested"], width, "   ", "     ")
     base = h["base"]["name"]
+    shown: dict[tuple[str, str], Json] = {}
     for d in diffs:
-        yield from _difference(d, base, width, paint)
+        same = shown.get((d["other"], d["cause"]))
+        yield from _difference(d, base, width, paint, same)
+        shown.setdefault((d["other"], d["cause"]), d)
 
 
-def _difference(d: Json, base: str, width: int, paint: Paint) -> Iterator[str]:
+def _difference(d: Json, base: str, width: int, paint: Paint,
+                before: Json | None) -> Iterator[str]:
     yield ""
     yield from wrap(paint.diff(f"{d['term']} under {d['other']}: "
                                f"{value_text(d['base_value'])} -> "
@@ -248,6 +254,11 @@ def _difference(d: Json, base: str, width: int, paint: Paint) -> Iterator[str]:
     if d["path"]:
         yield "     where the two part, from the top:"
         yield from path_lines(d, "       ", width)
+    if same_parting(d, before):
+        assert before is not None
+        yield from wrap(f"they part as for {before['term']} under {d['other']}, above", width,
+                        "     ")
+        return
     yield f"     under {base} (base):"
     yield from tree_lines(d["base_explanation"], width, 0, "       ")
     yield f"     under {d['other']}:"

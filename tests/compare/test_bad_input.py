@@ -1,0 +1,159 @@
+"""Bad input to `kprules compare` and `kprules test`: one clear line, a non-zero exit, and no
+report file (not even a partial or temporary one) left behind.
+
+The output of each KP6xx code is a golden file, tests/golden/errors/KP6nn.err (standard error,
+then `exit: N`), which is also the example under that code in docs/diagnostics.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kprules.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ERRORS = ROOT / "tests" / "golden" / "errors"
+Golden = Callable[[Path, str], None]
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the fixtures in a temporary folder, which is the working folder."""
+    shutil.copytree(FIXTURES, tmp_path / "fx")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(args: list[str]) -> tuple[str, int]:
+    result = CliRunner().invoke(cli, args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.output, result.exit_code
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Report files and temporary files in a folder (there must be none)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith((".report", "report")))
+
+
+def one_error_line(out: str, code: str) -> None:
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error[{code}]: "), out
+
+
+COMPARE = ["compare", "base_2003", "narrow", "--policies", "fx/policies"]
+CASES = ["--cases", "fx/cases"]
+
+
+def compare_error(args: list[str], code: str, status: int, work: Path,
+                  golden: Golden) -> None:
+    out, exit_code = run([*args, "--output", "report.json", "--format", "json"])
+    assert exit_code == status
+    one_error_line(out, code)
+    assert leftovers(work) == []
+    golden(ERRORS / f"{code}.err", out + f"exit: {exit_code}\n")
+
+
+def test_different_vocabularies(work: Path, golden: Golden) -> None:
+    args = ["compare", "fx/policies/base.kpr", "fx/elsewhere/parcels_rule.kpr",
+            "--policies", "fx/elsewhere", *CASES]
+    compare_error(args, "KP600", 2, work, golden)
+
+
+def test_a_term_one_policy_lacks(work: Path, golden: Golden) -> None:
+    compare_error([*COMPARE, "--term", "state_seller", *CASES], "KP601", 2, work, golden)
+
+
+def test_a_misspelt_term(work: Path) -> None:
+    out, code = run([*COMPARE, "--term", "conflit", *CASES])
+    assert code == 2
+    one_error_line(out, "KP601")
+    assert "did you mean `conflict`?" in out
+
+
+def test_a_missing_policy_name(work: Path, golden: Golden) -> None:
+    compare_error(["compare", "base_2003", "narow", "--policies", "fx/policies", *CASES],
+                  "KP602", 2, work, golden)
+
+
+def test_an_empty_case_folder(work: Path, golden: Golden) -> None:
+    (work / "empty").mkdir()
+    compare_error([*COMPARE, "--cases", "empty"], "KP603", 1, work, golden)
+
+
+def test_an_empty_data_file(work: Path) -> None:
+    (work / "nothing.jsonl").write_text("\n", encoding="utf-8")
+    out, code = run([*COMPARE, "--cases", "nothing.jsonl", "--output", "report.txt"])
+    assert code == 1
+    one_error_line(out, "KP603")
+    assert leftovers(work) == []
+
+
+def test_an_unwritable_output_path(work: Path, golden: Golden) -> None:
+    out, code = run([*COMPARE, *CASES, "--output", "missing/report.txt"])
+    assert code == 1
+    one_error_line(out, "KP604")
+    assert not (work / "missing").exists()
+    golden(ERRORS / "KP604.err", out + f"exit: {code}\n")
+
+
+def test_an_output_path_that_is_a_folder(work: Path) -> None:
+    (work / "report.txt").mkdir()
+    out, code = run([*COMPARE, *CASES, "--output", "report.txt"])
+    assert code == 1
+    one_error_line(out, "KP604")
+    assert [p.name for p in work.iterdir() if p.name.startswith(".report")] == []
+
+
+def test_no_term_in_common(work: Path, golden: Golden) -> None:
+    args = ["compare", "base_2003", "fx/restriction/restriction.kpr", "--policies",
+            "fx/policies", *CASES]
+    compare_error(args, "KP605", 2, work, golden)
+
+
+def test_a_base_that_is_several_policies(work: Path, golden: Golden) -> None:
+    compare_error(["compare", "fx/policies", "narrow", *CASES], "KP606", 2, work, golden)
+
+
+def test_coverage_below_the_minimum(work: Path, golden: Golden) -> None:
+    out, code = run(["test", "fx/policies", "fx/cases", "--coverage-min", "95"])
+    assert code == 1
+    last = out.splitlines()[-1]
+    assert last.startswith("error[KP607]: ")
+    golden(ERRORS / "KP607.err", last + "\n" + f"exit: {code}\n")
+
+
+def test_a_bad_record_leaves_no_partial_report(work: Path) -> None:
+    """The error comes after rows were written: the temporary file is removed, nothing is left."""
+    for fmt in ("jsonl", "text"):
+        out, code = run([*COMPARE, "--cases", "fx/bulk/bad.jsonl", "--format", fmt,
+                         "--output", "report.out"])
+        assert code == 1
+        assert out.startswith("error[KP409]: record 7: fact `seller`")
+        assert leftovers(work) == []
+
+
+def test_an_unknown_format_is_a_usage_error(work: Path) -> None:
+    out, code = run([*COMPARE, *CASES, "--format", "pdf"])
+    assert code == 2
+    assert "Invalid value for '--format'" in out
+
+
+def test_an_empty_test_folder(work: Path) -> None:
+    (work / "nothing").mkdir()
+    out, code = run(["test", "nothing"])
+    assert code == 1
+    one_error_line(out, "KP603")
+
+
+def test_the_format_choices_are_the_writers() -> None:
+    from kprules.cli.compare_cmd import FORMAT_NAMES
+    from kprules.report import WRITERS
+
+    assert sorted(FORMAT_NAMES) == sorted(WRITERS)

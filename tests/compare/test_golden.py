@@ -1,0 +1,132 @@
+"""Golden reports: the whole output of `kprules compare` and `kprules test`, in every format.
+
+On the fixtures (tests/compare/fixtures: a base definition, a narrow and a broad reform, cases
+with expectations, bulk data as JSON Lines and CSV) and on the bundled library (`kprules
+compare kpcs_2003 policies/proposals/ --cases policies/cases/`, the README's command). Commands
+run from the repository root, so that paths in the reports are short and stable. The goldens are
+under tests/golden/reports/; `pytest --update-goldens` rewrites them (read the diff).
+
+Besides the exact text: the text reports fit 100 columns, JSON parses and holds the schema's
+keys, JSON Lines has one header, a line per case and the summary, JUnit XML parses with the
+counts its elements claim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kprules.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden" / "reports"
+FIX = "tests/compare/fixtures"
+POLICIES = ["--policies", f"{FIX}/policies"]
+Golden = Callable[[Path, str], None]
+SUFFIX = {"text": "txt", "md": "md", "json": "json", "jsonl": "jsonl", "junit": "xml"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, int]:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.output, result.exit_code
+
+
+def check_format(fmt: str, text: str) -> None:
+    """What every report of a format must be, beyond the golden text."""
+    if fmt == "text":
+        wide = [line for line in text.splitlines() if len(ANSI.sub("", line)) > 100]
+        assert wide == []
+    elif fmt == "json":
+        doc = json.loads(text)
+        assert doc["schema_version"] == "1.0" and len(doc["rows"]) == doc["summary"]["cases"]
+    elif fmt == "jsonl":
+        lines = [json.loads(line) for line in text.splitlines()]
+        kinds = [x["type"] for x in lines]
+        assert kinds == ["header", *["row"] * (len(lines) - 2), "summary"]
+        assert lines[-1]["cases"] == len(lines) - 2
+    elif fmt == "junit":
+        root = ET.fromstring(text)
+        cases = root.findall("./testsuite/testcase")
+        assert int(root.get("tests", "-1")) == len(cases)
+        assert int(root.get("failures", "-1")) == len(root.findall("./testsuite/testcase/failure"))
+
+
+COMPARE = [f"{FIX}/policies/base.kpr", "narrow", "broad", *POLICIES]
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIX))
+def test_fixture_report(fmt: str, golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, code = run(["compare", *COMPARE, "--cases", f"{FIX}/cases", "--format", fmt],
+                    monkeypatch)
+    assert code == 0
+    check_format(fmt, out)
+    golden(GOLDEN / "fixtures" / f"compare.{SUFFIX[fmt]}", out)
+
+
+def test_fixture_junit_fails_on_difference(golden: Golden,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    out, code = run(["compare", *COMPARE, "--cases", f"{FIX}/cases", "--format", "junit",
+                     "--fail-on-difference"], monkeypatch)
+    assert code == 1
+    check_format("junit", out)
+    golden(GOLDEN / "fixtures" / "compare-fail-on-difference.xml", out)
+
+
+@pytest.mark.parametrize(("data", "fmt"), [("shipments.csv", "text"), ("shipments.jsonl", "md"),
+                                           ("shipments.jsonl", "jsonl")])
+def test_fixture_bulk_report(data: str, fmt: str, golden: Golden,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over bulk data: only the differing rows in the matrix, two cases explained per transition,
+    and the carats and value reclassified."""
+    out, code = run(["compare", *COMPARE, "--cases", f"{FIX}/bulk/{data}", "--format", fmt,
+                     "--explain", "2", "--as-of", "2020-01-01"], monkeypatch)
+    assert code == 0
+    check_format(fmt, out)
+    golden(GOLDEN / "fixtures" / f"bulk-{Path(data).suffix[1:]}.{SUFFIX[fmt]}", out)
+
+
+def test_fixture_test_with_coverage(golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, code = run(["test", f"{FIX}/policies", f"{FIX}/cases", "--coverage"], monkeypatch)
+    assert code == 0
+    golden(GOLDEN / "fixtures" / "test-coverage.txt", out + f"exit: {code}\n")
+
+
+def test_fixture_test_failures(golden: Golden, monkeypatch: pytest.MonkeyPatch,
+                               tmp_path: Path) -> None:
+    junit = tmp_path / "results.xml"
+    out, code = run(["test", f"{FIX}/policies", f"{FIX}/failing", "--junit", str(junit)],
+                    monkeypatch)
+    assert code == 1
+    golden(GOLDEN / "fixtures" / "test-failures.txt", out + f"exit: {code}\n")
+    xml = junit.read_text(encoding="utf-8")
+    root = ET.fromstring(xml)
+    assert (root.get("tests"), root.get("failures")) == ("3", "2")
+    golden(GOLDEN / "fixtures" / "test-failures.xml", xml)
+
+
+BUNDLED = ["compare", "kpcs_2003", "policies/proposals/", "--cases", "policies/cases/"]
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIX))
+def test_bundled_report(fmt: str, golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's command, on the bundled policies and cases."""
+    out, code = run([*BUNDLED, "--format", fmt], monkeypatch)
+    assert code == 0
+    check_format(fmt, out)
+    golden(GOLDEN / "bundled" / f"compare.{SUFFIX[fmt]}", out)
+
+
+def test_bundled_expectations_pass(golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, code = run(["test", "policies/", "--coverage"], monkeypatch)
+    golden(GOLDEN / "bundled" / "test-coverage.txt", out + f"exit: {code}\n")
+    assert code == 0
