@@ -6,13 +6,17 @@ files are read, so all their syntax errors are reported together).
 
 A module that a given file `reads` or `amends` but that is not among the given files is looked for
 nearby: in the folder of the file that needs it, then in each parent folder's tree, stopping at the
-project root (a folder holding `pyproject.toml` or `.git`). The nearest match wins.
+project root (a folder holding `pyproject.toml` or `.git`). The nearest match wins. The search
+reads only the header of each candidate file, so broken files elsewhere do not matter, and it is
+bounded (see `find_module`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
+from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,8 +30,9 @@ from kprules.source import Source
 EXTENSION = ".kpr"
 MAX_BYTES = 4 * 1024 * 1024
 _HEADER = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*(facts|policy)\s+([A-Za-z_][A-Za-z0-9_]*)")
+MAX_SEARCH_ENTRIES = 20_000
 _ROOT_MARKERS = ("pyproject.toml", ".git")
-_MAX_LEVELS = 6
+_SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 
 
 def display_name(path: Path) -> str:
@@ -39,41 +44,68 @@ def display_name(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+class SourceError(PolicyError):
+    """A file that could not be read as text; `source` (if any) lets the diagnostic show a line."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], source: Source | None = None) -> None:
+        super().__init__(diagnostics)
+        self.source = source
+
+
 def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> Source:
-    """Read a UTF-8 text file as a Source; problems become KP100-KP103 diagnostics."""
+    """Read a UTF-8 text file as a Source; problems become KP100-KP103 diagnostics.
+
+    Only regular files are opened (a named pipe or a device would block or never end), and at
+    most `max_bytes + 1` bytes are read whatever the file claims its size is.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise PolicyError([Diagnostic(
-                "KP102", f"`{name}` is {size:,} bytes; the limit is {max_bytes:,}", None,
-                hint="split it into several files")])
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise SourceError([Diagnostic("KP100", f"`{name}` is {what}", None)])
+        if info.st_size > max_bytes:
+            raise SourceError([_too_large(name, f"{info.st_size:,} bytes", max_bytes)])
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
     except PolicyError:
         raise
     except FileNotFoundError:
-        raise PolicyError([Diagnostic("KP100", f"`{name}` does not exist", None)]) from None
-    except IsADirectoryError:
-        raise PolicyError([Diagnostic("KP100", f"`{name}` is a folder", None)]) from None
+        what = "is a link to a missing file" if path.is_symlink() else "does not exist"
+        raise SourceError([Diagnostic("KP100", f"`{name}` {what}", None)]) from None
     except OSError as err:
-        raise PolicyError([Diagnostic("KP100", f"cannot read `{name}`: {err.strerror}",
+        raise SourceError([Diagnostic("KP100", f"cannot read `{name}`: {err.strerror}",
                                       None)]) from None
+    if len(data) > max_bytes:
+        raise SourceError([_too_large(name, f"more than {max_bytes:,} bytes", max_bytes)])
     return decode(data, name)
 
 
+def _too_large(name: str, size: str, max_bytes: int) -> Diagnostic:
+    return Diagnostic("KP102", f"`{name}` is {size}; the limit is {max_bytes:,}", None,
+                      hint="split it into several files")
+
+
 def decode(data: bytes, name: str) -> Source:
+    """The text of a file's bytes; invalid UTF-8 (KP101) and NUL bytes (KP103) are located.
+
+    On such an error the `SourceError` carries the text with each bad byte shown as U+FFFD, so
+    that the diagnostic can point at the line.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise PolicyError([Diagnostic(
-            "KP101", f"`{name}` is not valid UTF-8 (byte {err.start + 1}, line {line})", None,
-            hint="save the file as UTF-8")]) from None
+        src = Source(name, data.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+        at = len(data[: err.start].decode("utf-8").removeprefix("\ufeff"))
+        raise SourceError([Diagnostic(
+            "KP101", f"`{name}` is not valid UTF-8 (byte {err.start + 1}, line {line})",
+            src.span(at, at + 1), hint="save the file as UTF-8")], src) from None
     text = text.removeprefix("\ufeff")
     nul = text.find("\x00")
     if nul >= 0:
-        src = Source(name, text)
-        raise PolicyError([Diagnostic("KP103", "a NUL byte in the text", src.span(nul, nul + 1),
-                                      hint="this looks like a binary file")])
+        src = Source(name, text.replace("\x00", "\ufffd"))
+        raise SourceError([Diagnostic("KP103", "a NUL byte in the text", src.span(nul, nul + 1),
+                                      hint="this looks like a binary file")], src)
     return Source(name, text)
 
 
@@ -92,7 +124,8 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
         elif path.exists():
             files.append(path)
         else:
-            problems.append(Diagnostic("KP100", f"`{name}` does not exist", None))
+            what = "is a link to a missing file" if path.is_symlink() else "does not exist"
+            problems.append(Diagnostic("KP100", f"`{name}` {what}", None))
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return unique, problems
 
@@ -116,6 +149,8 @@ class Workspace:
             self.sources[name] = source
             module = parse(source)
         except PolicyError as err:
+            if isinstance(err, SourceError) and err.source is not None:
+                self.sources[name] = err.source
             self.diagnostics.extend(err.diagnostics)
             return None
         self._add_module(module, path)
@@ -124,6 +159,9 @@ class Workspace:
     def add_source(self, source: Source) -> n.Module | None:
         self.sources[source.name] = source
         try:
+            if len(source.text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+                raise PolicyError([_too_large(source.name, "more than "
+                                              f"{MAX_BYTES:,} bytes", MAX_BYTES)])
             module = parse(source)
         except PolicyError as err:
             self.diagnostics.extend(err.diagnostics)
@@ -192,29 +230,84 @@ def _resolve_nearby(ws: Workspace) -> None:
                 ws.add_file(found)
 
 
-def find_module(name: str, start: Path) -> Path | None:
-    """The nearest `.kpr` file declaring module `name`, searching outwards from `start`."""
+def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
+    """The nearest `.kpr` file declaring module `name`, searching outwards from `start`.
+
+    Each folder of `search_folders(start)` is searched breadth first (its own files before its
+    subfolders' files, names in sorted order, hidden and tool folders skipped, links to folders
+    not followed), skipping the subfolder searched just before. The search gives up after looking
+    at `budget` folder entries in all, so that it stays fast in a huge tree.
+    """
+    left = _Budget(budget)
     searched: Path | None = None
-    folder = start.resolve()
-    for _ in range(_MAX_LEVELS):
-        for path in sorted(_kpr_files(folder, skip=searched)):
-            if _declares(path, name):
-                return path
-        if any((folder / m).exists() for m in _ROOT_MARKERS) or folder.parent == folder:
-            return None
-        searched, folder = folder, folder.parent
+    for folder in search_folders(start):
+        found = _search_tree(folder, name, searched, left)
+        if found is not None or left.entries <= 0:
+            return found
+        searched = folder
     return None
 
 
-def _kpr_files(folder: Path, skip: Path | None) -> Iterable[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and Path(root, d) != skip]
-        yield from (Path(root, f) for f in files if f.endswith(EXTENSION))
+def search_folders(start: Path) -> list[Path]:
+    """`start` and its parents up to the project root (a folder with `pyproject.toml` or `.git`).
 
-
-def _declares(path: Path, name: str) -> bool:
+    Without a project root above `start`, only `start` and its parent, and never the file
+    system root or the home folder (their trees can be arbitrarily large).
+    """
+    folder = start.resolve()
+    chain = [folder, *folder.parents]
+    for i, candidate in enumerate(chain):
+        if any((candidate / m).exists() for m in _ROOT_MARKERS):
+            return chain[: i + 1]
     try:
-        with path.open("rb") as fh:
+        home: Path | None = Path.home().resolve()
+    except RuntimeError:
+        home = None
+    return [f for f in chain[:2] if f.parent != f and f != home]
+
+
+@define
+class _Budget:
+    entries: int
+
+
+def _search_tree(top: Path, name: str, skip: Path | None, left: _Budget) -> Path | None:
+    queue = deque([top])
+    while queue and left.entries > 0:
+        folder = queue.popleft()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        left.entries -= len(entries)
+        for entry in entries:
+            if entry.name.endswith(EXTENSION) and _is_file(entry) and _declares(entry, name):
+                return Path(entry.path)
+        queue.extend(Path(e.path) for e in entries if _is_folder(e)
+                     and Path(e.path) != skip)
+    return None
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    if entry.name.startswith(".") or entry.name in _SKIP_FOLDERS:
+        return False
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _declares(entry: os.DirEntry[str], name: str) -> bool:
+    try:
+        with open(entry.path, "rb") as fh:
             head = fh.read(4096).decode("utf-8", errors="replace")
     except OSError:
         return False

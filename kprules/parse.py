@@ -11,29 +11,24 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 from attrs import frozen
-from lark import Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput
 
 from kprules import nodes as n
 from kprules.diagnostics import Diagnostic, PolicyError
 from kprules.grammar import parser
 from kprules.source import Source, Span
+from kprules.syntax_hints import loose_date_diagnostic, syntax_diagnostic
 
-# Deeper syntax trees are refused: every later stage walks trees recursively.
+# Deeper syntax trees are refused: every later stage walks trees recursively. A chain
+# `a + b - c ...` folds into nested binary nodes, so each of its operators counts as a level.
 MAX_DEPTH = 100
-
-# Regex terminals, named for people (string terminals are shown as written).
-_TERMINAL_NAMES = {
-    "NAME": "a name",
-    "STRING": "a string",
-    "DATE": "a date",
-    "NUMBER": "a number",
-    "QUANTITY": "a quantity such as `0.5 ct`",
-    "$END": "the end of the file",
-}
+# Longer number literals are refused: no legal figure needs them, and Python refuses to convert
+# integers of more than 4,300 digits (a guard against quadratic-time conversion).
+MAX_DIGITS = 30
 
 
 def parse(source: Source) -> n.Module:
@@ -41,99 +36,21 @@ def parse(source: Source) -> n.Module:
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as err:
-        raise PolicyError([_syntax_diagnostic(err, source)]) from None
-    deep = _too_deep(tree)
-    if deep is not None:
-        raise PolicyError([Diagnostic(
-            "KP116", f"this expression is nested more than {MAX_DEPTH} levels deep",
-            _tree_span(deep, source), hint="name parts of it with `define`")])
+        raise PolicyError([syntax_diagnostic(err, source)]) from None
     builder = _ToNodes(source)
-    module = builder.transform(tree)
+    module = builder.build(tree)
     if builder.errors:
         raise PolicyError(builder.errors)
     assert isinstance(module, n.FactsModule | n.PolicyModule)
     return module
 
 
-# ----------------------------------------------------------------------------- syntax errors
+class _TooDeep(Exception):
+    """Raised by the builder at the first node nested more than MAX_DEPTH levels deep."""
 
-
-def _describe_terminal(name: str) -> str:
-    if name in _TERMINAL_NAMES:
-        return _TERMINAL_NAMES[name]
-    for term in parser().terminals:
-        if term.name == name and term.pattern.type == "str":
-            return f"`{term.pattern.value}`"
-    return name.lower()
-
-
-def _expected(names: set[str]) -> str | None:
-    shown = sorted({_describe_terminal(x) for x in names})
-    if not shown:
-        return None
-    if len(shown) > 8:
-        shown = [*shown[:8], "..."]
-    return "expected " + (shown[0] if len(shown) == 1 else "one of " + ", ".join(shown))
-
-
-def _syntax_diagnostic(err: UnexpectedInput, source: Source) -> Diagnostic:
-    text = source.text
-    if isinstance(err, UnexpectedCharacters):
-        pos = err.pos_in_stream or 0
-        char = text[pos]
-        if char == '"':
-            return Diagnostic("KP113", "this string is not closed", source.span(pos, pos + 1),
-                              hint='end it with `"` (write `\\"` for a quote inside it)')
-        if not char.isprintable() and not char.isspace():
-            return Diagnostic("KP103", f"control character U+{ord(char):04X} in the text",
-                              source.span(pos, pos + 1), hint="remove it; kprules files are text")
-        return Diagnostic("KP110", f"unexpected character `{char}`", source.span(pos, pos + 1),
-                          hint="names use letters, digits and `_`; operators are "
-                          "`= != < <= > >= + - * /`")
-    if isinstance(err, UnexpectedToken) and err.token.type != "$END":
-        tok = err.token
-        start = tok.start_pos if tok.start_pos is not None else len(text)
-        end = tok.end_pos if tok.end_pos is not None else start
-        return Diagnostic("KP111", f"unexpected {_token_words(tok)}", source.span(start, end),
-                          hint=_expected(set(err.expected)))
-    expected = set(err.expected) if isinstance(err, UnexpectedToken | UnexpectedEOF) else set()
-    end = len(text.rstrip())
-    what = "the file is empty" if not text.strip() else "the file ends too early"
-    hint = _expected(expected)
-    if not text.strip():
-        hint = "a file starts with `facts <name>` or `policy <name>`"
-    return Diagnostic("KP112", what, source.span(end, end), hint=hint)
-
-
-def _token_words(tok: Token) -> str:
-    value = str(tok)
-    if tok.type in ("NAME", "NUMBER", "QUANTITY", "DATE"):
-        return f"{_TERMINAL_NAMES[tok.type].removeprefix('a ').split(' such')[0]} `{value}`"
-    if tok.type == "STRING":
-        shown = value if len(value) <= 30 else value[:27] + '..."'
-        return f"string {shown}"
-    return f"`{value}`"
-
-
-# ----------------------------------------------------------------------------- depth check
-
-
-def _too_deep(tree: Tree[Token]) -> Tree[Token] | None:
-    """The first subtree deeper than MAX_DEPTH, found without recursion."""
-    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return node
-        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
-    return None
-
-
-def _tree_span(tree: Tree[Token], source: Source) -> Span:
-    meta = tree.meta
-    if getattr(meta, "empty", True):
-        return source.span(0, 0)
-    return source.span(meta.start_pos, meta.end_pos)
+    def __init__(self, span: Span) -> None:
+        super().__init__()
+        self.span = span
 
 
 # ----------------------------------------------------------------------------- tree -> nodes
@@ -166,17 +83,98 @@ def _one(children: list[Any], cls: type[Any]) -> Any:
     return next(_of(children, cls), None)
 
 
-@v_args(meta=True)
-class _ToNodes(Transformer[Token, Any]):
-    """One small method per grammar rule. Literal errors are collected in `errors`."""
+class _Meta:
+    """Where a rule's text starts and ends (all its tokens, keywords and brackets included)."""
+
+    __slots__ = ("empty", "end_pos", "start_pos")
+
+    def __init__(self, span: tuple[int, int] | None) -> None:
+        self.empty = span is None
+        self.start_pos, self.end_pos = span or (0, 0)
+
+
+# Token types that carry a value; every other token is a keyword or punctuation, which the
+# builder drops, except in the `!` rules, which keep their keyword or operator.
+_VALUE_TOKENS = frozenset({"NAME", "STRING", "DATE", "NUMBER", "QUANTITY"})
+_KEEP_TOKENS = frozenset({"define_kw", "compare_op", "add_op", "mul_op"})
+_DROP = object()
+# A built tree: its value (a node or a helper), its span's offsets, its height in node levels.
+_Built = tuple[Any, tuple[int, int] | None, int]
+
+
+class _ToNodes:
+    """Builds nodes from the Lark tree: one small method per grammar rule, called bottom-up.
+
+    The parser keeps every token (`keep_all_tokens`) and computes no positions: the builder
+    takes a rule's span from its first and last tokens, which costs much less than Lark's
+    `propagate_positions`, and drops keywords and punctuation itself. It walks the tree with
+    an explicit stack, so no input can exhaust Python's recursion limit, and it refuses nodes
+    nested deeper than MAX_DEPTH (KP116). Literal errors are collected in `errors`.
+    """
 
     def __init__(self, source: Source) -> None:
-        super().__init__(visit_tokens=False)
         self.source = source
         self.errors: list[Diagnostic] = []
 
+    def build(self, root: Tree[Token]) -> Any:
+        """The node of `root` (a module); a too-deep expression raises `PolicyError` (KP116)."""
+        try:
+            return self._walk(root)
+        except _TooDeep as deep:
+            raise PolicyError([Diagnostic(
+                "KP116", f"this expression is nested more than {MAX_DEPTH} levels deep",
+                deep.span, hint="name parts of it with `define`")]) from None
+
+    def _walk(self, root: Tree[Token]) -> Any:
+        order: list[Tree[Token]] = []
+        stack = [root]
+        while stack:
+            tree = stack.pop()
+            order.append(tree)
+            stack.extend(c for c in tree.children if isinstance(c, Tree))
+        built: dict[int, _Built] = {}
+        for tree in reversed(order):  # every tree after all of its subtrees
+            built[id(tree)] = self._reduce(tree, built)
+        return built[id(root)][0]
+
+    def _reduce(self, tree: Tree[Token], built: dict[int, _Built]) -> _Built:
+        """Build one tree from its children's values: its node, its span and its height."""
+        data = str(tree.data)
+        if data == "atom":  # `( expr )`: the expression itself, as if written without them
+            inner = tree.children[1]
+            assert isinstance(inner, Tree)
+            return built.pop(id(inner))
+        keep = data in _KEEP_TOKENS
+        kids: list[Any] = []
+        start = end = -1
+        height = 0
+        for child in tree.children:
+            if isinstance(child, Tree):
+                value, span, child_height = built.pop(id(child))
+                height = max(height, child_height)
+            elif child is None:  # an absent optional part
+                kids.append(None)
+                continue
+            else:
+                value, span = child, (child.start_pos or 0, child.end_pos or 0)
+                if not keep and child.type not in _VALUE_TOKENS:
+                    value = _DROP
+            if span is not None:
+                start = span[0] if start < 0 else start
+                end = span[1]
+            if value is not _DROP:
+                kids.append(value)
+        whole = (start, end) if start >= 0 else None
+        height += len(kids) // 2 if data == "arith" else 1
+        if height > MAX_DEPTH:
+            raise _TooDeep(self.source.span(*(whole or (0, 0))))
+        method = getattr(self, data, None)
+        if method is None or data.startswith("_"):
+            raise AssertionError(f"kprules bug: grammar rule `{data}` has no node builder")
+        return method(_Meta(whole), kids), whole, height
+
     def _sp(self, meta: Any) -> Span:
-        if getattr(meta, "empty", True):
+        if meta.empty:
             return self.source.span(0, 0)
         return self.source.span(meta.start_pos, meta.end_pos)
 
@@ -366,7 +364,11 @@ class _ToNodes(Transformer[Token, Any]):
         return n.InRange(c[0], c[1], c[2], True, self._sp(meta))
 
     def arith(self, meta: Any, c: list[Any]) -> n.Expr:
-        """Fold `a - b + c` to the left: ((a - b) + c)."""
+        """Fold `a - b + c` to the left: ((a - b) + c). `2024-3-1` is a date mistyped."""
+        loose = loose_date_diagnostic(self.source.text[meta.start_pos : meta.end_pos],
+                                      self._sp(meta))
+        if loose is not None:
+            self.errors.append(loose)
         left: n.Expr = c[0]
         for op, right in zip(c[1::2], c[2::2], strict=True):
             left = n.Arith(op.op, left, right, _cover(left, right))
@@ -375,8 +377,17 @@ class _ToNodes(Transformer[Token, Any]):
     def neg(self, meta: Any, c: list[Any]) -> n.Neg:
         return n.Neg(c[0], self._sp(meta))
 
+    def _digits(self, tok: Token, text: str) -> str:
+        """The number's text, or `0` after reporting a literal of more than MAX_DIGITS digits."""
+        digits = sum(ch.isdigit() for ch in text)
+        if digits <= MAX_DIGITS:
+            return text
+        self._error("KP114", f"this number has {digits:,} digits; at most {MAX_DIGITS} are "
+                    "allowed", self._tok(tok), hint="check the figure")
+        return "0"
+
     def number(self, meta: Any, c: list[Any]) -> n.NumberLit:
-        text = str(c[0])
+        text = self._digits(c[0], str(c[0]))
         value: int | Decimal = Decimal(text) if "." in text else int(text)
         return n.NumberLit(value, self._tok(c[0]))
 
@@ -384,7 +395,8 @@ class _ToNodes(Transformer[Token, Any]):
         text = str(c[0])
         unit = _UNIT.search(text)
         assert unit is not None  # the QUANTITY token always ends with a unit
-        return n.QuantityLit(Decimal(text[: unit.start()].strip()), unit.group(1), self._tok(c[0]))
+        amount = self._digits(c[0], text[: unit.start()].strip())
+        return n.QuantityLit(Decimal(amount), unit.group(1), self._tok(c[0]))
 
     def date(self, meta: Any, c: list[Any]) -> n.DateLit:
         return n.DateLit(self._date(c[0]), self._tok(c[0]))
@@ -410,9 +422,6 @@ class _ToNodes(Transformer[Token, Any]):
     def start(self, meta: Any, c: list[Any]) -> n.Module:
         module: n.Module = c[0]
         return module
-
-    def __default__(self, data: Any, children: Any, meta: Any) -> NoReturn:
-        raise AssertionError(f"kprules bug: grammar rule `{data}` has no node builder")
 
 
 @frozen

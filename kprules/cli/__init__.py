@@ -49,6 +49,7 @@ cli.add_command(test_command)
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the group; an unexpected exception becomes exit code 3, never a traceback."""
+    _tolerant_streams()
     try:
         return cli.main(args=argv, prog_name="kprules", standalone_mode=True)
     except SystemExit:
@@ -60,6 +61,19 @@ def main(argv: list[str] | None = None) -> Any:
         debug = "--debug" in (argv if argv is not None else sys.argv[1:])
         if debug:
             traceback.print_exc()
-        click.echo(f"internal error[KP900]: {type(err).__name__}: {err}\n"
+        detail = " ".join(str(err).split())
+        detail = detail if len(detail) <= 300 else detail[:297] + "..."
+        click.echo(f"internal error[KP900]: {type(err).__name__}: {detail}\n"
                    "  = this is a bug in kprules; run with --debug for the traceback", err=True)
         sys.exit(3)
+
+
+def _tolerant_streams() -> None:
+    """Never fail on printing: a character the terminal's encoding lacks is shown escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                continue

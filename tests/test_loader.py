@@ -1,0 +1,227 @@
+"""The loader: reading files safely, and finding the modules a file needs in nearby folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kprules.checker import check
+from kprules.loader import (
+    MAX_BYTES,
+    SourceError,
+    decode,
+    find_module,
+    load,
+    load_texts,
+    read_text,
+    search_folders,
+)
+from kprules.render import render_all
+
+VOCAB = 'facts shipments "v"\n  fact rough: bool\n'
+POLICY = 'policy {name} "p"\n  status current\n  reads shipments\n' \
+         'define cd = rough\n'
+PROPOSAL = 'policy {name} "p"\n  status proposed\n  amends {base}\n' \
+           'redefine cd = base.cd or rough\n'
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("")
+    return _tree(root, files)
+
+
+def _names(root: Path, paths: list[str]) -> list[str]:
+    ws = load([root / p for p in paths])
+    return sorted(str(ws.paths[m].relative_to(root)) for m in ws.modules)
+
+
+# ------------------------------------------------------------------ the nearby search
+
+
+def test_vocabulary_and_base_are_found_nearby(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        "facts.kpr": VOCAB,
+        "core.kpr": POLICY.format(name="core"),
+        "proposals/mine.kpr": PROPOSAL.format(name="mine", base="core"),
+    })
+    assert _names(root, ["proposals/mine.kpr"]) == [
+        "core.kpr", "facts.kpr", "proposals/mine.kpr"]
+    result = check(load([root / "proposals/mine.kpr"]))
+    assert result.ok and set(result.policies) == {"core", "mine"}
+
+
+def test_nearest_wins(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        "a/facts.kpr": VOCAB,                       # beside the file: nearest
+        "a/sub/facts.kpr": VOCAB,                   # below it
+        "facts.kpr": VOCAB,                         # above it
+        "b/facts.kpr": VOCAB,                       # in a sibling folder
+        "a/p.kpr": POLICY.format(name="p"),
+    })
+    assert find_module("shipments", root / "a") == root / "a" / "facts.kpr"
+    (root / "a" / "facts.kpr").unlink()
+    assert find_module("shipments", root / "a") == root / "a" / "sub" / "facts.kpr"
+    (root / "a" / "sub" / "facts.kpr").unlink()
+    assert find_module("shipments", root / "a") == root / "facts.kpr"
+    (root / "facts.kpr").unlink()
+    assert find_module("shipments", root / "a") == root / "b" / "facts.kpr"
+
+
+def test_own_files_come_before_deeper_ones_whatever_the_names(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a/aaa/v.kpr": VOCAB, "a/zzz.kpr": VOCAB})
+    assert find_module("shipments", root / "a") == root / "a" / "zzz.kpr"
+
+
+def test_search_stops_at_the_project_root(tmp_path: Path) -> None:
+    _tree(tmp_path, {"facts.kpr": VOCAB})          # outside the project: never found
+    root = _project(tmp_path, {"p/policy.kpr": POLICY.format(name="p")})
+    assert search_folders(root / "p") == [(root / "p").resolve(), root.resolve()]
+    assert find_module("shipments", root / "p") is None
+    ws = load([root / "p" / "policy.kpr"])
+    result = check(ws)
+    assert render_all(result.diagnostics, ws.sources, "gnu").splitlines()[0] == (
+        f"{_shown(root / 'p' / 'policy.kpr')}:3:9: error: no vocabulary named `shipments` "
+        "[KP202]")
+
+
+def _shown(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def test_git_folder_marks_a_project_root(tmp_path: Path) -> None:
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    assert search_folders(tmp_path / "repo" / "a" / "b")[-1] == (tmp_path / "repo").resolve()
+
+
+def test_without_a_project_root_only_the_folder_and_its_parent(tmp_path: Path) -> None:
+    markers = [p for p in tmp_path.resolve().parents
+               if (p / "pyproject.toml").exists() or (p / ".git").exists()]
+    assert markers == [], "the temporary folder must not be inside a project for this test"
+    start = tmp_path / "a" / "b"
+    assert search_folders(start) == [start.resolve(), (tmp_path / "a").resolve()]
+    assert search_folders(Path("/")) == []
+
+
+def test_search_never_walks_the_home_folder(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    assert search_folders(home / "drafts") == [(home / "drafts").resolve()]
+
+
+def test_unrelated_broken_files_elsewhere_are_ignored(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        "facts.kpr": VOCAB,
+        "p/policy.kpr": POLICY.format(name="p"),
+        "old/broken.kpr": "policy broken reads ((((",
+        "old/binary.kpr": "",
+        "old/other_vocab.kpr": "facts other\n  fact x: nonsense_type !!!",
+    })
+    (root / "old" / "binary.kpr").write_bytes(b"\xff\xfe\x00\x00")
+    os.mkfifo(root / "old" / "pipe.kpr")
+    (root / "old" / "folder.kpr").mkdir()
+    (root / "old" / "link.kpr").symlink_to(root / "missing.kpr")
+    (root / "old" / "loop").symlink_to(root, target_is_directory=True)
+    ws = load([root / "p" / "policy.kpr"])
+    result = check(ws)
+    assert [d.code for d in result.diagnostics] == ["KP211"]  # `cd` cites no source
+    assert sorted(ws.modules) == ["p", "shipments"]
+    assert sorted(Path(n).name for n in ws.sources) == ["facts.kpr", "policy.kpr"]
+
+
+def test_search_gives_up_after_its_budget(tmp_path: Path) -> None:
+    root = _project(tmp_path, {f"d{i:03d}/x.txt": "" for i in range(50)})
+    _tree(root, {"zzz/facts.kpr": VOCAB})
+    assert find_module("shipments", root) == root / "zzz" / "facts.kpr"
+    assert find_module("shipments", root, budget=20) is None
+
+
+def test_hidden_and_tool_folders_are_not_searched(tmp_path: Path) -> None:
+    root = _project(tmp_path, {".hidden/facts.kpr": VOCAB, "node_modules/facts.kpr": VOCAB,
+                               "venv/facts.kpr": VOCAB, "__pycache__/facts.kpr": VOCAB})
+    assert find_module("shipments", root) is None
+
+
+def test_header_after_comments_is_recognised(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"v.kpr": "# the vocabulary\n\n# more\nfacts   shipments\n"})
+    assert find_module("shipments", root) == root / "v.kpr"
+
+
+def test_duplicate_module_names(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"one.kpr": VOCAB, "two.kpr": VOCAB})
+    ws = load([root / "one.kpr", root / "two.kpr"])
+    result = check(ws)
+    one, two = _shown(root / "one.kpr"), _shown(root / "two.kpr")
+    assert render_all(result.diagnostics, ws.sources, "gnu") == (
+        f"{two}:1:7: error: `shipments` is declared by two files [KP210]\n"
+        f"{two}:1:7: note: module names must be unique; rename one of them\n"
+        f"{one}:1:7: note: also declared here\n")
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"v.kpr": VOCAB})
+    ws = load([root / "v.kpr", root / "." / "v.kpr", root])
+    assert len(ws.sources) == 1 and ws.diagnostics == []
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def test_read_text_refuses_more_than_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.kpr"
+    path.write_text("x" * 101)
+    with pytest.raises(SourceError) as err:
+        read_text(path, "big.kpr", max_bytes=100)
+    assert [d.message for d in err.value.diagnostics] == [
+        "`big.kpr` is 101 bytes; the limit is 100"]
+    assert read_text(path, "big.kpr", max_bytes=101).text == "x" * 101
+
+
+def test_read_text_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.kpr")
+    with pytest.raises(SourceError) as err:
+        read_text(tmp_path / "pipe.kpr", "pipe.kpr")
+    assert err.value.diagnostics[0].message == "`pipe.kpr` is not a regular file"
+    with pytest.raises(SourceError) as err:
+        read_text(tmp_path, "here")
+    assert err.value.diagnostics[0].message == "`here` is a folder"
+
+
+def test_read_text_of_a_device_is_refused_not_read_forever() -> None:
+    with pytest.raises(SourceError) as err:
+        read_text(Path("/dev/zero"), "/dev/zero")
+    assert err.value.diagnostics[0].message == "`/dev/zero` is not a regular file"
+
+
+def test_decode_strips_a_byte_order_mark() -> None:
+    assert decode("\ufefffacts v\n".encode(), "v.kpr").text == "facts v\n"
+
+
+def test_decode_locates_invalid_utf8_after_a_byte_order_mark() -> None:
+    with pytest.raises(SourceError) as err:
+        decode("\ufefffacts v\n".encode() + b"  \xc3(\n", "v.kpr")
+    [diag] = err.value.diagnostics
+    assert err.value.source is not None
+    assert err.value.source.text == "facts v\n  \ufffd(\n"
+    assert err.value.source.line_col(diag.span.start if diag.span else -1) == (2, 3)
+    assert diag.message == "`v.kpr` is not valid UTF-8 (byte 14, line 2)"
+
+
+def test_load_texts_applies_the_size_limit() -> None:
+    ws = load_texts([("big.kpr", "# " + "x" * MAX_BYTES)])
+    assert [d.code for d in ws.diagnostics] == ["KP102"]
+    assert ws.diagnostics[0].message == (
+        "`big.kpr` is more than 4,194,304 bytes; the limit is 4,194,304")
