@@ -128,9 +128,10 @@ class Summary:
 
     `differences`: cases where a term differs, per (other policy, term). `transitions`: per
     (other, term, base value, other value, cause label). `outcomes`: cases per (policy, term,
-    value). Quantity facts (`Comparison.weight_facts`): `weight_totals` sums each over the cases
-    that give it (`weight_cases` counts them); `reclassified` sums them over the cases where the
-    term differs, per (other, term), and each transition over its own cases.
+    value); `outcome_counts()` with the values as text. Quantity facts
+    (`Comparison.weight_facts`): `weight_totals` sums each over the cases that give it
+    (`weight_cases` counts them); `reclassified` sums them over the cases where the term
+    differs, per (other, term), and each transition over its own cases.
     """
 
     cases: int = 0
@@ -138,7 +139,7 @@ class Summary:
     differences: dict[tuple[str, str], int] = field(factory=dict)  # (other, term) -> cases
     transitions: dict[tuple[str, str, str, str, str], Transition] = field(factory=dict)
     causes: dict[str, Provision] = field(factory=dict)  # cause label -> provision
-    outcomes: dict[tuple[str, str, str], int] = field(factory=dict)
+    outcomes: dict[tuple[str, str, Any], int] = field(factory=dict)  # value as evaluated
     weight_totals: dict[str, Decimal] = field(factory=dict)
     weight_cases: dict[str, int] = field(factory=dict)
     reclassified: dict[tuple[str, str], dict[str, Decimal]] = field(factory=dict)
@@ -149,13 +150,22 @@ class Summary:
         for name, value in weights.items():
             self.weight_totals[name] = self.weight_totals.get(name, Decimal(0)) + value
             self.weight_cases[name] = self.weight_cases.get(name, 0) + 1
+        outcomes = self.outcomes
         for (policy, term), value in row.values.items():
-            okey = (policy, term, format_value(value))
-            self.outcomes[okey] = self.outcomes.get(okey, 0) + 1
+            okey = (policy, term, value)
+            outcomes[okey] = outcomes.get(okey, 0) + 1
         if row.differences:
             self.differing_cases += 1
         for d in row.differences:
             self._add_difference(row.case.id, d, weights)
+
+    def outcome_counts(self) -> dict[tuple[str, str, str], int]:
+        """Cases per (policy, term, value as a drafter writes it)."""
+        out: dict[tuple[str, str, str], int] = {}
+        for (policy, term, value), n in self.outcomes.items():
+            key = (policy, term, format_value(value))
+            out[key] = out.get(key, 0) + n
+        return out
 
     @staticmethod
     def transition_key(d: Difference) -> tuple[str, str, str, str, str]:
@@ -208,6 +218,10 @@ class Comparison:
         self.targets: tuple[Key, ...] = tuple(
             (p, t) for p in (base, *others) for t in self.terms)
         self.evaluator: Evaluator = library.evaluator(list(self.targets))
+        where = {key: i for i, key in enumerate(self.targets)}
+        # (other, term) with the places of the base's and the other's values in an evaluation
+        self._pairs = [((o, t), where[(base, t)], where[(o, t)])
+                       for o in self.others for t in self.terms]
         self.vocabulary = policies[0].vocabulary
         self.weight_facts = tuple(sorted(
             name for name, info in self.vocabulary.facts.items()
@@ -224,14 +238,13 @@ class Comparison:
         by` fact, else the comparison's `as_of`."""
         as_of = case.as_of or resolve_as_of(case.facts, self.vocabulary, None) or self.as_of
         raw, _ = self.evaluator.run(case.facts, as_of)
-        values = dict(zip(self.targets, raw, strict=True))
-        diffs = [(o, t) for o in self.others for t in self.terms
-                 if values[(o, t)] != values[(self.base, t)]
-                 or (values[(o, t)] is None) != (values[(self.base, t)] is None)]
+        diffs = [key for key, b, o in self._pairs
+                 if raw[o] != raw[b] or (raw[o] is None) != (raw[b] is None)]
         differences: tuple[Difference, ...] = ()
         if diffs:
             differences = self._differences(case, as_of, diffs)
-        return Row(case, as_of, {k: public(v) for k, v in values.items()}, differences)
+        return Row(case, as_of, dict(zip(self.targets, map(public, raw), strict=True)),
+                   differences)
 
     def _differences(self, case: CaseInput, as_of: dt.date | None,
                      diffs: list[tuple[str, str]]) -> tuple[Difference, ...]:

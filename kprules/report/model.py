@@ -149,11 +149,14 @@ def _node_value(value: Any) -> Any:
     return value_json(value)
 
 
+_PLAIN = frozenset({bool, str, int})  # values that are their own JSON
+
+
 def row_json(row: Row, comparison: Comparison, explain: Iterable[bool]) -> Json:
     case = row.case
     values: dict[str, dict[str, Any]] = {t: {} for t in comparison.terms}
     for (policy, term), value in row.values.items():
-        values[term][policy] = to_json(value)
+        values[term][policy] = value if type(value) in _PLAIN else to_json(value)
     sources = comparison.library.sources
     return {
         "id": case.id,
@@ -220,7 +223,7 @@ def summary_json(s: Summary, comparison: Comparison) -> Json:
         "differences": [{"other": o, "term": t, "cases": s.differences.get((o, t), 0)}
                         for o in comparison.others for t in comparison.terms],
         "outcomes": [{"policy": p, "term": t, "value": v, "cases": n}
-                     for (p, t, v), n in sorted(s.outcomes.items(), key=_outcome_order(
+                     for (p, t, v), n in sorted(s.outcome_counts().items(), key=_outcome_order(
                          comparison))],
         "causes": _causes(s, comparison, sources),
         "weights": [{"fact": f, "unit": _unit(comparison, f),
@@ -317,13 +320,18 @@ def spooled(stream: RowStream) -> Iterator[Spool]:
         yield Spool(stream.header, stream.summary_json(), fh, widest)
 
 
-def dumps(obj: Any) -> str:
-    """Compact, deterministic JSON (keys in the model's order; non-ASCII kept)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_default)
-
-
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal | dt.date):
         return to_json(obj)
     raise TypeError(f"kprules bug: {type(obj).__name__} in a report")
+
+
+# Built once: `json.dumps` with options builds an encoder per call (a cost per row of bulk data).
+# An encoder holds its options only, so sharing it is safe.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def dumps(obj: Any) -> str:
+    """Compact, deterministic JSON (keys in the model's order; non-ASCII kept)."""
+    return _ENCODER.encode(obj)
 
