@@ -256,3 +256,30 @@ def test_seeds_are_checked(work: Path) -> None:
     assert run.code == 0
     assert "[KP213]" in run.out
     assert kprules("check", "--no-seeds", "--strict", "policies", cwd=work).code == 0
+
+
+# ------------------------------------------------------------------ the command group
+
+
+def test_listed_summaries_are_the_commands_own() -> None:
+    """`kprules --help` lists COMMANDS' summaries without importing: they must not drift."""
+    import click
+
+    from kprules.cli import COMMANDS, cli, summary
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+        for limit in (30, 45, 60, 200):
+            assert summary(cli, name, limit) == command.get_short_help_str(limit), name
+
+
+def test_help_imports_no_command(work: Path) -> None:
+    probe = ("import sys; from kprules.cli import main\n"
+             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('kprules.cli.')), "
+             "file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert proc.stderr.splitlines()[-1] == "[]"

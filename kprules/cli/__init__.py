@@ -3,28 +3,72 @@
 Exit codes, for every command: 0 success; 1 problems found (errors in policies, cases or data,
 failed expectations, differences with --fail-on-difference, files fmt would change); 2 usage
 errors; 3 an internal error (a bug in kprules: the message says so, `--debug` shows the traceback).
-Heavy modules are imported inside the commands, so that `kprules --help` starts fast.
+Commands are imported only when used, and heavy modules inside the commands, so that
+`kprules --help` starts fast.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from typing import Any
 
 import click
 
-from kprules.cli.check_cmd import check_command
-from kprules.cli.compare_cmd import compare_command
-from kprules.cli.eval_cmd import eval_command
-from kprules.cli.explain_cmd import explain_command
-from kprules.cli.fmt_cmd import fmt_command
-from kprules.cli.test_cmd import test_command
-
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# The commands: name -> (module, attribute, the summary that `kprules --help` lists, which is the
+# first sentence of the command's help; a test keeps the two equal). A command's module is
+# imported only when the command runs or shows its own help, so that `kprules --help` imports
+# neither the checker nor Lark. A new command is one line here.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("kprules.cli.check_cmd", "check_command",
+              "Check policies and vocabularies: syntax, names, types, amendments, citations."),
+    "compare": ("kprules.cli.compare_cmd", "compare_command",
+                "Compare BASE with each OTHER policy over the same cases: what changes, and why."),
+    "eval": ("kprules.cli.eval_cmd", "eval_command",
+             "Evaluate policies on cases, and print the value of every term."),
+    "explain": ("kprules.cli.explain_cmd", "explain_command",
+                "Explain why each term of the policies has its value on one case."),
+    "fmt": ("kprules.cli.fmt_cmd", "fmt_command", "Rewrite `.kpr` files in canonical form."),
+    "test": ("kprules.cli.test_cmd", "test_command",
+             "Run the expectations of the case files under PATHS against the policies under "
+             "PATHS."),
+}
 
-@click.group(context_settings=CONTEXT)
+
+class LazyGroup(click.Group):
+    """A group whose commands (from COMMANDS, or added directly) are imported when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, summary(self, name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def summary(group: click.Group, name: str, limit: int) -> str:
+    """The one-line help of a command as `kprules --help` lists it, without importing it."""
+    if name in COMMANDS and name not in group.commands:
+        return click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)
+    command = group.commands[name]
+    return command.get_short_help_str(limit)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(package_name="kprules", prog_name="kprules")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 @click.pass_context
@@ -37,14 +81,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-
-
-cli.add_command(check_command)
-cli.add_command(eval_command)
-cli.add_command(explain_command)
-cli.add_command(fmt_command)
-cli.add_command(compare_command)
-cli.add_command(test_command)
 
 
 def main(argv: list[str] | None = None) -> Any:
