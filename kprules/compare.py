@@ -115,6 +115,9 @@ class Row:
     differences: tuple[Difference, ...]
 
 
+_ZERO = Decimal(0)
+
+
 @define
 class Transition:
     count: int = 0
@@ -147,9 +150,11 @@ class Summary:
 
     def add(self, row: Row, weights: Mapping[str, Any]) -> None:
         self.cases += 1
-        for name, value in weights.items():
-            self.weight_totals[name] = self.weight_totals.get(name, Decimal(0)) + value
-            self.weight_cases[name] = self.weight_cases.get(name, 0) + 1
+        if weights:
+            totals, given = self.weight_totals, self.weight_cases
+            for name, value in weights.items():
+                totals[name] = totals.get(name, _ZERO) + value
+                given[name] = given.get(name, 0) + 1
         outcomes = self.outcomes
         for (policy, term), value in row.values.items():
             okey = (policy, term, value)

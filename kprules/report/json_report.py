@@ -39,6 +39,6 @@ def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
 
 def write_lines(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
     out.write(dumps({"type": "header", **stream.header}) + "\n")
-    for row in stream.rows():
-        out.write(dumps({"type": "row", **row}) + "\n")
+    for _, line in stream.lines():
+        out.write('{"type":"row",' + line[1:] + "\n")
     out.write(dumps({"type": "summary", **stream.summary_json()}) + "\n")

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import IO, Any
 
 from attrs import frozen
@@ -152,11 +153,15 @@ def _node_value(value: Any) -> Any:
 _PLAIN = frozenset({bool, str, int})  # values that are their own JSON
 
 
-def row_json(row: Row, comparison: Comparison, explain: Iterable[bool]) -> Json:
-    case = row.case
+def _values_json(row: Row, comparison: Comparison) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {t: {} for t in comparison.terms}
     for (policy, term), value in row.values.items():
         values[term][policy] = value if type(value) in _PLAIN else to_json(value)
+    return values
+
+
+def row_json(row: Row, comparison: Comparison, explain: Iterable[bool]) -> Json:
+    case = row.case
     sources = comparison.library.sources
     return {
         "id": case.id,
@@ -165,10 +170,28 @@ def row_json(row: Row, comparison: Comparison, explain: Iterable[bool]) -> Json:
         "as_of": row.as_of.isoformat() if row.as_of else None,
         "sources": list(case.sources),
         "contested": case.contested,
-        "values": values,
+        "values": _values_json(row, comparison),
         "differences": [difference_json(d, e, sources)
                         for d, e in zip(row.differences, explain, strict=True)],
     }
+
+
+_KEEP_VALUES = 4096  # combinations of values whose JSON text is kept
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _plain_line(row: Row, values: str) -> str:
+    """`dumps(row_json(row, ...))` for a row without differences, `values` its values' JSON."""
+    case = row.case
+    sources = ",".join(encode_basestring(x) for x in case.sources)
+    return (f'{{"id":{encode_basestring(case.id)},"title":{_text(case.title)},'
+            f'"location":{_text(case.location)},'
+            f'"as_of":{_text(row.as_of.isoformat() if row.as_of else None)},'
+            f'"sources":[{sources}],"contested":{_text(case.contested)},'
+            f'"values":{values},"differences":[]}}')
 
 
 # ---------------------------------------------------------------------------- the stream
@@ -207,6 +230,24 @@ class RowStream:
         """The rows as report dictionaries (the JSON report's `rows`)."""
         for row in self.results():
             yield row_json(row, self.comparison, [self.explained(d) for d in row.differences])
+
+    def lines(self) -> Iterator[tuple[str, str]]:
+        """Each row's id and its JSON text (`dumps(row_json(...))`, exactly). Over bulk data most
+        rows differ nowhere and share their values with many others: their text is put together
+        from pieces kept per combination of values, which costs less than building the row."""
+        values: dict[tuple[Any, ...], str] = {}
+        for row in self.results():
+            if row.differences:
+                yield row.case.id, dumps(row_json(row, self.comparison,
+                                                  [self.explained(d) for d in row.differences]))
+                continue
+            key = tuple(row.values.values())
+            text = values.get(key)
+            if text is None:
+                if len(values) >= _KEEP_VALUES:
+                    values.clear()
+                text = values[key] = dumps(_values_json(row, self.comparison))
+            yield row.case.id, _plain_line(row, text)
 
     def summary_json(self) -> Json:
         return summary_json(self.summary, self.comparison)
@@ -313,9 +354,9 @@ def spooled(stream: RowStream) -> Iterator[Spool]:
     """Consume the stream into a temporary file (removed on exit) and give the spool."""
     with tempfile.TemporaryFile("w+", encoding="utf-8", prefix="kprules-report-") as fh:
         widest = 0
-        for row in stream.rows():
-            fh.write(dumps(row) + "\n")
-            widest = max(widest, len(row["id"]))
+        for case_id, line in stream.lines():
+            fh.write(line + "\n")
+            widest = max(widest, len(case_id))
         fh.flush()
         yield Spool(stream.header, stream.summary_json(), fh, widest)
 

@@ -24,6 +24,7 @@ from kprules.compare import CaseInput, Comparison, Row, Summary
 from kprules.interpret import EvalError
 from kprules.ir import ParameterTerm
 from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream
+from kprules.report.model import dumps
 from kprules.why import parting
 
 
@@ -147,3 +148,21 @@ def test_every_format_renders(drawn: tuple[Case, list[CaseInput]]) -> None:
             assert ET.fromstring(text).tag == "testsuites"
         else:
             assert text.startswith(("kprules compare", "# Comparison"))
+
+
+@given(comparisons(pair=True))
+def test_row_lines_are_the_rows_as_json(drawn: tuple[Case, list[CaseInput]]) -> None:
+    """The JSON text of rows put together from pieces is the rows' JSON, exactly."""
+    case, inputs = drawn
+    lib = load(case)
+    a, b = case.policies
+    terms = shared_terms(lib, [a, b])
+    assume(terms)
+    streams = [RowStream(Comparison(lib, a, [b], terms), inputs, CaseSource("generated"))
+               for _ in range(2)]
+    try:
+        lines = [line for _, line in streams[0].lines()]
+        rows = [dumps(row) for row in streams[1].rows()]
+    except EvalError:
+        assume(False)
+    assert lines == rows
