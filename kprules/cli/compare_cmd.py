@@ -75,8 +75,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               help="Exit with status 1 when any case differs (JUnit: differences are failures).")
 @click.option("--policies", "policy_dirs", multiple=True,
               type=click.Path(path_type=Path), metavar="PATH",
-              help="Where to find the policies named (repeatable) [default: `policies/` when "
-              "a policy is given by name].")
+              help="Where to find the policies named (repeatable) [default: the folders of the "
+              "policy files given, else `policies/`].")
 @click.option("--explain", "explain_limit", type=click.IntRange(min=0), metavar="N",
               help="Explain at most N cases of each transition [default: all for case files, "
               f"{BULK_EXPLAIN} for data files].")
@@ -155,8 +155,9 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
     paths = [Path(a) for a in args if _is_path(a)]
     names = [a for a in args if not _is_path(a)]
     load = list(paths) + list(policy_dirs)
-    if names and not policy_dirs and Path("policies").is_dir():
-        load.append(Path("policies"))
+    if names and not policy_dirs:  # names are looked for beside the files given, or in policies/
+        near = [p if p.is_dir() else p.parent for p in paths]
+        load.extend(near or ([Path("policies")] if Path("policies").is_dir() else []))
     if not load:
         raise Stop("KP602", f"no policy `{names[0]}`: no policy files given and no `policies/` "
                    "folder here; give the `.kpr` files or --policies FOLDER", 2)

@@ -55,6 +55,21 @@ def cite_lines(node: Json, pad: str, width: int) -> list[str]:
     return out
 
 
+def unknown_texts(node: Json) -> list[str]:
+    """Why a term is unknown (`unknown_because`), one sentence per cause."""
+    why = node.get("unknown_because") or {}
+    out = []
+    if why.get("facts_not_given"):
+        out.append("unknown because these facts were not given: "
+                   + ", ".join(why["facts_not_given"]))
+    if why.get("no_evaluation_date"):
+        out.append("unknown because there is no evaluation date")
+    if why.get("parameters_without_value"):
+        out.append("unknown because these parameters have no value on the date: "
+                   + ", ".join(why["parameters_without_value"]))
+    return out
+
+
 def node_head(node: Json) -> str:
     """The line of a node, without indentation: `<clause> = <value>`, `rule: ... -> applies`."""
     kind, text = node["kind"], node["text"]
@@ -82,6 +97,8 @@ def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "") -> list[st
         if node["kind"] != "fact" else None) if x)
     if where:
         out.extend(wrap(f"({where})", width, indent + "  ", indent + "   "))
+    for line in unknown_texts(node):
+        out.extend(wrap(line, width, indent + "  ", indent + "    "))
     out.extend(cite_lines(node, indent + "  ", width))
     for child in node.get("children", ()):
         out.extend(tree_lines(child, width, depth + 1, pad))
@@ -148,5 +165,5 @@ def table_blocks(headers: Sequence[str], first_width: int, widths: Sequence[int]
             line = pad + fit(first, first_width).ljust(first_width)
             for i in group:
                 text, marked = cells[i]
-                line += "  " + mark(text.ljust(widths[i]), marked)
+                line += "  " + mark(text, marked) + " " * (widths[i] - len(text))
             yield line.rstrip()

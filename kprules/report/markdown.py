@@ -15,7 +15,14 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from kprules.report.layout import differ_line, plural, same_parting, shown, step_text
+from kprules.report.layout import (
+    differ_line,
+    plural,
+    same_parting,
+    shown,
+    step_text,
+    unknown_texts,
+)
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
@@ -271,6 +278,7 @@ def _tree(node: Json, depth: int) -> Iterator[str]:
         extra.append(esc(node["note"]))
     if kind == "fact":
         extra.append("fact")
+    extra.extend(esc(text) for text in unknown_texts(node))
     yield f"{pad}- {line}" + (f" ({', '.join(extra)})" if extra else "")
     for c in node.get("cites", ()):
         quote = f": “{esc(c['quote'])}”" if c.get("quote") else ""

@@ -128,10 +128,12 @@ def _cause(group: Json, h: Json, s: Json, width: int, paint: Paint) -> Iterator[
     p = group["provision"]
     yield ""
     if p["kind"] == "in force":
-        head = f"{paint.head(p['label'])}, under {group['other']}: {p['note']}"
+        head = f"{p['label']}, under {group['other']}: {p['note']}"
     else:
-        head = f"{paint.head(p['label'])} ({p['location']}), under {group['other']}"
-    yield from wrap(f"{head}: {plural(group['cases'], 'difference')}", width, "  ", "      ")
+        head = f"{p['label']} ({p['location']}), under {group['other']}"
+    lines = wrap(f"{head}: {plural(group['cases'], 'difference')}", width, "  ", "      ")
+    lines[0] = lines[0].replace(p["label"], paint.head(p["label"]), 1)
+    yield from lines
     term_w = max(len(t["term"]) for t in group["transitions"])
     move_w = max(len(f"{t['from']} -> {t['to']}") for t in group["transitions"])
     for t in group["transitions"]:
@@ -247,9 +249,9 @@ def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint) -> It
 def _difference(d: Json, base: str, width: int, paint: Paint,
                 before: Json | None) -> Iterator[str]:
     yield ""
-    yield from wrap(paint.diff(f"{d['term']} under {d['other']}: "
-                               f"{value_text(d['base_value'])} -> "
-                               f"{value_text(d['other_value'])}"), width, "   ")
+    head = (f"{d['term']} under {d['other']}: {value_text(d['base_value'])} -> "
+            f"{value_text(d['other_value'])}")
+    yield from (paint.diff(line) for line in wrap(head, width, "   "))
     yield from wrap(f"caused by {d['cause']}", width, "     ")
     if d["path"]:
         yield "     where the two part, from the top:"
