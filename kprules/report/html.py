@@ -136,7 +136,6 @@ class _Page:
     shown_differing: int = 0
     shown_agreeing: int = 0
     differing_seen: int = 0
-    explained_cases: int = 0
     anchors: dict[str, str] = field(factory=dict)  # case id -> anchor of its explanations
 
     @property
@@ -173,7 +172,6 @@ class _Page:
             if any(d["explained"] for d in row["differences"]):
                 anchor = f"case-{self.rows}"
                 self.anchors.setdefault(str(row["id"]), anchor)
-                self.explained_cases += 1
                 explained.write(self.case_section(row, anchor))
             matrix.write(self.matrix_row(row, anchor))
         elif not self.only_differences and (
