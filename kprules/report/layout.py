@@ -100,9 +100,17 @@ def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "") -> list[st
     for line in unknown_texts(node):
         out.extend(wrap(line, width, indent + "  ", indent + "    "))
     out.extend(cite_lines(node, indent + "  ", width))
-    for child in node.get("children", ()):
+    for child in shown_children(node):
         out.extend(tree_lines(child, width, depth + 1, pad))
     return out
+
+
+def shown_children(node: Json) -> list[Json]:
+    """A node's children, without a literal that only repeats its own value (the `{a, b}` under
+    a definition whose body is that set)."""
+    return [c for c in node.get("children", ())
+            if not (c["kind"] == "clause" and not c.get("children")
+                    and c["text"] == shown(c["value"], "clause"))]
 
 
 def step_text(step: Json) -> tuple[str, str, str]:

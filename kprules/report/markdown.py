@@ -20,6 +20,7 @@ from kprules.report.layout import (
     plural,
     same_parting,
     shown,
+    shown_children,
     step_text,
     unknown_texts,
 )
@@ -284,5 +285,5 @@ def _tree(node: Json, depth: int) -> Iterator[str]:
         quote = f": “{esc(c['quote'])}”" if c.get("quote") else ""
         yield f"{pad}  > **{esc(c['source'])}**, {esc(c['locator'])}{quote}"
         yield ""
-    for child in node.get("children", ()):
+    for child in shown_children(node):
         yield from _tree(child, depth + 1)
