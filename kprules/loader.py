@@ -88,8 +88,8 @@ def _too_large(name: str, size: str, max_bytes: int) -> Diagnostic:
 def decode(data: bytes, name: str) -> Source:
     """The text of a file's bytes; invalid UTF-8 (KP101) and NUL bytes (KP103) are located.
 
-    On such an error the `SourceError` carries the text with each bad byte shown as U+FFFD, so
-    that the diagnostic can point at the line.
+    On such an error the `SourceError` carries the text (each byte that is not UTF-8 replaced by
+    U+FFFD), so that the diagnostic can show the line.
     """
     try:
         text = data.decode("utf-8")
@@ -103,7 +103,7 @@ def decode(data: bytes, name: str) -> Source:
     text = text.removeprefix("\ufeff")
     nul = text.find("\x00")
     if nul >= 0:
-        src = Source(name, text.replace("\x00", "\ufffd"))
+        src = Source(name, text)
         raise SourceError([Diagnostic("KP103", "a NUL byte in the text", src.span(nul, nul + 1),
                                       hint="this looks like a binary file")], src)
     return Source(name, text)

@@ -21,7 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from kprules.diagnostics import Diagnostic
 from kprules.grammar import parser
-from kprules.source import Source
+from kprules.source import Source, Span
 
 # Regex terminals, named for people (string terminals are shown as written).
 TERMINAL_NAMES = {
@@ -131,14 +131,14 @@ class _Context:
     def at_end(self) -> bool:
         return self.token.type == "$END"
 
-    def token_span(self) -> Any:
+    def token_span(self) -> Span:
         if self.at_end:
             end = len(self.source.text.rstrip())
             return self.source.span(end, end)
         start = self.token.start_pos or 0
         return self.source.span(start, self.token.end_pos or start)
 
-    def tok_span(self, tok: Token) -> Any:
+    def tok_span(self, tok: Token) -> Span:
         start = tok.start_pos or 0
         return self.source.span(start, tok.end_pos or start)
 
@@ -330,7 +330,7 @@ def _loose_date(ctx: _Context) -> Diagnostic | None:
     return loose_date_diagnostic(match.group(0), ctx.source.span(start, match.end()))
 
 
-def loose_date_diagnostic(written: str, span: Any) -> Diagnostic | None:
+def loose_date_diagnostic(written: str, span: Span) -> Diagnostic | None:
     """KP114 for `2024-3-1`, `2024/03/01` or `1-3-2024`; None if `written` is not such a date."""
     match = _LOOSE_DATE.fullmatch(written)
     if match is None:
