@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import shutil
 import subprocess
 import sys
@@ -173,7 +174,7 @@ def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int
                             stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
     os.close(follower)
     chunks = []
-    while True:
+    while select.select([leader], [], [], 60)[0]:
         try:
             data = os.read(leader, 65536)
         except OSError:  # EIO: the child closed the terminal
