@@ -1,8 +1,9 @@
 """Parse stage: source text -> a `nodes.Module`, or every syntax diagnostic found.
 
 Input: a `Source`. Output: `nodes.FactsModule` or `nodes.PolicyModule`. Errors: `PolicyError`
-with KP11x diagnostics (the LALR parser stops at its first syntax error; literal errors such as
-impossible dates are all collected). The Lark tree and Lark tokens never leave this module.
+with KP11x diagnostics (the LALR parser stops at its first syntax error, which
+`syntax_hints.py` words; literal errors such as impossible dates are all collected). The Lark
+tree and Lark tokens never leave this module (and `syntax_hints.py`).
 """
 
 from __future__ import annotations
