@@ -86,7 +86,7 @@ CODES: dict[str, str] = {
     "KP113": "a string is not closed",
     "KP114": "a date literal is not a real date",
     "KP115": "an unknown escape sequence in a string",
-    "KP116": "an expression is nested too deeply",
+    "KP116": "an expression, or a chain of definitions, is nested too deeply",
     # KP2xx: names, modules and structure
     "KP200": "a name that is not defined",
     "KP201": "a name defined twice",

@@ -24,7 +24,7 @@ from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls, declare_policy, declare_vocabulary
 from kprules.checker.lint import check_citations, check_unreachable, check_unused
 from kprules.checker.modules import check_modules, vocabulary_of
-from kprules.checker.structure import check_cycles
+from kprules.checker.structure import check_cycles, check_depth
 from kprules.checker.terms import PolicyTyper
 from kprules.diagnostics import Diagnostic, sort_diagnostics
 from kprules.loader import Workspace
@@ -84,6 +84,10 @@ def _run(ws: Workspace, seeds: Mapping[str, Seed] | None, sink: Sink) -> CheckRe
     if not sink.failed:
         for policy in policies.values():
             check_cycles(policy, sink)
+    if not sink.failed:
+        depths: dict[tuple[str, str], int] = {}
+        for policy in policies.values():
+            check_depth(policy, depths, sink)
     if not sink.failed:
         _lint(result, {name: d.scope.terms for name, d in decls.items()}, seeds, sink)
     return result

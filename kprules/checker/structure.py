@@ -103,3 +103,68 @@ def _hint(policy: ir.CheckedPolicy, names: list[str]) -> str:
     if redefined:
         return f"to build on the base's version, write `base.{redefined[0]}`"
     return "break the cycle: a term cannot depend on itself"
+
+
+# The deepest chain of nesting, counting the definitions a term uses, that later stages accept:
+# the evaluator and the explanations walk terms and expressions recursively.
+MAX_TERM_DEPTH = 150
+
+
+def expr_depth(e: ir.Expr) -> int:
+    """How deeply an expression nests (iteratively)."""
+    best = 0
+    stack = [(e, 1)]
+    while stack:
+        x, depth = stack.pop()
+        best = max(best, depth)
+        stack.extend((c, depth + 1) for c in ir.children(x))
+    return best
+
+
+def check_depth(policy: ir.CheckedPolicy, depths: dict[tuple[str, str], int], sink: Sink) -> None:
+    """Each term's depth: its own nesting plus the deepest term it uses (KP116 past the limit).
+
+    `depths` holds the depths of earlier policies (bases are checked first) and is extended."""
+    graph = {name: dependencies(t) for name, t in policy.terms.items()}
+    for name in _postorder(graph):
+        term = policy.terms[name]
+        own = max((expr_depth(e) for e in term_exprs(term)), default=1)
+        uses = [depths.get((policy.name, r.name), 0) for r in dependencies(term)]
+        uses += [depths.get((b.policy, b.name), 0) for e in term_exprs(term)
+                 for b in _base_refs(e)]
+        depth = own + max(uses, default=0)
+        depths[(policy.name, name)] = depth
+        if depth > MAX_TERM_DEPTH >= max(uses, default=0) and name in policy.own:
+            sink.error("KP116", f"`{name}` nests {depth} levels deep, counting the definitions "
+                       f"it uses; the limit is {MAX_TERM_DEPTH}", term.origin.span,
+                       hint="shorten the chain of definitions that use one another")
+
+
+def _base_refs(e: ir.Expr) -> Iterator[ir.BaseRef]:
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.BaseRef):
+            yield x
+        stack.extend(ir.children(x))
+
+
+def _postorder(graph: Mapping[str, list[ir.TermRef]]) -> list[str]:
+    """Terms with the ones they use first (the graph has no cycle by now)."""
+    order: list[str] = []
+    done: set[str] = set()
+    for root in sorted(graph):
+        if root in done:
+            continue
+        stack: list[tuple[str, Iterator[ir.TermRef]]] = [(root, iter(graph[root]))]
+        done.add(root)
+        while stack:
+            name, refs = stack[-1]
+            ref = next(refs, None)
+            if ref is None:
+                stack.pop()
+                order.append(name)
+            elif ref.name in graph and ref.name not in done:
+                done.add(ref.name)
+                stack.append((ref.name, iter(graph[ref.name])))
+    return order

@@ -52,9 +52,9 @@ class PolicyTyper:
         return self.base.terms[name].type
 
     def run(self) -> ir.CheckedPolicy:
-        for decl in self.scope.terms.values():
-            if decl.policy == self.name:
-                self.build(decl)
+        own = [d for d in self.scope.terms.values() if d.policy == self.name]
+        for decl in _inference_order(own):
+            self.build(decl)
         node = self.decls.node
         terms: dict[str, ir.Term] = dict(self.base.terms) if self.base else {}
         terms.update(self.built)
@@ -160,6 +160,51 @@ class PolicyTyper:
                         for piece, value, iv in _effective(pieces, self.sink))
         return ir.ParameterTerm(node.ident.name, typ, checked,
                                 self._origin(node, node.description))
+
+
+def _inference_order(decls: list[TermDecl]) -> list[TermDecl]:
+    """Terms with the untyped definitions they use first, so that typing one term never types
+    another on demand (no recursion through long chains of definitions)."""
+    untyped = {d.name: d for d in decls if d.declared_type is None and isinstance(d.node, n.Define)}
+    order: list[TermDecl] = []
+    done: set[str] = set()
+    for root in decls:
+        if root.name in done:
+            continue
+        done.add(root.name)
+        stack = [(root, iter(_used(root.node, untyped)))]
+        while stack:
+            decl, uses = stack[-1]
+            nxt = next(uses, None)
+            if nxt is None:
+                stack.pop()
+                order.append(decl)
+            elif nxt not in done:
+                done.add(nxt)
+                stack.append((untyped[nxt], iter(_used(untyped[nxt].node, untyped))))
+    return order
+
+
+def _used(node: n.Define | n.Decision | n.Parameter,
+          untyped: dict[str, TermDecl]) -> list[str]:
+    """Names of untyped definitions a term's expressions mention (found without recursion)."""
+    roots: list[object] = []
+    if isinstance(node, n.Define):
+        roots.append(node.body)
+    elif isinstance(node, n.Decision):
+        for rule in node.rules:
+            roots.append(rule.condition)
+            roots.extend(x.condition for x in rule.exceptions)
+    out: list[str] = []
+    while roots:
+        x = roots.pop()
+        if isinstance(x, n.Name) and x.ident.name in untyped:
+            out.append(x.ident.name)
+        elif isinstance(x, tuple):
+            roots.extend(x)
+        elif hasattr(x, "__attrs_attrs__") and not isinstance(x, n.Ident):
+            roots.extend(getattr(x, a.name) for a in x.__attrs_attrs__ if a.name != "span")
+    return out
 
 
 def _effective(pieces: list[tuple[n.Piece, ir.Value]],
