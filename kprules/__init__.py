@@ -9,14 +9,33 @@ The public API (see docs/library.md):
 - `UNKNOWN`, the value of a term the facts given cannot decide;
 - `FactsError` (facts that do not fit the vocabulary), `EvalError` (a failure while evaluating,
   such as a division by zero), `Diagnostic`.
+
+Names are imported on first use, so that `import kprules.cli` (every command's start) does not
+pay for the evaluator.
 """
 
-from kprules.api import Library, Policy, Result, load, loads
-from kprules.diagnostics import Diagnostic, PolicyError, Severity
-from kprules.evaluate import FactProblem, FactsError
-from kprules.explain import Explanation
-from kprules.interpret import EvalError
-from kprules.values import UNKNOWN
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kprules.api import Library, Policy, Result, load, loads
+    from kprules.diagnostics import Diagnostic, PolicyError, Severity
+    from kprules.evaluate import FactProblem, FactsError
+    from kprules.explain import Explanation
+    from kprules.interpret import EvalError
+    from kprules.values import UNKNOWN
+
+_WHERE = {
+    "Library": "kprules.api", "Policy": "kprules.api", "Result": "kprules.api",
+    "load": "kprules.api", "loads": "kprules.api",
+    "Diagnostic": "kprules.diagnostics", "PolicyError": "kprules.diagnostics",
+    "Severity": "kprules.diagnostics",
+    "FactProblem": "kprules.evaluate", "FactsError": "kprules.evaluate",
+    "Explanation": "kprules.explain", "EvalError": "kprules.interpret",
+    "UNKNOWN": "kprules.values",
+}
 
 __all__ = [
     "UNKNOWN",
@@ -33,3 +52,15 @@ __all__ = [
     "load",
     "loads",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kprules' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
