@@ -3,8 +3,9 @@
 - parse(pretty(m)) == m for generated trees, with literal values kept exactly (compared through
   `repr`, since `Decimal('1.5') == Decimal('1.50') == 1.5`-style equalities would hide a change);
 - printing is idempotent: pretty(parse(pretty(m))) == pretty(m);
-- comments survive `fmt`: the texts of comments inserted at random line ends and on lines of their
-  own come out in the same order, the module is unchanged, and a second `fmt` changes nothing;
+- comments survive `fmt`: the texts of comments inserted at random line ends, on lines of their
+  own, or after any token come out in the same order, the module is unchanged, and a second
+  `fmt` changes nothing;
 - `scan_comments` finds exactly the comments the lexer finds.
 """
 
@@ -200,6 +201,33 @@ def test_fmt_keeps_every_comment_in_order(case: tuple[n.Module, str, list[str]])
     again = _parse(formatted)
     assert again == module
     assert repr(again) == repr(module)
+    assert _fmt(formatted) == formatted
+
+
+@st.composite
+def comment_after_tokens(draw: st.DrawFn) -> tuple[n.Module, str, list[str]]:
+    """A printed module with a comment (and a line break) after some of its tokens."""
+    module = draw(modules)
+    text = pretty(module)
+    ends = sorted({t.end_pos or 0 for t in parser().lex(text)})
+    chosen = sorted(draw(st.sets(st.sampled_from(ends), max_size=8))) if ends else []
+    out, expected, last = [], [], 0
+    for i, end in enumerate(chosen):
+        body = f"# c{i}"
+        out += [text[last:end], f" {body}\n"]
+        expected.append(body)
+        last = end
+    return module, "".join([*out, text[last:]]), expected
+
+
+@quick_failure
+@given(comment_after_tokens())
+def test_comments_after_any_token_survive(case: tuple[n.Module, str, list[str]]) -> None:
+    module, text, expected = case
+    assert _parse(text) == module
+    formatted = _fmt(text)
+    assert [c.text for c in scan_comments(formatted)] == expected
+    assert _parse(formatted) == module
     assert _fmt(formatted) == formatted
 
 
