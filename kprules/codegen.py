@@ -1,12 +1,17 @@
 """The compiler: Python source generated from a checked layout, for speed.
 
-Stage: layout -> Python functions (by way of source text). Two functions are generated:
+Stage: layout -> Python functions (by way of source text). Generated functions:
 
 - `strict(r, asof)`: two-valued and inlined, as fast as hand-written Python. It assumes every fact
   it reads is present and well typed; anything else (a missing fact, no date, a parameter with no
-  value, a division by zero, a wrong type) raises, and the caller falls back to `traced`.
-- `traced(r, asof, s)`: three-valued (None is unknown), writing every clause's value into the slot
-  list `s`, for explanations, coverage, and for facts that are missing.
+  value, a division by zero, a wrong type) raises, and the caller falls back to `traced`. When
+  it returns, it returns what `traced` would: every operand that could make a value unknown is
+  evaluated (a range test reads both bounds), and a decimal fact given as a float is read as its
+  shortest decimal (`_num`) wherever a raw float would not give the same result.
+- `traced(r, asof)`: three-valued (None is unknown), writing every clause's value into a slot list,
+  for explanations, coverage, and for facts that are missing; it returns (values, slots).
+- `fast(r)` and `explain(r)`: `strict` and `traced` with the evaluation date taken from the record
+  (or fixed), the entries of `Evaluator.function`.
 
 Safety: nothing in a policy is pasted into the source. Names in the source are generated here
 (`_k3`, `v12`); constants are bound in the namespace from their typed values (or written with
@@ -32,6 +37,7 @@ from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
 from kprules.nodes import Interval
 from kprules.source import Span
 from kprules.typesys import DECIMAL, Quantity
+from kprules.values import UNKNOWN
 
 _SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -67,10 +73,11 @@ class Namespace:
             "_div": _div, "_num": _num, "_unk": _unknown, "_Exc": Exception,
             "_NE": NOT_EVALUATED, "_spans": [], "_fs": frozenset, "_Dec": Decimal,
         }
-        self._by_value: dict[tuple[type, Any], str] = {}
+        self._by_value: dict[tuple[type, Any, str], str] = {}
 
     def bind(self, value: Any) -> str:
-        key = (type(value), value)
+        # repr too: Decimal("1.0") == Decimal("1"), but they show (and compute) differently
+        key = (type(value), value, repr(value))
         name = self._by_value.get(key)
         if name is None:
             name = f"_k{len(self._by_value)}"
@@ -118,11 +125,14 @@ class _Lines:
 class _Indent:
     def __init__(self, out: _Lines) -> None:
         self.out = out
+        self.start = len(out.lines)
 
     def __enter__(self) -> None:
         self.out.level += 1
 
     def __exit__(self, *exc: object) -> None:
+        if len(self.out.lines) == self.start:  # nothing to do in this block
+            self.out.add("pass")
         self.out.level -= 1
 
 
@@ -153,10 +163,15 @@ class StrictGen:
         self.prelude: list[str] = []
 
     def entry(self) -> str:
-        results = [self.term(k) for k in self.layout.targets]
+        results = [self._result(k) for k in self.layout.targets]
         body = [f"    {line}" for line in self.prelude]
         tup = "(" + ", ".join(results) + ("," if len(results) == 1 else "") + ")"
         return "\n".join([*body, f"    return {tup}"])
+
+    def _result(self, key: Key) -> str:
+        """A target's value; a decimal one may be a fact given as a float: read it exactly."""
+        code = self.term(key)
+        return f"_num({code})" if _is_decimal(self.layout.terms[key].term) else code
 
     def term(self, key: Key) -> str:
         if key in self.locals:
@@ -195,7 +210,7 @@ class StrictGen:
     def _parameter(self, term: ir.ParameterTerm) -> str:
         code = "_unk()"
         for piece in reversed(term.pieces):
-            value = self.ns.literal(piece.value, compare=True)
+            value = self.ns.literal(piece.value)
             code = f"({value} if {_interval_test(self.ns, (piece.validity,))} else {code})"
         return code
 
@@ -221,8 +236,7 @@ class StrictGen:
                 return f"({self.expr(kids[0], t)} {'not in' if neg else 'in'} " \
                        f"{self.expr(kids[1], t)})"
             case ir.InRange(negated=neg):
-                a, lo, hi = self._operands(kids, t)
-                test = f"({lo} <= {a} <= {hi})"
+                test = self._in_range(c, t)
                 return f"(not {test})" if neg else test
             case ir.Arith(op=op):
                 a, b = (self._arith_operand(k, t) for k in kids)
@@ -238,17 +252,31 @@ class StrictGen:
                 return "_fs((" + "".join(self.expr(k, t) + ", " for k in kids) + "))"
         raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
 
+    def _in_range(self, c: Clause, t: TermLayout) -> str:
+        """`low <= x <= high` with every operand evaluated: a chained comparison skips the last
+        operand once the first test fails, and an unknown (or failing) bound must not be
+        skipped, since it makes the range test unknown."""
+        a, lo, hi = self._operands(c.children, t)
+        const_lo, const_hi = (isinstance(k.expr, ir.Const) for k in c.children[1:])
+        if const_hi:
+            return f"({lo} <= {a} <= {hi})"
+        if const_lo:
+            return f"({hi} >= {a} >= {lo})"
+        v = f"v{c.index}"
+        return f"(({lo} <= ({v} := {a})) & ({v} <= {hi}))"
+
     def _operands(self, kids: tuple[Clause, ...], t: TermLayout) -> list[str]:
-        """Comparison operands: constants as exact floats where possible; non-constant decimal
-        operands compared with non-representable constants or with each other are read exactly."""
-        consts = [k.expr for k in kids if isinstance(k.expr, ir.Const)]
-        exact = all(isinstance(c.value, int | float) or _float_exact_const(c)
-                    for c in consts) and bool(consts)
+        """Comparison operands. Constants are exact floats where possible. A decimal operand that
+        may be a fact given as a float is read exactly (`_num`) unless every other operand is a
+        constant that is a float exactly: comparing two floats, or a float with an int, orders
+        them as their shortest decimals do, but a float against a Decimal does not."""
+        exact = [isinstance(k.expr, ir.Const) and (isinstance(k.expr.value, int | float)
+                                                    or _float_exact_const(k.expr)) for k in kids]
         out = []
-        for k in kids:
+        for i, k in enumerate(kids):
             if isinstance(k.expr, ir.Const):
                 out.append(self.ns.literal(k.expr.value, compare=True))
-            elif _is_decimal(k.expr) and not exact:
+            elif _is_decimal(k.expr) and not all(exact[:i] + exact[i + 1:]):
                 out.append(f"_num({self.expr(k, t)})")
             else:
                 out.append(self.expr(k, t))
@@ -264,7 +292,7 @@ def _float_exact_const(c: ir.Const) -> bool:
     return isinstance(c.value, Decimal) and _float_exact(c.value)
 
 
-def _is_decimal(e: ir.Expr) -> bool:
+def _is_decimal(e: ir.Expr | ir.Term) -> bool:
     """Decimal-valued (a decimal or a quantity): inputs may be floats, read exactly by `_num`."""
     return e.type == DECIMAL or isinstance(e.type, Quantity)
 
@@ -307,152 +335,209 @@ def _clauses(t: TermLayout) -> Iterator[Clause]:
 
 
 class TracedGen:
-    """Three-valued statements; every clause stores its value in `s`; one function per term."""
+    """Three-valued statements (None is unknown); every clause stores its value in the slot list
+    `s` (except constants and facts, which an explanation reads from the policy and the facts).
+
+    A term used in one place only (one clause, or a target nothing else uses) is inlined there;
+    other terms are functions `_t<n>(r, asof, s)`, run once (their slot memoises them). A clause
+    nested deeper than `_MAX_LEVEL` blocks goes to a function `_c<index>` of its own, so that
+    inlining never reaches Python's limit of 100 indentation levels. Boolean values are exactly
+    True, False or None, so Kleene `and`/`or` need one identity test per operand. Decimal and
+    quantity facts are read by `_num`, so that a float gives the result of its shortest decimal.
+    """
 
     def __init__(self, layout: Layout, ns: Namespace) -> None:
         self.layout = layout
         self.ns = ns
         self.ids = {key: i for i, key in enumerate(layout.terms)}
+        uses = _use_counts(layout)
+        for key in layout.targets:
+            uses[key] = uses.get(key, 0) + 1
+        self.inline = {key for key, n in uses.items() if n == 1}
+        self.defs: dict[str, str] = {}  # function name -> source, in the order written
 
-    def functions(self) -> str:
-        """One function per term, and `_run(r, asof)` -> (values of the targets, slots)."""
+    def functions(self, date: str) -> str:
+        """The term and clause functions, `_run(r, asof)` -> (values of the targets, slots), and
+        `_explain(r)` -> `_Ex((public values, slots, r, asof, *_X))` with the date `date`."""
         out = _Lines()
         out.add(f"s = [_NE] * {self.layout.size}")
-        names: list[str] = []
-        for key in self.layout.targets:
-            t = self.layout.terms[key]
-            name = f"x{len(names)}"
-            out.add(f"{name} = s[{t.index}]")
-            with out.block(f"if {name} is _NE:"):
-                out.add(f"{name} = _t{self.ids[key]}(r, asof, s)")
-            names.append(name)
-        out.add("return (" + "".join(n + ", " for n in names) + "), s")
-        run = "def _run(r, asof):\n" + "\n".join(out.lines)
-        return "\n\n".join([*(self._function(t) for t in self.layout.terms.values()), run])
+        names = [self.term_value(key, out) for key in self.layout.targets]
+        body = "\n".join(out.lines)
+        run = f"def _run(r, asof):\n{body}\n    return {_tuple(names)}, s"
+        public = _tuple([n if _is_literal(n) else f"(_U if {n} is None else {n})" for n in names])
+        explain = (f"def _explain(r):\n    asof = {date}\n{body}\n"
+                   f"    return _Ex(({public}, s, r, asof, _X0, _X1))")
+        return "\n\n".join([*self.defs.values(), run, explain])
 
-    def _function(self, t: TermLayout) -> str:
-        out = _Lines()
-        var = f"v{t.index}"
-        if isinstance(t.term, ir.ParameterTerm):
-            self._parameter(t.term, var, out)
-        elif t.body is not None:
-            out.add(f"{var} = {self.expr(t.body, t, out)}")
-        else:
-            self._decision(t, var, out)
-        out.add(f"s[{t.index}] = {var}")
-        out.add(f"return {var}")
-        head = f"def _t{self.ids[t.key]}(r, asof, s):"
-        return head + "\n" + "\n".join(out.lines)
-
-    def _parameter(self, term: ir.ParameterTerm, var: str, out: _Lines) -> None:
-        out.add(f"{var} = None")
-        with out.block("if asof is not None:"):
-            for i, piece in enumerate(term.pieces):
-                kw = "if" if i == 0 else "elif"
-                with out.block(f"{kw} {_interval_test(self.ns, (piece.validity,))}:"):
-                    out.add(f"{var} = {self.ns.literal(piece.value)}")
-
-    def _decision(self, t: TermLayout, var: str, out: _Lines) -> None:
-        assert isinstance(t.term, ir.DecisionTerm)
-        out.add(f"{var} = _NE")
-        for rule in t.rules:
-            with out.block(f"if {var} is _NE:"):
-                self._rule(rule, t, var, out)
+    def term_value(self, key: Key, out: _Lines) -> str:
+        """Statements that make the term's value available; returns its variable or literal."""
+        t = self.layout.terms[key]
+        if key in self.inline:
+            return self._term(t, out)
+        name = f"_t{self.ids[key]}"
+        if name not in self.defs:
+            self.defs[name] = ""  # reserved first: the order of definitions does not matter
+            inner = _Lines()
+            var = self._term(t, inner)
+            inner.add(f"return {var}")
+            self.defs[name] = f"def {name}(r, asof, s):\n" + "\n".join(inner.lines)
+        var = f"x{t.index}"
+        out.add(f"{var} = s[{t.index}]")
         with out.block(f"if {var} is _NE:"):
-            out.add(f"{var} = {self.ns.literal(t.term.default)}")
+            out.add(f"{var} = {name}(r, asof, s)")
+        return var
 
-    def _rule(self, rule: RuleLayout, t: TermLayout, var: str, out: _Lines) -> None:
-        app = f"v{rule.index}"
-        self._applies(rule, t, app, out)
-        with out.block(f"if {app} is None:"):
+    def _term(self, t: TermLayout, out: _Lines) -> str:
+        if isinstance(t.term, ir.ParameterTerm):
+            return self._parameter(t, out)
+        if t.body is not None:
+            value = self.expr(t.body, t, out)
+            out.add(f"s[{t.index}] = {value}")
+            return value
+        return self._decision(t, out)
+
+    def _parameter(self, t: TermLayout, out: _Lines) -> str:
+        assert isinstance(t.term, ir.ParameterTerm)
+        var = f"v{t.index}"
+        with out.block("if asof is None:"):
             out.add(f"{var} = None")
-        with out.block(f"elif {app}:"):
-            for exc in rule.exceptions:
-                with out.block(f"if {var} is _NE:"):
-                    self._applies(exc, t, f"v{exc.index}", out)
-                    with out.block(f"if v{exc.index} is None:"):
-                        out.add(f"{var} = None")
-                    with out.block(f"elif v{exc.index}:"):
-                        out.add(f"{var} = {self.ns.literal(exc.rule.outcome)}")
-            with out.block(f"if {var} is _NE:"):
-                out.add(f"{var} = {self.ns.literal(rule.rule.outcome)}")
+        for piece in t.term.pieces:
+            with out.block(f"elif {_interval_test(self.ns, (piece.validity,))}:"):
+                out.add(f"{var} = {self.ns.literal(piece.value)}")
+        with out.block("else:"):
+            out.add(f"{var} = None")
+        out.add(f"s[{t.index}] = {var}")
+        return var
 
-    def _applies(self, rule: RuleLayout, t: TermLayout, app: str, out: _Lines) -> None:
+    def _decision(self, t: TermLayout, out: _Lines) -> str:
+        assert isinstance(t.term, ir.DecisionTerm)
+        var = f"v{t.index}"
+        out.add(f"{var} = _NE")
+        for i, rule in enumerate(t.rules):
+            with _guard(out, f"if {var} is _NE:", i > 0):
+                app = self._applies(rule, t, out)
+                with out.block(f"if {app} is None:"):
+                    out.add(f"{var} = None")
+                with out.block(f"elif {app}:"):
+                    for j, exc in enumerate(rule.exceptions):
+                        with _guard(out, f"if {var} is _NE:", j > 0):
+                            exc_app = self._applies(exc, t, out)
+                            with out.block(f"if {exc_app} is None:"):
+                                out.add(f"{var} = None")
+                            with out.block(f"elif {exc_app}:"):
+                                out.add(f"{var} = {self.ns.literal(exc.rule.outcome)}")
+                    with _guard(out, f"if {var} is _NE:", bool(rule.exceptions)):
+                        out.add(f"{var} = {self.ns.literal(rule.rule.outcome)}")
+        with _guard(out, f"if {var} is _NE:", bool(t.rules)):
+            out.add(f"{var} = {self.ns.literal(t.term.default)}")
+        out.add(f"s[{t.index}] = {var}")
+        return var
+
+    def _applies(self, rule: RuleLayout, t: TermLayout, out: _Lines) -> str:
+        """Whether a rule applies: False when out of force, else its condition (unknown when
+        the date is unknown, unless the condition is false)."""
+        app = f"v{rule.index}"
         ivs = _intervals(t, rule)
+        if not ivs:
+            out.add(f"{app} = s[{rule.index}] = {self.expr(rule.condition, t, out)}")
+            return app
         act = f"a{rule.index}"
-        if ivs:
-            out.add(f"{act} = None if asof is None else ({_interval_test(self.ns, ivs)})")
-        else:
-            out.add(f"{act} = True")
+        out.add(f"{act} = None if asof is None else ({_interval_test(self.ns, ivs)})")
         with out.block(f"if {act} is False:"):
             out.add(f"{app} = False")
         with out.block("else:"):
-            c = self.expr(rule.condition, t, out)
-            out.add(f"{app} = False if {c} is False else "
-                    f"(None if ({act} is None or {c} is None) else True)")
+            cond = self.expr(rule.condition, t, out)
+            if _is_literal(cond):
+                out.add(f"{app} = True if {act} else None" if cond == "True" else f"{app} = False")
+            else:
+                out.add(f"{app} = {cond} if {act} else (False if {cond} is False else None)")
         out.add(f"s[{rule.index}] = {app}")
+        return app
+
+    # ---------------------------------------------------------------- expressions
 
     def expr(self, c: Clause, t: TermLayout, out: _Lines) -> str:
-        """Statements computing clause `c` into `v<index>`, stored in the slot list; returns the
-        variable. Constants and facts have no slot: a constant is its own literal, and a fact's
-        value is in the facts (whether it was reached follows from the clauses above it)."""
-        if isinstance(c.expr, ir.Const):
-            return self.ns.literal(c.expr.value)
-        v = f"v{c.index}"
+        """Statements computing clause `c` (and storing it in its slot); returns the variable
+        holding its value, or the literal when it is a constant."""
         e = c.expr
-        kids = c.children
+        if isinstance(e, ir.Const):
+            return self.ns.literal(e.value)
+        v = f"v{c.index}"
+        if isinstance(e, ir.FactRef):
+            read = f"r.get({self.ns.literal(e.name)})"
+            out.add(f"{v} = _num({read})" if _is_decimal(e) else f"{v} = {read}")
+            return v
+        if out.level > _MAX_LEVEL:
+            return self._apart(c, t, out)
         match e:
-            case ir.FactRef(name=name):
-                # no slot: an explanation reads the fact itself (see explain.clause_values)
-                out.add(f"{v} = r.get({self.ns.literal(name)})")
-                return v
             case ir.TermRef() | ir.BaseRef():
-                key = ref_key(t.context, e)
-                index = self.layout.terms[key].index
-                out.add(f"{v} = s[{index}]")
-                with out.block(f"if {v} is _NE:"):
-                    out.add(f"{v} = _t{self.ids[key]}(r, asof, s)")
+                value = self.term_value(ref_key(t.context, e), out)
+                out.add(f"s[{c.index}] = {value}")
+                return value
             case ir.And() | ir.Or():
-                self._chain(c, t, out, stop=isinstance(e, ir.Or))
+                v = self._chain(c, t, out, stop=isinstance(e, ir.Or))
             case ir.If():
-                cond = self.expr(kids[0], t, out)
-                with out.block(f"if {cond} is None:"):
-                    out.add(f"{v} = None")
-                for branch, head in ((kids[1], f"elif {cond}:"), (kids[2], "else:")):
-                    with out.block(head):
-                        out.add(f"{v} = {self.expr(branch, t, out)}")
+                self._if(c, t, out)
             case _:
-                args = [self.expr(k, t, out) for k in kids]
-                maybe = [a for k, a in zip(kids, args, strict=True)
-                         if not isinstance(k.expr, ir.Const)]
-                if isinstance(e, ir.Not):
-                    out.add(f"{v} = None if {args[0]} is None else (not {args[0]})")
-                elif maybe:
+                args = [self.expr(k, t, out) for k in c.children]
+                maybe = [a for a in args if not _is_literal(a)]
+                code = self._op(e, args)
+                if maybe:
                     unknown = " or ".join(f"{a} is None" for a in maybe)
-                    out.add(f"{v} = None if ({unknown}) else {self._op(e, args)}")
-                else:
-                    out.add(f"{v} = {self._op(e, args)}")
+                    code = f"None if {unknown} else {code}"
+                out.add(f"{v} = s[{c.index}] = {code}")
+                return v
         out.add(f"s[{c.index}] = {v}")
         return v
 
-    def _chain(self, c: Clause, t: TermLayout, out: _Lines, stop: bool) -> None:
+    def _apart(self, c: Clause, t: TermLayout, out: _Lines) -> str:
+        """A deeply nested clause as a function of its own, called where it is needed."""
+        name = f"_c{c.index}"
+        inner = _Lines()
+        inner.add(f"return {self.expr(c, t, inner)}")
+        self.defs[name] = f"def {name}(r, asof, s):\n" + "\n".join(inner.lines)
         v = f"v{c.index}"
+        out.add(f"{v} = {name}(r, asof, s)")
+        return v
+
+    def _chain(self, c: Clause, t: TermLayout, out: _Lines, stop: bool) -> str:
+        """Kleene `and` (stop=False) / `or` (stop=True): the value so far is `go` or None until
+        an operand equals `stop`; later operands run only while it is not. The value is kept in
+        the first operand's variable when that is the operand's own (its slot is written)."""
         stop_lit, go_lit = ("True", "False") if stop else ("False", "True")
-        out.add(f"{v} = {go_lit}")
-        for i, k in enumerate(c.children):
-            guard = out.block(f"if {v} is not {stop_lit}:") if i else None
-            if guard is not None:
-                guard.__enter__()
-            kv = self.expr(k, t, out)
-            with out.block(f"if {kv} is {stop_lit}:"):
-                out.add(f"{v} = {stop_lit}")
-            with out.block(f"elif {kv} is None:"):
-                out.add(f"{v} = None")
-            if guard is not None:
-                guard.__exit__()
+        first, *rest = c.children
+        v = self.expr(first, t, out)
+        if _is_literal(v) or isinstance(first.expr, ir.TermRef | ir.BaseRef):
+            out.add(f"v{c.index} = {v}")
+            v = f"v{c.index}"
+        for k in rest:
+            with out.block(f"if {v} is not {stop_lit}:"):
+                kv = self.expr(k, t, out)
+                if kv == stop_lit:
+                    out.add(f"{v} = {stop_lit}")
+                elif not _is_literal(kv):
+                    with out.block(f"if {kv} is not {go_lit}:"):
+                        out.add(f"{v} = {kv}")
+        return v
+
+    def _if(self, c: Clause, t: TermLayout, out: _Lines) -> None:
+        v = f"v{c.index}"
+        cond, then, other = c.children
+        test = self.expr(cond, t, out)
+        if _is_literal(test):  # `if true then ...`: only one branch is ever evaluated
+            out.add(f"{v} = {self.expr(then if test == 'True' else other, t, out)}")
+            return
+        with out.block(f"if {test} is None:"):
+            out.add(f"{v} = None")
+        with out.block(f"elif {test}:"):
+            out.add(f"{v} = {self.expr(then, t, out)}")
+        with out.block("else:"):
+            out.add(f"{v} = {self.expr(other, t, out)}")
 
     def _op(self, e: ir.Expr, a: list[str]) -> str:
         match e:
+            case ir.Not():
+                return f"(not {a[0]})"
             case ir.Compare(op=op):
                 return f"({a[0]} {_OPS[op]} {a[1]})"
             case ir.Member(negated=neg):
@@ -471,11 +556,37 @@ class TracedGen:
         raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
 
 
+# Clauses nested deeper than this many blocks are generated as functions of their own.
+_MAX_LEVEL = 40
+_LITERAL = re.compile(r"True|False|-?[0-9]+|'[A-Za-z_][A-Za-z0-9_]*'|_k[0-9]+")
+
+
+def _is_literal(code: str) -> bool:
+    return _LITERAL.fullmatch(code) is not None
+
+
+def _tuple(items: list[str]) -> str:
+    return "(" + "".join(x + ", " for x in items) + ")"
+
+
+class _NoGuard:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _guard(out: _Lines, head: str, needed: bool) -> _Indent | _NoGuard:
+    """A block under `head` when `needed`, else the statements at the current level."""
+    return out.block(head) if needed else _NoGuard()
+
+
 # ----------------------------------------------------------------------------- assembly
 
 
 _ALLOWED_ATTRS = frozenset({"get"})
-_LOCAL = re.compile(r"(v|a|t|x)[0-9]+\Z|_t[0-9]+\Z")
+_LOCAL = re.compile(r"(v|a|t|x)[0-9]+\Z|_[tc][0-9]+\Z")
 
 
 def verify_source(source: str, namespace: dict[str, Any]) -> None:
@@ -500,33 +611,57 @@ def _indent(body: str) -> str:
     return "\n".join("    " + line for line in body.splitlines())
 
 
+def _never(r: Any, asof: Any = None) -> Any:
+    raise Unknown
+
+
+def _exec(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """Verify and run generated source in a namespace of its own, with no builtins."""
+    namespace = dict(namespace)
+    verify_source(source, namespace)
+    namespace["__builtins__"] = {}
+    exec(compile(source, "<kprules generated>", "exec"), namespace)
+    return namespace
+
+
 class Compiled:
     """The generated functions of one layout.
 
-    `strict(r, asof)` and `traced(r, asof)` as described above, and `fast(r)`: strict code whose
-    date is the fact `as_of_fact` of `r` (or the fixed `as_of`), and which hands any record it
-    cannot decide (a raised exception of any kind) to `fallback(r)`.
+    `strict(r, asof)` and `traced(r, asof)` as described above; `fast(r)`: strict code whose date
+    is the fact `as_of_fact` of `r` (or the fixed `as_of`), and which hands any record it cannot
+    decide (a raised exception of any kind) to `fallback(r)`; `explain(r)`: traced code with that
+    date, returning `explained((public values, slots, r, date, *explain_context))` (one tuple:
+    `explained` may be a tuple subclass's `tuple.__new__`, the cheapest constructor).
+
+    Strict code is one expression per term: an expression nested so deeply that Python refuses to
+    compile it gets no strict code (every record then takes the fallback).
     """
 
     def __init__(self, layout: Layout, fallback: Callable[[Any], tuple[Any, ...]] | None = None,
-                 as_of_fact: str | None = None, as_of: dt.date | None = None) -> None:
+                 as_of_fact: str | None = None, as_of: dt.date | None = None,
+                 explained: Callable[[tuple[Any, ...]], Any] | None = None,
+                 explain_context: tuple[Any, Any] = (None, None)) -> None:
         self.layout = layout
         ns = Namespace()
-        ns.values["_fb"] = fallback
+        ns.values.update(_fb=fallback, _Ex=explained, _U=UNKNOWN, _X0=explain_context[0],
+                         _X1=explain_context[1])
+        date = traced_date = ns.literal(as_of) if as_of is not None else "None"
+        if as_of_fact is not None:
+            date = f"r[{ns.literal(as_of_fact)}]"
+            traced_date = f"r.get({ns.literal(as_of_fact)})"
+        traced_source = TracedGen(layout, ns).functions(traced_date)
         strict_body = StrictGen(layout, ns).entry()
-        traced = TracedGen(layout, ns)
-        date = f"r[{ns.literal(as_of_fact)}]" if as_of_fact else ns.literal(as_of) \
-            if as_of is not None else "None"
         fast = (f"def _fast(r):\n    try:\n        asof = {date}\n{_indent(strict_body)}\n"
                 "    except _Exc:\n        return _fb(r)")
-        source = "\n\n".join(["def _strict(r, asof):\n" + strict_body, fast,
-                               traced.functions()])
-        self.source = source
-        namespace = dict(ns.values)
-        verify_source(source, namespace)
-        namespace["__builtins__"] = {}
-        exec(compile(source, "<kprules generated>", "exec"), namespace)
-        self.strict: Callable[[Any, dt.date | None], tuple[Any, ...]] = namespace["_strict"]
-        self.fast: Callable[[Any], tuple[Any, ...]] = namespace["_fast"]
+        strict_source = "\n\n".join(["def _strict(r, asof):\n" + strict_body, fast])
+        self.source = "\n\n".join([strict_source, traced_source])
+        names = _exec(traced_source, ns.values)
         self.traced: Callable[[Any, dt.date | None], tuple[tuple[Any, ...], list[Any]]] = \
-            namespace["_run"]
+            names["_run"]
+        self.explain: Callable[[Any], Any] = names["_explain"]
+        try:
+            names = _exec(strict_source, ns.values)
+        except (SyntaxError, RecursionError, MemoryError):  # too deeply nested for Python
+            names = {"_strict": _never, "_fast": fallback or _never}
+        self.strict: Callable[[Any, dt.date | None], tuple[Any, ...]] = names["_strict"]
+        self.fast: Callable[[Any], tuple[Any, ...]] = names["_fast"]

@@ -7,22 +7,29 @@ date passed in, the vocabulary's `dated by` fact, or none (then anything dated i
 
 Fast path: the compiled strict function; when it cannot decide (a fact missing, no date), the
 compiled three-valued traced function decides. With `explain=True` the traced function always
-runs, and its slots become the explanation.
+runs, and its slots become the explanation. `Evaluator.function(explain=True)` is the fast path
+with explanations: the traced function, returning `Explained` values whose explanation tree is
+built only when asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from attrs import frozen
 
 from kprules import ir
 from kprules.codegen import Compiled
 from kprules.layout import Key, Layout, build_layout
+from kprules.source import Source
 from kprules.suggest import did_you_mean
 from kprules.values import FactError, coerce, public
+
+if TYPE_CHECKING:
+    from kprules.explain import Explanation
 
 
 @frozen
@@ -102,10 +109,32 @@ class Evaluation:
         return Explanation(self.layout, self.slots, self.facts, self.as_of)
 
 
-class Evaluator:
-    """Compiled functions for terms of one or more policies that read one vocabulary."""
+class Explained(NamedTuple):
+    """The values of one evaluation (UNKNOWN where undecided), in the order of the targets, and
+    what its explanation is built from, when asked for. `facts` is the mapping evaluated, kept
+    as it is (not copied): do not change it while the explanation may still be needed."""
 
-    def __init__(self, targets: Sequence[tuple[ir.CheckedPolicy, str]]) -> None:
+    values: tuple[Any, ...]
+    slots: Sequence[Any]
+    facts: Mapping[str, Any]
+    as_of: dt.date | None
+    layout: Layout
+    sources: Mapping[str, Source] | None = None
+
+    @property
+    def explanation(self) -> Explanation:
+        from kprules.explain import Explanation
+
+        return Explanation(self.layout, self.slots, self.facts, self.as_of, self.sources)
+
+
+class Evaluator:
+    """Compiled functions for terms of one or more policies that read one vocabulary.
+
+    `sources` (the texts the policies were read from) lets explanations give line numbers."""
+
+    def __init__(self, targets: Sequence[tuple[ir.CheckedPolicy, str]],
+                 sources: Mapping[str, Source] | None = None) -> None:
         if not targets:
             raise ValueError("nothing to evaluate")
         vocabularies = {p.vocabulary.name for p, _ in targets}
@@ -114,6 +143,7 @@ class Evaluator:
                              + ", ".join(sorted(vocabularies)))
         self.vocabulary = targets[0][0].vocabulary
         self.layout = build_layout(targets)
+        self.sources = sources
         self.compiled = Compiled(self.layout)
 
     @property
@@ -144,13 +174,15 @@ class Evaluator:
         for record in records:
             yield self.evaluate(record, as_of=as_of)
 
-    def function(self, *, validate_input: bool = True,
-                 as_of: dt.date | None = None) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-        """A function from a fact mapping to the tuple of target values (UNKNOWN if undecided).
+    def function(self, *, validate_input: bool = True, as_of: dt.date | None = None,
+                 explain: bool = False) -> Callable[[Mapping[str, Any]], Any]:
+        """A function from a fact mapping to the tuple of target values (UNKNOWN if undecided);
+        with `explain=True`, to an `Explained` (the values, and the explanation when asked for).
 
         With `validate_input=False` it is the compiled code itself, the fastest path: it trusts
         that every value present has its fact's type (as `validate` returns them, or as
-        loaded by kprules' readers) and that no value is None; a missing fact is handled.
+        loaded by kprules' readers; a float is accepted for a decimal or quantity fact and read
+        as its shortest decimal) and that no value is None; a missing fact is handled.
         """
         vocab = self.vocabulary
         run = self.run
@@ -160,13 +192,15 @@ class Evaluator:
             values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
             return tuple(public(v) for v in values)
 
-        fast = Compiled(self.layout, fallback=fallback,
-                        as_of_fact=None if as_of is not None else vocab.dated_by,
-                        as_of=as_of).fast
+        compiled = Compiled(self.layout, fallback=fallback,
+                            as_of_fact=None if as_of is not None else vocab.dated_by,
+                            as_of=as_of, explained=partial(tuple.__new__, Explained),
+                            explain_context=(self.layout, self.sources))
+        fast = compiled.explain if explain else compiled.fast
         if not validate_input:
             return fast
 
-        def checked(r: Mapping[str, Any]) -> tuple[Any, ...]:
+        def checked(r: Mapping[str, Any]) -> Any:
             return fast(validate(r, vocab))
 
         return checked

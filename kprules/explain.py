@@ -7,13 +7,15 @@ Shape: one `Node` per term (kind "definition", "decision" or "parameter"), whose
 clauses of its body, or its rules (kind "rule"/"exception", with `fired` marking the one that
 gave the outcome), each clause a `Node` of kind "clause" with the clause's text, its value, and
 its sub-clauses. A clause that names another term has `ref` set to that term's key; the term's
-own node is listed once in `Explanation.terms`.
+own node is listed once in `Explanation.terms`. Nodes carry the type of their value (to show
+`0.5 ct`, `"text"`), and a term whose value is unknown says why (`Unknowns`): the facts it needed
+that were not given, a missing evaluation date, parameters without a value on the date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -23,10 +25,18 @@ from kprules.interpret import NOT_EVALUATED, in_force
 from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
 from kprules.nodes import Cite, Interval
 from kprules.source import Source, Span
+from kprules.typesys import Type
 from kprules.values import format_value, to_json
 
 _PREC = {ir.If: 0, ir.Or: 1, ir.And: 2, ir.Not: 3, ir.Compare: 4, ir.Member: 4, ir.InRange: 4,
          ir.Arith: 5, ir.Neg: 7}
+
+
+def _prec(e: ir.Expr) -> int:
+    """How tightly an expression binds (`*` and `/` tighter than `+` and `-`); 9 for atoms."""
+    if isinstance(e, ir.Arith) and e.op in "*/":
+        return 6
+    return _PREC.get(type(e), 9)
 
 
 def expr_text(e: ir.Expr) -> str:
@@ -64,7 +74,7 @@ def expr_text(e: ir.Expr) -> str:
 
 def _sub(e: ir.Expr, level: int) -> str:
     text = expr_text(e)
-    return f"({text})" if _PREC.get(type(e), 9) < level else text
+    return f"({text})" if _prec(e) < level else text
 
 
 @frozen
@@ -79,10 +89,21 @@ class Citation:
 
 
 @frozen
+class Unknowns:
+    """Why a term is unknown: the facts it needed that were not given, whether it needed the
+    evaluation date (and there was none), and its parameters that have no value on the date."""
+
+    facts: tuple[str, ...] = ()
+    no_date: bool = False
+    parameters: tuple[str, ...] = ()
+
+
+@frozen
 class Node:
     """One line of an explanation and what it stands on."""
 
-    kind: str  # definition | decision | parameter | rule | exception | default | clause
+    # definition | decision | parameter | rule | exception | default | piece | clause | fact | term
+    kind: str
     label: str
     value: Any  # a run-time value, None for unknown, NOT_EVALUATED when never reached
     children: tuple[Node, ...] = ()
@@ -92,6 +113,8 @@ class Node:
     fired: bool = False
     note: str | None = None
     op: str | None = None  # for clauses: "and", "or", "not", "if", "compare", "in", ...
+    type: Type | None = None  # of the value (terms, clauses, facts), to show it with its unit
+    unknown: Unknowns | None = None  # on a term whose value is unknown: why
 
     @property
     def evaluated(self) -> bool:
@@ -101,7 +124,7 @@ class Node:
 class Explanation:
     """The explanation of one evaluation: a tree per term the targets needed."""
 
-    def __init__(self, layout: Layout, slots: tuple[Any, ...], facts: Mapping[str, Any],
+    def __init__(self, layout: Layout, slots: Sequence[Any], facts: Mapping[str, Any],
                  as_of: dt.date | None, sources: Mapping[str, Source] | None = None) -> None:
         self.layout = layout
         self.slots = slots
@@ -114,14 +137,62 @@ class Explanation:
         value = self.slots[t.index]
         head = f"{key[0]}.{key[1]}"
         cites = tuple(Citation.of(c) for c in t.term.origin.cites)
+        unknown = self.unknowns(key) if value is None else None
         if isinstance(t.term, ir.ParameterTerm):
-            return self._parameter(t, head, value)
+            return self._parameter(t, head, value, unknown)
         if t.body is not None:
             return Node("definition", head, value,
                         (self.clause(t.body, t, value is not NOT_EVALUATED),),
-                        t.term.origin.span, cites, note=_defined_in(t))
+                        t.term.origin.span, cites, note=_defined_in(t), type=t.term.type,
+                        unknown=unknown)
         return Node("decision", head, value, self._rules(t), t.term.origin.span, cites,
-                    note=_defined_in(t))
+                    note=_defined_in(t), type=t.term.type, unknown=unknown)
+
+    def unknowns(self, key: Key) -> Unknowns:
+        """Why the term `key` is unknown, through the unknown terms it reads."""
+        facts: set[str] = set()
+        parameters: set[str] = set()
+        no_date = False
+        todo, seen = [key], set()
+        while todo:
+            k = todo.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            t = self.layout.terms[k]
+            if isinstance(t.term, ir.ParameterTerm):
+                no_date = no_date or self.as_of is None
+                if self.as_of is not None:
+                    parameters.add(f"{k[0]}.{k[1]}")
+                continue
+            roots, undated = self._unknown_roots(t)
+            no_date = no_date or undated
+            for c in _unknown_clauses(roots, self.slots, self.facts):
+                if isinstance(c.expr, ir.FactRef):
+                    facts.add(c.expr.name)
+                elif isinstance(c.expr, ir.TermRef | ir.BaseRef):
+                    todo.append(ref_key(t.context, c.expr))
+        return Unknowns(tuple(sorted(facts)), no_date, tuple(sorted(parameters)))
+
+    def _unknown_roots(self, t: TermLayout) -> tuple[list[Clause], bool]:
+        """The unknown top clauses of a term (its body, or the conditions of the rules and
+        exceptions that made a decision unknown), and whether a rule lacked the date."""
+        if t.body is not None:
+            return [t.body], False
+        roots: list[Clause] = []
+        undated = False
+        rules = list(t.rules)
+        while rules:
+            rule = rules.pop()
+            applies = self.slots[rule.index]
+            if applies is True:
+                rules.extend(rule.exceptions)
+            if applies is not None:
+                continue
+            undated = undated or in_force((t.context.in_force, rule.rule.validity),
+                                          self.as_of) is None
+            roots.append(rule.condition)
+        return roots, undated
 
     def terms(self) -> Iterator[Node]:
         """The targets first, then every other term that was evaluated, each once."""
@@ -141,7 +212,8 @@ class Explanation:
                      if not isinstance(k.expr, ir.Const))
         kind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
         note = "not given" if kind == "fact" and value is None else None
-        return Node(kind, expr_text(e), value, kids, e.span, ref=ref, note=note, op=_op(e))
+        return Node(kind, expr_text(e), value, kids, e.span, ref=ref, note=note, op=_op(e),
+                    type=e.type)
 
     def _rules(self, t: TermLayout) -> tuple[Node, ...]:
         assert isinstance(t.term, ir.DecisionTerm)
@@ -187,7 +259,8 @@ class Explanation:
             f"{'in force' if active else 'not in force'} on {self.as_of}")
         return "; ".join(parts) + f" ({when})"
 
-    def _parameter(self, t: TermLayout, head: str, value: Any) -> Node:
+    def _parameter(self, t: TermLayout, head: str, value: Any,
+                   unknown: Unknowns | None) -> Node:
         assert isinstance(t.term, ir.ParameterTerm)
         pieces = []
         for piece in t.term.pieces:
@@ -198,7 +271,8 @@ class Explanation:
                                tuple(Citation.of(c) for c in piece.origin.cites), fired=holds))
         note = f"as of {self.as_of}" if self.as_of else "no evaluation date"
         return Node("parameter", head, value, tuple(pieces), t.term.origin.span,
-                    tuple(Citation.of(c) for c in t.term.origin.cites), note=note)
+                    tuple(Citation.of(c) for c in t.term.origin.cites), note=note,
+                    type=t.term.type, unknown=unknown)
 
     # ---------------------------------------------------------------- rendering
 
@@ -222,7 +296,7 @@ def _op(e: ir.Expr) -> str | None:
     return _OP_NAMES.get(type(e))
 
 
-def clause_value(c: Clause, slots: tuple[Any, ...] | list[Any], facts: Mapping[str, Any],
+def clause_value(c: Clause, slots: Sequence[Any], facts: Mapping[str, Any],
                  reached: bool) -> Any:
     """A clause's value: NOT_EVALUATED if not reached; constants and facts are not in slots."""
     if not reached:
@@ -234,7 +308,7 @@ def clause_value(c: Clause, slots: tuple[Any, ...] | list[Any], facts: Mapping[s
     return slots[c.index]
 
 
-def _reached(c: Clause, value: Any, slots: tuple[Any, ...] | list[Any],
+def _reached(c: Clause, value: Any, slots: Sequence[Any],
              facts: Mapping[str, Any]) -> Iterator[tuple[Clause, bool]]:
     """Each sub-clause and whether evaluation reached it (short-circuits and `if` branches)."""
     if value is NOT_EVALUATED:
@@ -258,7 +332,21 @@ def _reached(c: Clause, value: Any, slots: tuple[Any, ...] | list[Any],
     yield from ((k, True) for k in c.children)
 
 
-def all_values(layout: Layout, slots: tuple[Any, ...] | list[Any], facts: Mapping[str, Any],
+def _unknown_clauses(roots: list[Clause], slots: Sequence[Any],
+                     facts: Mapping[str, Any]) -> Iterator[Clause]:
+    """The facts and term references under `roots` that are unknown and that an unknown value
+    above them stands on (known sub-clauses, and clauses never reached, are not followed)."""
+    stack = [c for c in roots if clause_value(c, slots, facts, True) is None]
+    while stack:
+        c = stack.pop()
+        if isinstance(c.expr, ir.FactRef | ir.TermRef | ir.BaseRef):
+            yield c
+            continue
+        stack.extend(k for k, reached in _reached(c, None, slots, facts)
+                     if clause_value(k, slots, facts, reached) is None)
+
+
+def all_values(layout: Layout, slots: Sequence[Any], facts: Mapping[str, Any],
                as_of: dt.date | None) -> list[Any]:
     """Every slot's value as the reference interpreter records it (facts and constants too),
     reconstructed from a traced evaluation's slots: the two must agree exactly."""

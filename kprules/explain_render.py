@@ -1,8 +1,18 @@
 """Render an `Explanation` as indented text for a drafter, or as JSON.
 
-Text: one line per term, rule and clause, indented by depth: `<clause> = <value>`, rules as
-`rule: <outcome> when <condition> -> applies`, `<- gives the outcome` on the rule that decided,
-and citations with their quoted text under the provision that cites them. Plain ASCII.
+Text: a block per term, `<policy>.<term> = <value>` (values as a drafter writes them: `0.5 ct`,
+`"text"`), where it is written, why it is unknown when it is (the facts that were not given, a
+missing date, a parameter with no value on the date), its citations with their quoted text
+(wrapped), then what the value stands on, one line each, indented by depth:
+
+- rules and exceptions: `rule: <outcome> when <condition> -> applies | does not apply | unknown`,
+  with `<- gives the outcome` on the one that decided and `<- leaves the outcome unknown` on the
+  one that made a decision unknown; a rule never reached is one line; a parameter's pieces, with
+  `<- gives the value` on the one in force;
+- clauses: `<clause> -> <value>`; the facts and terms they read: `<name> = <value>  [fact]`,
+  `[fact, not given]`, `[term, explained below]`; anything short-circuited is `not evaluated`.
+
+Plain text, no colour. JSON: the same tree (`node_json`), values as JSON values.
 """
 
 from __future__ import annotations
@@ -10,12 +20,13 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from kprules.explain import Explanation, Node, value_json
+from kprules.explain import Explanation, Node, Unknowns, value_json
 from kprules.interpret import NOT_EVALUATED
 from kprules.values import format_value
 
 WIDTH = 100
 LABEL = 90
+TERM_KINDS = ("definition", "decision", "parameter")
 
 
 def _value(node: Node) -> str:
@@ -23,9 +34,7 @@ def _value(node: Node) -> str:
         return "not evaluated"
     if node.kind in ("rule", "exception"):
         return {True: "applies", False: "does not apply"}.get(node.value, "unknown")
-    if node.kind == "piece":
-        return "holds" if node.value else "-"
-    return format_value(node.value)
+    return format_value(node.value, node.type)
 
 
 def _short(label: str) -> str:
@@ -42,52 +51,110 @@ def _location(node: Node, ex: Explanation) -> str | None:
     return f"{node.span.source}:{line}:{col}"
 
 
+def _wrap(text: str, pad: str) -> list[str]:
+    return textwrap.wrap(text, max(WIDTH - len(pad), 40), initial_indent=pad,
+                         subsequent_indent=pad + " ", break_on_hyphens=False)
+
+
 def _cites(node: Node, pad: str) -> list[str]:
     out = []
     for c in node.cites:
         out.append(f'{pad}cite {c.source} "{c.locator}"')
         if c.quote:
-            out.extend(textwrap.wrap(f'"{c.quote}"', WIDTH - len(pad) - 2,
-                                     initial_indent=pad + "  ", subsequent_indent=pad + "   "))
+            out.extend(_wrap(f'"{c.quote}"', pad + "  "))
     return out
 
 
-def _lines(node: Node, ex: Explanation, depth: int) -> list[str]:
+def unknown_lines(why: Unknowns, as_of: Any) -> list[str]:
+    """`unknown because ...`: one line per kind of cause."""
+    out = []
+    if why.facts:
+        out.append("unknown because these facts were not given: " + ", ".join(why.facts))
+    if why.no_date:
+        out.append("unknown because there is no evaluation date")
+    if len(why.parameters) == 1:
+        out.append(f"unknown because parameter {why.parameters[0]} has no value on {as_of}")
+    elif why.parameters:
+        out.append(f"unknown because these parameters have no value on {as_of}: "
+                   + ", ".join(why.parameters))
+    return out
+
+
+def _term_lines(node: Node, ex: Explanation, depth: int) -> list[str]:
     pad = "  " * depth
-    if node.kind in ("definition", "decision", "parameter"):
-        head = f"{pad}{node.label} = {_value(node)}"
-        out = [head]
-        where = _location(node, ex)
-        extra = ", ".join(x for x in (where, node.note) if x)
-        if extra:
-            out.append(f"{pad}  ({extra})")
-        out.extend(_cites(node, pad + "  "))
-        for child in node.children:
-            out.extend(_lines(child, ex, depth + 1))
+    out = [f"{pad}{node.label} = {_value(node)}"]
+    extra = ", ".join(x for x in (_location(node, ex), node.note) if x)
+    if extra:
+        out.append(f"{pad}  ({extra})")
+    if node.unknown is not None:
+        out.extend(pad + "  " + line for line in unknown_lines(node.unknown, ex.as_of))
+    out.extend(_cites(node, pad + "  "))
+    unknown_at = _first_unknown(node) if node.kind == "decision" and node.value is None else None
+    for child in node.children:
+        out.extend(_lines(child, ex, depth + 1, unknown_at))
+    return out
+
+
+def _first_unknown(decision: Node) -> Node | None:
+    """The rule, or exception of the rule that applied, that made a decision unknown."""
+    for rule in decision.children:
+        if rule.kind == "rule" and rule.value is None:
+            return rule
+        if rule.kind == "rule" and rule.value is True:
+            return next((x for x in rule.children if x.kind == "exception" and x.value is None),
+                        None)
+    return None
+
+
+def _provision_lines(node: Node, ex: Explanation, depth: int,
+                     unknown_at: Node | None) -> list[str]:
+    """A rule, an exception, a decision's default or a parameter's piece."""
+    pad = "  " * depth
+    if node.kind == "piece":
+        marker = "  <- gives the value" if node.fired else ""
+        return [f"{pad}{node.label}{marker}", *(_cites(node, pad + "  ") if node.fired else [])]
+    if node.kind == "default":
+        if not node.fired:
+            return [f"{pad}{node.label} -> not used"]
+        return [f"{pad}{node.label}  <- gives the outcome", *_cites(node, pad + "  ")]
+    marker = "  <- gives the outcome" if node.fired else (
+        "  <- leaves the outcome unknown" if node is unknown_at else "")
+    out = [f"{pad}{node.kind}: {_short(node.label)} -> {_value(node)}{marker}"]
+    if node.value is NOT_EVALUATED:
         return out
-    marker = "  <- gives the outcome" if node.fired else ""
-    if node.kind in ("rule", "exception", "default", "piece"):
-        word = "" if node.kind in ("default", "piece") else f"{node.kind}: "
-        value = "" if node.kind == "default" else f" -> {_value(node)}"
-        if node.kind == "default":
-            value = "" if node.fired else " -> not used"
-        out = [f"{pad}{word}{_short(node.label)}{value}{marker}"]
-        if node.note:
-            out.append(f"{pad}  {node.note}")
-        out.extend(_cites(node, pad + "  "))
-        if (node.value is not NOT_EVALUATED and node.value is not False) or node.kind == "rule":
-            for child in node.children:
-                if child.kind == "clause" and node.value is NOT_EVALUATED:
-                    continue
-                out.extend(_lines(child, ex, depth + 1))
-        return out
-    tag = {"fact": "  [fact" + (", not given]" if node.note else "]"),
-           "term": "  [term, explained below]"}.get(node.kind, "")
-    out = [f"{pad}{_short(node.label)} = {_value(node)}{tag}"]
+    if node.note:
+        out.append(f"{pad}  {node.note}")
+    out.extend(_cites(node, pad + "  "))
+    condition, *exceptions = node.children
+    if condition.value is not NOT_EVALUATED:
+        out.extend(_lines(condition, ex, depth + 1, None))
+    for exc in exceptions:
+        out.extend(_provision_lines(exc, ex, depth + 1, unknown_at))
+    return out
+
+
+def _clause_lines(node: Node, ex: Explanation, depth: int) -> list[str]:
+    pad = "  " * depth
+    label = _short(node.label)
+    if node.kind in ("fact", "term"):
+        tag = "fact" if node.kind == "fact" else "term"
+        if node.value is NOT_EVALUATED:
+            return [f"{pad}{label}  [{tag}, not evaluated]"]
+        detail = ", not given" if node.note else (", explained below" if tag == "term" else "")
+        return [f"{pad}{label} = {_value(node)}  [{tag}{detail}]"]
+    out = [f"{pad}{label} -> {_value(node)}"]
     if node.value is not NOT_EVALUATED:
         for child in node.children:
-            out.extend(_lines(child, ex, depth + 1))
+            out.extend(_clause_lines(child, ex, depth + 1))
     return out
+
+
+def _lines(node: Node, ex: Explanation, depth: int, unknown_at: Node | None = None) -> list[str]:
+    if node.kind in TERM_KINDS:
+        return _term_lines(node, ex, depth)
+    if node.kind in ("rule", "exception", "default", "piece"):
+        return _provision_lines(node, ex, depth, unknown_at)
+    return _clause_lines(node, ex, depth)
 
 
 def render_text(ex: Explanation) -> str:
@@ -107,6 +174,8 @@ def node_json(node: Node, ex: Explanation) -> dict[str, Any]:
     where = _location(node, ex)
     if where:
         out["location"] = where
+    if node.unknown is not None:
+        out["unknown_because"] = unknown_json(node.unknown)
     if node.cites:
         out["cites"] = [{"source": c.source, "locator": c.locator, "quote": c.quote}
                         for c in node.cites]
@@ -118,6 +187,19 @@ def node_json(node: Node, ex: Explanation) -> dict[str, Any]:
         out["note"] = node.note
     if node.children:
         out["children"] = [node_json(c, ex) for c in node.children]
+    return out
+
+
+def unknown_json(why: Unknowns) -> dict[str, Any]:
+    """Why a term is unknown: `facts_not_given`, `no_evaluation_date`, `parameters_without_value`
+    (only the keys that apply)."""
+    out: dict[str, Any] = {}
+    if why.facts:
+        out["facts_not_given"] = list(why.facts)
+    if why.no_date:
+        out["no_evaluation_date"] = True
+    if why.parameters:
+        out["parameters_without_value"] = list(why.parameters)
     return out
 
 

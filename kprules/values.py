@@ -60,6 +60,7 @@ class _Unknown:
 
 UNKNOWN: Final = _Unknown()
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _QUANTITY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([a-z]+)?\s*$")
 
 
@@ -149,7 +150,8 @@ def _quantity(value: Any, typ: Quantity, from_text: bool) -> int | Decimal:
 def _date(value: Any, from_text: bool) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str):
+    # Only YYYY-MM-DD: Python also reads `20240301` and week dates such as `2024-W10-1`.
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
@@ -163,7 +165,7 @@ def _country(value: Any, from_text: bool) -> str:
     if isinstance(value, str):
         upper = value.strip().upper()
         hint = f"write `{upper}`" if upper in ISO_3166_ALPHA2 else did_you_mean(
-            value, ISO_3166_ALPHA2)
+            upper, ISO_3166_ALPHA2)
         raise FactError(f"{_show(value)} is not an ISO 3166-1 alpha-2 country code", hint=hint)
     raise FactError(f"expected a country code such as \"CF\", found {_show(value)}")
 
@@ -232,8 +234,8 @@ def format_value(value: Any, typ: Type | None = None) -> str:
         return f"{value} {typ.unit}"
     if isinstance(value, float):
         return repr(value)
-    if isinstance(value, str) and typ == TEXT:
-        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, str) and typ == TEXT:  # as written in a policy: escapes included
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return str(value)
 
 
