@@ -198,7 +198,8 @@ def expr_text(e: n.Expr) -> str:
         case n.SetLit(items=items):
             return "{" + ", ".join(_sub(x, 0) for x in items) + "}"
         case n.Not(operand=x):
-            return "not " + _sub(x, 3)
+            # parenthesized unless an atom: `not (x in s)` reads unambiguously aloud
+            return "not " + _sub(x, 8)
         case n.And(operands=xs):
             return " and ".join(_sub(x, 3) for x in _chain(xs))
         case n.Or(operands=xs):
@@ -271,7 +272,7 @@ def layout(e: n.Expr, col: int, cont: int, need: int = 0) -> Lines:
         case n.SetLit(items=items):
             return _lay_items(items, cont)
         case n.Not(operand=x):
-            return _lay_parts([("not ", x, 3)], col, cont)
+            return _lay_parts([("not ", x, 8)], col, cont)
         case n.Neg(operand=x):
             return _lay_parts([("-", x, 7)], col, cont)
     return _lay_comparison(_parts(e), col, cont)

@@ -15,3 +15,8 @@ def test_policies_check_strict() -> None:
     result = CliRunner().invoke(cli, ["check", "--strict", str(ROOT / "policies")])
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.output
+
+
+def test_policies_are_in_canonical_form() -> None:
+    result = CliRunner().invoke(cli, ["fmt", "--check", str(ROOT / "policies")])
+    assert result.exit_code == 0, result.output
