@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kprules
+from kprules import codegen
 from kprules.codegen import Unknown
 from kprules.evaluate import Evaluator
 from kprules.explain import Explanation, all_values
@@ -172,10 +173,11 @@ def check_public_paths(paths: PublicPaths, ev: Evaluator, targets: list[Key],
         if want_p is not None:
             assert_same(tuple(got.values[t] for t in terms), want_p, "Policy.evaluate")
             assert got.as_of == date
-        got, err = error_of(fn, with_floats(facts))
-        assert same_error(err, ref_err), ("Policy.function", err, ref_err)
-        if want_p is not None:
-            assert_same(got, want_p, "Policy.function")
+        for arg in (facts, with_floats(facts)):
+            got, err = error_of(fn, arg)
+            assert same_error(err, ref_err), ("Policy.function", err, ref_err)
+            if want_p is not None:
+                assert_same(got, want_p, "Policy.function")
 
 
 @given(scenarios())
@@ -250,3 +252,72 @@ def test_a_parameter_is_its_exact_decimal_on_every_path() -> None:
     assert_same(ev.function(validate_input=False, explain=True)(facts).values, want, "traced")
     assert_same(tuple(lib["p"].evaluate(facts).values[t] for t in ("limit", "over")), want,
                 "evaluate")
+
+
+# ----------------------------------------------------------------------------- deep nesting
+
+
+def _deep(kind: str, depth: int, leaf: str) -> str:
+    e = leaf  # nested where the generated code nests: later operands, branches
+    for i in range(depth):
+        e = {"chain": f"({'fa' if i % 3 else 'fb'} {'and' if i % 2 else 'or'} {e})",
+             "if": f"(if fa then {e} else (x1 + {i}))",
+             "arith": f"({e} + x1)",
+             "not": f"(not {e})",
+             "neg": f"(-{e})"}[kind]
+    return e
+
+
+@pytest.mark.parametrize("kind", ["chain", "if", "arith", "not", "neg"])
+def test_the_deepest_expressions_compile_and_agree(kind: str) -> None:
+    """Expressions as deep as the parser allows, inlined into one another and into a decision
+    with an exception, compile (within Python's limits) and give the interpreter's values."""
+    depth = 45  # nested in one another, 135 levels (the checker allows 150; Python 100)
+    leaf = {"chain": "fc", "if": "x2", "arith": "x2", "not": "fa", "neg": "x2"}[kind]
+    inner = _deep(kind, depth, leaf)
+    outer = _deep(kind, depth, "a")
+    test = "b" if kind in ("chain", "not") else "b > 0"
+    policy = (f"policy p\n  status current\n  reads gen\n"
+              f"define a = {inner}\ndefine b = {outer}\n"
+              f"decision d: {{yes, no}}\n  default no\n"
+              f"  yes when {_deep('chain', depth, 'fa')}\n"
+              f"    except no when {_deep('chain', depth, test)}\n")
+    lib = kprules.loads(VOCABULARY, policy)
+    ev = lib.evaluator([("p", "d")])  # `b` and `a` used once: inlined, 135 levels deep
+    if kind in ("chain", "if"):  # these nest blocks: some clauses went to functions of their own
+        assert "def _c" in ev.compiled.source
+    fast = ev.function(validate_input=False)
+    records: list[dict[str, Any]] = [
+        {"fa": True, "fb": False, "fc": True, "x1": Decimal("0.5"), "x2": Decimal("1.5"),
+         "day": dt.date(2020, 1, 1)},
+        {"fa": False, "fb": True, "x1": 1, "day": dt.date(2020, 1, 1)}, {}]
+    for facts in records:
+        day = facts.get("day")
+        values, slots = interpret(ev.layout, facts, day)
+        traced_values, traced_slots = ev.compiled.traced(facts, day)
+        assert_same(all_values(ev.layout, traced_slots, facts, day), slots, "slots")
+        want = public(values[k] for k in ev.layout.targets)
+        assert_same(public(traced_values), want, "traced")
+        assert_same(fast(facts), want, "fast")
+
+
+def test_without_strict_code_every_record_takes_the_traced_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strict code Python refuses to compile (too deeply nested) is left out, not fatal."""
+    real = codegen._exec
+
+    def refuse_strict(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
+        if source.startswith("def _strict"):
+            raise SyntaxError("too many nested parentheses")
+        return real(source, namespace)
+
+    monkeypatch.setattr(codegen, "_exec", refuse_strict)
+    lib = kprules.loads(VOCABULARY, "policy p\n  status current\n  reads gen\n"
+                        "define d = fa and n1 > 2\n")
+    ev = lib.evaluator([("p", "d")])
+    with pytest.raises(codegen.Unknown):
+        ev.compiled.strict({"fa": True, "n1": 3}, None)
+    fast = ev.function(validate_input=False)
+    assert fast({"fa": True, "n1": 3, "day": dt.date(2020, 1, 1)}) == (True,)
+    assert fast({"fa": True}) == (UNKNOWN,)
+    assert lib["p"].evaluate({"fa": False}).values == {"d": False}
