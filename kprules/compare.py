@@ -31,7 +31,6 @@ from kprules.explain import Explanation
 from kprules.layout import Key
 from kprules.nodes import Interval
 from kprules.suggest import did_you_mean
-from kprules.typesys import Quantity
 from kprules.values import format_value, public
 from kprules.why import Alignment, align, parting
 
@@ -131,8 +130,8 @@ class Summary:
 
     `differences`: cases where a term differs, per (other policy, term). `transitions`: per
     (other, term, base value, other value, cause label). `outcomes`: cases per (policy, term,
-    value); `outcome_counts()` with the values as text. Quantity facts
-    (`Comparison.weight_facts`): `weight_totals` sums each over the cases that give it
+    value); `outcome_counts()` with the values as text. Measures (facts declared with
+    `measure`; `Comparison.weight_facts`): `weight_totals` sums each over the cases that give it
     (`weight_cases` counts them); `reclassified` sums them over the cases where the term
     differs, per (other, term), and each transition over its own cases.
     """
@@ -229,8 +228,7 @@ class Comparison:
                        for o in self.others for t in self.terms]
         self.vocabulary = policies[0].vocabulary
         self.weight_facts = tuple(sorted(
-            name for name, info in self.vocabulary.facts.items()
-            if isinstance(info.type, Quantity)))
+            name for name, info in self.vocabulary.facts.items() if info.measure))
 
     def rows(self, cases: Iterable[CaseInput]) -> Iterator[Row]:
         for case in cases:

@@ -240,6 +240,7 @@ class FactInfo:
     type: Type
     description: str | None
     span: Span = field(eq=False, repr=False)
+    measure: bool = False  # added up by bulk summaries
 
 
 @frozen

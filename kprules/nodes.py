@@ -236,9 +236,12 @@ class EnumDecl:
 
 @frozen
 class FactDecl:
+    """`fact name: type`, or `measure name: type` for a quantity bulk summaries add up."""
+
     ident: Ident
     type: TypeRef
     description: str | None = None
+    measure: bool = False
     span: Span = _span()
 
 

@@ -97,7 +97,7 @@ class _Meta:
 # Token types that carry a value; every other token is a keyword or punctuation, which the
 # builder drops, except in the `!` rules, which keep their keyword or operator.
 _VALUE_TOKENS = frozenset({"NAME", "STRING", "DATE", "NUMBER", "QUANTITY"})
-_KEEP_TOKENS = frozenset({"define_kw", "compare_op", "add_op", "mul_op"})
+_KEEP_TOKENS = frozenset({"define_kw", "fact_kw", "compare_op", "add_op", "mul_op"})
 _DROP = object()
 # A built tree: its value (a node or a helper), its span's offsets, its height in node levels.
 _Built = tuple[Any, tuple[int, int] | None, int]
@@ -218,6 +218,8 @@ class _ToNodes:
     def define_kw(self, meta: Any, c: list[Any]) -> _Kw:
         return _Kw(str(c[0]))
 
+    fact_kw = define_kw
+
     def redefine_mark(self, meta: Any, c: list[Any]) -> _Kw:
         return _Kw("redefine")
 
@@ -256,8 +258,10 @@ class _ToNodes:
         return n.EnumValue(c[0], desc.text if desc else None, self._sp(meta))
 
     def fact_decl(self, meta: Any, c: list[Any]) -> n.FactDecl:
+        kw: _Kw = c[0]
         desc = _one(c, _Desc)
-        return n.FactDecl(c[0], c[1], desc.text if desc else None, self._sp(meta))
+        return n.FactDecl(c[1], c[2], desc.text if desc else None, kw.word == "measure",
+                          self._sp(meta))
 
     def named_type(self, meta: Any, c: list[Any]) -> n.NamedType:
         return n.NamedType(c[0], self._sp(meta))

@@ -420,7 +420,8 @@ def _facts(m: n.FactsModule) -> Iterator[_Unit]:
             yield from _enum(item)
         else:
             grouped = isinstance(previous, n.FactDecl)
-            head = [f"fact {item.ident.name}: {_type(item.type)}"]
+            word = "measure" if item.measure else "fact"
+            head = [f"{word} {item.ident.name}: {_type(item.type)}"]
             yield _Unit(item.span.start, item.type.span.end,
                         tuple(_described(0, head, item.description)), 0, True, not grouped)
         previous = item

@@ -18,7 +18,7 @@ from kprules.source import Span
 from kprules.typesys import EnumType, Type
 
 KEYWORDS = frozenset("""
-    facts dated by enum fact set of policy status in force reads
+    facts dated by enum fact measure set of policy status in force reads
     amends from until define redefine decision default when except parameter cite if
     then else or and not true false base
 """.split())

@@ -18,7 +18,18 @@ from kprules.countries import looks_like_country
 from kprules.diagnostics import Related
 from kprules.source import Span
 from kprules.suggest import did_you_mean
-from kprules.typesys import BUILTIN_TYPES, COUNTRY, DATE, EnumType, SetType, Type
+from kprules.typesys import (
+    BUILTIN_TYPES,
+    COUNTRY,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    EnumType,
+    Quantity,
+    SetType,
+    Type,
+    describe,
+)
 
 
 def check_name(ident: n.Ident, what: str, sink: Sink) -> None:
@@ -129,8 +140,13 @@ def declare_vocabulary(m: n.FactsModule, sink: Sink) -> VocabDecls:
                        f"`{owners[name][0].name}`", item.ident.span,
                        hint="rename the fact or the value, so that a name means one thing")
         typ = resolve_type(item.type, enums, sink)
+        if typ is not None and item.measure and not _additive(typ):
+            sink.error("KP300", f"a measure is a number or a quantity, not {describe(typ)}",
+                       item.type.span, hint="declare it with `fact`, or give it a type such as "
+                       "`carats` or `usd`")
         if typ is not None:
-            facts[name] = ir.FactInfo(name, typ, item.description, item.ident.span)
+            facts[name] = ir.FactInfo(name, typ, item.description, item.ident.span,
+                                      item.measure)
     descriptions = {(e.ident.name, v.ident.name): v.description
                     for e in m.items if isinstance(e, n.EnumDecl)
                     for v in e.values if v.description}
@@ -138,6 +154,10 @@ def declare_vocabulary(m: n.FactsModule, sink: Sink) -> VocabDecls:
     vocab = ir.Vocabulary(m.name, m.description, facts, enums, descriptions, dated,
                           m.span.source)
     return VocabDecls(vocab, {name: span for name, (_, span) in declared.items()})
+
+
+def _additive(t: Type) -> bool:
+    return t in (INTEGER, DECIMAL) or isinstance(t, Quantity)
 
 
 def _dated_by(m: n.FactsModule, facts: Mapping[str, ir.FactInfo], sink: Sink) -> str | None:

@@ -100,7 +100,7 @@ def check_unused(vocabularies: Mapping[str, ir.Vocabulary],
     for vname, facts in read.items():
         vocab = vocabularies[vname]
         for fact in vocab.facts.values():
-            if fact.name not in facts and fact.name != vocab.dated_by:
+            if fact.name not in facts and fact.name != vocab.dated_by and not fact.measure:
                 sink.warning("KP215", f"no policy reads the fact `{fact.name}`", fact.span,
                              hint="remove it, or use it in a policy")
     used = {key for p in policies.values() for key in _reachable(p)}

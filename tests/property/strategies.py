@@ -193,7 +193,7 @@ parameters = _named(st.builds(n.Parameter, idents, types, optional(strings), cit
                               tuples_of(pieces, 1, 3), st.booleans()))
 enums = _named(st.builds(n.EnumDecl, idents, optional(strings),
                          tuples_of(st.builds(n.EnumValue, idents, optional(strings)), 0, 4)))
-fact_decls = _named(st.builds(n.FactDecl, idents, types, optional(strings)))
+fact_decls = _named(st.builds(n.FactDecl, idents, types, optional(strings), st.booleans()))
 
 facts_modules = _named(st.builds(n.FactsModule, idents, optional(strings), optional(idents),
                                  tuples_of(enums | fact_decls, 0, 6)))
