@@ -235,13 +235,15 @@ class RowStream:
         """Each row's id and its JSON text (`dumps(row_json(...))`, exactly). Over bulk data most
         rows differ nowhere and share their values with many others: their text is put together
         from pieces kept per combination of values, which costs less than building the row."""
-        values: dict[tuple[Any, ...], str] = {}
+        values: dict[tuple[tuple[type, str], ...], str] = {}
         for row in self.results():
             if row.differences:
                 yield row.case.id, dumps(row_json(row, self.comparison,
                                                   [self.explained(d) for d in row.differences]))
                 continue
-            key = tuple(row.values.values())
+            # keyed by type and text too: 0, Decimal("0") and Decimal("0.0") are equal as
+            # values but are written differently
+            key = tuple((type(v), str(v)) for v in row.values.values())
             text = values.get(key)
             if text is None:
                 if len(values) >= _KEEP_VALUES:

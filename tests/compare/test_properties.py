@@ -166,3 +166,15 @@ def test_row_lines_are_the_rows_as_json(drawn: tuple[Case, list[CaseInput]]) -> 
     except EvalError:
         assume(False)
     assert lines == rows
+
+
+def test_equal_values_written_differently_keep_their_own_text() -> None:
+    """Rows are put together from pieces cached by value: 0 and 0.0 are equal but differ."""
+    from decimal import Decimal
+
+    lib = kprules.loads("facts v\nfact w: carats\n", "policy p\n  reads v\ndefine t = w\n",
+                        "policy q\n  amends p\n")
+    inputs = [CaseInput("a", {"w": Decimal("0.0")}), CaseInput("b", {"w": 0})]
+    stream = RowStream(Comparison(lib, "p", ["q"], ["t"]), inputs, CaseSource("generated"))
+    lines = [json.loads(line)["values"]["t"]["p"] for _, line in stream.lines()]
+    assert lines == ["0.0", 0]
