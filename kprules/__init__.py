@@ -5,7 +5,8 @@ The public API (see docs/library.md):
 - `load(*paths)` / `loads(*texts)` -> `Library` of checked, compiled policies (raises
   `PolicyError` listing every diagnostic when a policy has errors);
 - `Library[name]` -> `Policy`, with `evaluate`, `explain`, `evaluate_many`, `function`, `validate`;
-- `Result` (values by term, the evaluation date, an optional `Explanation`);
+- `Result` (values by term, the evaluation date, an optional `Explanation`); `Explained` (what
+  `Policy.function(..., explain=True)` returns);
 - `UNKNOWN`, the value of a term the facts given cannot decide;
 - `FactsError` (facts that do not fit the vocabulary), `EvalError` (a failure while evaluating,
   such as a division by zero), `Diagnostic`.
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kprules.api import Library, Policy, Result, load, loads
     from kprules.diagnostics import Diagnostic, PolicyError, Severity
-    from kprules.evaluate import FactProblem, FactsError
+    from kprules.evaluate import Explained, FactProblem, FactsError
     from kprules.explain import Explanation
     from kprules.interpret import EvalError
     from kprules.values import UNKNOWN
@@ -33,6 +34,7 @@ _WHERE = {
     "Diagnostic": "kprules.diagnostics", "PolicyError": "kprules.diagnostics",
     "Severity": "kprules.diagnostics",
     "FactProblem": "kprules.evaluate", "FactsError": "kprules.evaluate",
+    "Explained": "kprules.evaluate",
     "Explanation": "kprules.explain", "EvalError": "kprules.interpret",
     "UNKNOWN": "kprules.values",
 }
@@ -41,6 +43,7 @@ __all__ = [
     "UNKNOWN",
     "Diagnostic",
     "EvalError",
+    "Explained",
     "Explanation",
     "FactProblem",
     "FactsError",

@@ -79,7 +79,7 @@ class Library:
                     hint = did_you_mean(term, p.terms)
                     raise KeyError(f"policy `{policy}` has no term `{term}`"
                                    + (f"; {hint}" if hint else ""))
-            self._evaluators[key] = Evaluator(pairs)
+            self._evaluators[key] = Evaluator(pairs, self.sources)
         return self._evaluators[key]
 
 
@@ -146,14 +146,18 @@ class Policy:
             yield self._result(ev.evaluate(record, as_of=as_of), False)
 
     def function(self, terms: Sequence[str] | None = None, *, as_of: dt.date | None = None,
-                 validate_input: bool = True) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+                 validate_input: bool = True,
+                 explain: bool = False) -> Callable[[Mapping[str, Any]], Any]:
         """The compiled function from a fact mapping to the tuple of the terms' values.
 
         The fastest path for bulk evaluation. With `validate_input=False` the function trusts
         its input: every value present must already have its fact's type (as `validate`
         returns them), and no value may be None; a missing fact is handled (three-valued).
+        With `explain=True` it returns an `Explained` (`values`, and `explanation` built when
+        read), at a few times the cost.
         """
-        return self._evaluator(terms).function(validate_input=validate_input, as_of=as_of)
+        return self._evaluator(terms).function(validate_input=validate_input, as_of=as_of,
+                                               explain=explain)
 
     def validate(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """Typed facts from raw ones (raises FactsError listing every problem)."""
