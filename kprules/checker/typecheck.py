@@ -153,15 +153,21 @@ class ExprChecker:
 
     # ------------------------------------------------------------------ comparisons
 
+    def _needs_context(self, e: n.Expr) -> bool:
+        if isinstance(e, n.SetLit):
+            return all(self.names.is_bare_value(x) for x in e.items)
+        return self.names.is_bare_value(e)
+
     def _compare(self, e: n.Compare) -> ir.Expr:
         left, right = self._pair(e.left, e.right, member=False)
         self._comparable(left.type, right.type, e.op, e.span)
         return ir.Compare(e.op, left, right, BOOL, e.span)
 
     def _pair(self, a: n.Expr, b: n.Expr, member: bool) -> tuple[ir.Expr, ir.Expr]:
-        """Type `a`, then `b` expecting `a`'s type (or a set of it); but a bare enum value on
-        the left is typed after the right side, so that its enum is known."""
-        if self.names.is_bare_value(a) and not self.names.is_bare_value(b):
+        """Type `a`, then `b` expecting `a`'s type (or a set of it); but a bare enum value (or a
+        set literal of them, or `{}`) on the left is typed after the right side, so that its
+        enum is known."""
+        if self._needs_context(a) and not self._needs_context(b):
             right = self.check(b)
             rt = right.type
             return self.check(a, rt.element if member and isinstance(rt, SetType) else rt), right
