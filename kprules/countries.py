@@ -31,3 +31,28 @@ def is_country(code: str) -> bool:
 def looks_like_country(name: str) -> bool:
     """Two capital ASCII letters: the shape reserved for country codes in policies."""
     return len(name) == 2 and name.isascii() and name.isalpha() and name.isupper()
+
+
+# Codes people write that ISO 3166-1 does not assign, with what to write instead.
+_ALIASES = {
+    "UK": "the United Kingdom's code is `GB`",
+    "EL": "Greece's code is `GR` (`EL` is the European Union's own abbreviation)",
+    "EU": "the European Union is not a country; list its member states, such as `{BE, DE}`",
+}
+
+
+def country_hint(code: str) -> str:
+    """What to write instead of a code that is not assigned: a known alias, the letters swapped,
+    else a code with the same first letter, else the same second."""
+    from kprules.suggest import did_you_mean
+
+    if code in _ALIASES:
+        return _ALIASES[code]
+    if code[::-1] in ISO_3166_ALPHA2:
+        return f"did you mean `{code[::-1]}`?"
+    for same in (0, 1):
+        hint = did_you_mean(code, [c for c in ISO_3166_ALPHA2 if len(code) > same
+                                   and c[same] == code[same]])
+        if hint:
+            return hint
+    return "two capital letters are an ISO 3166-1 alpha-2 country code"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from kprules.countries import ISO_3166_ALPHA2
+from kprules.countries import ISO_3166_ALPHA2, country_hint
 from kprules.suggest import did_you_mean
 from kprules.typesys import (
     BOOL,
@@ -164,8 +164,7 @@ def _country(value: Any, from_text: bool) -> str:
         return value
     if isinstance(value, str):
         upper = value.strip().upper()
-        hint = f"write `{upper}`" if upper in ISO_3166_ALPHA2 else did_you_mean(
-            upper, ISO_3166_ALPHA2)
+        hint = f"write `{upper}`" if upper in ISO_3166_ALPHA2 else country_hint(upper)
         raise FactError(f"{_show(value)} is not an ISO 3166-1 alpha-2 country code", hint=hint)
     raise FactError(f"expected a country code such as \"CF\", found {_show(value)}")
 

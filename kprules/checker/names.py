@@ -17,19 +17,11 @@ from collections.abc import Callable, Iterable
 from kprules import ir
 from kprules import nodes as n
 from kprules.checker.context import KEYWORDS, Scope, Sink
-from kprules.countries import ISO_3166_ALPHA2, is_country, looks_like_country
+from kprules.countries import country_hint, is_country, looks_like_country
 from kprules.suggest import did_you_mean
 from kprules.typesys import COUNTRY, ERROR, EnumType, SetType, Type
 
 TermTyper = Callable[[str, n.Ident], Type]
-
-# Codes people write that ISO 3166-1 does not assign, with what to write instead.
-_COUNTRY_ALIASES = {
-    "UK": "the United Kingdom's code is `GB`",
-    "EL": "Greece's code is `GR` (`EL` is the European Union's own abbreviation)",
-    "EU": "the European Union is not a country; list its member states, such as `{BE, DE}`",
-}
-
 
 def listing(values: Iterable[str], most: int = 6) -> str:
     """`a`, `b`, `c` (and up to `most`; then `...`)."""
@@ -114,7 +106,7 @@ class NameResolver:
         code = e.ident.name
         if is_country(code):
             return ir.Const(code, COUNTRY, e.span)
-        hint = _COUNTRY_ALIASES.get(code) or _country_hint(code)
+        hint = country_hint(code)
         self.sink.error("KP305", f"`{code}` is not an ISO 3166-1 alpha-2 country code",
                         e.span, hint=hint)
         return ir.Const(code, ERROR, e.span)
@@ -135,14 +127,3 @@ class NameResolver:
                             e.ident.span, hint=hint)
             return ir.Const(name, ERROR, e.span)
         return ir.BaseRef(self.scope.base, name, self.base_type(name, e.ident), e.span)
-
-
-def _country_hint(code: str) -> str:
-    """Close codes: the letters swapped, else the same first letter, else the same second."""
-    if code[::-1] in ISO_3166_ALPHA2:
-        return f"did you mean `{code[::-1]}`?"
-    for same in (0, 1):
-        hint = did_you_mean(code, [c for c in ISO_3166_ALPHA2 if c[same] == code[same]])
-        if hint:
-            return hint
-    return "two capital letters are an ISO 3166-1 alpha-2 country code"

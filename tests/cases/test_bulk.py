@@ -160,7 +160,7 @@ error[KP410]: record 2: fact `transit`: "ZZ" is not an ISO 3166-1 alpha-2 countr
   |
 5 | 5",RU;ZZ
   |    ^^^^^
-  = hint: did you mean `AZ`, `BZ` or `CZ`?
+  = hint: did you mean `ZA`, `ZM` or `ZW`?
 """
     assert rendered(items[2]).startswith(
         "error[KP423]: record 3: the row has 1 cells; the header has 3\n --> lots.csv:6:1\n")
