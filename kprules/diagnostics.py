@@ -163,6 +163,7 @@ CODES: dict[str, str] = {
     "KP605": "policies to compare that have no term in common",
     "KP606": "a policy argument that does not stand for the policies it must",
     "KP607": "clause coverage below the minimum asked for",
+    "KP608": "a cut-off date or threshold that no case exercises from both sides",
     # KP9xx: internal errors
     "KP900": "an internal error: a bug in kprules",
 }

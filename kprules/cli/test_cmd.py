@@ -1,4 +1,4 @@
-"""`kprules test`: run the expectations of case files, with clause coverage.
+"""`kprules test`: run the expectations of case files, with clause and boundary coverage.
 
 Effects only: read the policies and cases under the paths, run every expectation
 (kprules.testing), print the failures with their explanations, the totals and the coverage
@@ -19,6 +19,7 @@ from kprules.cli.common import emit, print_diagnostics
 
 if TYPE_CHECKING:
     from kprules.api import Library
+    from kprules.boundaries import Boundaries
     from kprules.cases import Suite
     from kprules.coverage import Coverage
     from kprules.testing import Check
@@ -34,16 +35,28 @@ WIDTH = 100
               help="Report clause coverage: what the cases exercised in each policy, and how.")
 @click.option("--coverage-min", type=click.FloatRange(0, 100), metavar="N",
               help="Fail when the total clause coverage is below N percent (implies --coverage).")
+@click.option("--boundaries", is_flag=True,
+              help="Report boundary coverage: whether cases exercise every cut-off date and "
+              "threshold of the policies from both sides.")
+@click.option("--boundaries-strict", is_flag=True,
+              help="Fail when a cut-off is not exercised from both sides (implies --boundaries).")
 @click.option("--verbose", "-v", is_flag=True, help="List every expectation, not only failures.")
 def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: bool,
-                 coverage_min: float | None, verbose: bool) -> None:
+                 coverage_min: float | None, boundaries: bool, boundaries_strict: bool,
+                 verbose: bool) -> None:
     """Run the expectations of the case files under PATHS against the policies under PATHS.
 
     PATHS are folders or files: `.kpr` policies (and what they need from nearby folders) and
     `.toml` case files, e.g. `kprules test policies/`. Each `[expect]` entry `policy.term =
     value` passes when evaluating the case gives that value; a failure shows the value found and
     why. With --coverage, each policy's definitions, rules, exceptions and clauses that the cases
-    never made true, false, or gave an outcome (docs/compare.md, "Clause coverage").
+    never made true, false, or gave an outcome (docs/compare.md, "Clause coverage"). With
+    --boundaries, every cut-off date (where a policy, a rule or a parameter value starts or stops)
+    and threshold (a comparison with a date, a number or a parameter) that no case exercises from
+    both sides: the day before and the day of, just below and exactly at (docs/compare.md,
+    "Boundary coverage").
+
+    Example: kprules test policies/ --coverage --boundaries-strict
 
     Exit status: 0 every expectation passed (and coverage reached --coverage-min); 1 failures,
     errors in policies or cases, or coverage below the minimum; 2 usage errors.
@@ -63,7 +76,9 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
     errors = [d for d in suite.diagnostics if d.is_error]
     if errors:
         print_diagnostics(errors, suite.sources, "text")
-    checks, cover = _run(library, suite, coverage or coverage_min is not None)
+    bounds_wanted = boundaries or boundaries_strict
+    checks, cover, bounds = _run(library, suite, coverage or coverage_min is not None,
+                                 bounds_wanted)
     _print_checks(checks, verbose)
     _totals(suite, checks, len(errors))
     low = False
@@ -75,6 +90,15 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
         if coverage_min is not None and total_percent(report) < coverage_min:
             emit(f"error[KP607]: clause coverage {total_percent(report):.1f}% is below the "
                  f"minimum of {coverage_min:g}%\n", err=True)
+            low = True
+    if bounds is not None:
+        from kprules.boundaries import boundary_lines
+
+        emit("\n".join(boundary_lines(bounds, library.sources, WIDTH)) + "\n")
+        done, total = bounds.counts()
+        if boundaries_strict and done < total:
+            emit(f"error[KP608]: {total - done} side{'s' if total - done != 1 else ''} of the "
+                 "policies' cut-offs not exercised by any case\n", err=True)
             low = True
     if junit_path is not None:
         _junit(junit_path, checks, suite)
@@ -111,17 +135,26 @@ def _suite(paths: Sequence[Path], library: Library) -> Suite:
     return read_suite(cases, library)
 
 
-def _run(library: Library, suite: Suite, coverage: bool) -> tuple[list[Check], Coverage | None]:
+def _run(library: Library, suite: Suite, coverage: bool,
+         boundaries: bool) -> tuple[list[Check], Coverage | None, Boundaries | None]:
+    from kprules.boundaries import Boundaries
     from kprules.coverage import Coverage
     from kprules.testing import Runner
 
     cover = Coverage.of(p.checked for p in library) if coverage else None
+    bounds = Boundaries.of(p.checked for p in library) if boundaries else None
     checks: list[Check] = []
-    for found, trace in Runner(library, suite).run(traces=coverage):
+    for found, trace in Runner(library, suite).run(traces=coverage or boundaries):
         checks.extend(found)
-        if cover is not None and trace is not None:
-            cover.add(trace.evaluator.layout, trace.slots, trace.facts, trace.as_of, trace.keys)
-    return checks, cover
+        if trace is None:
+            continue
+        layout = trace.evaluator.layout
+        if cover is not None:
+            cover.add(layout, trace.slots, trace.facts, trace.as_of, trace.keys)
+        if bounds is not None:
+            case = found[0].case.id if found else ""
+            bounds.add(layout, trace.slots, trace.facts, trace.as_of, trace.keys, case)
+    return checks, cover, bounds
 
 
 def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
