@@ -1,0 +1,39 @@
+"""The README: its first two commands are the main job and the test command (the one .ci/run
+runs, word for word), and the report excerpt it shows is what the main job prints."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kprules.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> list[str]:
+    return re.findall(r"```sh\n(.*?)\n```", README, re.S)
+
+
+def test_the_readme_starts_with_the_two_commands() -> None:
+    main, tests = commands()[:2]
+    assert README.index(main) < README.index("## ")
+    assert main.startswith("python3 -m venv .venv && .venv/bin/pip install -q . && ")
+    assert main.endswith("kprules compare kpcs_2003 policies/proposals/ --cases policies/cases/")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests in ci, "the last step of .ci/run must be the README's test command"
+
+
+def test_the_excerpt_is_what_the_main_command_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    args = commands()[0].split(".venv/bin/kprules ", 1)[1].split()
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    excerpt = re.search(r"```text\n(Summary.*?)```", README, re.S)
+    assert excerpt is not None
+    for piece in re.split(r"^\.\.\.\n", excerpt.group(1), flags=re.M):
+        assert piece in out.output, piece
