@@ -185,7 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.add_argument("--lines", type=int, default=5_000, help="size of the generated policy")
     opts = args.parse_args(argv)
     runs = opts.runs
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    # Python caches compiled modules as a user's machine does (a sandbox may switch that off with
+    # PYTHONDONTWRITEBYTECODE, which would make every start compile kprules from source).
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "PYTHONDONTWRITEBYTECODE")}
     cmd = kprules_command()
     folder = policy_folder()
     files = sum(1 for _ in folder.rglob("*.kpr"))

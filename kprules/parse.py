@@ -22,7 +22,6 @@ from kprules import nodes as n
 from kprules.diagnostics import Diagnostic, PolicyError
 from kprules.grammar import parser
 from kprules.source import Source, Span
-from kprules.syntax_hints import loose_date_diagnostic, syntax_diagnostic
 
 # Deeper syntax trees are refused: every later stage walks trees recursively. A chain
 # `a + b - c ...` folds into nested binary nodes, so each of its operators counts as a level.
@@ -37,6 +36,8 @@ def parse(source: Source) -> n.Module:
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as err:
+        from kprules.syntax_hints import syntax_diagnostic  # only on errors: keeps start-up fast
+
         raise PolicyError([syntax_diagnostic(err, source)]) from None
     builder = _ToNodes(source)
     module = builder.build(tree)
@@ -370,6 +371,8 @@ class _ToNodes:
 
     def arith(self, meta: Any, c: list[Any]) -> n.Expr:
         """Fold `a - b + c` to the left: ((a - b) + c). `2024-3-1` is a date mistyped."""
+        from kprules.syntax_hints import loose_date_diagnostic
+
         loose = loose_date_diagnostic(self.source.text[meta.start_pos : meta.end_pos],
                                       self._sp(meta))
         if loose is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +59,43 @@ def read_seed(path: Path) -> Seed:
     return Seed(path.stem, title, meta, normalise(text))
 
 
-def load_seeds(folder: Path) -> dict[str, Seed]:
-    """Every seed in a folder, by id (unreadable files are skipped: `kprules check` lints them)."""
-    out: dict[str, Seed] = {}
-    for path in sorted(folder.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
-        try:
-            out[path.stem] = read_seed(path)
-        except (OSError, UnicodeDecodeError):
-            continue
-    return out
+class SeedFolder(Mapping[str, Seed]):
+    """The seeds of a folder by id, each read when first asked for (a check reads only the
+    seeds its policies cite). Unreadable files count as absent: `kprules check` says so."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._ids = sorted(p.stem for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+        self._read: dict[str, Seed | None] = {}
+
+    def _seed(self, key: str) -> Seed | None:
+        if key not in self._read:
+            try:
+                self._read[key] = read_seed(self.folder / f"{key}.md") if key in self._ids \
+                    else None
+            except (OSError, UnicodeDecodeError):
+                self._read[key] = None
+        return self._read[key]
+
+    def __getitem__(self, key: str) -> Seed:
+        seed = self._seed(key)
+        if seed is None:
+            raise KeyError(key)
+        return seed
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._seed(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def load_seeds(folder: Path) -> SeedFolder:
+    """Every seed in a folder, by id (read lazily)."""
+    return SeedFolder(folder)
 
 
 def find_seeds_folder(start: Path) -> Path | None:
