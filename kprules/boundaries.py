@@ -32,7 +32,14 @@ from attrs import define, field, frozen
 from kprules import ir
 from kprules.explain import all_values, expr_text
 from kprules.interpret import NOT_EVALUATED, EvalError, Interpreter
-from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.layout import (
+    Clause,
+    Key,
+    Layout,
+    RuleLayout,
+    TermLayout,
+    reachable,
+)
 from kprules.nodes import Interval
 from kprules.source import Source, Span
 from kprules.typesys import DATE
@@ -320,18 +327,7 @@ def _on_side(s: Side, x: Any) -> bool:
 
 
 def _probes(layout: Layout, keys: Sequence[Key]) -> list[_Probe]:
-    out: list[_Probe] = []
-    seen: set[Key] = set()
-    todo = list(keys)
-    while todo:
-        key = todo.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        t = layout.terms[key]
-        out.extend(_term_probes(t))
-        todo.extend(_refs(t))
-    return out
+    return [p for t in reachable(layout, keys) for p in _term_probes(t)]
 
 
 def _term_probes(t: TermLayout) -> Iterator[_Probe]:
@@ -391,20 +387,6 @@ def _compare_probe(c: Clause, cut: CutOff) -> _Probe | None:
         return _Probe(cut, "compared", c.index, element.index,
                       bound.index if not isinstance(bound.expr, ir.Const) else -1)
     return None
-
-
-def _refs(t: TermLayout) -> Iterator[Key]:
-    roots: list[Clause] = [t.body] if t.body is not None else []
-    stack: list[RuleLayout] = list(t.rules)
-    while stack:
-        rule = stack.pop()
-        roots.append(rule.condition)
-        stack.extend(rule.exceptions)
-    while roots:
-        c = roots.pop()
-        if isinstance(c.expr, ir.TermRef | ir.BaseRef):
-            yield ref_key(t.context, c.expr)
-        roots.extend(c.children)
 
 
 # ---------------------------------------------------------------------------- text

@@ -26,14 +26,22 @@ import ast
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from kprules import ir
 from kprules.diagnostics import Diagnostic
 from kprules.interpret import NOT_EVALUATED, EvalError
-from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.layout import (
+    Clause,
+    Key,
+    Layout,
+    RuleLayout,
+    TermLayout,
+    ref_key,
+    term_refs,
+)
 from kprules.nodes import Interval
 from kprules.source import Span
 from kprules.typesys import DECIMAL, Quantity
@@ -311,24 +319,9 @@ def _depth(code: str) -> int:
 def _use_counts(layout: Layout) -> dict[Key, int]:
     counts: dict[Key, int] = {}
     for t in layout.terms.values():
-        for c in _clauses(t):
-            if isinstance(c.expr, ir.TermRef | ir.BaseRef):
-                key = ref_key(t.context, c.expr)
-                counts[key] = counts.get(key, 0) + 1
+        for key in term_refs(t):
+            counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def _clauses(t: TermLayout) -> Iterator[Clause]:
-    stack: list[Clause] = [t.body] if t.body is not None else []
-    rules = list(t.rules)
-    while rules:
-        r = rules.pop()
-        stack.append(r.condition)
-        rules.extend(r.exceptions)
-    while stack:
-        c = stack.pop()
-        yield c
-        stack.extend(c.children)
 
 
 # ----------------------------------------------------------------------------- traced code

@@ -32,7 +32,14 @@ from attrs import define, field, frozen
 from kprules import ir
 from kprules.explain import all_values, expr_text
 from kprules.interpret import NOT_EVALUATED
-from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.layout import (
+    Clause,
+    Key,
+    Layout,
+    RuleLayout,
+    TermLayout,
+    reachable,
+)
 from kprules.source import Source, Span
 from kprules.typesys import BOOL
 from kprules.values import format_value
@@ -132,18 +139,7 @@ class _Probe:
 
 def _probes(layout: Layout, keys: Sequence[Key]) -> list[_Probe]:
     """The slots of every item reachable from the given terms (through the terms they name)."""
-    out: list[_Probe] = []
-    seen: set[Key] = set()
-    todo = list(keys)
-    while todo:
-        key = todo.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        t = layout.terms[key]
-        out.extend(_term_probes(t))
-        todo.extend(_refs(t))
-    return out
+    return [p for t in reachable(layout, keys) for p in _term_probes(t)]
 
 
 def _term_probes(t: TermLayout) -> Iterator[_Probe]:
@@ -169,20 +165,6 @@ def _clause_probes(c: Clause) -> Iterator[_Probe]:
         yield _Probe(item_key("clause", c.expr.span), "clause", c.index)
     for k in c.children:
         yield from _clause_probes(k)
-
-
-def _refs(t: TermLayout) -> Iterator[Key]:
-    roots: list[Clause] = [t.body] if t.body is not None else []
-    stack: list[RuleLayout] = list(t.rules)
-    while stack:
-        rule = stack.pop()
-        roots.append(rule.condition)
-        stack.extend(rule.exceptions)
-    while roots:
-        c = roots.pop()
-        if isinstance(c.expr, ir.TermRef | ir.BaseRef):
-            yield ref_key(t.context, c.expr)
-        roots.extend(c.children)
 
 
 def _outcome(probe: _Probe, value: Any, as_of: dt.date | None) -> str | None:

@@ -13,7 +13,7 @@ their slot values can be compared clause by clause.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeAlias
 
 from attrs import frozen
@@ -130,3 +130,44 @@ def build_layout(targets: Iterable[tuple[ir.CheckedPolicy, str]]) -> Layout:
         builder.add(policy, name)
         keys.append((policy.name, name))
     return Layout(dict(builder.terms), tuple(keys), builder.next)
+
+
+# ----------------------------------------------------------------------------- walking layouts
+
+
+def term_rules(t: TermLayout) -> Iterator[RuleLayout]:
+    """Every rule of a decision, each followed by its exceptions (empty for other terms)."""
+    for rule in t.rules:
+        yield rule
+        yield from rule.exceptions
+
+
+def term_clauses(t: TermLayout) -> Iterator[Clause]:
+    """Every clause of a term (its body, or its rules' conditions), without recursion."""
+    stack: list[Clause] = [t.body] if t.body is not None else []
+    stack.extend(r.condition for r in term_rules(t))
+    while stack:
+        c = stack.pop()
+        yield c
+        stack.extend(c.children)
+
+
+def term_refs(t: TermLayout) -> Iterator[Key]:
+    """The keys of the terms a term names (in its context; `base.` names in the base)."""
+    for c in term_clauses(t):
+        if isinstance(c.expr, ir.TermRef | ir.BaseRef):
+            yield ref_key(t.context, c.expr)
+
+
+def reachable(layout: Layout, keys: Iterable[Key]) -> Iterator[TermLayout]:
+    """The terms of `keys` and every term they name, directly or not, each once."""
+    seen: set[Key] = set()
+    todo = list(keys)
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        t = layout.terms[key]
+        yield t
+        todo.extend(term_refs(t))
