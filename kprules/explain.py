@@ -49,7 +49,7 @@ def expr_text(e: ir.Expr) -> str:
         case ir.BaseRef(name=name):
             return f"base.{name}"
         case ir.Not(operand=o):
-            return f"not {_sub(o, 3)}"
+            return f"not {_sub(o, 9)}"  # as `kprules fmt` writes it: `not (x in s)`
         case ir.And(operands=ops) | ir.Or(operands=ops):
             word = " and " if isinstance(e, ir.And) else " or "
             level = _PREC[type(e)]
