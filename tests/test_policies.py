@@ -30,3 +30,29 @@ def test_every_cut_off_of_the_library_is_exercised_from_both_sides() -> None:
     lines = result.output.splitlines()
     assert lines[0].endswith("passed, 0 failed")
     assert lines[1].startswith("boundary coverage: 100.0% ")
+
+
+def test_the_state_actor_proposal_flips_russian_state_sales_and_keeps_the_rebel_cases() -> None:
+    """Issue 4's acceptance: comparing kpcs_2003 with the Western state-actor proposal, the
+    Russian state sales become conflict diamonds and the classic rebel cases do not change."""
+    import kprules
+    from kprules.cases import read_suite
+    from kprules.compare import Comparison, from_case
+
+    library = kprules.load(ROOT / "policies")
+    suite = read_suite([ROOT / "policies" / "cases"], library)
+    comparison = Comparison(library, "kpcs_2003", ["state_actors"], ["conflict_diamond"])
+    rows = {row.case.id: row for row in comparison.rows(from_case(c) for c in suite.cases)}
+
+    def values(case_id: str) -> tuple[object, object]:
+        v = rows[case_id].values
+        return v[("kpcs_2003", "conflict_diamond")], v[("state_actors", "conflict_diamond")]
+
+    for russian in ("ru-alrosa-2022", "ru-alrosa-2023", "ru-alrosa-2024"):
+        assert values(russian) == (False, True), russian
+        (difference,) = rows[russian].differences
+        assert difference.cause.label == "state_actors.conflict_diamond"
+    for rebel in ("sl-ruf-1999", "ao-unita-1998", "ci-forces-nouvelles-2006", "cd-rebels-2000",
+                  "lr-taylor-2001"):
+        assert values(rebel) == (True, True), rebel
+        assert not rows[rebel].differences
