@@ -161,8 +161,17 @@ def render_text(ex: Explanation) -> str:
     blocks = []
     head = f"as of {ex.as_of}" if ex.as_of else "no evaluation date"
     for node in ex.terms():
-        blocks.append("\n".join(_lines(node, ex, 0)))
+        blocks.append("\n".join(fit(line) for line in _lines(node, ex, 0)))
     return f"({head})\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def fit(line: str, width: int = WIDTH) -> str:
+    """A line cut at spaces to fit `width` columns, continued four columns deeper."""
+    if len(line) <= width:
+        return line
+    pad = " " * (len(line) - len(line.lstrip(" ")) + 4)
+    return "\n".join(textwrap.wrap(line, width, subsequent_indent=pad, break_long_words=False,
+                                    break_on_hyphens=False, drop_whitespace=True))
 
 
 def node_json(node: Node, ex: Explanation) -> dict[str, Any]:

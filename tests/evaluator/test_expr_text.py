@@ -37,3 +37,18 @@ def test_not_is_written_as_fmt_writes_it() -> None:
                            ("not y and not (x = a)", "not y and not (x = a)")]:
         assert expr_text(body(text)) == expected
         assert written(text) == expected
+
+
+def test_explanations_fit_100_columns() -> None:
+    """Long clauses and values (sets) are wrapped at spaces, continued deeper."""
+    from pathlib import Path
+
+    from kprules.cases import read_suite
+
+    root = Path(__file__).resolve().parent.parent.parent
+    library = kprules.load(root / "policies")
+    suite = read_suite([root / "policies" / "cases" / "ru-alrosa.toml"], library)
+    case = next(c for c in suite.cases if c.id == "ru-alrosa-2023")
+    text = library["state_actors"].explain(case.facts, terms=["conflict_diamond"]).text()
+    assert "state_actors = {government_ally_state" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
