@@ -11,7 +11,7 @@ Spans point back into the source and are ignored by equality.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -166,6 +166,15 @@ def children(e: Expr) -> tuple[Expr, ...]:
         case If(cond=a, then=b, else_=c):
             return (a, b, c)
     return ()
+
+
+def walk(e: Expr) -> Iterator[Expr]:
+    """The expression and every sub-expression, in source order, without recursion."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        stack.extend(reversed(children(x)))
 
 
 # ----------------------------------------------------------------------------- terms

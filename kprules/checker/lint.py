@@ -96,7 +96,7 @@ def check_unused(vocabularies: Mapping[str, ir.Vocabulary],
     for p in policies.values():
         facts = read.setdefault(p.vocabulary.name, set())
         facts.update(x.name for term in p.terms.values() for e in term_exprs(term)
-                     for x in _walk(e) if isinstance(x, ir.FactRef))
+                     for x in ir.walk(e) if isinstance(x, ir.FactRef))
     for vname, facts in read.items():
         vocab = vocabularies[vname]
         for fact in vocab.facts.values():
@@ -132,20 +132,12 @@ def _reachable(policy: ir.CheckedPolicy) -> set[tuple[str, str]]:
         owner = next(q for q in ctx.chain() if name in q.own)
         out.add((owner.name, name))
         for e in term_exprs(ctx.terms[name]):
-            for x in _walk(e):
+            for x in ir.walk(e):
                 if isinstance(x, ir.TermRef):
                     stack.append((ctx, x.name))
                 elif isinstance(x, ir.BaseRef):
                     stack.append((ctx.policy_named(x.policy), x.name))
     return out
-
-
-def _walk(e: ir.Expr) -> Iterable[ir.Expr]:
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        yield x
-        stack.extend(ir.children(x))
 
 
 def provisions(term: ir.Term,

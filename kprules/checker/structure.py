@@ -9,12 +9,15 @@ policy's first reference on the cycle (so that a cycle an amendment closes is sh
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from typing import TypeVar
 
 from kprules import ir
 from kprules.checker.context import Sink
 from kprules.diagnostics import Related
 from kprules.source import Span
+
+T = TypeVar("T", bound=Hashable)
 
 
 def term_exprs(term: ir.Term) -> Iterator[ir.Expr]:
@@ -29,12 +32,7 @@ def term_exprs(term: ir.Term) -> Iterator[ir.Expr]:
 
 def references(e: ir.Expr) -> Iterator[ir.TermRef]:
     """Every term reference inside an expression (iteratively: no recursion limit)."""
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, ir.TermRef):
-            yield x
-        stack.extend(reversed(ir.children(x)))
+    return (x for x in ir.walk(e) if isinstance(x, ir.TermRef))
 
 
 def dependencies(term: ir.Term) -> list[ir.TermRef]:
@@ -126,12 +124,13 @@ def check_depth(policy: ir.CheckedPolicy, depths: dict[tuple[str, str], int], si
 
     `depths` holds the depths of earlier policies (bases are checked first) and is extended."""
     graph = {name: dependencies(t) for name, t in policy.terms.items()}
-    for name in _postorder(graph):
+    order = postorder(sorted(graph), lambda name: (r.name for r in graph[name] if r.name in graph))
+    for name in order:
         term = policy.terms[name]
         own = max((expr_depth(e) for e in term_exprs(term)), default=1)
-        uses = [depths.get((policy.name, r.name), 0) for r in dependencies(term)]
+        uses = [depths.get((policy.name, r.name), 0) for r in graph[name]]
         uses += [depths.get((b.policy, b.name), 0) for e in term_exprs(term)
-                 for b in _base_refs(e)]
+                 for b in ir.walk(e) if isinstance(b, ir.BaseRef)]
         depth = own + max(uses, default=0)
         depths[(policy.name, name)] = depth
         if depth > MAX_TERM_DEPTH >= max(uses, default=0) and name in policy.own:
@@ -140,31 +139,23 @@ def check_depth(policy: ir.CheckedPolicy, depths: dict[tuple[str, str], int], si
                        hint="shorten the chain of definitions that use one another")
 
 
-def _base_refs(e: ir.Expr) -> Iterator[ir.BaseRef]:
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, ir.BaseRef):
-            yield x
-        stack.extend(ir.children(x))
-
-
-def _postorder(graph: Mapping[str, list[ir.TermRef]]) -> list[str]:
-    """Terms with the ones they use first (the graph has no cycle by now)."""
-    order: list[str] = []
-    done: set[str] = set()
-    for root in sorted(graph):
+def postorder(roots: Iterable[T], successors: Callable[[T], Iterable[T]]) -> list[T]:
+    """Every node reachable from `roots`, each after the nodes it leads to (depth first, without
+    recursion; a node met again on a cycle is not followed)."""
+    order: list[T] = []
+    done: set[T] = set()
+    for root in roots:
         if root in done:
             continue
-        stack: list[tuple[str, Iterator[ir.TermRef]]] = [(root, iter(graph[root]))]
         done.add(root)
+        stack: list[tuple[T, Iterator[T]]] = [(root, iter(successors(root)))]
         while stack:
-            name, refs = stack[-1]
-            ref = next(refs, None)
-            if ref is None:
+            node, rest = stack[-1]
+            nxt = next(rest, None)
+            if nxt is None:
                 stack.pop()
-                order.append(name)
-            elif ref.name in graph and ref.name not in done:
-                done.add(ref.name)
-                stack.append((ref.name, iter(graph[ref.name])))
+                order.append(node)
+            elif nxt not in done:
+                done.add(nxt)
+                stack.append((nxt, iter(successors(nxt))))
     return order

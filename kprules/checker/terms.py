@@ -13,6 +13,7 @@ from kprules import ir
 from kprules import nodes as n
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls
+from kprules.checker.structure import postorder
 from kprules.checker.typecheck import ExprChecker
 from kprules.diagnostics import Related
 from kprules.suggest import did_you_mean
@@ -166,23 +167,10 @@ def _inference_order(decls: list[TermDecl]) -> list[TermDecl]:
     """Terms with the untyped definitions they use first, so that typing one term never types
     another on demand (no recursion through long chains of definitions)."""
     untyped = {d.name: d for d in decls if d.declared_type is None and isinstance(d.node, n.Define)}
-    order: list[TermDecl] = []
-    done: set[str] = set()
-    for root in decls:
-        if root.name in done:
-            continue
-        done.add(root.name)
-        stack = [(root, iter(_used(root.node, untyped)))]
-        while stack:
-            decl, uses = stack[-1]
-            nxt = next(uses, None)
-            if nxt is None:
-                stack.pop()
-                order.append(decl)
-            elif nxt not in done:
-                done.add(nxt)
-                stack.append((untyped[nxt], iter(_used(untyped[nxt].node, untyped))))
-    return order
+    every = {d.name: d for d in decls}
+    names = postorder((d.name for d in decls),
+                      lambda name: _used(every[name].node, untyped))
+    return [every[name] for name in names]
 
 
 def _used(node: n.Define | n.Decision | n.Parameter,
