@@ -327,14 +327,17 @@ def _on_side(s: Side, x: Any) -> bool:
 
 
 def _probes(layout: Layout, keys: Sequence[Key]) -> list[_Probe]:
-    return [p for t in reachable(layout, keys) for p in _term_probes(t)]
+    cuts: dict[str, dict[int, list[CutOff]]] = {}  # per policy, found once
+    return [p for t in reachable(layout, keys) for p in _term_probes(t, cuts)]
 
 
-def _term_probes(t: TermLayout) -> Iterator[_Probe]:
+def _term_probes(t: TermLayout, found: dict[str, dict[int, list[CutOff]]]) -> Iterator[_Probe]:
     writer = t.term.origin.policy
     policy = t.context.policy_named(writer) if writer in [p.name for p in t.context.chain()] \
         else t.context
-    cuts = _by_span(policy_cut_offs(policy))
+    if policy.name not in found:
+        found[policy.name] = _by_span(policy_cut_offs(policy))
+    cuts = found[policy.name]
     if isinstance(t.term, ir.ParameterTerm):
         for piece in t.term.pieces:
             for cut in cuts.get(piece.origin.span.start, ()):

@@ -145,6 +145,7 @@ class Evaluator:
         self.layout = build_layout(targets)
         self.sources = sources
         self.compiled = Compiled(self.layout)
+        self._entries: dict[dt.date | None, Compiled] = {}
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -185,17 +186,9 @@ class Evaluator:
         as its shortest decimal) and that no value is None; a missing fact is handled.
         """
         vocab = self.vocabulary
-        run = self.run
-
-        def fallback(r: Mapping[str, Any]) -> tuple[Any, ...]:
-            typed = validate(r, vocab)
-            values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
-            return tuple(public(v) for v in values)
-
-        compiled = Compiled(self.layout, fallback=fallback,
-                            as_of_fact=None if as_of is not None else vocab.dated_by,
-                            as_of=as_of, explained=partial(tuple.__new__, Explained),
-                            explain_context=(self.layout, self.sources))
+        compiled = self._entries.get(as_of)
+        if compiled is None:
+            compiled = self._entries[as_of] = self._entry(as_of)
         fast = compiled.explain if explain else compiled.fast
         if not validate_input:
             return fast
@@ -204,3 +197,18 @@ class Evaluator:
             return fast(validate(r, vocab))
 
         return checked
+
+    def _entry(self, as_of: dt.date | None) -> Compiled:
+        """The generated entry points for one way of dating records (compiled once)."""
+        vocab = self.vocabulary
+        run = self.run
+
+        def fallback(r: Mapping[str, Any]) -> tuple[Any, ...]:
+            typed = validate(r, vocab)
+            values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
+            return tuple(public(v) for v in values)
+
+        return Compiled(self.layout, fallback=fallback,
+                        as_of_fact=None if as_of is not None else vocab.dated_by,
+                        as_of=as_of, explained=partial(tuple.__new__, Explained),
+                        explain_context=(self.layout, self.sources))
