@@ -10,7 +10,7 @@ cases are JSON Lines records with the distribution of the benchmark workload
 measurement runs in a fresh child process, which reports its own CPU time
 (`resource.getrusage(RUSAGE_SELF)`) and peak resident memory (`VmHWM` in /proc/self/status):
 
-- `evaluate`: read the records (kprules.bulk), and evaluate the three policies on each with
+- `evaluate`: read the records (kprules.cases.bulk), and evaluate the three policies on each with
   their compiled functions: what evaluating the three policies alone costs;
 - `compare`: `kprules compare workload_kpcs_2003 workload_proposal workload_state_actors
   --policies benchmarks/workload --cases records.jsonl --format json --output report.json`, run
@@ -73,7 +73,7 @@ def write_records(path: Path, n: int) -> dict[str, int]:
 
 def child_evaluate(data: Path) -> int:
     import kprules
-    from kprules.bulk import BadRecord, read_data
+    from kprules.cases.bulk import BadRecord, read_data
 
     lib = kprules.load(HERE / "workload")
     policies = [lib[name] for name in (BASE, *OTHERS)]

@@ -160,9 +160,9 @@ def best_of(runs: int, work: Callable[[], object]) -> tuple[float, float]:
 
 def throughput(lines: int, runs: int) -> dict[str, float]:
     from kprules.checker import check
-    from kprules.grammar import parser
-    from kprules.loader import load_texts
-    from kprules.seeds import load_seeds
+    from kprules.syntax.grammar import parser
+    from kprules.syntax.loader import load_texts
+    from kprules.syntax.seeds import load_seeds
 
     text = generated_policy(lines)
     count = text.count("\n")

@@ -22,21 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kprules.api import Library, Policy, Result, load, loads
-    from kprules.diagnostics import Diagnostic, PolicyError, Severity
-    from kprules.evaluate import Explained, FactProblem, FactsError
-    from kprules.explain import Explanation
-    from kprules.interpret import EvalError
-    from kprules.values import UNKNOWN
+    from kprules.core.diagnostics import Diagnostic, PolicyError, Severity
+    from kprules.eval.evaluate import Explained, FactProblem, FactsError
+    from kprules.eval.interpret import EvalError
+    from kprules.eval.values import UNKNOWN
+    from kprules.explain.tree import Explanation
 
 _WHERE = {
     "Library": "kprules.api", "Policy": "kprules.api", "Result": "kprules.api",
     "load": "kprules.api", "loads": "kprules.api",
-    "Diagnostic": "kprules.diagnostics", "PolicyError": "kprules.diagnostics",
-    "Severity": "kprules.diagnostics",
-    "FactProblem": "kprules.evaluate", "FactsError": "kprules.evaluate",
-    "Explained": "kprules.evaluate",
-    "Explanation": "kprules.explain", "EvalError": "kprules.interpret",
-    "UNKNOWN": "kprules.values",
+    "Diagnostic": "kprules.core.diagnostics", "PolicyError": "kprules.core.diagnostics",
+    "Severity": "kprules.core.diagnostics",
+    "FactProblem": "kprules.eval.evaluate", "FactsError": "kprules.eval.evaluate",
+    "Explained": "kprules.eval.evaluate",
+    "Explanation": "kprules.explain.tree", "EvalError": "kprules.eval.interpret",
+    "UNKNOWN": "kprules.eval.values",
 }
 
 __all__ = [

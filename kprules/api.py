@@ -22,13 +22,13 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.checker import CheckResult, check
-from kprules.diagnostics import Diagnostic, PolicyError
-from kprules.evaluate import Evaluation, Evaluator, validate
-from kprules.explain import Explanation
-from kprules.loader import Workspace, load_texts
-from kprules.loader import load as load_workspace
-from kprules.source import Source
-from kprules.suggest import did_you_mean
+from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.source import Source
+from kprules.core.suggest import did_you_mean
+from kprules.eval.evaluate import Evaluation, Evaluator, validate
+from kprules.explain.tree import Explanation
+from kprules.syntax.loader import Workspace, load_texts
+from kprules.syntax.loader import load as load_workspace
 
 
 @frozen
@@ -165,7 +165,7 @@ class Policy:
 
 
 def _library(ws: Workspace, seeds_dir: Path | None) -> Library:
-    from kprules.seeds import load_seeds
+    from kprules.syntax.seeds import load_seeds
 
     result = check(ws, load_seeds(seeds_dir) if seeds_dir is not None else None)
     if not result.ok:

@@ -26,17 +26,17 @@ from attrs import define, field, frozen
 from kprules import ir
 from kprules.api import Library, Policy
 from kprules.checker.structure import dependencies
-from kprules.evaluate import Evaluator, resolve_as_of
-from kprules.explain import Explanation
-from kprules.layout import Key
-from kprules.nodes import Interval
-from kprules.suggest import did_you_mean
-from kprules.values import format_value, public
-from kprules.why import Alignment, align, parting
+from kprules.core.suggest import did_you_mean
+from kprules.eval.evaluate import Evaluator, resolve_as_of
+from kprules.eval.values import format_value, public
+from kprules.explain.tree import Explanation
+from kprules.explain.why import Alignment, align, parting
+from kprules.ir.slots import Key
+from kprules.syntax.nodes import Interval
 
 if TYPE_CHECKING:
-    from kprules.bulk import Record
-    from kprules.cases import Case
+    from kprules.cases.bulk import Record
+    from kprules.cases.files import Case
 
 
 class CompareError(ValueError):
@@ -285,13 +285,13 @@ def _in_force_text(interval: Interval | None) -> str:
 
 
 def from_case(case: Case) -> CaseInput:
-    """A case of a case file (`kprules.cases`) as a comparison input."""
+    """A case of a case file (`kprules.cases.files`) as a comparison input."""
     return CaseInput(case.id, case.facts, case.title, case.date, case.sources, case.contested,
                      f"{case.file}:{case.line}")
 
 
 def from_record(record: Record, file: str) -> CaseInput:
-    """A record of a data file (`kprules.bulk`) as a comparison input, named by its `id` field
+    """A record of a data file (`kprules.cases.bulk`) as a comparison input, named by its `id` field
     or its number."""
     where = f"{file}:{record.line}" if record.line is not None else f"{file}#{record.number}"
     return CaseInput(record.label, record.facts, location=where)

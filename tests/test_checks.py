@@ -37,10 +37,10 @@ import pytest
 from attrs import frozen
 
 from kprules.checker import check
-from kprules.diagnostics import CODES, Diagnostic
-from kprules.loader import load_texts
-from kprules.render import render_all
-from kprules.seeds import Seed, load_seeds
+from kprules.core.diagnostics import CODES, Diagnostic
+from kprules.core.render import render_all
+from kprules.syntax.loader import load_texts
+from kprules.syntax.seeds import Seed, load_seeds
 
 CHECKS = Path(__file__).resolve().parent / "checks"
 FIRST_MODULE = "chunk.kpr"

@@ -24,9 +24,9 @@ import pytest
 from click.testing import CliRunner
 
 import kprules
-from kprules import loader
 from kprules.cli import cli, main
-from kprules.render import render_text
+from kprules.core.render import render_text
+from kprules.syntax import loader
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "errors"
 Golden = Callable[[Path, str], None]

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from kprules.checker import check
-from kprules.loader import load_texts
-from kprules.render import render_all
-from kprules.seeds import load_seeds
+from kprules.core.render import render_all
+from kprules.syntax.loader import load_texts
+from kprules.syntax.seeds import load_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 

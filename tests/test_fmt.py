@@ -18,10 +18,10 @@ from click.testing import CliRunner, Result
 
 from kprules.cli import cli
 from kprules.cli.fmt_cmd import canonical_text
-from kprules.diagnostics import PolicyError
-from kprules.parse import parse
-from kprules.render import render_all
-from kprules.source import Source
+from kprules.core.diagnostics import PolicyError
+from kprules.core.render import render_all
+from kprules.core.source import Source
+from kprules.syntax.parse import parse
 
 GOLDEN = Path(__file__).parent / "golden" / "fmt"
 INPUTS = sorted(GOLDEN.glob("*.kpr"))
@@ -216,7 +216,7 @@ def test_a_printer_bug_leaves_the_file_alone_and_exits_3(work: Path,
 
 def test_a_printer_that_drops_a_comment_is_caught(work: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from kprules import pretty
+    from kprules.syntax import pretty
 
     monkeypatch.setattr("kprules.cli.fmt_cmd.pretty", lambda m, c=(): pretty.pretty(m))
     path = _write(work, "v.kpr", "# a comment\n" + CANONICAL)

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 from lark import Lark
 
-from kprules import grammar
-from kprules.grammar import build_parser, cache_folder, cache_key, cached_parser, grammar_text
+from kprules.syntax import grammar
+from kprules.syntax.grammar import (
+    build_parser,
+    cache_folder,
+    cache_key,
+    cached_parser,
+    grammar_text,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "robustness" / "fixtures" / "core.kpr"
@@ -26,12 +32,12 @@ def test_grammar_builds_in_strict_mode() -> None:
 
 
 def test_grammar_is_opened_only_by_grammar_text() -> None:
-    """No module but kprules/grammar.py names the grammar file or builds a Lark parser."""
+    """No module but kprules/syntax/grammar.py names the grammar file or builds a Lark parser."""
     pattern = re.compile(r"kprules\.lark|_grammar\b|GRAMMAR_FILE|\bLark\(|open_from_package|"
                          r"\.lark[\"']")
     offenders = []
     for path in sorted((ROOT / "kprules").rglob("*.py")):
-        if path.name == "grammar.py" and path.parent.name == "kprules":
+        if path.relative_to(ROOT).as_posix() == "kprules/syntax/grammar.py":
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if pattern.search(line):

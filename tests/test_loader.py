@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kprules.checker import check
-from kprules.loader import (
+from kprules.core.render import render_all
+from kprules.syntax.loader import (
     MAX_BYTES,
     SourceError,
     decode,
@@ -18,7 +19,6 @@ from kprules.loader import (
     read_text,
     search_folders,
 )
-from kprules.render import render_all
 
 VOCAB = 'facts shipments "v"\n  fact rough: bool\n'
 POLICY = 'policy {name} "p"\n  status current\n  reads shipments\n' \

@@ -36,7 +36,7 @@ def test_the_state_actor_proposal_flips_russian_state_sales_and_keeps_the_rebel_
     """Issue 4's acceptance: comparing kpcs_2003 with the Western state-actor proposal, the
     Russian state sales become conflict diamonds and the classic rebel cases do not change."""
     import kprules
-    from kprules.cases import read_suite
+    from kprules.cases.files import read_suite
     from kprules.compare import Comparison, from_case
 
     library = kprules.load(ROOT / "policies")

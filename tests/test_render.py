@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from kprules.diagnostics import Diagnostic, Related, Severity
-from kprules.render import render_all, render_gnu, render_json, render_text, summary_line
-from kprules.source import Source, Span
+from kprules.core.diagnostics import Diagnostic, Related, Severity
+from kprules.core.render import render_all, render_gnu, render_json, render_text, summary_line
+from kprules.core.source import Source, Span
 
 POLICY = Source("p.kpr", "policy p reads v\ndefine a = incom and rough\n")
 

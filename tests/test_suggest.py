@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kprules.suggest import closest, did_you_mean, distance
+from kprules.core.suggest import closest, did_you_mean, distance
 
 NAMES = ["conflict_diamond", "rough", "natural", "beneficiary", "rebel_movement", "rebel_ally",
          "weight", "exported_on", "mined_in"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import kprules
 from kprules.checker import check
 from kprules.checker.structure import MAX_TERM_DEPTH
-from kprules.interpret import interpret
-from kprules.loader import load_texts
+from kprules.eval.interpret import interpret
+from kprules.syntax.loader import load_texts
 
 VOCAB = "facts v\nfact rough: bool\nfact weight: carats\n"
 

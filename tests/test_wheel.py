@@ -91,7 +91,7 @@ def test_python_m_kprules_help(installed: tuple[Path, Path], tmp_path: Path) -> 
 def test_grammar_and_code_come_from_site_packages(installed: tuple[Path, Path],
                                                   tmp_path: Path) -> None:
     _, venv = installed
-    probe = ("import kprules, kprules.grammar as g; print(kprules.__file__); "
+    probe = ("import kprules, kprules.syntax.grammar as g; print(kprules.__file__); "
              "print(g.grammar_origin()); print(g.cache_folder())")
     run = _run([venv / "bin" / "python", "-c", probe], tmp_path,
                {"XDG_CACHE_HOME": str(tmp_path / "cache")})

@@ -19,16 +19,16 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from kprules import ir
-from kprules import nodes as n
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls, declare_policy, declare_vocabulary
 from kprules.checker.lint import check_citations, check_unreachable, check_unused
 from kprules.checker.modules import check_modules, vocabulary_of
 from kprules.checker.structure import check_cycles, check_depth
 from kprules.checker.terms import PolicyTyper
-from kprules.diagnostics import Diagnostic, sort_diagnostics
-from kprules.loader import Workspace
-from kprules.seeds import Seed
+from kprules.core.diagnostics import Diagnostic, sort_diagnostics
+from kprules.syntax import nodes as n
+from kprules.syntax.loader import Workspace
+from kprules.syntax.seeds import Seed
 
 
 @frozen

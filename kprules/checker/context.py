@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules import nodes as n
-from kprules.diagnostics import Diagnostic, Related, Severity
-from kprules.source import Span
-from kprules.typesys import EnumType, Type
+from kprules.core.diagnostics import Diagnostic, Related, Severity
+from kprules.core.source import Span
+from kprules.ir.types import EnumType, Type
+from kprules.syntax import nodes as n
 
 KEYWORDS = frozenset("""
     facts dated by enum fact measure set of policy status in force reads

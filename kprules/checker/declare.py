@@ -12,13 +12,12 @@ from collections.abc import Iterable, Mapping
 from attrs import frozen
 
 from kprules import ir
-from kprules import nodes as n
 from kprules.checker.context import KEYWORDS, Scope, Sink, TermDecl
-from kprules.countries import looks_like_country
-from kprules.diagnostics import Related
-from kprules.source import Span
-from kprules.suggest import did_you_mean
-from kprules.typesys import (
+from kprules.core.countries import looks_like_country
+from kprules.core.diagnostics import Related
+from kprules.core.source import Span
+from kprules.core.suggest import did_you_mean
+from kprules.ir.types import (
     BUILTIN_TYPES,
     COUNTRY,
     DATE,
@@ -30,6 +29,7 @@ from kprules.typesys import (
     Type,
     describe,
 )
+from kprules.syntax import nodes as n
 
 
 def check_name(ident: n.Ident, what: str, sink: Sink) -> None:

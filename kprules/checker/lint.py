@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kprules import ir
-from kprules import nodes as n
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.structure import term_exprs
-from kprules.diagnostics import Related
-from kprules.seeds import Seed
-from kprules.source import Span
-from kprules.suggest import did_you_mean
+from kprules.core.diagnostics import Related
+from kprules.core.source import Span
+from kprules.core.suggest import did_you_mean
+from kprules.syntax import nodes as n
+from kprules.syntax.seeds import Seed
 
 
 def constant_truth(e: ir.Expr) -> bool | None:

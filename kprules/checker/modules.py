@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kprules import nodes as n
 from kprules.checker.context import STATUSES, Sink
-from kprules.diagnostics import Related
-from kprules.suggest import did_you_mean
+from kprules.core.diagnostics import Related
+from kprules.core.suggest import did_you_mean
+from kprules.syntax import nodes as n
 
 
 def vocabulary_of(policy: n.PolicyModule, modules: Mapping[str, n.Module]) -> str | None:

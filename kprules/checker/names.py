@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from kprules import ir
-from kprules import nodes as n
 from kprules.checker.context import KEYWORDS, Scope, Sink
-from kprules.countries import country_hint, is_country, looks_like_country
-from kprules.suggest import did_you_mean
-from kprules.typesys import COUNTRY, ERROR, EnumType, SetType, Type
+from kprules.core.countries import country_hint, is_country, looks_like_country
+from kprules.core.suggest import did_you_mean
+from kprules.ir.types import COUNTRY, ERROR, EnumType, SetType, Type
+from kprules.syntax import nodes as n
 
 TermTyper = Callable[[str, n.Ident], Type]
 

@@ -14,8 +14,8 @@ from typing import TypeVar
 
 from kprules import ir
 from kprules.checker.context import Sink
-from kprules.diagnostics import Related
-from kprules.source import Span
+from kprules.core.diagnostics import Related
+from kprules.core.source import Span
 
 T = TypeVar("T", bound=Hashable)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kprules import ir
-from kprules import nodes as n
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls
 from kprules.checker.structure import postorder
 from kprules.checker.typecheck import ExprChecker
-from kprules.diagnostics import Related
-from kprules.suggest import did_you_mean
-from kprules.typesys import ERROR, EnumType, Type, describe, is_error, unify
+from kprules.core.diagnostics import Related
+from kprules.core.suggest import did_you_mean
+from kprules.ir.types import ERROR, EnumType, Type, describe, is_error, unify
+from kprules.syntax import nodes as n
 
 
 class PolicyTyper:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kprules import ir
-from kprules import nodes as n
 from kprules.checker.context import Scope, Sink
 from kprules.checker.names import NameResolver, TermTyper
-from kprules.source import Span
-from kprules.typesys import (
+from kprules.core.source import Span
+from kprules.ir.types import (
     BOOL,
     COUNTRY,
     DATE,
@@ -35,6 +34,7 @@ from kprules.typesys import (
     is_ordered,
     unify,
 )
+from kprules.syntax import nodes as n
 
 
 class ExprChecker:

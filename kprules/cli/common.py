@@ -15,9 +15,9 @@ import click
 
 if TYPE_CHECKING:
     from kprules.checker import CheckResult
-    from kprules.diagnostics import Diagnostic
-    from kprules.loader import Workspace
-    from kprules.source import Source
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.core.source import Source
+    from kprules.syntax.loader import Workspace
 
 FORMATS = ("text", "gnu", "json")
 _HEAD = re.compile(r"^(error|warning|internal error)(\[KP\d+\])", re.M)
@@ -46,7 +46,7 @@ def emit(text: str, err: bool = False) -> None:
 
 def print_diagnostics(diags: Sequence[Diagnostic], sources: Mapping[str, Source], fmt: str,
                       err: bool = False) -> None:
-    from kprules.render import render_all
+    from kprules.core.render import render_all
 
     if fmt == "json" or diags:
         emit(render_all(diags, sources, fmt), err=err)
@@ -56,8 +56,8 @@ def load_and_check(paths: Sequence[Path], seeds_dir: Path | None = None,
                    use_seeds: bool = True) -> tuple[Workspace, CheckResult]:
     """Read the policies (and what they need from nearby), and check them with the seeds."""
     from kprules.checker import check
-    from kprules.loader import load
-    from kprules.seeds import find_seeds_folder, load_seeds
+    from kprules.syntax.loader import load
+    from kprules.syntax.seeds import find_seeds_folder, load_seeds
 
     ws = load(paths)
     seeds = None

@@ -22,9 +22,9 @@ from kprules.cli.common import colour_enabled, emit, print_diagnostics
 if TYPE_CHECKING:
     from kprules.api import Library
     from kprules.compare import CaseInput, Comparison
-    from kprules.diagnostics import Diagnostic
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.core.source import Source
     from kprules.report import CaseSource
-    from kprules.source import Source
 
 # The --format choices: the keys of kprules.report.WRITERS (tests/compare checks they agree).
 FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit", "html")
@@ -121,9 +121,9 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
             output: Path | None, fail_on_difference: bool, explain_limit: int | None,
             matrix: str) -> int:
     """Write the report; the number of cases that differ."""
-    from kprules.loader import display_name
     from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream
     from kprules.report.output import OutputError, atomic_output
+    from kprules.syntax.loader import display_name
 
     writer = WRITERS[fmt]
     options = ReportOptions(fail_on_difference, matrix, explain_limit,
@@ -181,11 +181,11 @@ def _is_path(arg: str) -> bool:
 
 def _named(library: Library, arg: str) -> list[str]:
     """The policies an argument means: a name, or every policy written in a file or folder."""
-    from kprules.loader import display_name
+    from kprules.syntax.loader import display_name
 
     if not _is_path(arg):
         if arg not in library.policies:
-            from kprules.suggest import did_you_mean
+            from kprules.core.suggest import did_you_mean
 
             hint = did_you_mean(arg, library.policies)
             raise Stop("KP602", f"no policy `{arg}`" + (f"; {hint}" if hint else ""), 2)
@@ -204,7 +204,7 @@ def _named(library: Library, arg: str) -> list[str]:
 def _load(paths: Sequence[Path]) -> Library:
     from kprules.api import Library
     from kprules.cli.common import load_and_check
-    from kprules.diagnostics import PolicyError
+    from kprules.core.diagnostics import PolicyError
 
     try:
         ws, result = load_and_check(list(dict.fromkeys(paths)), use_seeds=False)
@@ -242,7 +242,7 @@ def no_case_files(path: Path) -> bool:
 
 
 def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> list[CaseInput]:
-    from kprules.cases import read_suite
+    from kprules.cases.files import read_suite
     from kprules.compare import from_case
 
     if no_case_files(path):
@@ -261,9 +261,9 @@ def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> li
 
 
 def _records(comparison: Comparison, path: Path) -> Iterator[CaseInput]:
-    from kprules.bulk import BadRecord, DataError, read_data
+    from kprules.cases.bulk import BadRecord, DataError, read_data
     from kprules.compare import from_record
-    from kprules.loader import display_name
+    from kprules.syntax.loader import display_name
 
     name = display_name(path)
     try:

@@ -1,6 +1,7 @@
 """`kprules eval`: evaluate policies on case files or bulk data, and print the values.
 
-Effects only: reading (through kprules.cases and kprules.bulk), evaluating (kprules.evaluate),
+Effects only: reading (through kprules.cases.files and kprules.cases.bulk), evaluating
+(kprules.eval.evaluate),
 writing. Case files are validated as a whole before anything is evaluated; bulk data is read,
 evaluated and written one record at a time, so memory does not grow with the file.
 The helpers at the top (policies, terms, case files) are shared with `kprules explain`.
@@ -27,12 +28,12 @@ from kprules.cli.common import emit, load_and_check
 
 if TYPE_CHECKING:
     from kprules.api import Library
-    from kprules.bulk import BadRecord, Record
-    from kprules.cases import Suite
-    from kprules.diagnostics import Diagnostic
-    from kprules.evaluate import Evaluator
-    from kprules.source import Source
-    from kprules.typesys import Type
+    from kprules.cases.bulk import BadRecord, Record
+    from kprules.cases.files import Suite
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.core.source import Source
+    from kprules.eval.evaluate import Evaluator
+    from kprules.ir.types import Type
 
 WIDTH = 100
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -69,7 +70,7 @@ def seeds_options(f: Any) -> Any:
 
 def report(diags: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
     """Diagnostics in the standard text rendering, on stderr."""
-    from kprules.render import render_all
+    from kprules.core.render import render_all
 
     if diags:
         emit(render_all(diags, sources, "text"), err=True)
@@ -78,7 +79,7 @@ def report(diags: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
 def policy_paths(args: Sequence[str]) -> list[Path]:
     """POLICY arguments as paths: a file or folder, or the name of a policy declared in a
     `.kpr` file near the working folder."""
-    from kprules.loader import find_module
+    from kprules.syntax.loader import find_module
 
     out = []
     for arg in args:
@@ -116,7 +117,7 @@ def resolve_terms(lib: Library, policies: Sequence[str],
     names, each `term` (in every policy that has it) or `policy.term`."""
     if not terms:
         return [(p, t) for p in policies for t in lib[p].terms]
-    from kprules.suggest import did_you_mean
+    from kprules.core.suggest import did_you_mean
 
     found: dict[str, list[tuple[str, str]]] = {}
     for name in terms:
@@ -136,7 +137,7 @@ def resolve_terms(lib: Library, policies: Sequence[str],
 
 def evaluator(lib: Library, targets: Sequence[tuple[str, str]]) -> Evaluator:
     """The compiled evaluator of the targets; exit 1 if they read different vocabularies."""
-    from kprules.diagnostics import Diagnostic
+    from kprules.core.diagnostics import Diagnostic
 
     vocabularies: dict[str, set[str]] = {}
     for p, _ in targets:
@@ -152,7 +153,7 @@ def evaluator(lib: Library, targets: Sequence[tuple[str, str]]) -> Evaluator:
 
 def load_cases(path: Path, lib: Library) -> Suite:
     """Read and validate case files; print every problem and exit 1 if there is any."""
-    from kprules.cases import read_suite
+    from kprules.cases.files import read_suite
 
     suite = read_suite([path], lib, allow_unloaded=True)
     if not suite.ok:
@@ -163,9 +164,9 @@ def load_cases(path: Path, lib: Library) -> Suite:
 
 def check_case_path(path: Path) -> None:
     """Exit 1 (KP420) for a file that is neither a case file nor a data file."""
-    from kprules.bulk import FORMATS
-    from kprules.diagnostics import Diagnostic
-    from kprules.loader import display_name
+    from kprules.cases.bulk import FORMATS
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.syntax.loader import display_name
 
     if path.is_file() and path.suffix.lower() != ".toml":
         listed = ", ".join(f"`{e}`" for e in FORMATS)
@@ -224,7 +225,7 @@ class TextWriter(Writer):
         self.first = True
 
     def item(self, item: Item) -> None:
-        from kprules.values import format_value
+        from kprules.eval.values import format_value
 
         if item.number is None:
             head = f"{item.label}: {item.title}"
@@ -274,7 +275,7 @@ def csv_cell(value: Any) -> str:
 
 
 def _json_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
-    from kprules.values import to_json
+    from kprules.eval.values import to_json
 
     return {c: to_json(v) for c, v in zip(columns, values, strict=True)}
 
@@ -320,8 +321,8 @@ def make_writer(fmt: str, bulk: bool, out: TextIO, ev: Evaluator) -> Writer:
 def run(ev: Evaluator, facts: Mapping[str, Any], as_of: dt.date | None,
         what: str) -> tuple[Any, ...] | Diagnostic:
     """The public values of the targets, or the diagnostic of an evaluation error."""
-    from kprules.interpret import EvalError
-    from kprules.values import public
+    from kprules.eval.interpret import EvalError
+    from kprules.eval.values import public
 
     try:
         values, _ = ev.run(facts, as_of)
@@ -366,7 +367,7 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
                 options: StreamOptions, lib: Library, file: str) -> Tally:
     """Evaluate records as they are read, writing each result at once; report bad records
     (unless skipped) and stop after `max_errors` of them."""
-    from kprules.bulk import BadRecord
+    from kprules.cases.bulk import BadRecord
 
     records = invalid = 0
     first: int | None = None
@@ -400,7 +401,7 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
 
 
 def _summary(tally: Tally, options: StreamOptions) -> None:
-    from kprules.diagnostics import Diagnostic
+    from kprules.core.diagnostics import Diagnostic
 
     if tally.stopped:
         emit("\n", err=True)
@@ -418,8 +419,8 @@ def _summary(tally: Tally, options: StreamOptions) -> None:
 
 
 def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library) -> int:
-    from kprules.bulk import DataError, read_data
-    from kprules.loader import display_name
+    from kprules.cases.bulk import DataError, read_data
+    from kprules.syntax.loader import display_name
 
     out = sys.stdout
     name = display_name(path)
@@ -489,7 +490,7 @@ errors in policies, case files or data; 2 on usage errors.
 def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | None,
                  terms: tuple[str, ...], fmt: str, skip_invalid: bool, max_errors: int,
                  seeds_dir: Path | None, no_seeds: bool) -> None:
-    from kprules.bulk import data_format
+    from kprules.cases.bulk import data_format
 
     lib = open_library(policies, seeds_dir, no_seeds)
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))

@@ -1,7 +1,7 @@
 """`kprules explain`: why each term of a policy has its value on one case, clause by clause.
 
 Effects only: the case is read and validated like `kprules eval` reads case files; the
-explanation tree and its rendering are kprules.explain and kprules.explain_render.
+explanation tree and its rendering are kprules.explain.tree and kprules.explain_render.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from kprules.cli.eval_cmd import (
 
 if TYPE_CHECKING:
     from kprules.api import Library
-    from kprules.cases import Case, Suite
-    from kprules.explain import Explanation
+    from kprules.cases.files import Case, Suite
+    from kprules.explain.tree import Explanation
 
 
 def pick_case(suite: Suite, case_id: str | None) -> Case:
     """The case --case-id names, or the only case; a usage error otherwise."""
-    from kprules.suggest import did_you_mean
+    from kprules.core.suggest import did_you_mean
 
     ids = [c.id for c in suite.cases]
     if case_id is None:

@@ -1,4 +1,4 @@
-"""`kprules fmt`: rewrite policies and vocabularies in canonical form (see kprules.pretty).
+"""`kprules fmt`: rewrite policies and vocabularies in canonical form (see kprules.syntax.pretty).
 
 A file is rewritten only when it parses, when its canonical text differs, and when that text has
 been verified: it parses again to an equal module (same nodes, same literal values), it holds the
@@ -19,11 +19,11 @@ import click
 from attrs import define
 
 from kprules.cli.common import emit, write_atomic
-from kprules.diagnostics import Diagnostic, PolicyError
-from kprules.loader import display_name, expand, read_text
-from kprules.parse import parse
-from kprules.pretty import pretty, scan_comments
-from kprules.source import Source
+from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.source import Source
+from kprules.syntax.loader import display_name, expand, read_text
+from kprules.syntax.parse import parse
+from kprules.syntax.pretty import pretty, scan_comments
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
@@ -72,7 +72,7 @@ class _Tally:
 
 
 def _report(diags: Sequence[Diagnostic], sources: dict[str, Source]) -> None:
-    from kprules.render import render_all
+    from kprules.core.render import render_all
 
     emit(render_all(diags, sources, "text"), err=True)
 

@@ -1,8 +1,9 @@
 """`kprules test`: run the expectations of case files, with clause and boundary coverage.
 
 Effects only: read the policies and cases under the paths, run every expectation
-(kprules.testing), print the failures with their explanations, the totals and the coverage
-(kprules.coverage), write JUnit XML atomically when asked. Exit 0 when everything passes (and
+(kprules.analysis.testing), print the failures with their explanations, the totals and the coverage
+(kprules.analysis.coverage), write JUnit XML atomically when asked. Exit 0 when everything passes
+(and
 coverage reaches --coverage-min), 1 on failures, errors or low coverage, 2 on usage errors.
 """
 
@@ -18,11 +19,11 @@ import click
 from kprules.cli.common import emit, print_diagnostics
 
 if TYPE_CHECKING:
+    from kprules.analysis.boundaries import Boundaries
+    from kprules.analysis.coverage import Coverage
+    from kprules.analysis.testing import Check
     from kprules.api import Library
-    from kprules.boundaries import Boundaries
-    from kprules.cases import Suite
-    from kprules.coverage import Coverage
-    from kprules.testing import Check
+    from kprules.cases.files import Suite
 
 WIDTH = 100
 
@@ -83,7 +84,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
     _totals(suite, checks, len(errors))
     low = False
     if cover is not None:
-        from kprules.coverage import coverage_lines, total_percent
+        from kprules.analysis.coverage import coverage_lines, total_percent
 
         report = cover.report()
         emit("\n".join(coverage_lines(report, library.sources, WIDTH)) + "\n")
@@ -92,7 +93,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
                  f"minimum of {coverage_min:g}%\n", err=True)
             low = True
     if bounds is not None:
-        from kprules.boundaries import boundary_lines
+        from kprules.analysis.boundaries import boundary_lines
 
         emit("\n".join(boundary_lines(bounds, library.sources, WIDTH)) + "\n")
         done, total = bounds.counts()
@@ -110,7 +111,7 @@ def _library(paths: Sequence[Path]) -> Library:
     from kprules.api import Library
     from kprules.cli.common import load_and_check
     from kprules.cli.compare_cmd import fail
-    from kprules.diagnostics import PolicyError
+    from kprules.core.diagnostics import PolicyError
 
     kpr = [p for p in paths if p.suffix == ".kpr"
            or (p.is_dir() and next(p.rglob("*.kpr"), None) is not None)]
@@ -128,7 +129,7 @@ def _library(paths: Sequence[Path]) -> Library:
 
 
 def _suite(paths: Sequence[Path], library: Library) -> Suite:
-    from kprules.cases import read_suite
+    from kprules.cases.files import read_suite
 
     cases = [p for p in paths if p.suffix == ".toml"
              or (p.is_dir() and next(p.rglob("*.toml"), None) is not None)]
@@ -137,9 +138,9 @@ def _suite(paths: Sequence[Path], library: Library) -> Suite:
 
 def _run(library: Library, suite: Suite, coverage: bool,
          boundaries: bool) -> tuple[list[Check], Coverage | None, Boundaries | None]:
-    from kprules.boundaries import Boundaries
-    from kprules.coverage import Coverage
-    from kprules.testing import Runner
+    from kprules.analysis.boundaries import Boundaries
+    from kprules.analysis.coverage import Coverage
+    from kprules.analysis.testing import Runner
 
     cover = Coverage.of(p.checked for p in library) if coverage else None
     bounds = Boundaries.of(p.checked for p in library) if boundaries else None
@@ -158,8 +159,8 @@ def _run(library: Library, suite: Suite, coverage: bool,
 
 
 def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
+    from kprules.eval.values import format_value
     from kprules.report.junit import failure_line, why_lines
-    from kprules.values import format_value
 
     for c in checks:
         where = _where(c)
@@ -196,7 +197,7 @@ def _totals(suite: Suite, checks: Sequence[Check], file_errors: int) -> None:
 
 def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:
     from kprules.cli.compare_cmd import fail
-    from kprules.render import render_text
+    from kprules.core.render import render_text
     from kprules.report.junit import test_lines
     from kprules.report.output import OutputError, atomic_output
 

@@ -17,13 +17,13 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from kprules.explain_render import node_json
-from kprules.report.layout import path_lines, tree_lines
+from kprules.eval.values import format_value
+from kprules.explain.render import node_json
+from kprules.report.blocks import path_lines, tree_lines
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
-from kprules.values import format_value
 
 if TYPE_CHECKING:
-    from kprules.testing import Check
+    from kprules.analysis.testing import Check
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 WIDTH = 100

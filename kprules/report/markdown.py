@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from kprules.report.layout import (
+from kprules.report.blocks import (
     differ_line,
     plural,
     same_parting,

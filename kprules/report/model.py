@@ -25,9 +25,9 @@ from typing import IO, Any
 from attrs import frozen
 
 from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
-from kprules.explain_render import node_json
-from kprules.source import Source, Span
-from kprules.values import to_json
+from kprules.core.source import Source, Span
+from kprules.eval.values import to_json
+from kprules.explain.render import node_json
 
 SCHEMA_VERSION = "1.0"
 Json = dict[str, Any]
@@ -145,7 +145,7 @@ def difference_json(d: Difference, explain: bool, sources: Mapping[str, Source])
 
 
 def _node_value(value: Any) -> Any:
-    from kprules.explain import value_json
+    from kprules.explain.tree import value_json
 
     return value_json(value)
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from kprules.loader import display_name
+from kprules.syntax.loader import display_name
 
 
 class OutputError(OSError):

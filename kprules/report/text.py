@@ -15,7 +15,7 @@ from typing import TextIO
 
 import click
 
-from kprules.report.layout import (
+from kprules.report.blocks import (
     differ_line,
     fit,
     path_lines,

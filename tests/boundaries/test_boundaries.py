@@ -1,4 +1,5 @@
-"""Boundary coverage (kprules.boundaries, `kprules test --boundaries`): every cut-off date and
+"""Boundary coverage (kprules.analysis.boundaries, `kprules test --boundaries`): every cut-off date
+and
 threshold of a policy, and whether the cases exercise it from both sides."""
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from kprules import loads
+from kprules.analysis.boundaries import Boundaries, boundary_lines, policy_cut_offs
+from kprules.analysis.testing import Runner
 from kprules.api import Library
-from kprules.boundaries import Boundaries, boundary_lines, policy_cut_offs
-from kprules.cases import read_suite
+from kprules.cases.files import read_suite
 from kprules.cli import cli
 from kprules.cli.common import load_and_check
-from kprules.loader import display_name
-from kprules.testing import Runner
+from kprules.syntax.loader import display_name
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 Golden = Callable[[Path, str], None]

@@ -6,8 +6,8 @@ import functools
 from pathlib import Path
 
 import kprules
-from kprules.cases import Suite
-from kprules.render import render_all
+from kprules.cases.files import Suite
+from kprules.core.render import render_all
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"

@@ -24,7 +24,7 @@ from case_support import FIXTURES, shipment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kprules.bulk import (
+from kprules.cases.bulk import (
     BadRecord,
     DataError,
     Record,
@@ -35,8 +35,8 @@ from kprules.bulk import (
     read_data,
 )
 from kprules.cli.eval_cmd import StreamOptions, Tally, eval_stream, make_writer
-from kprules.evaluate import FactsError, validate
-from kprules.render import render_all
+from kprules.core.render import render_all
+from kprules.eval.evaluate import FactsError, validate
 
 DATA = FIXTURES / "data"
 

@@ -23,10 +23,10 @@ from case_support import FIXTURES, GOLDEN
 from click.testing import CliRunner
 
 import kprules
-from kprules.cases import read_suite
+from kprules.cases.files import read_suite
 from kprules.cli import cli
-from kprules.diagnostics import CODES
-from kprules.render import render_all
+from kprules.core.diagnostics import CODES
+from kprules.core.render import render_all
 
 ERRORS = GOLDEN / "errors"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md"

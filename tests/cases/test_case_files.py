@@ -11,9 +11,9 @@ from case_support import FIXTURES, LEDGER, SHIPMENT, both, rendered, shipment
 
 import kprules
 from kprules import ir
-from kprules.case_values import expected_value as read_expected
-from kprules.cases import Case, CaseError, Expectation, load_suite, read_suite, read_texts
-from kprules.loader import display_name
+from kprules.cases.files import Case, CaseError, Expectation, load_suite, read_suite, read_texts
+from kprules.cases.values import expected_value as read_expected
+from kprules.syntax.loader import display_name
 
 CASES = FIXTURES / "cases"
 

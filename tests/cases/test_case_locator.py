@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kprules.diagnostics import Diagnostic
-from kprules.source import Source
-from kprules.toml_locate import KeyPath, locate, parse
+from kprules.cases.toml_locate import KeyPath, locate, parse
+from kprules.core.diagnostics import Diagnostic
+from kprules.core.source import Source
 
 
 def places(text: str) -> dict[KeyPath, tuple[str, str]]:

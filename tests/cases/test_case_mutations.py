@@ -30,12 +30,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kprules.case_values import expected_value
-from kprules.cases import Case, Suite, read_texts
+from kprules.cases.files import Case, Suite, read_texts
+from kprules.cases.values import expected_value
 from kprules.cli import cli
-from kprules.diagnostics import CODES
-from kprules.evaluate import validate
-from kprules.render import render_all
+from kprules.core.diagnostics import CODES
+from kprules.core.render import render_all
+from kprules.eval.evaluate import validate
 
 BASES = {name: (FIXTURES / "cases" / name).read_text(encoding="utf-8")
          for name in ("car-2014.toml", "ru-lots.toml")}

@@ -11,9 +11,9 @@ import pytest
 from case_support import GOLDEN
 
 import kprules
-from kprules.bulk import Record, csv_records, jsonl_records
-from kprules.cases import read_texts
-from kprules.render import render_all
+from kprules.cases.bulk import Record, csv_records, jsonl_records
+from kprules.cases.files import read_texts
+from kprules.core.render import render_all
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "cases.md"

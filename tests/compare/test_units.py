@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import kprules
-from kprules.cases import read_suite
+from kprules.cases.files import read_suite
 from kprules.compare import CompareError, Comparison, from_case
 from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream, render
 from kprules.report.output import OutputError, atomic_output

@@ -22,13 +22,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kprules
-from kprules import codegen
-from kprules.codegen import Unknown
-from kprules.evaluate import Evaluator
-from kprules.explain import Explanation, all_values
-from kprules.interpret import NOT_EVALUATED, EvalError, interpret
-from kprules.layout import Key
-from kprules.values import UNKNOWN
+from kprules.eval import codegen
+from kprules.eval.codegen import Unknown
+from kprules.eval.evaluate import Evaluator
+from kprules.eval.interpret import NOT_EVALUATED, EvalError, interpret
+from kprules.eval.values import UNKNOWN
+from kprules.explain.tree import Explanation, all_values
+from kprules.ir.slots import Key
 
 from .strategies import FACTS, VOCABULARY, Case, as_of_dates, cases, fact_sets
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 import kprules
-from kprules.evaluate import Evaluator
-from kprules.explain import Explanation, Unknowns, expr_text
+from kprules.eval.evaluate import Evaluator
+from kprules.explain.tree import Explanation, Unknowns, expr_text
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "explain"
 POLICIES = GOLDEN / "policies"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import kprules
 from kprules import ir
-from kprules import nodes as n
-from kprules.explain import expr_text
-from kprules.parse import parse
-from kprules.pretty import expr_text as fmt_text
-from kprules.source import Source
+from kprules.core.source import Source
+from kprules.explain.tree import expr_text
+from kprules.syntax import nodes as n
+from kprules.syntax.parse import parse
+from kprules.syntax.pretty import expr_text as fmt_text
 
 VOCABULARY = "facts v\nenum c {a b}\nfact x: c\nfact y: bool\nfact z: bool\n"
 
@@ -43,7 +43,7 @@ def test_explanations_fit_100_columns() -> None:
     """Long clauses and values (sets) are wrapped at spaces, continued deeper."""
     from pathlib import Path
 
-    from kprules.cases import read_suite
+    from kprules.cases.files import read_suite
 
     root = Path(__file__).resolve().parent.parent.parent
     library = kprules.load(root / "policies")

@@ -22,9 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kprules
-from kprules.codegen import Compiled, verify_source
-from kprules.interpret import interpret
-from kprules.values import UNKNOWN
+from kprules.eval.codegen import Compiled, verify_source
+from kprules.eval.interpret import interpret
+from kprules.eval.values import UNKNOWN
 
 VOCABULARY = r'''facts os "a \"vocabulary\" with a \\ backslash, \"\"\" quotes # and no comment"
   dated by __class__

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from kprules.typesys import (
+from kprules.eval.values import UNKNOWN, FactError, coerce, format_value, public, to_json
+from kprules.ir.types import (
     BOOL,
     COUNTRY,
     DATE,
@@ -24,7 +25,6 @@ from kprules.typesys import (
     SetType,
     Type,
 )
-from kprules.values import UNKNOWN, FactError, coerce, format_value, public, to_json
 
 ACTOR = EnumType("actor", ("rebel_movement", "rebel_ally", "state"))
 CARATS = Quantity("ct")

@@ -1,4 +1,5 @@
-"""Hypothesis strategies for syntax trees (`kprules.nodes`), shaped as the parser builds them.
+"""Hypothesis strategies for syntax trees (`kprules.syntax.nodes`), shaped as the parser builds
+them.
 
 Every generated module is one that some text parses to: names come from a small pool without
 keywords or two-capital names (those are country codes); strings are already folded (the parser
@@ -19,8 +20,8 @@ from typing import TypeVar
 import attrs
 from hypothesis import strategies as st
 
-from kprules import nodes as n
 from kprules.checker.context import KEYWORDS
+from kprules.syntax import nodes as n
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Round-trip properties of the canonical printer (kprules.pretty).
+"""Round-trip properties of the canonical printer (kprules.syntax.pretty).
 
 - parse(pretty(m)) == m for generated trees, with literal values kept exactly (compared through
   `repr`, since `Decimal('1.5') == Decimal('1.50') == 1.5`-style equalities would hide a change);
@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from lark import Token
 from strategies import NAMES, arith_trees, exprs, logic_trees, modules
 
-from kprules import nodes as n
-from kprules.grammar import parser
-from kprules.parse import parse
-from kprules.pretty import WIDTH, expr_text, pretty, scan_comments
-from kprules.source import Source
+from kprules.core.source import Source
+from kprules.syntax import nodes as n
+from kprules.syntax.grammar import parser
+from kprules.syntax.parse import parse
+from kprules.syntax.pretty import WIDTH, expr_text, pretty, scan_comments
 
 # The explain phase re-runs a failing example once per part of it, which takes minutes on trees
 # of this size; the shrunk example is explanation enough.

@@ -1,6 +1,7 @@
 """Support for the HTML report tests: the fixture policies (loaded with file names relative to
 the fixtures folder, so that locations in the page are the same on every machine), the fixture
-cases (tests/report_html/fixtures/cases/, a family file read by kprules.cases), and report streams
+cases (tests/report_html/fixtures/cases/, a family file read by kprules.cases.files), and report
+streams
 over them comparing `core_2003` with both proposals."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import kprules
-from kprules.cases import read_suite
+from kprules.cases.files import read_suite
 from kprules.compare import CaseInput, from_case
 from kprules.report.model import RowStream
 
@@ -31,7 +32,7 @@ def load_library() -> kprules.Library:
 
 
 def family_cases(path: Path, library: kprules.Library) -> list[CaseInput]:
-    """The cases of a case file, read by the case loader (kprules.cases) with the file named
+    """The cases of a case file, read by the case loader (kprules.cases.files) with the file named
     relative to the fixtures folder, as `kprules compare` reads them."""
     here = Path.cwd()
     os.chdir(FIXTURES)

@@ -14,9 +14,9 @@ from pathlib import Path
 from attrs import frozen
 
 from kprules.checker import CheckResult, check
-from kprules.diagnostics import CODES
-from kprules.loader import Workspace, load_texts
-from kprules.render import render_all
+from kprules.core.diagnostics import CODES
+from kprules.core.render import render_all
+from kprules.syntax.loader import Workspace, load_texts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # (name, text) of the fixture modules, vocabulary first.

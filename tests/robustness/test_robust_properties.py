@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from robust_support import FIXTURE_FILES, check_texts, fixture_texts, tokens
 
-from kprules.grammar import build_parser
+from kprules.syntax.grammar import build_parser
 
 VOCAB = fixture_texts()[0]
 HEADER = "policy fuzz \"a policy under test\"\n  status proposed\n  reads shipments\n"

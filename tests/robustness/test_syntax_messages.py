@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from robust_support import check_texts, fixture_texts
 
-from kprules.loader import load_texts
-from kprules.render import render_all
+from kprules.core.render import render_all
+from kprules.syntax.loader import load_texts
 
 HEADER = 'policy p "a policy with a mistake"\n  status proposed\n  reads shipments\n'
 

@@ -31,9 +31,9 @@ from typing import Any
 from attrs import evolve, frozen
 
 from kprules import ir
-from kprules.explain import Explanation, Node, _reached, clause_value
-from kprules.interpret import NOT_EVALUATED, in_force
-from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.eval.interpret import NOT_EVALUATED, in_force
+from kprules.explain.tree import Explanation, Node, _reached, clause_value
+from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
 
 
 def decisive(node: Node) -> Node:

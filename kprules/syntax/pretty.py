@@ -62,7 +62,7 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from kprules import nodes as n
+from kprules.syntax import nodes as n
 
 WIDTH = 100
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from attrs import frozen
 
-from kprules.diagnostics import Diagnostic
-from kprules.source import Source, Span
+from kprules.core.diagnostics import Diagnostic
+from kprules.core.source import Source, Span
 
 SourceMap = Mapping[str, Source]
 

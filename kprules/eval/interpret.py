@@ -21,9 +21,9 @@ from decimal import Decimal
 from typing import Any
 
 from kprules import ir
-from kprules.diagnostics import Diagnostic
-from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
-from kprules.nodes import Interval
+from kprules.core.diagnostics import Diagnostic
+from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.syntax.nodes import Interval
 
 
 class _NotEvaluated:

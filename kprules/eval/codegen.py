@@ -31,9 +31,11 @@ from decimal import Decimal
 from typing import Any
 
 from kprules import ir
-from kprules.diagnostics import Diagnostic
-from kprules.interpret import NOT_EVALUATED, EvalError
-from kprules.layout import (
+from kprules.core.diagnostics import Diagnostic
+from kprules.core.source import Span
+from kprules.eval.interpret import NOT_EVALUATED, EvalError
+from kprules.eval.values import UNKNOWN
+from kprules.ir.slots import (
     Clause,
     Key,
     Layout,
@@ -42,10 +44,8 @@ from kprules.layout import (
     ref_key,
     term_refs,
 )
-from kprules.nodes import Interval
-from kprules.source import Span
-from kprules.typesys import DECIMAL, Quantity
-from kprules.values import UNKNOWN
+from kprules.ir.types import DECIMAL, Quantity
+from kprules.syntax.nodes import Interval
 
 _SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}

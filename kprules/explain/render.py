@@ -20,9 +20,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from kprules.explain import Explanation, Node, Unknowns, value_json
-from kprules.interpret import NOT_EVALUATED
-from kprules.values import format_value
+from kprules.eval.interpret import NOT_EVALUATED
+from kprules.eval.values import format_value
+from kprules.explain.tree import Explanation, Node, Unknowns, value_json
 
 WIDTH = 100
 LABEL = 90

@@ -1,8 +1,9 @@
 """Running the expectations of case files: `kprules test`.
 
-Stage: a `Library` and a `Suite` of cases (kprules.cases) -> one `Check` per expectation (passed,
+Stage: a `Library` and a `Suite` of cases (kprules.cases.files) -> one `Check` per expectation
+(passed,
 or failed with the value found and the decisive explanation), and the traced evaluations that
-clause coverage (kprules.coverage) counts. Pure apart from evaluation.
+clause coverage (kprules.analysis.coverage) counts. Pure apart from evaluation.
 
 Each case is evaluated once, under one evaluator per vocabulary whose targets are every
 `policy.term` the suite expects (compiled once for the suite). With coverage on, or when an
@@ -20,13 +21,13 @@ from typing import Any
 from attrs import frozen
 
 from kprules.api import Library
-from kprules.cases import Case, Expectation, Suite
-from kprules.evaluate import Evaluator
-from kprules.explain import Explanation, Node
-from kprules.interpret import EvalError
-from kprules.layout import Key
-from kprules.values import UNKNOWN, public
-from kprules.why import decisive
+from kprules.cases.files import Case, Expectation, Suite
+from kprules.eval.evaluate import Evaluator
+from kprules.eval.interpret import EvalError
+from kprules.eval.values import UNKNOWN, public
+from kprules.explain.tree import Explanation, Node
+from kprules.explain.why import decisive
+from kprules.ir.slots import Key
 
 
 @frozen

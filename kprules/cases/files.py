@@ -10,8 +10,8 @@ Two forms (docs/cases.md): one case (`[case]`, `[facts]`, `[expect]`), or a fami
 with shared `[family.facts]` and `[family.expect]`, then `[[case]]` entries whose own facts and
 expectations override the family's).
 
-Positions come from kprules.toml_locate (tomllib gives none); how values are judged from
-kprules.case_values (shared with the data-file readers, kprules.bulk).
+Positions come from kprules.cases.toml_locate (tomllib gives none); how values are judged from
+kprules.cases.values (shared with the data-file readers, kprules.cases.bulk).
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.api import Library
-from kprules.case_values import expect_hint, expected_value, fact_code, found, type_hint
+from kprules.cases.toml_locate import KeyPath, Place, is_date, locate, parse
+from kprules.cases.values import expect_hint, expected_value, fact_code, found, type_hint
 from kprules.checker import CheckResult
-from kprules.diagnostics import Diagnostic, PolicyError, Related, errors_in, sort_diagnostics
-from kprules.evaluate import FactsError, validate
-from kprules.loader import display_name, find_module
-from kprules.nodes import NO_SPAN
-from kprules.source import Source, Span
-from kprules.suggest import did_you_mean
-from kprules.toml_locate import KeyPath, Place, is_date, locate, parse
-from kprules.typesys import SetType
-from kprules.values import FactError, coerce
+from kprules.core.diagnostics import Diagnostic, PolicyError, Related, errors_in, sort_diagnostics
+from kprules.core.source import Source, Span
+from kprules.core.suggest import did_you_mean
+from kprules.eval.evaluate import FactsError, validate
+from kprules.eval.values import FactError, coerce
+from kprules.ir.types import SetType
+from kprules.syntax.loader import display_name, find_module
+from kprules.syntax.nodes import NO_SPAN
 
 MAX_BYTES = 4 * 1024 * 1024
 CASE_KEYS = ("id", "title", "sources", "date", "contested", "notes", "facts", "expect")

@@ -46,7 +46,7 @@ def _packaged() -> Any:
 
 
 def _checkout() -> Path:
-    return Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
+    return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
 
 
 def grammar_origin() -> str:

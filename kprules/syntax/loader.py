@@ -22,10 +22,10 @@ from pathlib import Path
 
 from attrs import define, field
 
-from kprules import nodes as n
-from kprules.diagnostics import Diagnostic, PolicyError, Related
-from kprules.parse import parse
-from kprules.source import Source
+from kprules.core.diagnostics import Diagnostic, PolicyError, Related
+from kprules.core.source import Source
+from kprules.syntax import nodes as n
+from kprules.syntax.parse import parse
 
 EXTENSION = ".kpr"
 MAX_BYTES = 4 * 1024 * 1024

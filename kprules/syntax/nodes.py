@@ -1,6 +1,6 @@
 """The surface syntax tree: what a drafter wrote, as frozen attrs nodes.
 
-Stage: produced by `kprules.parse`, read by the checker, the formatter and the explanation
+Stage: produced by `kprules.syntax.parse`, read by the checker, the formatter and the explanation
 renderers. Invariants: nodes are immutable; children are tuples; every node has a `span` that
 equality, hashing and repr ignore (so two trees parsed from differently formatted texts are equal);
 no Lark object ever appears here. Literal values are already Python values (Decimal, date, str).
@@ -14,7 +14,7 @@ from typing import TypeAlias
 
 from attrs import field, frozen
 
-from kprules.source import Span
+from kprules.core.source import Span
 
 NO_SPAN = Span("<none>", 0, 0)
 

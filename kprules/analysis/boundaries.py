@@ -1,7 +1,7 @@
 """Boundary coverage: is every cut-off date and threshold of a policy exercised from both sides?
 
 Stage: checked policies + traced evaluations of cases -> per policy, each cut-off and the sides
-the cases reached. Pure. Shares its inputs with clause coverage (kprules.coverage).
+the cases reached. Pure. Shares its inputs with clause coverage (kprules.analysis.coverage).
 
 A *cut-off* is where a policy's text draws a line:
 
@@ -30,9 +30,11 @@ from typing import Any
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.explain import all_values, expr_text
-from kprules.interpret import NOT_EVALUATED, EvalError, Interpreter
-from kprules.layout import (
+from kprules.core.source import Source, Span
+from kprules.eval.interpret import NOT_EVALUATED, EvalError, Interpreter
+from kprules.eval.values import format_value
+from kprules.explain.tree import all_values, expr_text
+from kprules.ir.slots import (
     Clause,
     Key,
     Layout,
@@ -40,10 +42,8 @@ from kprules.layout import (
     TermLayout,
     reachable,
 )
-from kprules.nodes import Interval
-from kprules.source import Source, Span
-from kprules.typesys import DATE
-from kprules.values import format_value
+from kprules.ir.types import DATE
+from kprules.syntax.nodes import Interval
 
 ONE_DAY = dt.timedelta(days=1)
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}

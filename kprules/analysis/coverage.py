@@ -30,9 +30,11 @@ from typing import Any, TypeAlias
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.explain import all_values, expr_text
-from kprules.interpret import NOT_EVALUATED
-from kprules.layout import (
+from kprules.core.source import Source, Span
+from kprules.eval.interpret import NOT_EVALUATED
+from kprules.eval.values import format_value
+from kprules.explain.tree import all_values, expr_text
+from kprules.ir.slots import (
     Clause,
     Key,
     Layout,
@@ -40,9 +42,7 @@ from kprules.layout import (
     TermLayout,
     reachable,
 )
-from kprules.source import Source, Span
-from kprules.typesys import BOOL
-from kprules.values import format_value
+from kprules.ir.types import BOOL
 
 ItemKey: TypeAlias = tuple[str, str, int, int]  # (kind, source, start, end)
 TWO = ("true", "false")

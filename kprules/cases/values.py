@@ -1,6 +1,7 @@
 """How fact and expected values are judged and explained, for case files and data files.
 
-Pure functions shared by kprules.cases and kprules.bulk: the code of a value that does not fit
+Pure functions shared by kprules.cases.files and kprules.cases.bulk: the code of a value that does
+not fit
 its fact's type (`fact_code`), how to write a value of a type (`type_hint`), expected values read
 against a term's type (`expected_value`), and values shown as a case file writes them (`found`).
 """
@@ -11,9 +12,9 @@ import datetime as dt
 from typing import Any
 
 from kprules import ir
-from kprules.suggest import did_you_mean
-from kprules.typesys import COUNTRY, TEXT, EnumType, SetType, Type, describe
-from kprules.values import UNKNOWN, FactError, coerce
+from kprules.core.suggest import did_you_mean
+from kprules.eval.values import UNKNOWN, FactError, coerce
+from kprules.ir.types import COUNTRY, TEXT, EnumType, SetType, Type, describe
 
 
 def fact_code(typ: Type, value: Any, from_text: bool = False) -> str:

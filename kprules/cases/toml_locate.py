@@ -19,8 +19,8 @@ from typing import Any, TypeAlias
 
 from attrs import frozen
 
-from kprules.diagnostics import Diagnostic
-from kprules.source import Source, Span
+from kprules.core.diagnostics import Diagnostic
+from kprules.core.source import Source, Span
 
 KeyPath: TypeAlias = tuple[str | int, ...]
 

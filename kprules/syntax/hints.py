@@ -19,9 +19,9 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from kprules.diagnostics import Diagnostic
-from kprules.grammar import parser
-from kprules.source import Source, Span
+from kprules.core.diagnostics import Diagnostic
+from kprules.core.source import Source, Span
+from kprules.syntax.grammar import parser
 
 # Regex terminals, named for people (string terminals are shown as written).
 TERMINAL_NAMES = {

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from kprules.countries import ISO_3166_ALPHA2, country_hint
-from kprules.suggest import did_you_mean
-from kprules.typesys import (
+from kprules.core.countries import ISO_3166_ALPHA2, country_hint
+from kprules.core.suggest import did_you_mean
+from kprules.ir.types import (
     BOOL,
     COUNTRY,
     DATE,

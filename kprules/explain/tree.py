@@ -21,12 +21,12 @@ from typing import Any
 from attrs import frozen
 
 from kprules import ir
-from kprules.interpret import NOT_EVALUATED, in_force
-from kprules.layout import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
-from kprules.nodes import Cite, Interval
-from kprules.source import Source, Span
-from kprules.typesys import Type
-from kprules.values import format_value, to_json
+from kprules.core.source import Source, Span
+from kprules.eval.interpret import NOT_EVALUATED, in_force
+from kprules.eval.values import format_value, to_json
+from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.ir.types import Type
+from kprules.syntax.nodes import Cite, Interval
 
 _PREC = {ir.If: 0, ir.Or: 1, ir.And: 2, ir.Not: 3, ir.Compare: 4, ir.Member: 4, ir.InRange: 4,
          ir.Arith: 5, ir.Neg: 7}
@@ -277,12 +277,12 @@ class Explanation:
     # ---------------------------------------------------------------- rendering
 
     def text(self) -> str:
-        from kprules.explain_render import render_text
+        from kprules.explain.render import render_text
 
         return render_text(self)
 
     def to_json(self) -> dict[str, Any]:
-        from kprules.explain_render import render_json
+        from kprules.explain.render import render_json
 
         return render_json(self)
 

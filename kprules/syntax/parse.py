@@ -18,10 +18,10 @@ from attrs import frozen
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from kprules import nodes as n
-from kprules.diagnostics import Diagnostic, PolicyError
-from kprules.grammar import parser
-from kprules.source import Source, Span
+from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.source import Source, Span
+from kprules.syntax import nodes as n
+from kprules.syntax.grammar import parser
 
 # Deeper syntax trees are refused: every later stage walks trees recursively. A chain
 # `a + b - c ...` folds into nested binary nodes, so each of its operators counts as a level.
@@ -36,7 +36,7 @@ def parse(source: Source) -> n.Module:
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as err:
-        from kprules.syntax_hints import syntax_diagnostic  # only on errors: keeps start-up fast
+        from kprules.syntax.hints import syntax_diagnostic  # only on errors: keeps start-up fast
 
         raise PolicyError([syntax_diagnostic(err, source)]) from None
     builder = _ToNodes(source)
@@ -371,7 +371,7 @@ class _ToNodes:
 
     def arith(self, meta: Any, c: list[Any]) -> n.Expr:
         """Fold `a - b + c` to the left: ((a - b) + c). `2024-3-1` is a date mistyped."""
-        from kprules.syntax_hints import loose_date_diagnostic
+        from kprules.syntax.hints import loose_date_diagnostic
 
         loose = loose_date_diagnostic(self.source.text[meta.start_pos : meta.end_pos],
                                       self._sp(meta))

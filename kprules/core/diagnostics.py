@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from kprules.source import Span
+from kprules.core.source import Span
 
 
 class Severity(enum.Enum):

@@ -32,15 +32,15 @@ from typing import IO, Any
 from attrs import frozen
 
 from kprules import ir
-from kprules.case_values import fact_code, type_hint
-from kprules.countries import ISO_3166_ALPHA2
-from kprules.diagnostics import Diagnostic, PolicyError
-from kprules.evaluate import FactProblem, FactsError, validate
-from kprules.loader import display_name
-from kprules.source import Source, Span
-from kprules.suggest import did_you_mean
-from kprules.typesys import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
-from kprules.values import FactError, coerce
+from kprules.cases.values import fact_code, type_hint
+from kprules.core.countries import ISO_3166_ALPHA2
+from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.source import Source, Span
+from kprules.core.suggest import did_you_mean
+from kprules.eval.evaluate import FactProblem, FactsError, validate
+from kprules.eval.values import FactError, coerce
+from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
+from kprules.syntax.loader import display_name
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ID_FIELD = "id"

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from attrs import frozen
 
 from kprules import ir
-from kprules.codegen import Compiled
-from kprules.layout import Key, Layout, build_layout
-from kprules.source import Source
-from kprules.suggest import did_you_mean
-from kprules.values import FactError, coerce, public
+from kprules.core.source import Source
+from kprules.core.suggest import did_you_mean
+from kprules.eval.codegen import Compiled
+from kprules.eval.values import FactError, coerce, public
+from kprules.ir.slots import Key, Layout, build_layout
 
 if TYPE_CHECKING:
-    from kprules.explain import Explanation
+    from kprules.explain.tree import Explanation
 
 
 @frozen
@@ -102,7 +102,7 @@ class Evaluation:
     @property
     def explanation(self) -> Any:
         """The explanation tree (evaluate with explain=True to have one)."""
-        from kprules.explain import Explanation
+        from kprules.explain.tree import Explanation
 
         if self.slots is None:
             raise ValueError("this evaluation was made without explain=True")
@@ -123,7 +123,7 @@ class Explained(NamedTuple):
 
     @property
     def explanation(self) -> Explanation:
-        from kprules.explain import Explanation
+        from kprules.explain.tree import Explanation
 
         return Explanation(self.layout, self.slots, self.facts, self.as_of, self.sources)
 

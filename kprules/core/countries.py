@@ -44,7 +44,7 @@ _ALIASES = {
 def country_hint(code: str) -> str:
     """What to write instead of a code that is not assigned: a known alias, the letters swapped,
     else a code with the same first letter, else the same second."""
-    from kprules.suggest import did_you_mean
+    from kprules.core.suggest import did_you_mean
 
     if code in _ALIASES:
         return _ALIASES[code]

@@ -17,9 +17,9 @@ from typing import TypeAlias
 
 from attrs import field, frozen
 
-from kprules.nodes import NO_SPAN, Cite, Interval
-from kprules.source import Span
-from kprules.typesys import Type
+from kprules.core.source import Span
+from kprules.ir.types import Type
+from kprules.syntax.nodes import NO_SPAN, Cite, Interval
 
 Value: TypeAlias = bool | int | Decimal | float | dt.date | str | frozenset[str]
 
