@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from kprules.api import Library, Policy, Result, load, loads
     from kprules.core.diagnostics import Diagnostic, PolicyError, Severity
     from kprules.eval.evaluate import Explained, FactProblem, FactsError
-    from kprules.eval.interpret import EvalError
-    from kprules.eval.values import UNKNOWN
     from kprules.explain.tree import Explanation
+    from kprules.ir.runtime import EvalError
+    from kprules.ir.values import UNKNOWN
 
 _WHERE = {
     "Library": "kprules.api", "Policy": "kprules.api", "Result": "kprules.api",
@@ -35,8 +35,8 @@ _WHERE = {
     "Severity": "kprules.core.diagnostics",
     "FactProblem": "kprules.eval.evaluate", "FactsError": "kprules.eval.evaluate",
     "Explained": "kprules.eval.evaluate",
-    "Explanation": "kprules.explain.tree", "EvalError": "kprules.eval.interpret",
-    "UNKNOWN": "kprules.eval.values",
+    "Explanation": "kprules.explain.tree", "EvalError": "kprules.ir.runtime",
+    "UNKNOWN": "kprules.ir.values",
 }
 
 __all__ = [

@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.api import Library, Policy
 from kprules.checker.structure import dependencies
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import Evaluator, resolve_as_of
-from kprules.eval.values import format_value, public
+from kprules.eval.loaded import Loaded
 from kprules.explain.tree import Explanation
 from kprules.explain.why import Alignment, align, parting
+from kprules.ir.dates import Interval
 from kprules.ir.slots import Key
-from kprules.syntax.nodes import Interval
+from kprules.ir.values import format_value, public
 
 if TYPE_CHECKING:
     from kprules.cases.bulk import Record
@@ -195,7 +195,7 @@ class Summary:
 class Comparison:
     """A base policy, other policies and the terms compared; rows come from `rows(cases)`."""
 
-    def __init__(self, library: Library, base: str, others: Sequence[str],
+    def __init__(self, library: Loaded, base: str, others: Sequence[str],
                  terms: Sequence[str] | None = None, as_of: dt.date | None = None) -> None:
         self.library = library
         self.base = base
@@ -208,11 +208,11 @@ class Comparison:
                                + ", ".join(f"`{p.name}`: `{p.vocabulary.name}`" for p in policies)
                                + "); only policies over one vocabulary can be compared")
         self.terms = tuple(dict.fromkeys(terms)) if terms else default_terms(
-            [p.checked for p in policies])
+            policies)
         for p in policies:
             for t in self.terms:
-                if t not in p.checked.terms:
-                    hint = did_you_mean(t, p.checked.terms)
+                if t not in p.terms:
+                    hint = did_you_mean(t, p.terms)
                     raise CompareError(f"policy `{p.name}` has no term `{t}`"
                                        + (f"; {hint}" if hint else ""), "KP601")
         if not self.terms:
@@ -267,11 +267,11 @@ class Comparison:
 
     def _cause(self, policy: str, name: str, reason: str) -> Provision:
         if reason == "in force":
-            p = self.library[policy].checked
+            p = self.library.result.policies[policy]
             note = "; ".join(f"`{q.name}` {_in_force_text(q.in_force)}"
-                             for q in (self.library[self.base].checked, p))
+                             for q in (self.library.result.policies[self.base], p))
             return Provision(policy, name, ir.Provenance(policy, p.span), "in force", note)
-        t = self.library[policy].checked.terms[name]
+        t = self.library.result.policies[policy].terms[name]
         return Provision(t.origin.policy, name, t.origin)
 
     def weights(self, case: CaseInput) -> dict[str, Any]:
@@ -297,11 +297,12 @@ def from_record(record: Record, file: str) -> CaseInput:
     return CaseInput(record.label, record.facts, location=where)
 
 
-def _policy(library: Library, name: str) -> Policy:
-    try:
-        return library[name]
-    except KeyError as err:
-        raise CompareError(str(err.args[0]), "KP602") from None
+def _policy(library: Loaded, name: str) -> ir.CheckedPolicy:
+    policies = library.result.policies
+    if name not in policies:
+        hint = did_you_mean(name, policies)
+        raise CompareError(f"no policy `{name}`" + (f"; {hint}" if hint else ""), "KP602")
+    return policies[name]
 
 
 def default_terms(policies: Sequence[ir.CheckedPolicy]) -> tuple[str, ...]:

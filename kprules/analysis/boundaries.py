@@ -27,13 +27,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.core.source import Source, Span
-from kprules.eval.interpret import NOT_EVALUATED, EvalError, Interpreter
-from kprules.eval.values import format_value
+from kprules.eval.evaluate import Evaluator
 from kprules.explain.tree import all_values, expr_text
+from kprules.ir.dates import Interval
+from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import (
     Clause,
     Key,
@@ -42,8 +44,8 @@ from kprules.ir.slots import (
     TermLayout,
     reachable,
 )
-from kprules.ir.types import DATE
-from kprules.syntax.nodes import Interval
+from kprules.ir.types import BOOL, DATE
+from kprules.ir.values import format_value
 
 ONE_DAY = dt.timedelta(days=1)
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
@@ -224,6 +226,7 @@ class Boundaries:
     policies: tuple[str, ...]
     seen: dict[tuple[str, str, int], dict[str, list[str]]] = field(factory=dict)
     _probes: dict[tuple[int, tuple[Key, ...]], list[_Probe]] = field(factory=dict)
+    _conditions: _Conditions = field(factory=lambda: _Conditions())
 
     @classmethod
     def of(cls, policies: Iterable[ir.CheckedPolicy]) -> Boundaries:
@@ -239,9 +242,8 @@ class Boundaries:
             probes = self._probes[cache] = [p for p in _probes(layout, keys)
                                             if _key(p.cut) in self.cut_offs]
         values = all_values(layout, slots, facts, as_of)
-        holds = _Conditions(layout, facts, as_of)
         for probe in probes:
-            for side in _sides_hit(probe, values, as_of, holds):
+            for side in _sides_hit(probe, values, facts, as_of, self._conditions):
                 seen = self.seen.setdefault(_key(probe.cut), {})
                 seen.setdefault(side.label, []).append(case)
 
@@ -274,29 +276,41 @@ def _key(cut: CutOff) -> tuple[str, str, int]:
 
 
 class _Conditions:
-    """Rule conditions evaluated on demand (by the reference interpreter) for rules that the
-    evaluation did not reach because an earlier rule decided."""
+    """Rule conditions evaluated on demand for rules that the evaluation did not reach because an
+    earlier rule decided: each condition compiled once (as a definition of its own, in the
+    rule's policy) and run by the evaluator on the case's facts."""
 
-    def __init__(self, layout: Layout, facts: Mapping[str, Any], as_of: dt.date | None) -> None:
-        self.layout, self.facts, self.as_of = layout, facts, as_of
-        self.interpreter: Interpreter | None = None
+    def __init__(self) -> None:
+        self.compiled: dict[int, Evaluator] = {}
 
-    def holds(self, rule: RuleLayout, term: TermLayout) -> bool:
-        if self.interpreter is None:
-            self.interpreter = Interpreter(self.layout, self.facts, self.as_of)
+    def holds(self, rule: RuleLayout, term: TermLayout, facts: Mapping[str, Any],
+              as_of: dt.date | None) -> bool:
+        evaluator = self.compiled.get(id(rule))
+        if evaluator is None:
+            evaluator = self.compiled[id(rule)] = _condition_evaluator(rule, term)
         try:
-            return self.interpreter.expr(rule.condition, term) is True
+            values, _ = evaluator.run(facts, as_of)
         except EvalError:
             return False
+        return values[0] is True
 
 
-def _sides_hit(probe: _Probe, values: list[Any], as_of: dt.date | None,
-               conditions: _Conditions) -> Iterator[Side]:
+_PROBE = "<rule condition>"  # not a name the language can write, so it never collides
+
+
+def _condition_evaluator(rule: RuleLayout, term: TermLayout) -> Evaluator:
+    condition = ir.Definition(_PROBE, BOOL, rule.rule.condition, rule.rule.origin)
+    context = attrs.evolve(term.context, terms={**term.context.terms, _PROBE: condition})
+    return Evaluator([(context, _PROBE)])
+
+
+def _sides_hit(probe: _Probe, values: list[Any], facts: Mapping[str, Any],
+               as_of: dt.date | None, conditions: _Conditions) -> Iterator[Side]:
     cut = probe.cut
     if probe.kind == "rule-date" and probe.rule is not None and probe.term is not None:
         for s in cut.sides:
             if s.value == as_of and (values[probe.slot] is not NOT_EVALUATED
-                                     or conditions.holds(probe.rule, probe.term)):
+                                     or conditions.holds(probe.rule, probe.term, facts, as_of)):
                 yield s
         return
     if values[probe.slot] is NOT_EVALUATED or (values[probe.slot] is None and

@@ -31,9 +31,8 @@ from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.core.source import Source, Span
-from kprules.eval.interpret import NOT_EVALUATED
-from kprules.eval.values import format_value
 from kprules.explain.tree import all_values, expr_text
+from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import (
     Clause,
     Key,
@@ -43,6 +42,7 @@ from kprules.ir.slots import (
     reachable,
 )
 from kprules.ir.types import BOOL
+from kprules.ir.values import format_value
 
 ItemKey: TypeAlias = tuple[str, str, int, int]  # (kind, source, start, end)
 TWO = ("true", "false")

@@ -20,14 +20,15 @@ from typing import Any
 
 from attrs import frozen
 
-from kprules.api import Library
 from kprules.cases.files import Case, Expectation, Suite
 from kprules.eval.evaluate import Evaluator
-from kprules.eval.interpret import EvalError
-from kprules.eval.values import UNKNOWN, public
-from kprules.explain.tree import Explanation, Node
+from kprules.eval.loaded import Loaded
+from kprules.explain.nodes import Node
+from kprules.explain.tree import Explanation
 from kprules.explain.why import decisive
+from kprules.ir.runtime import EvalError
 from kprules.ir.slots import Key
+from kprules.ir.values import UNKNOWN, public
 
 
 @frozen
@@ -75,7 +76,7 @@ def same(expected: Any, got: Any) -> bool:
 class Runner:
     """Evaluators for a suite (one per vocabulary, built on first use), and the run itself."""
 
-    def __init__(self, library: Library, suite: Suite) -> None:
+    def __init__(self, library: Loaded, suite: Suite) -> None:
         self.library = library
         self.suite = suite
         wanted: dict[str, dict[Key, None]] = {}
@@ -131,7 +132,7 @@ class Runner:
         return checks, None
 
 
-def run_suite(library: Library, suite: Suite) -> list[Check]:
+def run_suite(library: Loaded, suite: Suite) -> list[Check]:
     """Every expectation of the suite, checked (a convenience for small suites)."""
     return [c for checks, _ in Runner(library, suite).run() for c in checks]
 

@@ -38,8 +38,8 @@ from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
-from kprules.eval.values import FactError, coerce
 from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
+from kprules.ir.values import FactError, coerce
 from kprules.syntax.loader import display_name
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}

@@ -25,18 +25,17 @@ from typing import Any, Literal, TypeAlias
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.api import Library
 from kprules.cases.toml_locate import KeyPath, Place, is_date, locate, parse
 from kprules.cases.values import expect_hint, expected_value, fact_code, found, type_hint
 from kprules.checker import CheckResult
 from kprules.core.diagnostics import Diagnostic, PolicyError, Related, errors_in, sort_diagnostics
-from kprules.core.source import Source, Span
+from kprules.core.source import NO_SPAN, Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactsError, validate
-from kprules.eval.values import FactError, coerce
+from kprules.eval.loaded import Loaded
 from kprules.ir.types import SetType
+from kprules.ir.values import FactError, coerce
 from kprules.syntax.loader import display_name, find_module
-from kprules.syntax.nodes import NO_SPAN
 
 MAX_BYTES = 4 * 1024 * 1024
 CASE_KEYS = ("id", "title", "sources", "date", "contested", "notes", "facts", "expect")
@@ -212,13 +211,14 @@ def case_files(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     return list(dict.fromkeys(files)), problems
 
 
-PolicySet: TypeAlias = "CheckResult | Library"
+PolicySet: TypeAlias = "CheckResult | Loaded"
 
 
 def read_suite(paths: Sequence[Path], policies: PolicySet, *,
                allow_unloaded: bool = False) -> Suite:
-    """Read and validate case files and folders against checked policies (a `Library` or a
-    `CheckResult`); every problem is in `Suite.diagnostics` (this never raises for bad input).
+    """Read and validate case files and folders against checked policies (a `Library`, anything
+    `Loaded`, or a `CheckResult`); every problem is in `Suite.diagnostics` (this never raises for
+    bad input).
 
     With `allow_unloaded` (for commands that only evaluate), an expectation naming a policy
     that is not loaded is left out when a `.kpr` file near its case file declares that policy;

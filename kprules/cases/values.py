@@ -13,8 +13,8 @@ from typing import Any
 
 from kprules import ir
 from kprules.core.suggest import did_you_mean
-from kprules.eval.values import UNKNOWN, FactError, coerce
 from kprules.ir.types import COUNTRY, TEXT, EnumType, SetType, Type, describe
+from kprules.ir.values import UNKNOWN, FactError, coerce
 
 
 def fact_code(typ: Type, value: Any, from_text: bool = False) -> str:

@@ -178,28 +178,28 @@ def _all_origins(term: ir.Term) -> Iterable[ir.Provenance]:
         yield from (p.origin for p in term.pieces)
 
 
-def _check_cites(cites: tuple[n.Cite, ...], seeds: Mapping[str, Seed] | None,
+def _check_cites(cites: tuple[ir.Cite, ...], seeds: Mapping[str, Seed] | None,
                  sink: Sink) -> None:
-    seen: dict[tuple[str, str, str | None], n.Cite] = {}
+    seen: dict[tuple[str, str, str | None], ir.Cite] = {}
     for cite in cites:
-        key = (cite.source.name, cite.locator, cite.quote)
+        key = (cite.source, cite.locator, cite.quote)
         if key in seen:
             sink.warning("KP223", "this citation is given twice", cite.span,
                          hint="remove the repeated citation",
                          related=(Related(seen[key].span, "first given here"),))
         seen.setdefault(key, cite)
         if cite.quote is None:
-            sink.warning("KP222", f"the citation of `{cite.source.name}` quotes nothing",
+            sink.warning("KP222", f"the citation of `{cite.source}` quotes nothing",
                          cite.span, hint="add the quoted text after the locator")
         if seeds is None:
             continue
-        seed = seeds.get(cite.source.name)
+        seed = seeds.get(cite.source)
         if seed is None:
-            sink.error("KP212", f"no source document `{cite.source.name}` in the seeds folder",
-                       cite.source.span, hint=did_you_mean(cite.source.name, seeds)
-                       or f"add seeds/{cite.source.name}.md")
+            sink.error("KP212", f"no source document `{cite.source}` in the seeds folder",
+                       cite.source_span, hint=did_you_mean(cite.source, seeds)
+                       or f"add seeds/{cite.source}.md")
         elif cite.quote is not None and not seed.contains(cite.quote):
-            sink.warning("KP213", f"this quotation is not in `{cite.source.name}`", cite.span,
-                         hint=f"quote the text of seeds/{cite.source.name}.md exactly "
+            sink.warning("KP213", f"this quotation is not in `{cite.source}`", cite.span,
+                         hint=f"quote the text of seeds/{cite.source}.md exactly "
                          "(`...` marks a gap)")
 

@@ -89,7 +89,9 @@ class PolicyTyper:
 
     def _origin(self, node: n.Define | n.Decision | n.Parameter | n.Rule | n.Exception_ |
                 n.Piece | n.Default, description: str | None = None) -> ir.Provenance:
-        return ir.Provenance(self.name, node.span, node.cites, description)
+        cites = tuple(ir.Cite(c.source.name, c.locator, c.quote, c.span, c.source.span)
+                      for c in node.cites)
+        return ir.Provenance(self.name, node.span, cites, description)
 
     # ------------------------------------------------------------------ definitions
 

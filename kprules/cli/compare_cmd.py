@@ -13,11 +13,12 @@ import datetime as dt
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from kprules.cli.common import colour_enabled, emit, print_diagnostics
+from kprules.cli.inputs import DATE, Stop, fail, no_case_files
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -32,34 +33,12 @@ BULK_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 
 
-class Stop(Exception):
-    """A problem already worth one line: its code, message and exit status."""
-
-    def __init__(self, code: str, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-
-
-def fail(code: str, message: str, status: int = 1) -> NoReturn:
-    emit(f"error[{code}]: {message}\n", err=True)
-    sys.exit(status)
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"`{value}` is not a date such as 2024-03-01") from None
-
-
 @click.command("compare")
 @click.argument("base")
 @click.argument("others", nargs=-1, required=True)
 @click.option("--cases", "cases_path", required=True, type=click.Path(path_type=Path),
               help="A case file or folder (TOML), or a data file (.jsonl, .csv, .parquet).")
-@click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+@click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The evaluation date of the cases that give none (no `date` key, no "
               "dated-by fact).")
 @click.option("--term", "terms", multiple=True, metavar="NAME",
@@ -234,11 +213,6 @@ def _cases(comparison: Comparison, path: Path, bulk: bool,
     if bulk:
         return _records(comparison, path)
     return iter(_library_cases(comparison, path, source))
-
-
-def no_case_files(path: Path) -> bool:
-    """A folder without any `*.toml` file in it (at any depth)."""
-    return path.is_dir() and next(path.rglob("*.toml"), None) is None
 
 
 def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> list[CaseInput]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kprules.cli.eval_cmd import (
+from kprules.cli.inputs import (
     DATE,
     check_case_path,
     given_policies,

@@ -62,7 +62,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
     Exit status: 0 every expectation passed (and coverage reached --coverage-min); 1 failures,
     errors in policies or cases, or coverage below the minimum; 2 usage errors.
     """
-    from kprules.cli.compare_cmd import fail, no_case_files
+    from kprules.cli.inputs import fail, no_case_files
 
     folders = [p for p in paths if p.is_dir()]
     if folders and all(no_case_files(p) for p in folders) and not any(
@@ -110,7 +110,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
 def _library(paths: Sequence[Path]) -> Library:
     from kprules.api import Library
     from kprules.cli.common import load_and_check
-    from kprules.cli.compare_cmd import fail
+    from kprules.cli.inputs import fail
     from kprules.core.diagnostics import PolicyError
 
     kpr = [p for p in paths if p.suffix == ".kpr"
@@ -159,7 +159,7 @@ def _run(library: Library, suite: Suite, coverage: bool,
 
 
 def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
-    from kprules.eval.values import format_value
+    from kprules.ir.values import format_value
     from kprules.report.junit import failure_line, why_lines
 
     for c in checks:
@@ -196,7 +196,7 @@ def _totals(suite: Suite, checks: Sequence[Check], file_errors: int) -> None:
 
 
 def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:
-    from kprules.cli.compare_cmd import fail
+    from kprules.cli.inputs import fail
     from kprules.core.render import render_text
     from kprules.report.junit import test_lines
     from kprules.report.output import OutputError, atomic_output

@@ -59,3 +59,7 @@ class Source:
 
     def snippet(self, span: Span) -> str:
         return self.text[span.start : span.end]
+
+
+NO_SPAN = Span("<none>", 0, 0)
+"""The span of something no text wrote (a default, a generated node); equality ignores spans."""

@@ -33,8 +33,8 @@ from typing import Any
 from kprules import ir
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.source import Span
-from kprules.eval.interpret import NOT_EVALUATED, EvalError
-from kprules.eval.values import UNKNOWN
+from kprules.ir.dates import Interval
+from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import (
     Clause,
     Key,
@@ -45,7 +45,7 @@ from kprules.ir.slots import (
     term_refs,
 )
 from kprules.ir.types import DECIMAL, Quantity
-from kprules.syntax.nodes import Interval
+from kprules.ir.values import UNKNOWN
 
 _SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}

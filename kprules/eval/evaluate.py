@@ -25,8 +25,8 @@ from kprules import ir
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
 from kprules.eval.codegen import Compiled
-from kprules.eval.values import FactError, coerce, public
 from kprules.ir.slots import Key, Layout, build_layout
+from kprules.ir.values import FactError, coerce, public
 
 if TYPE_CHECKING:
     from kprules.explain.tree import Explanation

@@ -22,39 +22,14 @@ from typing import Any
 
 from kprules import ir
 from kprules.core.diagnostics import Diagnostic
+from kprules.ir.dates import in_force
+from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
-from kprules.syntax.nodes import Interval
-
-
-class _NotEvaluated:
-    def __repr__(self) -> str:
-        return "NOT_EVALUATED"
-
-
-NOT_EVALUATED: Any = _NotEvaluated()
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
     ">": operator.gt, ">=": operator.ge,
 }
-
-
-class EvalError(Exception):
-    """A failure during evaluation (such as a division by zero), with its diagnostic."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-
-def in_force(intervals: tuple[Interval | None, ...], as_of: dt.date | None) -> bool | None:
-    """Whether every given interval holds the date; unknown without a date (if any interval)."""
-    present = [iv for iv in intervals if iv is not None]
-    if not present:
-        return True
-    if as_of is None:
-        return None
-    return all(iv.contains(as_of) for iv in present)
 
 
 def parameter_value(term: ir.ParameterTerm, as_of: dt.date | None) -> Any:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from kprules.eval.interpret import NOT_EVALUATED
-from kprules.eval.values import format_value
-from kprules.explain.tree import Explanation, Node, Unknowns, value_json
+from kprules.explain.nodes import ExplanationView, Node, Unknowns, value_json
+from kprules.ir.runtime import NOT_EVALUATED
+from kprules.ir.values import format_value
 
 WIDTH = 100
 LABEL = 90
@@ -41,7 +41,7 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL else label[: LABEL - 3] + "..."
 
 
-def _location(node: Node, ex: Explanation) -> str | None:
+def _location(node: Node, ex: ExplanationView) -> str | None:
     if node.span is None:
         return None
     src = ex.sources.get(node.span.source)
@@ -80,7 +80,7 @@ def unknown_lines(why: Unknowns, as_of: Any) -> list[str]:
     return out
 
 
-def _term_lines(node: Node, ex: Explanation, depth: int) -> list[str]:
+def _term_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
     pad = "  " * depth
     out = [f"{pad}{node.label} = {_value(node)}"]
     extra = ", ".join(x for x in (_location(node, ex), node.note) if x)
@@ -106,7 +106,7 @@ def _first_unknown(decision: Node) -> Node | None:
     return None
 
 
-def _provision_lines(node: Node, ex: Explanation, depth: int,
+def _provision_lines(node: Node, ex: ExplanationView, depth: int,
                      unknown_at: Node | None) -> list[str]:
     """A rule, an exception, a decision's default or a parameter's piece."""
     pad = "  " * depth
@@ -133,7 +133,7 @@ def _provision_lines(node: Node, ex: Explanation, depth: int,
     return out
 
 
-def _clause_lines(node: Node, ex: Explanation, depth: int) -> list[str]:
+def _clause_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
     pad = "  " * depth
     label = _short(node.label)
     if node.kind in ("fact", "term"):
@@ -149,7 +149,7 @@ def _clause_lines(node: Node, ex: Explanation, depth: int) -> list[str]:
     return out
 
 
-def _lines(node: Node, ex: Explanation, depth: int, unknown_at: Node | None = None) -> list[str]:
+def _lines(node: Node, ex: ExplanationView, depth: int, unknown_at: Node | None = None) -> list[str]:
     if node.kind in TERM_KINDS:
         return _term_lines(node, ex, depth)
     if node.kind in ("rule", "exception", "default", "piece"):
@@ -157,7 +157,7 @@ def _lines(node: Node, ex: Explanation, depth: int, unknown_at: Node | None = No
     return _clause_lines(node, ex, depth)
 
 
-def render_text(ex: Explanation) -> str:
+def render_text(ex: ExplanationView) -> str:
     blocks = []
     head = f"as of {ex.as_of}" if ex.as_of else "no evaluation date"
     for node in ex.terms():
@@ -174,7 +174,7 @@ def fit(line: str, width: int = WIDTH) -> str:
                                     break_on_hyphens=False, drop_whitespace=True))
 
 
-def node_json(node: Node, ex: Explanation) -> dict[str, Any]:
+def node_json(node: Node, ex: ExplanationView) -> dict[str, Any]:
     out: dict[str, Any] = {
         "kind": node.kind,
         "text": node.label,
@@ -212,7 +212,7 @@ def unknown_json(why: Unknowns) -> dict[str, Any]:
     return out
 
 
-def render_json(ex: Explanation) -> dict[str, Any]:
+def render_json(ex: ExplanationView) -> dict[str, Any]:
     return {
         "as_of": ex.as_of.isoformat() if ex.as_of else None,
         "terms": [node_json(n, ex) for n in ex.terms()],

@@ -18,15 +18,14 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from attrs import frozen
-
 from kprules import ir
-from kprules.core.source import Source, Span
-from kprules.eval.interpret import NOT_EVALUATED, in_force
-from kprules.eval.values import format_value, to_json
+from kprules.core.source import Source
+from kprules.explain.nodes import Citation, Node, Unknowns
+from kprules.explain.render import render_json, render_text
+from kprules.ir.dates import Interval, in_force
+from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
-from kprules.ir.types import Type
-from kprules.syntax.nodes import Cite, Interval
+from kprules.ir.values import format_value
 
 _PREC = {ir.If: 0, ir.Or: 1, ir.And: 2, ir.Not: 3, ir.Compare: 4, ir.Member: 4, ir.InRange: 4,
          ir.Arith: 5, ir.Neg: 7}
@@ -75,50 +74,6 @@ def expr_text(e: ir.Expr) -> str:
 def _sub(e: ir.Expr, level: int) -> str:
     text = expr_text(e)
     return f"({text})" if _prec(e) < level else text
-
-
-@frozen
-class Citation:
-    source: str
-    locator: str
-    quote: str | None
-
-    @staticmethod
-    def of(cite: Cite) -> Citation:
-        return Citation(cite.source.name, cite.locator, cite.quote)
-
-
-@frozen
-class Unknowns:
-    """Why a term is unknown: the facts it needed that were not given, whether it needed the
-    evaluation date (and there was none), and its parameters that have no value on the date."""
-
-    facts: tuple[str, ...] = ()
-    no_date: bool = False
-    parameters: tuple[str, ...] = ()
-
-
-@frozen
-class Node:
-    """One line of an explanation and what it stands on."""
-
-    # definition | decision | parameter | rule | exception | default | piece | clause | fact | term
-    kind: str
-    label: str
-    value: Any  # a run-time value, None for unknown, NOT_EVALUATED when never reached
-    children: tuple[Node, ...] = ()
-    span: Span | None = None
-    cites: tuple[Citation, ...] = ()
-    ref: Key | None = None
-    fired: bool = False
-    note: str | None = None
-    op: str | None = None  # for clauses: "and", "or", "not", "if", "compare", "in", ...
-    type: Type | None = None  # of the value (terms, clauses, facts), to show it with its unit
-    unknown: Unknowns | None = None  # on a term whose value is unknown: why
-
-    @property
-    def evaluated(self) -> bool:
-        return self.value is not NOT_EVALUATED
 
 
 class Explanation:
@@ -277,13 +232,9 @@ class Explanation:
     # ---------------------------------------------------------------- rendering
 
     def text(self) -> str:
-        from kprules.explain.render import render_text
-
         return render_text(self)
 
     def to_json(self) -> dict[str, Any]:
-        from kprules.explain.render import render_json
-
         return render_json(self)
 
 
@@ -380,7 +331,3 @@ def _defined_in(t: TermLayout) -> str | None:
     return f"inherited from {origin}" if origin != t.context.name else None
 
 
-def value_json(value: Any) -> Any:
-    if value is NOT_EVALUATED:
-        return "not evaluated"
-    return to_json(value)

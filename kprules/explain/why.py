@@ -31,8 +31,10 @@ from typing import Any
 from attrs import evolve, frozen
 
 from kprules import ir
-from kprules.eval.interpret import NOT_EVALUATED, in_force
-from kprules.explain.tree import Explanation, Node, _reached, clause_value
+from kprules.explain.nodes import Node
+from kprules.explain.tree import Explanation, _reached, clause_value
+from kprules.ir.dates import in_force
+from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
 
 

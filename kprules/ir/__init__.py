@@ -17,15 +17,27 @@ from typing import TypeAlias
 
 from attrs import field, frozen
 
-from kprules.core.source import Span
+from kprules.core.source import NO_SPAN, Span
+from kprules.ir.dates import Interval
 from kprules.ir.types import Type
-from kprules.syntax.nodes import NO_SPAN, Cite, Interval
 
 Value: TypeAlias = bool | int | Decimal | float | dt.date | str | frozenset[str]
 
 
 def _span() -> Span:
     return field(default=NO_SPAN, eq=False, repr=False)
+
+
+
+@frozen
+class Cite:
+    """A checked citation: the source document's id, the locator, the quoted text."""
+
+    source: str
+    locator: str
+    quote: str | None
+    span: Span = _span()
+    source_span: Span = _span()
 
 
 @frozen

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from kprules.eval.values import format_value
 from kprules.explain.render import node_json
+from kprules.ir.values import format_value
 from kprules.report.blocks import path_lines, tree_lines
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
 

@@ -26,8 +26,8 @@ from attrs import frozen
 
 from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
 from kprules.core.source import Source, Span
-from kprules.eval.values import to_json
 from kprules.explain.render import node_json
+from kprules.ir.values import to_json
 
 SCHEMA_VERSION = "1.0"
 Json = dict[str, Any]
@@ -87,10 +87,10 @@ def value_text(value: Any) -> str:
 
 
 def policy_json(comparison: Comparison, name: str) -> Json:
-    p = comparison.library[name]
+    p = comparison.library.result.policies[name]
     return {"name": name, "title": p.title, "status": p.status,
-            "location": location(p.checked.span, comparison.library.sources),
-            "amends": p.checked.base.name if p.checked.base is not None else None}
+            "location": location(p.span, comparison.library.sources),
+            "amends": p.base.name if p.base is not None else None}
 
 
 def header_json(comparison: Comparison, source: CaseSource, options: ReportOptions) -> Json:
@@ -122,7 +122,7 @@ def provision_json(p: Provision, sources: Mapping[str, Source]) -> Json:
     return {"label": p.label, "kind": p.kind, "policy": p.policy, "term": p.term,
             "note": p.note, "location": location(p.origin.span, sources),
             "description": p.origin.description,
-            "cites": [{"source": c.source.name, "locator": c.locator, "quote": c.quote}
+            "cites": [{"source": c.source, "locator": c.locator, "quote": c.quote}
                       for c in p.origin.cites]}
 
 
@@ -145,7 +145,7 @@ def difference_json(d: Difference, explain: bool, sources: Mapping[str, Source])
 
 
 def _node_value(value: Any) -> Any:
-    from kprules.explain.tree import value_json
+    from kprules.explain.nodes import value_json
 
     return value_json(value)
 

@@ -14,9 +14,10 @@ from typing import TypeAlias
 
 from attrs import field, frozen
 
-from kprules.core.source import Span
+from kprules.core.source import NO_SPAN, Span
+from kprules.ir.dates import Interval
 
-NO_SPAN = Span("<none>", 0, 0)
+__all__ = ["NO_SPAN", "Interval"]  # re-exported: the parser builds both
 
 
 def _span() -> Span:
@@ -184,18 +185,6 @@ class Cite:
     locator: str
     quote: str | None
     span: Span = _span()
-
-
-@frozen
-class Interval:
-    """`from D [until E]`: the half-open date interval [D, E); no `until` means open-ended."""
-
-    start: dt.date
-    end: dt.date | None
-    span: Span = _span()
-
-    def contains(self, day: dt.date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
 
 
 @frozen

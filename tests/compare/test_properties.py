@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 import kprules
 from kprules.compare import CaseInput, Comparison, Row, Summary
-from kprules.eval.interpret import EvalError
 from kprules.explain.why import parting
 from kprules.ir import ParameterTerm
+from kprules.ir.runtime import EvalError
 from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream
 from kprules.report.model import dumps
 

@@ -25,10 +25,11 @@ import kprules
 from kprules.eval import codegen
 from kprules.eval.codegen import Unknown
 from kprules.eval.evaluate import Evaluator
-from kprules.eval.interpret import NOT_EVALUATED, EvalError, interpret
-from kprules.eval.values import UNKNOWN
+from kprules.eval.interpret import interpret
 from kprules.explain.tree import Explanation, all_values
+from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import Key
+from kprules.ir.values import UNKNOWN
 
 from .strategies import FACTS, VOCABULARY, Case, as_of_dates, cases, fact_sets
 

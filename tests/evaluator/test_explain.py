@@ -17,7 +17,8 @@ import pytest
 
 import kprules
 from kprules.eval.evaluate import Evaluator
-from kprules.explain.tree import Explanation, Unknowns, expr_text
+from kprules.explain.nodes import Unknowns
+from kprules.explain.tree import Explanation, expr_text
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "explain"
 POLICIES = GOLDEN / "policies"

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import kprules
 from kprules.eval.codegen import Compiled, verify_source
 from kprules.eval.interpret import interpret
-from kprules.eval.values import UNKNOWN
+from kprules.ir.values import UNKNOWN
 
 VOCABULARY = r'''facts os "a \"vocabulary\" with a \\ backslash, \"\"\" quotes # and no comment"
   dated by __class__

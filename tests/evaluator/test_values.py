@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from kprules.eval.values import UNKNOWN, FactError, coerce, format_value, public, to_json
 from kprules.ir.types import (
     BOOL,
     COUNTRY,
@@ -25,6 +24,7 @@ from kprules.ir.types import (
     SetType,
     Type,
 )
+from kprules.ir.values import UNKNOWN, FactError, coerce, format_value, public, to_json
 
 ACTOR = EnumType("actor", ("rebel_movement", "rebel_ally", "state"))
 CARATS = Quantity("ct")

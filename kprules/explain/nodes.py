@@ -1,0 +1,83 @@
+"""The parts of an explanation: a tree of `Node`s with their citations and, on an unknown term,
+why it is unknown; and `ExplanationView`, what the renderers need of a whole explanation.
+
+Data only (frozen attrs): built by `kprules.explain.tree`, written out by
+`kprules.explain.render`, so the renderer never needs the builder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from attrs import frozen
+
+from kprules.core.source import Source, Span
+from kprules.ir import Cite
+from kprules.ir.runtime import NOT_EVALUATED
+from kprules.ir.slots import Key
+from kprules.ir.types import Type
+from kprules.ir.values import to_json
+
+
+@frozen
+class Citation:
+    source: str
+    locator: str
+    quote: str | None
+
+    @staticmethod
+    def of(cite: Cite) -> Citation:
+        return Citation(cite.source, cite.locator, cite.quote)
+
+
+@frozen
+class Unknowns:
+    """Why a term is unknown: the facts it needed that were not given, whether it needed the
+    evaluation date (and there was none), and its parameters that have no value on the date."""
+
+    facts: tuple[str, ...] = ()
+    no_date: bool = False
+    parameters: tuple[str, ...] = ()
+
+
+@frozen
+class Node:
+    """One line of an explanation and what it stands on."""
+
+    # definition | decision | parameter | rule | exception | default | piece | clause | fact | term
+    kind: str
+    label: str
+    value: Any  # a run-time value, None for unknown, NOT_EVALUATED when never reached
+    children: tuple[Node, ...] = ()
+    span: Span | None = None
+    cites: tuple[Citation, ...] = ()
+    ref: Key | None = None
+    fired: bool = False
+    note: str | None = None
+    op: str | None = None  # for clauses: "and", "or", "not", "if", "compare", "in", ...
+    type: Type | None = None  # of the value (terms, clauses, facts), to show it with its unit
+    unknown: Unknowns | None = None  # on a term whose value is unknown: why
+
+    @property
+    def evaluated(self) -> bool:
+        return self.value is not NOT_EVALUATED
+
+
+class ExplanationView(Protocol):
+    """What a renderer reads of an explanation: its date, its sources, its term trees."""
+
+    @property
+    def as_of(self) -> dt.date | None: ...
+
+    @property
+    def sources(self) -> Mapping[str, Source]: ...
+
+    def terms(self) -> Iterable[Node]: ...
+
+
+def value_json(value: Any) -> Any:
+    if value is NOT_EVALUATED:
+        return "not evaluated"
+    return to_json(value)
