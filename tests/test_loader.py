@@ -8,17 +8,10 @@ from pathlib import Path
 import pytest
 
 from kprules.checker import check
+from kprules.core.files import MAX_BYTES, SourceError, decode
+from kprules.core.files import read_source as read_text
 from kprules.core.render import render_all
-from kprules.syntax.loader import (
-    MAX_BYTES,
-    SourceError,
-    decode,
-    find_module,
-    load,
-    load_texts,
-    read_text,
-    search_folders,
-)
+from kprules.syntax.loader import find_module, load, load_texts, search_folders
 
 VOCAB = 'facts shipments "v"\n  fact rough: bool\n'
 POLICY = 'policy {name} "p"\n  status current\n  reads shipments\n' \

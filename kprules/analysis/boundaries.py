@@ -31,7 +31,7 @@ import attrs
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.core.source import Source, Span
+from kprules.core.source import Source, Span, location
 from kprules.eval.evaluate import Evaluator
 from kprules.explain.tree import all_values, expr_text
 from kprules.ir.dates import Interval
@@ -422,11 +422,7 @@ def boundary_lines(b: Boundaries, sources: Mapping[str, Source], width: int = 10
         lines.append(f"  {name}: {len(missing)} cut-off{'s' if len(missing) != 1 else ''} "
                      "not exercised from both sides")
         for cut, never in missing:
-            src = sources.get(cut.span.source)
-            where = cut.span.source
-            if src is not None:
-                line, col = src.line_col(cut.span.start)
-                where = f"{cut.span.source}:{line}:{col}"
+            where = location(cut.span, sources)
             text = f"{where}  {cut.what}: no case " + " or ".join(s.label for s in never)
             lines.extend(textwrap.wrap(text, width, initial_indent="    ",
                                        subsequent_indent="      ", break_on_hyphens=False))

@@ -30,7 +30,7 @@ from typing import Any, TypeAlias
 from attrs import define, field, frozen
 
 from kprules import ir
-from kprules.core.source import Source, Span
+from kprules.core.source import Source, Span, location
 from kprules.explain.tree import all_values, expr_text
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import (
@@ -287,8 +287,4 @@ def coverage_lines(report: Sequence[PolicyCoverage], sources: Mapping[str, Sourc
 
 
 def _where(span: Span, sources: Mapping[str, Source], with_file: bool) -> str:
-    src = sources.get(span.source)
-    if src is None:
-        return span.source
-    line, col = src.line_col(span.start)
-    return f"{span.source}:{line}:{col}" if with_file else f"{line}:{col}"
+    return location(span, sources, with_file=with_file) or span.source

@@ -35,12 +35,12 @@ from kprules import ir
 from kprules.cases.values import fact_code, type_hint
 from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.files import SourceError, display_name, open_binary
 from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
 from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
 from kprules.ir.values import FactError, coerce
-from kprules.syntax.loader import display_name
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ID_FIELD = "id"
@@ -117,12 +117,9 @@ def read_data(path: Path, vocabulary: ir.Vocabulary,
     if fmt == "parquet":
         return parquet_records(path, name, vocabulary)
     try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise DataError([Diagnostic("KP100", f"`{name}` does not exist", None)]) from None
-    except OSError as err:
-        raise DataError([Diagnostic("KP100", f"cannot read `{name}`: {err.strerror}",
-                                    None)]) from None
+        fh = open_binary(path, name)
+    except SourceError as err:
+        raise DataError(err.diagnostics) from None
     reader = jsonl_records if fmt == "jsonl" else csv_records
     return _closing(fh, reader(fh, name, vocabulary))
 
@@ -534,16 +531,22 @@ def parquet_records(path: Path, name: str,
             hint="install it (pip install pyarrow), or convert the file to CSV or JSON "
             "Lines")]) from None
     try:
-        parquet = pq.ParquetFile(path)
+        fh = open_binary(path, name)
+    except SourceError as err:
+        raise DataError(err.diagnostics) from None
+    try:
+        parquet = pq.ParquetFile(fh)
         columns = list(parquet.schema_arrow.names)
     except Exception as err:  # pyarrow raises its own errors for unreadable files
+        fh.close()
         raise DataError([Diagnostic("KP100", f"cannot read `{name}` as Parquet: {err}",
                                     None)]) from None
     problems = [d for i, c in enumerate(columns)
                 for d in _header_cell(c, columns[:i], vocabulary, None)]
     if problems:
+        fh.close()
         raise DataError(problems)
-    return _parquet_rows(parquet, Validator(vocabulary, from_text=False))
+    return _closing(fh, _parquet_rows(parquet, Validator(vocabulary, from_text=False)))
 
 
 def _parquet_rows(parquet: Any, check: Validator) -> Iterator[Record | BadRecord]:

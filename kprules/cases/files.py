@@ -29,15 +29,15 @@ from kprules.cases.toml_locate import KeyPath, Place, is_date, locate, parse
 from kprules.cases.values import expect_hint, expected_value, fact_code, found, type_hint
 from kprules.checker import CheckResult
 from kprules.core.diagnostics import Diagnostic, PolicyError, Related, errors_in, sort_diagnostics
+from kprules.core.files import SourceError, display_name, read_source
 from kprules.core.source import NO_SPAN, Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactsError, validate
 from kprules.eval.loaded import Loaded
 from kprules.ir.types import SetType
 from kprules.ir.values import FactError, coerce
-from kprules.syntax.loader import display_name, find_module
+from kprules.syntax.loader import find_module
 
-MAX_BYTES = 4 * 1024 * 1024
 CASE_KEYS = ("id", "title", "sources", "date", "contested", "notes", "facts", "expect")
 _TOP_SINGLE = ("case", "facts", "expect")
 _TOP_FAMILY = ("family", "case")
@@ -159,39 +159,6 @@ class _File:
             self.diagnostics.append(diag)
 
 
-def read_source(path: Path, name: str | None = None) -> Source:
-    """A case file as text; KP100 (unreadable), KP102 (too large), KP101 (not UTF-8: the
-    diagnostic points at the line with the bad byte)."""
-    name = name or display_name(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise PolicyError([Diagnostic("KP102", f"`{name}` is larger than {MAX_BYTES:,} "
-                                          "bytes", None, hint="split it into several files")])
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PolicyError([Diagnostic("KP100", f"`{name}` does not exist", None)]) from None
-    except IsADirectoryError:
-        raise PolicyError([Diagnostic("KP100", f"`{name}` is a folder", None)]) from None
-    except OSError as err:
-        raise PolicyError([Diagnostic("KP100", f"cannot read `{name}`: {err.strerror}",
-                                      None)]) from None
-    return decode(data, name)
-
-
-def decode(data: bytes, name: str) -> Source:
-    """UTF-8 bytes (a BOM is dropped) as a Source, or KP101 located at the first bad byte."""
-    try:
-        return Source(name, data.decode("utf-8").removeprefix("\ufeff"))
-    except UnicodeDecodeError as err:
-        head = data[: err.start].decode("utf-8", errors="replace").removeprefix("\ufeff")
-        text = head + data[err.start:].decode("utf-8", errors="replace")
-        source = Source(name, text)
-        raise CaseError([Diagnostic(
-            "KP101", f"`{name}` is not valid UTF-8 (byte {err.start + 1})",
-            source.span(len(head), len(head) + 1), hint="save the file as UTF-8")],
-            {name: source}) from None
-
-
 def case_files(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     """Files as given, and every `*.toml` under each folder, sorted; KP400/KP100 otherwise."""
     files: list[Path] = []
@@ -229,12 +196,10 @@ def read_suite(paths: Sequence[Path], policies: PolicySet, *,
     for path in files:
         try:
             src = read_source(path)
-        except CaseError as err:
+        except SourceError as err:
             problems.extend(err.diagnostics)
-            sources.update(err.sources)
-            continue
-        except PolicyError as err:
-            problems.extend(err.diagnostics)
+            if err.source is not None:
+                sources[err.source.name] = err.source
             continue
         items.append((src, path))
     suite = _suite(items, policies, allow_unloaded)

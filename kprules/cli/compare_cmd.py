@@ -100,9 +100,8 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
             output: Path | None, fail_on_difference: bool, explain_limit: int | None,
             matrix: str) -> int:
     """Write the report; the number of cases that differ."""
+    from kprules.core.files import OutputError, atomic_output, display_name
     from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream
-    from kprules.report.output import OutputError, atomic_output
-    from kprules.syntax.loader import display_name
 
     writer = WRITERS[fmt]
     options = ReportOptions(fail_on_difference, matrix, explain_limit,
@@ -160,7 +159,7 @@ def _is_path(arg: str) -> bool:
 
 def _named(library: Library, arg: str) -> list[str]:
     """The policies an argument means: a name, or every policy written in a file or folder."""
-    from kprules.syntax.loader import display_name
+    from kprules.core.files import display_name
 
     if not _is_path(arg):
         if arg not in library.policies:
@@ -237,7 +236,7 @@ def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> li
 def _records(comparison: Comparison, path: Path) -> Iterator[CaseInput]:
     from kprules.cases.bulk import BadRecord, DataError, read_data
     from kprules.compare import from_record
-    from kprules.syntax.loader import display_name
+    from kprules.core.files import display_name
 
     name = display_name(path)
     try:

@@ -293,7 +293,7 @@ def _summary(tally: Tally, options: StreamOptions) -> None:
 
 def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library) -> int:
     from kprules.cases.bulk import DataError, read_data
-    from kprules.syntax.loader import display_name
+    from kprules.core.files import display_name
 
     out = sys.stdout
     name = display_name(path)

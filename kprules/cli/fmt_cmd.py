@@ -18,10 +18,11 @@ from pathlib import Path
 import click
 from attrs import define
 
-from kprules.cli.common import emit, write_atomic
+from kprules.cli.common import emit
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.files import display_name, read_source, write_atomic
 from kprules.core.source import Source
-from kprules.syntax.loader import display_name, expand, read_text
+from kprules.syntax.loader import expand
 from kprules.syntax.parse import parse
 from kprules.syntax.pretty import pretty, scan_comments
 
@@ -86,7 +87,7 @@ def _bug(name: str, why: str) -> None:
 def _format_file(path: Path, check_only: bool, show_diff: bool, tally: _Tally) -> None:
     name = display_name(path)
     try:
-        source = read_text(path, name)
+        source = read_source(path, name)
     except PolicyError as err:
         _report(err.diagnostics, {})
         tally.failed += 1

@@ -155,7 +155,7 @@ def check_case_path(path: Path) -> None:
     """Exit 1 (KP420) for a file that is neither a case file nor a data file."""
     from kprules.cases.bulk import FORMATS
     from kprules.core.diagnostics import Diagnostic
-    from kprules.syntax.loader import display_name
+    from kprules.core.files import display_name
 
     if path.is_file() and path.suffix.lower() != ".toml":
         listed = ", ".join(f"`{e}`" for e in FORMATS)

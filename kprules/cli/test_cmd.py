@@ -197,9 +197,9 @@ def _totals(suite: Suite, checks: Sequence[Check], file_errors: int) -> None:
 
 def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:
     from kprules.cli.inputs import fail
+    from kprules.core.files import OutputError, atomic_output
     from kprules.core.render import render_text
     from kprules.report.junit import test_lines
-    from kprules.report.output import OutputError, atomic_output
 
     errors = [(d.span.source if d.span else "case files", render_text(d, suite.sources))
               for d in suite.diagnostics if d.is_error]

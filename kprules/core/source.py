@@ -8,6 +8,7 @@ and columns: diagnostics ask the source.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from functools import cached_property
 
 from attrs import field, frozen
@@ -63,3 +64,16 @@ class Source:
 
 NO_SPAN = Span("<none>", 0, 0)
 """The span of something no text wrote (a default, a generated node); equality ignores spans."""
+
+
+def location(span: Span | None, sources: Mapping[str, Source], *,
+             with_file: bool = True) -> str | None:
+    """`file:line:col` of a span (`line:col` without the file), or the file name alone when its
+    text is not at hand; None for no span. The one way every output writes a place."""
+    if span is None:
+        return None
+    src = sources.get(span.source)
+    if src is None:
+        return span.source
+    line, col = src.line_col(span.start)
+    return f"{span.source}:{line}:{col}" if with_file else f"{line}:{col}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from kprules.core.source import location
 from kprules.explain.nodes import ExplanationView, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.values import format_value
@@ -42,13 +43,7 @@ def _short(label: str) -> str:
 
 
 def _location(node: Node, ex: ExplanationView) -> str | None:
-    if node.span is None:
-        return None
-    src = ex.sources.get(node.span.source)
-    if src is None:
-        return node.span.source
-    line, col = src.line_col(node.span.start)
-    return f"{node.span.source}:{line}:{col}"
+    return location(node.span, ex.sources)
 
 
 def _wrap(text: str, pad: str) -> list[str]:
@@ -149,7 +144,8 @@ def _clause_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
     return out
 
 
-def _lines(node: Node, ex: ExplanationView, depth: int, unknown_at: Node | None = None) -> list[str]:
+def _lines(node: Node, ex: ExplanationView, depth: int,
+           unknown_at: Node | None = None) -> list[str]:
     if node.kind in TERM_KINDS:
         return _term_lines(node, ex, depth)
     if node.kind in ("rule", "exception", "default", "piece"):

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from kprules import ir
+from kprules.core.operators import ATOM, LEVEL, arith_needs
 from kprules.core.source import Source
 from kprules.explain.nodes import Citation, Node, Unknowns
 from kprules.explain.render import render_json, render_text
@@ -27,15 +28,25 @@ from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
 from kprules.ir.values import format_value
 
-_PREC = {ir.If: 0, ir.Or: 1, ir.And: 2, ir.Not: 3, ir.Compare: 4, ir.Member: 4, ir.InRange: 4,
-         ir.Arith: 5, ir.Neg: 7}
-
 
 def _prec(e: ir.Expr) -> int:
-    """How tightly an expression binds (`*` and `/` tighter than `+` and `-`); 9 for atoms."""
-    if isinstance(e, ir.Arith) and e.op in "*/":
-        return 6
-    return _PREC.get(type(e), 9)
+    """How tightly an expression binds (kprules.core.operators, the table `fmt` uses)."""
+    match e:
+        case ir.If():
+            return LEVEL["if"]
+        case ir.Or():
+            return LEVEL["or"]
+        case ir.And():
+            return LEVEL["and"]
+        case ir.Not():
+            return LEVEL["not"]
+        case ir.Compare() | ir.Member() | ir.InRange():
+            return LEVEL["compare"]
+        case ir.Arith(op=op):
+            return LEVEL["+"] if op in "+-" else LEVEL["*"]
+        case ir.Neg():
+            return LEVEL["neg"]
+    return ATOM
 
 
 def expr_text(e: ir.Expr) -> str:
@@ -48,22 +59,23 @@ def expr_text(e: ir.Expr) -> str:
         case ir.BaseRef(name=name):
             return f"base.{name}"
         case ir.Not(operand=o):
-            return f"not {_sub(o, 9)}"  # as `kprules fmt` writes it: `not (x in s)`
+            return f"not {_sub(o, ATOM)}"  # as `kprules fmt` writes it: `not (x in s)`
         case ir.And(operands=ops) | ir.Or(operands=ops):
             word = " and " if isinstance(e, ir.And) else " or "
-            level = _PREC[type(e)]
-            return word.join(_sub(o, level + 1) for o in ops)
+            return word.join(_sub(o, _prec(e) + 1) for o in ops)
         case ir.Compare(op=op, left=a, right=b):
-            return f"{_sub(a, 5)} {op} {_sub(b, 5)}"
+            return f"{_sub(a, LEVEL['+'])} {op} {_sub(b, LEVEL['+'])}"
         case ir.Member(element=a, collection=b, negated=neg):
-            return f"{_sub(a, 5)} {'not in' if neg else 'in'} {_sub(b, 5)}"
+            return f"{_sub(a, LEVEL['+'])} {'not in' if neg else 'in'} {_sub(b, LEVEL['+'])}"
         case ir.InRange(element=a, low=lo, high=hi, negated=neg):
-            return f"{_sub(a, 5)} {'not in' if neg else 'in'} {_sub(lo, 5)} .. {_sub(hi, 5)}"
+            low = LEVEL["+"]
+            return (f"{_sub(a, low)} {'not in' if neg else 'in'} {_sub(lo, low)} .. "
+                    f"{_sub(hi, low)}")
         case ir.Arith(op=op, left=a, right=b):
-            level = 5 if op in "+-" else 6
-            return f"{_sub(a, level)} {op} {_sub(b, level + 1)}"
+            left, right = arith_needs(op)
+            return f"{_sub(a, left)} {op} {_sub(b, right)}"
         case ir.Neg(operand=o):
-            return f"-{_sub(o, 7)}"
+            return f"-{_sub(o, LEVEL['neg'])}"
         case ir.If(cond=c, then=a, else_=b):
             return f"if {expr_text(c)} then {expr_text(a)} else {expr_text(b)}"
         case ir.SetOf(items=items):

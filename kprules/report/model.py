@@ -25,7 +25,7 @@ from typing import IO, Any
 from attrs import frozen
 
 from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
-from kprules.core.source import Source, Span
+from kprules.core.source import Source, location
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
 
@@ -61,15 +61,6 @@ def tool_version() -> str:
         return "unknown"
 
 
-def location(span: Span | None, sources: Mapping[str, Source]) -> str | None:
-    """`file:line:col` of a span (the file name alone when its text is not at hand)."""
-    if span is None:
-        return None
-    src = sources.get(span.source)
-    if src is None:
-        return span.source
-    line, col = src.line_col(span.start)
-    return f"{span.source}:{line}:{col}"
 
 
 def value_text(value: Any) -> str:

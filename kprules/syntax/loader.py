@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -23,90 +22,16 @@ from pathlib import Path
 from attrs import define, field
 
 from kprules.core.diagnostics import Diagnostic, PolicyError, Related
+from kprules.core.files import MAX_BYTES, SourceError, display_name, read_source, too_large
 from kprules.core.source import Source
 from kprules.syntax import nodes as n
 from kprules.syntax.parse import parse
 
 EXTENSION = ".kpr"
-MAX_BYTES = 4 * 1024 * 1024
 _HEADER = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*(facts|policy)\s+([A-Za-z_][A-Za-z0-9_]*)")
 MAX_SEARCH_ENTRIES = 20_000
 _ROOT_MARKERS = ("pyproject.toml", ".git")
 _SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
-
-
-def display_name(path: Path) -> str:
-    """How a path is shown in messages: relative to the working folder when it is inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
-class SourceError(PolicyError):
-    """A file that could not be read as text; `source` (if any) lets the diagnostic show a line."""
-
-    def __init__(self, diagnostics: Sequence[Diagnostic], source: Source | None = None) -> None:
-        super().__init__(diagnostics)
-        self.source = source
-
-
-def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> Source:
-    """Read a UTF-8 text file as a Source; problems become KP100-KP103 diagnostics.
-
-    Only regular files are opened (a named pipe or a device would block or never end), and at
-    most `max_bytes + 1` bytes are read whatever the file claims its size is.
-    """
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise SourceError([Diagnostic("KP100", f"`{name}` is {what}", None)])
-        if info.st_size > max_bytes:
-            raise SourceError([_too_large(name, f"{info.st_size:,} bytes", max_bytes)])
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except PolicyError:
-        raise
-    except FileNotFoundError:
-        what = "is a link to a missing file" if path.is_symlink() else "does not exist"
-        raise SourceError([Diagnostic("KP100", f"`{name}` {what}", None)]) from None
-    except OSError as err:
-        raise SourceError([Diagnostic("KP100", f"cannot read `{name}`: {err.strerror}",
-                                      None)]) from None
-    if len(data) > max_bytes:
-        raise SourceError([_too_large(name, f"more than {max_bytes:,} bytes", max_bytes)])
-    return decode(data, name)
-
-
-def _too_large(name: str, size: str, max_bytes: int) -> Diagnostic:
-    return Diagnostic("KP102", f"`{name}` is {size}; the limit is {max_bytes:,}", None,
-                      hint="split it into several files")
-
-
-def decode(data: bytes, name: str) -> Source:
-    """The text of a file's bytes; invalid UTF-8 (KP101) and NUL bytes (KP103) are located.
-
-    On such an error the `SourceError` carries the text (each byte that is not UTF-8 replaced by
-    U+FFFD), so that the diagnostic can show the line.
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        src = Source(name, data.decode("utf-8", errors="replace").removeprefix("\ufeff"))
-        at = len(data[: err.start].decode("utf-8").removeprefix("\ufeff"))
-        raise SourceError([Diagnostic(
-            "KP101", f"`{name}` is not valid UTF-8 (byte {err.start + 1}, line {line})",
-            src.span(at, at + 1), hint="save the file as UTF-8")], src) from None
-    text = text.removeprefix("\ufeff")
-    nul = text.find("\x00")
-    if nul >= 0:
-        src = Source(name, text)
-        raise SourceError([Diagnostic("KP103", "a NUL byte in the text", src.span(nul, nul + 1),
-                                      hint="this looks like a binary file")], src)
-    return Source(name, text)
 
 
 def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
@@ -145,7 +70,7 @@ class Workspace:
         if name in self.sources:
             return None
         try:
-            source = read_text(path, name)
+            source = read_source(path, name)
             self.sources[name] = source
             module = parse(source)
         except PolicyError as err:
@@ -160,7 +85,7 @@ class Workspace:
         self.sources[source.name] = source
         try:
             if len(source.text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-                raise PolicyError([_too_large(source.name, "more than "
+                raise PolicyError([too_large(source.name, "more than "
                                               f"{MAX_BYTES:,} bytes", MAX_BYTES)])
             module = parse(source)
         except PolicyError as err:

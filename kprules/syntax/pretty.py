@@ -62,6 +62,7 @@ from decimal import Decimal
 
 from attrs import frozen
 
+from kprules.core.operators import ATOM, LEVEL, arith_needs
 from kprules.syntax import nodes as n
 
 WIDTH = 100
@@ -146,25 +147,23 @@ def _type(t: n.TypeRef) -> str:
 
 
 def _prec(e: n.Expr) -> int:
-    """Binding strength: 0 `if` ... 8 atoms. A child needs at least its position's level."""
+    """Binding strength (kprules.core.operators). A child needs at least its position's level."""
     match e:
         case n.IfThenElse():
-            return 0
+            return LEVEL["if"]
         case n.Or():
-            return 1
+            return LEVEL["or"]
         case n.And():
-            return 2
+            return LEVEL["and"]
         case n.Not():
-            return 3
+            return LEVEL["not"]
         case n.Compare() | n.Member() | n.InRange():
-            return 4
-        case n.Arith(op="+" | "-"):
-            return 5
-        case n.Arith():
-            return 6
+            return LEVEL["compare"]
+        case n.Arith(op=op):
+            return LEVEL["+"] if op in "+-" else LEVEL["*"]
         case n.Neg():
-            return 7
-    return 8
+            return LEVEL["neg"]
+    return ATOM
 
 
 def _chain(operands: tuple[n.Expr, ...]) -> tuple[n.Expr, ...]:
@@ -175,7 +174,7 @@ def _chain(operands: tuple[n.Expr, ...]) -> tuple[n.Expr, ...]:
 
 def _arith_needs(op: str) -> tuple[int, int]:
     """Left and right levels: the parser folds `a - b - c` to the left."""
-    return (5, 6) if op in "+-" else (6, 7)
+    return arith_needs(op)
 
 
 def expr_text(e: n.Expr) -> str:

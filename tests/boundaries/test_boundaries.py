@@ -17,7 +17,7 @@ from kprules.api import Library
 from kprules.cases.files import read_suite
 from kprules.cli import cli
 from kprules.cli.common import load_and_check
-from kprules.syntax.loader import display_name
+from kprules.core.files import display_name
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 Golden = Callable[[Path, str], None]

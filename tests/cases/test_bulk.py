@@ -17,7 +17,7 @@ import types
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from case_support import FIXTURES, shipment
@@ -267,8 +267,8 @@ class _Batch:
 class _ParquetFile:
     """The part of pyarrow.parquet.ParquetFile the reader uses."""
 
-    def __init__(self, path: Path) -> None:
-        if not str(path).endswith(".parquet"):
+    def __init__(self, source: BinaryIO) -> None:
+        if source.read(4) != b"PAR1":  # the reader gives the opened file
             raise OSError("not a parquet file")
         self.schema_arrow = types.SimpleNamespace(names=["id", "rough", "exported_on"])
         self.rows = [{"id": "a", "rough": True, "exported_on": dt.date(2024, 1, 2)},
@@ -285,6 +285,7 @@ def test_parquet_with_pyarrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     fake.ParquetFile = _ParquetFile  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pyarrow", types.ModuleType("pyarrow"))
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", fake)
+    (tmp_path / "lots.parquet").write_bytes(b"PAR1")  # read by the fake reader above
     items = list(read_data(tmp_path / "lots.parquet", vocabulary()))
     assert items[:2] == [Record(1, None, "a", {"rough": True, "exported_on": dt.date(2024, 1, 2)}),
                          Record(2, None, "b", {})]

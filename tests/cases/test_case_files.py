@@ -13,7 +13,7 @@ import kprules
 from kprules import ir
 from kprules.cases.files import Case, CaseError, Expectation, load_suite, read_suite, read_texts
 from kprules.cases.values import expected_value as read_expected
-from kprules.syntax.loader import display_name
+from kprules.core.files import display_name
 
 CASES = FIXTURES / "cases"
 

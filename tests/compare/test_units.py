@@ -13,8 +13,8 @@ import pytest
 import kprules
 from kprules.cases.files import read_suite
 from kprules.compare import CompareError, Comparison, from_case
+from kprules.core.files import OutputError, atomic_output
 from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream, render
-from kprules.report.output import OutputError, atomic_output
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
