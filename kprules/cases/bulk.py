@@ -524,16 +524,17 @@ def parquet_records(path: Path, name: str,
                     vocabulary: ir.Vocabulary) -> Iterator[Record | BadRecord]:
     """The rows of a Parquet file, a batch at a time; needs pyarrow (not a dependency)."""
     try:
+        fh = open_binary(path, name)
+    except SourceError as err:
+        raise DataError(err.diagnostics) from None
+    try:
         pq = importlib.import_module("pyarrow.parquet")
     except ImportError:
+        fh.close()
         raise DataError([Diagnostic(
             "KP424", f"reading `{name}` needs pyarrow, which is not installed", None,
             hint="install it (pip install pyarrow), or convert the file to CSV or JSON "
             "Lines")]) from None
-    try:
-        fh = open_binary(path, name)
-    except SourceError as err:
-        raise DataError(err.diagnostics) from None
     try:
         parquet = pq.ParquetFile(fh)
         columns = list(parquet.schema_arrow.names)

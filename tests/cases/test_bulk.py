@@ -297,6 +297,7 @@ def test_parquet_with_pyarrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 def test_parquet_without_pyarrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    (tmp_path / "lots.parquet").write_bytes(b"PAR1")
     with pytest.raises(DataError) as info:
         read_data(tmp_path / "lots.parquet", vocabulary())
     assert [d.code for d in info.value.diagnostics] == ["KP424"]
