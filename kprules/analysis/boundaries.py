@@ -32,6 +32,7 @@ from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.core.source import Source, Span, location
+from kprules.core.wording import plural
 from kprules.eval.evaluate import Evaluator
 from kprules.explain.tree import all_values, expr_text
 from kprules.ir.dates import Interval
@@ -419,7 +420,7 @@ def boundary_lines(b: Boundaries, sources: Mapping[str, Source], width: int = 10
     for name, missing in b.report():
         if not missing:
             continue
-        lines.append(f"  {name}: {len(missing)} cut-off{'s' if len(missing) != 1 else ''} "
+        lines.append(f"  {name}: {plural(len(missing), 'cut-off')} "
                      "not exercised from both sides")
         for cut, never in missing:
             where = location(cut.span, sources)

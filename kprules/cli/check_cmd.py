@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
+from kprules.core.wording import plural
 
 
 @click.command("check")
@@ -36,8 +37,7 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     warnings = len(result.diagnostics) - errors
     if fmt == "text":
         files = len(ws.sources)
-        emit(f"checked {files} file{'s' if files != 1 else ''}: {errors} "
-             f"error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-             "\n", err=True)
+        emit(f"checked {plural(files, 'file')}: {plural(errors, 'error')}, "
+             f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
         sys.exit(1)

@@ -19,6 +19,7 @@ import click
 
 from kprules.cli.common import colour_enabled, emit, print_diagnostics
 from kprules.cli.inputs import DATE, Stop, fail, no_case_files
+from kprules.core.wording import plural
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -228,7 +229,7 @@ def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> li
     cases = [from_case(c) for c in suite.cases if c.vocabulary == vocab]
     skipped = len(suite.cases) - len(cases)
     if skipped:
-        emit(f"note: {skipped} case{'s' if skipped != 1 else ''} of another vocabulary than "
+        emit(f"note: {plural(skipped, 'case')} of another vocabulary than "
              f"`{vocab}` left out\n", err=True)
     return cases
 

@@ -35,6 +35,7 @@ from kprules.cli.inputs import (
     resolve_terms,
     seeds_options,
 )
+from kprules.core.wording import plural
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -283,7 +284,7 @@ def _summary(tally: Tally, options: StreamOptions) -> None:
                            "evaluate the valid records only")], {})
         return
     done = tally.records - tally.invalid
-    line = f"evaluated {done:,} record{'s' if done != 1 else ''}"
+    line = f"evaluated {plural(done, 'record')}"
     if tally.invalid:
         word = "skipped" if options.skip_invalid else "not evaluated"
         line += (f"; {tally.invalid:,} invalid ({word}; the first is record "
@@ -382,6 +383,6 @@ def _cases(path: Path, ev: Evaluator, fmt: str, as_of: dt.date | None, lib: Libr
     suite = load_cases(path, lib)
     failed = eval_suite(suite, ev, make_writer(fmt, False, sys.stdout, ev), as_of, lib)
     done = len(suite.cases) - failed
-    emit(f"evaluated {done} case{'s' if done != 1 else ''}"
+    emit(f"evaluated {plural(done, 'case')}"
          + (f"; {failed} failed" if failed else "") + "\n", err=True)
     return 1 if failed else 0

@@ -22,6 +22,7 @@ from kprules.cli.common import emit
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import display_name, read_source, write_atomic
 from kprules.core.source import Source
+from kprules.core.wording import plural
 from kprules.syntax.loader import expand
 from kprules.syntax.parse import parse
 from kprules.syntax.pretty import pretty, scan_comments
@@ -126,7 +127,7 @@ def _summary(tally: _Tally, check_only: bool, show_diff: bool) -> str:
         parts.append(f"{tally.failed} with errors (left unchanged)")
     if tally.bugs:
         parts.append(f"{tally.bugs} not formatted because of a bug")
-    return f"{files} file{'s' if files != 1 else ''}: {', '.join(parts)}\n"
+    return f"{plural(files, 'file')}: {', '.join(parts)}\n"
 
 
 @click.command("fmt")

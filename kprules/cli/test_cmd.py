@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kprules.cli.common import emit, print_diagnostics
+from kprules.core.wording import plural
 
 if TYPE_CHECKING:
     from kprules.analysis.boundaries import Boundaries
@@ -98,7 +99,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
         emit("\n".join(boundary_lines(bounds, library.sources, WIDTH)) + "\n")
         done, total = bounds.counts()
         if boundaries_strict and done < total:
-            emit(f"error[KP608]: {total - done} side{'s' if total - done != 1 else ''} of the "
+            emit(f"error[KP608]: {plural(total - done, 'side')} of the "
                  "policies' cut-offs not exercised by any case\n", err=True)
             low = True
     if junit_path is not None:
@@ -190,9 +191,9 @@ def _totals(suite: Suite, checks: Sequence[Check], file_errors: int) -> None:
     errors = sum(1 for c in checks if c.error is not None) + file_errors
     failed = len(checks) - passed - sum(1 for c in checks if c.error is not None)
     cases = len({c.case.id for c in checks})
-    parts = [f"{passed} passed", f"{failed} failed"] + ([f"{errors} errors"] if errors else [])
-    emit(f"{cases} case{'s' if cases != 1 else ''}, {len(checks)} expectation"
-         f"{'s' if len(checks) != 1 else ''}: {', '.join(parts)}\n")
+    parts = [f"{passed} passed", f"{failed} failed"] + (
+        [plural(errors, "error")] if errors else [])
+    emit(f"{plural(cases, 'case')}, {plural(len(checks), 'expectation')}: {', '.join(parts)}\n")
 
 
 def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:

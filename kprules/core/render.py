@@ -27,6 +27,7 @@ from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.source import Source, Span
+from kprules.core.wording import plural
 
 SourceMap = Mapping[str, Source]
 
@@ -229,7 +230,7 @@ def summary_line(diags: Sequence[Diagnostic]) -> str:
     warnings = len(diags) - errors
     parts = []
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        parts.append(f"{plural(errors, 'error')}")
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(f"{plural(warnings, 'warning')}")
     return ", ".join(parts) if parts else "no problems"

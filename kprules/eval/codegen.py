@@ -232,33 +232,20 @@ class StrictGen:
                 return f"r[{self.ns.literal(name)}]"
             case ir.TermRef() | ir.BaseRef():
                 return self.term(ref_key(t.context, e))
-            case ir.Not():
-                return f"(not {self.expr(kids[0], t)})"
             case ir.And() | ir.Or():
                 word = " and " if isinstance(e, ir.And) else " or "
                 return "(" + word.join(self.expr(k, t) for k in kids) + ")"
-            case ir.Compare(op=op):
-                a, b = self._operands(kids, t)
-                return f"({a} {_OPS[op]} {b})"
-            case ir.Member(negated=neg):
-                return f"({self.expr(kids[0], t)} {'not in' if neg else 'in'} " \
-                       f"{self.expr(kids[1], t)})"
             case ir.InRange(negated=neg):
                 test = self._in_range(c, t)
                 return f"(not {test})" if neg else test
-            case ir.Arith(op=op):
-                a, b = (self._arith_operand(k, t) for k in kids)
-                if op == "/":
-                    return f"_div({a}, {b}, {self.ns.span(e.span)}, _spans)"
-                return f"({a} {op} {b})"
-            case ir.Neg():
-                return f"(-{self._arith_operand(kids[0], t)})"
             case ir.If():
                 cond, then, other = (self.expr(k, t) for k in kids)
                 return f"({then} if {cond} else {other})"
-            case ir.SetOf():
-                return "_fs((" + "".join(self.expr(k, t) + ", " for k in kids) + "))"
-        raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
+            case ir.Compare():
+                return python_op(e, self._operands(kids, t), self.ns)
+            case ir.Arith() | ir.Neg():
+                return python_op(e, [self._arith_operand(k, t) for k in kids], self.ns)
+        return python_op(e, [self.expr(k, t) for k in kids], self.ns)
 
     def _in_range(self, c: Clause, t: TermLayout) -> str:
         """`low <= x <= high` with every operand evaluated: a chained comparison skips the last
@@ -474,7 +461,7 @@ class TracedGen:
             case _:
                 args = [self.expr(k, t, out) for k in c.children]
                 maybe = [a for a in args if not _is_literal(a)]
-                code = self._op(e, args)
+                code = python_op(e, args, self.ns)
                 if maybe:
                     unknown = " or ".join(f"{a} is None" for a in maybe)
                     code = f"None if {unknown} else {code}"
@@ -527,26 +514,29 @@ class TracedGen:
         with out.block("else:"):
             out.add(f"{v} = {self.expr(other, t, out)}")
 
-    def _op(self, e: ir.Expr, a: list[str]) -> str:
-        match e:
-            case ir.Not():
-                return f"(not {a[0]})"
-            case ir.Compare(op=op):
-                return f"({a[0]} {_OPS[op]} {a[1]})"
-            case ir.Member(negated=neg):
-                return f"({a[0]} {'not in' if neg else 'in'} {a[1]})"
-            case ir.InRange(negated=neg):
-                test = f"({a[1]} <= {a[0]} <= {a[2]})"
-                return f"(not {test})" if neg else test
-            case ir.Arith(op=op):
-                if op == "/":
-                    return f"_div({a[0]}, {a[1]}, {self.ns.span(e.span)}, _spans)"
-                return f"({a[0]} {op} {a[1]})"
-            case ir.Neg():
-                return f"(-{a[0]})"
-            case ir.SetOf():
-                return "_fs((" + "".join(x + ", " for x in a) + "))"
-        raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
+
+def python_op(e: ir.Expr, a: list[str], ns: Namespace) -> str:
+    """The Python code of one operator applied to its operands' code (both code generators):
+    `not`, comparisons, memberships, ranges, arithmetic (division checked), sets."""
+    match e:
+        case ir.Not():
+            return f"(not {a[0]})"
+        case ir.Compare(op=op):
+            return f"({a[0]} {_OPS[op]} {a[1]})"
+        case ir.Member(negated=neg):
+            return f"({a[0]} {'not in' if neg else 'in'} {a[1]})"
+        case ir.InRange(negated=neg):
+            test = f"({a[1]} <= {a[0]} <= {a[2]})"
+            return f"(not {test})" if neg else test
+        case ir.Arith(op=op):
+            if op == "/":
+                return f"_div({a[0]}, {a[1]}, {ns.span(e.span)}, _spans)"
+            return f"({a[0]} {op} {a[1]})"
+        case ir.Neg():
+            return f"(-{a[0]})"
+        case ir.SetOf():
+            return "_fs((" + "".join(x + ", " for x in a) + "))"
+    raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
 
 
 # Clauses nested deeper than this many blocks are generated as functions of their own.

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from attrs import frozen
 
 from kprules.core.source import Source, Span
+from kprules.core.wording import NOT_EVALUATED_TEXT
 from kprules.ir import Cite
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import Key
@@ -79,5 +80,5 @@ class ExplanationView(Protocol):
 
 def value_json(value: Any) -> Any:
     if value is NOT_EVALUATED:
-        return "not evaluated"
+        return NOT_EVALUATED_TEXT
     return to_json(value)

@@ -21,6 +21,7 @@ import textwrap
 from typing import Any
 
 from kprules.core.source import location
+from kprules.core.wording import NOT_EVALUATED_TEXT, rule_outcome
 from kprules.explain.nodes import ExplanationView, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.values import format_value
@@ -32,9 +33,9 @@ TERM_KINDS = ("definition", "decision", "parameter")
 
 def _value(node: Node) -> str:
     if node.value is NOT_EVALUATED:
-        return "not evaluated"
+        return NOT_EVALUATED_TEXT
     if node.kind in ("rule", "exception"):
-        return {True: "applies", False: "does not apply"}.get(node.value, "unknown")
+        return rule_outcome(node.value)
     return format_value(node.value, node.type)
 
 
@@ -134,7 +135,7 @@ def _clause_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
     if node.kind in ("fact", "term"):
         tag = "fact" if node.kind == "fact" else "term"
         if node.value is NOT_EVALUATED:
-            return [f"{pad}{label}  [{tag}, not evaluated]"]
+            return [f"{pad}{label}  [{tag}, {NOT_EVALUATED_TEXT}]"]
         detail = ", not given" if node.note else (", explained below" if tag == "term" else "")
         return [f"{pad}{label} = {_value(node)}  [{tag}{detail}]"]
     out = [f"{pad}{label} -> {_value(node)}"]

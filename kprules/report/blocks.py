@@ -11,13 +11,11 @@ import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from kprules.core import wording
+from kprules.core.wording import NOT_EVALUATED_TEXT, plural
 from kprules.report.model import Json, value_text
 
-NOT_EVALUATED = "not evaluated"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+NOT_EVALUATED = NOT_EVALUATED_TEXT
 
 
 def differ_line(differing: int, total: int) -> str:
@@ -29,13 +27,7 @@ def differ_line(differing: int, total: int) -> str:
 
 def shown(node_value: Any, kind: str) -> str:
     """A node's value as the explanation shows it (rules: applies / does not apply)."""
-    if node_value == NOT_EVALUATED:
-        return NOT_EVALUATED
-    if kind in ("rule", "exception"):
-        return {True: "applies", False: "does not apply"}.get(node_value, "unknown")
-    if kind == "piece":
-        return "holds" if node_value else "-"
-    return value_text(node_value)
+    return wording.shown(node_value, kind, value_text, piece_false="-")
 
 
 def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str]:

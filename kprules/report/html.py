@@ -40,9 +40,10 @@ from typing import IO, Any, TextIO
 
 from attrs import define, field, frozen
 
+from kprules.core.wording import NOT_EVALUATED_TEXT, shown
 from kprules.report.model import Json, ReportOptions, RowStream, value_text
 
-NOT_EVALUATED = "not evaluated"
+NOT_EVALUATED = NOT_EVALUATED_TEXT
 _T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
 
 
@@ -586,13 +587,7 @@ def _node_value(node: Json) -> str:
 
 
 def _shown(value: Any, kind: str) -> str:
-    if value == NOT_EVALUATED:
-        return NOT_EVALUATED
-    if kind in ("rule", "exception"):
-        return {True: "applies", False: "does not apply"}.get(value, "unknown")
-    if kind == "piece":
-        return "holds" if value else "does not hold"
-    return value_text(value)
+    return shown(value, kind, value_text)
 
 
 def _citation(c: Json) -> str:

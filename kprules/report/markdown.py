@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
+from kprules.core.wording import plural
 from kprules.report.blocks import (
     differ_line,
-    plural,
     same_parting,
     shown,
     shown_children,

@@ -15,11 +15,11 @@ from typing import TextIO
 
 import click
 
+from kprules.core.wording import plural
 from kprules.report.blocks import (
     differ_line,
     fit,
     path_lines,
-    plural,
     same_parting,
     table_blocks,
     tree_lines,
