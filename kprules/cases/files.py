@@ -29,7 +29,7 @@ from kprules.cases.toml_locate import KeyPath, Place, is_date, locate, parse
 from kprules.cases.values import expect_hint, expected_value, fact_code, found, type_hint
 from kprules.checker import CheckResult
 from kprules.core.diagnostics import Diagnostic, PolicyError, Related, errors_in, sort_diagnostics
-from kprules.core.files import SourceError, display_name, read_source
+from kprules.core.files import SourceError, display_name, expand_paths, read_source
 from kprules.core.source import NO_SPAN, Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactsError, validate
@@ -161,21 +161,12 @@ class _File:
 
 def case_files(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     """Files as given, and every `*.toml` under each folder, sorted; KP400/KP100 otherwise."""
-    files: list[Path] = []
-    problems: list[Diagnostic] = []
-    for path in paths:
-        name = display_name(path)
-        if path.is_dir():
-            tomls = sorted(p for p in path.rglob("*.toml") if p.is_file())
-            if not tomls:
-                problems.append(Diagnostic("KP400", f"`{name}` holds no case files (`*.toml`)",
-                                           None, hint="case files end in `.toml`"))
-            files.extend(tomls)
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append(Diagnostic("KP100", f"`{name}` does not exist", None))
-    return list(dict.fromkeys(files)), problems
+    return expand_paths(paths, ".toml", _no_case_files)
+
+
+def _no_case_files(name: str) -> Diagnostic:
+    return Diagnostic("KP400", f"`{name}` holds no case files (`*.toml`)", None,
+                      hint="case files end in `.toml`")
 
 
 PolicySet: TypeAlias = "CheckResult | Loaded"

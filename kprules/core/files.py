@@ -21,7 +21,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -196,3 +196,25 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def expand_paths(paths: Sequence[Path], suffix: str, empty: Callable[[str], Diagnostic], *,
+                 resolve: bool = False) -> tuple[list[Path], list[Diagnostic]]:
+    """Files as given, and every `*suffix` file under each folder (sorted), without repeats;
+    `empty(name)` for a folder holding none, KP100 for a path that does not exist."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        name = display_name(path)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob(f"*{suffix}") if p.is_file())
+            if not found:
+                problems.append(empty(name))
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            what = "is a link to a missing file" if path.is_symlink() else "does not exist"
+            problems.append(Diagnostic("KP100", f"`{name}` {what}", None))
+    unique = list(dict.fromkeys(p.resolve() if resolve else p for p in files))
+    return unique, problems

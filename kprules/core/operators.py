@@ -25,3 +25,19 @@ def arith_needs(op: str) -> tuple[int, int]:
     `a - (b - c)` keeps its parentheses and `(a - b) - c` loses them."""
     level = LEVEL["+"] if op in "+-" else LEVEL["*"]
     return level, level + 1
+
+
+_KIND_OF_NODE: Final[dict[str, OperatorKind]] = {
+    "IfThenElse": "if", "If": "if", "Or": "or", "And": "and", "Not": "not",
+    "Compare": "compare", "Member": "compare", "InRange": "compare", "Neg": "neg",
+}
+
+
+def level(node: object) -> int:
+    """The binding strength of an expression node, of the surface syntax or of the IR alike
+    (their operator classes share names; arithmetic nodes carry their `op`)."""
+    name = type(node).__name__
+    if name == "Arith":
+        op = getattr(node, "op", "+")
+        return LEVEL["+"] if op in "+-" else LEVEL["*"]
+    return LEVEL[_KIND_OF_NODE.get(name, "atom")]

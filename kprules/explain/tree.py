@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from kprules import ir
-from kprules.core.operators import ATOM, LEVEL, arith_needs
+from kprules.core.operators import ATOM, LEVEL, arith_needs, level
 from kprules.core.source import Source
 from kprules.explain.nodes import Citation, Node, Unknowns
 from kprules.explain.render import render_json, render_text
@@ -31,22 +31,7 @@ from kprules.ir.values import format_value
 
 def _prec(e: ir.Expr) -> int:
     """How tightly an expression binds (kprules.core.operators, the table `fmt` uses)."""
-    match e:
-        case ir.If():
-            return LEVEL["if"]
-        case ir.Or():
-            return LEVEL["or"]
-        case ir.And():
-            return LEVEL["and"]
-        case ir.Not():
-            return LEVEL["not"]
-        case ir.Compare() | ir.Member() | ir.InRange():
-            return LEVEL["compare"]
-        case ir.Arith(op=op):
-            return LEVEL["+"] if op in "+-" else LEVEL["*"]
-        case ir.Neg():
-            return LEVEL["neg"]
-    return ATOM
+    return level(e)
 
 
 def expr_text(e: ir.Expr) -> str:

@@ -22,7 +22,14 @@ from pathlib import Path
 from attrs import define, field
 
 from kprules.core.diagnostics import Diagnostic, PolicyError, Related
-from kprules.core.files import MAX_BYTES, SourceError, display_name, read_source, too_large
+from kprules.core.files import (
+    MAX_BYTES,
+    SourceError,
+    display_name,
+    expand_paths,
+    read_source,
+    too_large,
+)
 from kprules.core.source import Source
 from kprules.syntax import nodes as n
 from kprules.syntax.parse import parse
@@ -36,23 +43,11 @@ _SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv
 
 def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
     """Files as given, and every `*.kpr` file under each folder, in a stable order."""
-    files: list[Path] = []
-    problems: list[Diagnostic] = []
-    for path in paths:
-        name = display_name(path)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob(f"*{EXTENSION}") if p.is_file())
-            if not found:
-                problems.append(Diagnostic("KP104", f"`{name}` holds no `{EXTENSION}` files",
-                                           None))
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            what = "is a link to a missing file" if path.is_symlink() else "does not exist"
-            problems.append(Diagnostic("KP100", f"`{name}` {what}", None))
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, problems
+    return expand_paths(paths, EXTENSION, _no_policy_files, resolve=True)
+
+
+def _no_policy_files(name: str) -> Diagnostic:
+    return Diagnostic("KP104", f"`{name}` holds no `{EXTENSION}` files", None)
 
 
 @define

@@ -62,7 +62,7 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from kprules.core.operators import ATOM, LEVEL, arith_needs
+from kprules.core.operators import arith_needs, level
 from kprules.syntax import nodes as n
 
 WIDTH = 100
@@ -148,22 +148,7 @@ def _type(t: n.TypeRef) -> str:
 
 def _prec(e: n.Expr) -> int:
     """Binding strength (kprules.core.operators). A child needs at least its position's level."""
-    match e:
-        case n.IfThenElse():
-            return LEVEL["if"]
-        case n.Or():
-            return LEVEL["or"]
-        case n.And():
-            return LEVEL["and"]
-        case n.Not():
-            return LEVEL["not"]
-        case n.Compare() | n.Member() | n.InRange():
-            return LEVEL["compare"]
-        case n.Arith(op=op):
-            return LEVEL["+"] if op in "+-" else LEVEL["*"]
-        case n.Neg():
-            return LEVEL["neg"]
-    return ATOM
+    return level(e)
 
 
 def _chain(operands: tuple[n.Expr, ...]) -> tuple[n.Expr, ...]:
