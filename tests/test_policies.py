@@ -56,3 +56,26 @@ def test_the_state_actor_proposal_flips_russian_state_sales_and_keeps_the_rebel_
                   "lr-taylor-2001"):
         assert values(rebel) == (True, True), rebel
         assert not rows[rebel].differences
+
+
+def test_every_case_states_the_un_measure_the_un_embargo_policy_has_on_its_date() -> None:
+    """Issue 12: the UN-anchored reading cannot read un_diamond_embargoes (a policy reads only the
+    policy it amends), so it reads the per-case fact `unsc_measure`. One source of truth is kept
+    by checking the fact against the dated policy: a case says a UN diamond ban covers its stones
+    exactly when un_diamond_embargoes bans them (as rough, with the case's own certificate), on the
+    case's date."""
+    import kprules
+    from kprules.cases.files import read_suite
+
+    library = kprules.load(ROOT / "policies")
+    embargoes = library["un_diamond_embargoes"]
+    suite = read_suite([ROOT / "policies" / "cases"], library)
+    mismatches = []
+    for case in suite.cases:
+        facts = {**case.facts, "form": "rough", "natural": True}
+        banned = embargoes.evaluate(facts, terms=["un_import"])["un_import"] == "prohibited"
+        stated = case.facts["unsc_measure"] == "unsc_diamond_embargo"
+        if banned != stated:
+            mismatches.append(case.id)
+    assert len(suite.cases) > 200
+    assert mismatches == []
