@@ -79,3 +79,35 @@ def test_every_case_states_the_un_measure_the_un_embargo_policy_has_on_its_date(
             mismatches.append(case.id)
     assert len(suite.cases) > 200
     assert mismatches == []
+
+
+def test_the_production_dataset_is_valid_and_sums_to_the_seeds_world_totals() -> None:
+    """Issue 12, item 5 (data): every record of the bundled KP production dataset is valid, each
+    year has its `others` record, the carats of each year add up to the world total chosen in
+    seeds/kp_production_2019_2024.md, and the proposals that reach state actors reclassify exactly
+    Russia's production from 2022 on (the 2003 text, none)."""
+    import csv
+    import io
+    import json
+
+    data = ROOT / "policies" / "data" / "kp_production_2019_2024.jsonl"
+    records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    world = {2019: 138_200_000, 2020: 107_070_000, 2021: 120_040_000, 2022: 121_471_000,
+             2023: 111_523_000, 2024: 116_625_000}
+    seed = (ROOT / "seeds" / "kp_production_2019_2024.md").read_text(encoding="utf-8")
+    for year, total in world.items():
+        rows = [r for r in records if r["shipment_date"].startswith(str(year))]
+        assert f"others-{year}" in {r["id"] for r in rows}
+        assert sum(r["shipment_carats"] for r in rows) == total
+        assert f"| {year} | {total:,} " in seed
+    policies = [str(ROOT / "policies" / "kpcs_2003.kpr"),
+                str(ROOT / "policies" / "proposals" / "state_actors.kpr")]
+    result = CliRunner().invoke(cli, ["eval", *policies, "--cases", str(data),
+                                      "--term", "conflict_diamond", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if not line.startswith("evaluated ")]
+    table = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    assert len(table) == len(records)
+    assert {r["case"] for r in table if r["kpcs_2003.conflict_diamond"] == "true"} == set()
+    assert {r["case"] for r in table if r["state_actors.conflict_diamond"] == "true"} == {
+        "RU-2022", "RU-2023", "RU-2024"}
