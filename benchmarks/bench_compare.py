@@ -1,13 +1,12 @@
 """The cost of a comparison: three policies over 25,000, 50,000 and 100,000 generated cases.
 
-    /work/venv/bin/python benchmarks/bench_compare.py                 # 25k, 50k, 100k cases
-    /work/venv/bin/python benchmarks/bench_compare.py --cases 100000  # one size
+    .venv/bin/python benchmarks/bench_compare.py                 # 25k, 50k, 100k cases
+    .venv/bin/python benchmarks/bench_compare.py --cases 100000  # one size
 
 Three policies over one term (`conflict_diamond`): workload_kpcs_2003 (the base),
 workload_proposal and workload_state_actors (two amendments; benchmarks/workload/*.kpr). The
-cases are JSON Lines records with the distribution of the benchmark workload
-(shared/bench/workload.py; the generator of bench_stream.py), written to a temporary file. Each
-measurement runs in a fresh child process, which reports its own CPU time
+cases are JSON Lines records of the benchmark workload (benchmarks/workload.py), written to a
+temporary file. Each measurement runs in a fresh child process, which reports its own CPU time
 (`resource.getrusage(RUSAGE_SELF)`) and peak resident memory (`VmHWM` in /proc/self/status):
 
 - `evaluate`: read the records (kprules.cases.bulk), and evaluate the three policies on each with
@@ -41,7 +40,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_stream import REBELS, STATES, records  # noqa: E402
+from workload import STATE_SELLERS, kpcs2003, proposed, records  # noqa: E402
 
 BASE, OTHERS = "workload_kpcs_2003", ("workload_proposal", "workload_state_actors")
 SIZES = (25_000, 50_000, 100_000)
@@ -55,14 +54,9 @@ def write_records(path: Path, n: int) -> dict[str, int]:
     with path.open("w", encoding="utf-8") as fh:
         for i, r in enumerate(records(n)):
             fh.write(json.dumps({"id": f"r{i}", **r}) + "\n")
-            rebel = (r["seller_kind"] in REBELS and r["proceeds_finance_armed_conflict"]
-                     and r["conflict_aims_to_undermine_legitimate_government"])
-            a = r["rough"] and rebel
-            state = r["seller_kind"] in STATES \
-                and r["proceeds_finance_aggression_against_another_state"]
-            b = r["rough"] and (rebel or state or r["systematic_human_rights_abuses_at_mine"]
-                                or r["un_security_council_sanction"])
-            c = a or (r["rough"] and state)
+            a, b = kpcs2003(r), proposed(r)
+            c = a or (r["rough"] and r["seller_kind"] in STATE_SELLERS  # the state-actor rule
+                      and r["proceeds_finance_aggression_against_another_state"])
             diffs["workload_proposal"] += a != b
             diffs["workload_state_actors"] += a != c
     return diffs

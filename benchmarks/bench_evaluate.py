@@ -1,13 +1,11 @@
 """The evaluator against hand-written Python, on the benchmark workload (issue 3, Performance).
 
-    /work/venv/bin/python benchmarks/bench_evaluate.py                  # 1,000,000 records
-    /work/venv/bin/python benchmarks/bench_evaluate.py --records 100000
+    .venv/bin/python benchmarks/bench_evaluate.py                  # 1,000,000 records
+    .venv/bin/python benchmarks/bench_evaluate.py --records 100000
 
-Workload: the three rules of shared/bench/workload.py (A: the KPCS 2003 definition, B: a reformed
-definition, C: an export restriction), written in kprules in benchmarks/workload/*.kpr, over
-records from the generator below (the distribution of workload.py: the same fields, draws and
-seed, hence the same records). The hand-written functions are workload.py's own when it can be
-imported (it needs numpy), else the transcription below.
+Workload: the three rules of benchmarks/workload.py (A: the KPCS 2003 definition, B: a reformed
+definition, C: an export restriction), written in kprules in benchmarks/workload/*.kpr, over the
+records of workload.generate; the hand-written functions are workload.reference.
 
 Every record is checked: the fast path and the explaining path must give exactly the three values
 of the hand-written functions (and the validating `Policy.evaluate` path too, on the records it
@@ -30,9 +28,7 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
-import importlib.util
 import platform
-import random
 import statistics
 import sys
 import time
@@ -43,97 +39,16 @@ from typing import Any
 import kprules
 
 HERE = Path(__file__).resolve().parent
-WORKLOAD_SPEC = HERE.parent.parent / "shared" / "bench" / "workload.py"
+sys.path.insert(0, str(HERE))
+
+from workload import Record, generate, reference  # noqa: E402
+
 TARGETS = [("workload_kpcs_2003", "conflict_diamond"),
            ("workload_proposal", "conflict_diamond"),
            ("workload_restriction", "export_blocked")]
 FAST_TARGET, EXPLAIN_TARGET = 1.25, 10.0
 
-SELLERS = ("state", "state_owned_enterprise", "rebel_movement", "armed_group_allied_to_rebels",
-           "private_company", "artisanal_miner")
-REBEL_SIDE = frozenset(SELLERS[2:4])
-STATE_SIDE = frozenset(SELLERS[:2])
-ORIGINS = ("RU", "CF", "BW", "CA", "ZW", "AO", "SL", "CD", "VE", "ZA",
-           "NA", "LS", "LR", "CI", "AU", "IN", "AE", "BE", "CN", "TZ")
-ORIGIN_WEIGHTS = [4, 4, *[1] * 18]  # CF and RU weigh more, so that rule C's branches all occur
-
-Record = dict[str, Any]
 Reference = Callable[[Record], tuple[Any, Any, Any]]
-
-
-# ----------------------------------------------------------------------------- workload
-
-
-def generate(n: int, seed: int = 2003) -> list[Record]:
-    """n records: booleans with the workload's probabilities, a seller kind, a weighted origin,
-    a lognormal weight rounded to 0.01 ct (median about 0.5 ct), a year in 2000..2025."""
-    rnd = random.Random(seed)
-    origins = rnd.choices(ORIGINS, ORIGIN_WEIGHTS, k=n)
-    return [_record(rnd, origin) for origin in origins]
-
-
-def _record(rnd: random.Random, origin: str) -> Record:
-    def chance(p: float) -> bool:
-        return rnd.random() < p
-
-    # The draws are made in this order (the order of workload.py), so the records are its own.
-    record: Record = {"rough": chance(0.8), "seller_kind": rnd.choice(SELLERS)}
-    for name, p in (("proceeds_finance_armed_conflict", 0.5),
-                    ("conflict_aims_to_undermine_legitimate_government", 0.5),
-                    ("proceeds_finance_aggression_against_another_state", 0.3),
-                    ("systematic_human_rights_abuses_at_mine", 0.1),
-                    ("un_security_council_sanction", 0.05)):
-        record[name] = chance(p)
-    record["origin_country"] = origin
-    record["carats"] = round(rnd.lognormvariate(-0.7, 1.0), 2)
-    record["export_year"] = rnd.randint(2000, 2025)
-    record["kp_participant_compliant"] = chance(0.9)
-    record["origin_zone_compliant"] = chance(0.5)
-    return record
-
-
-# The hand-written rules (transcribed from workload.py, used when it cannot be imported).
-
-def rule_a(r: Record) -> Any:
-    return (r["rough"] and r["seller_kind"] in REBEL_SIDE
-            and r["proceeds_finance_armed_conflict"]
-            and r["conflict_aims_to_undermine_legitimate_government"])
-
-
-def rule_b(r: Record) -> Any:
-    return r["rough"] and (
-        (r["seller_kind"] in REBEL_SIDE and r["proceeds_finance_armed_conflict"]
-         and r["conflict_aims_to_undermine_legitimate_government"])
-        or (r["seller_kind"] in STATE_SIDE
-            and r["proceeds_finance_aggression_against_another_state"])
-        or r["systematic_human_rights_abuses_at_mine"]
-        or r["un_security_council_sanction"])
-
-
-def rule_c(r: Record) -> Any:
-    year = r["export_year"]
-    return ((r["origin_country"] == "CF" and 2013 <= year <= 2024
-             and (year < 2015 or not r["origin_zone_compliant"]))
-            or (r["origin_country"] == "RU" and year >= 2024 and r["carats"] >= 0.5)
-            or not r["kp_participant_compliant"])
-
-
-def transcribed(r: Record) -> tuple[Any, Any, Any]:
-    return (rule_a(r), rule_b(r), rule_c(r))
-
-
-def reference_functions(path: Path) -> tuple[Reference, str, Any]:
-    """workload.py's `reference` (and the module), or the transcription when it cannot be
-    imported."""
-    try:
-        spec = importlib.util.spec_from_file_location("kprules_bench_workload", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    except Exception as err:  # missing file, or numpy not installed
-        return transcribed, f"transcribed here ({path} not importable: {err})", None
-    return module.reference, f"imported from {path}", module
 
 
 # ----------------------------------------------------------------------------- paths
@@ -217,22 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-records", type=int, default=100_000,
                         help="records for the validating Policy.evaluate path (slow)")
     parser.add_argument("--seed", type=int, default=2003)
-    parser.add_argument("--workload", type=Path, default=WORKLOAD_SPEC,
-                        help="the workload specification (shared/bench/workload.py)")
     args = parser.parse_args(argv)
     full_records = min(args.full_records, args.records)
 
-    reference, origin, module = reference_functions(args.workload)
     records = generate(args.records, args.seed)
-    if module is not None and module.generate(2000, args.seed) != generate(2000, args.seed):
-        print("FAILED: this generator's records differ from workload.generate()'s")
-        return 1
     lib = kprules.load(*sorted((HERE / "workload").glob("*.kpr")))
     paths = kprules_paths(lib)
 
     print(f"Python {platform.python_version()} on {platform.machine()}, "
           f"{args.records:,} records (seed {args.seed}), {args.rounds} rounds, interleaved")
-    print(f"hand-written functions: {origin}")
+    print("hand-written functions: benchmarks/workload.py")
     bad = check(records, reference, paths, full_records)
     print(f"checked: every record against the hand-written functions: {bad} mismatches")
     if bad:

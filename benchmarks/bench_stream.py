@@ -1,16 +1,15 @@
 """Stream JSON Lines records through `kprules eval --format csv`: wall time and peak memory.
 
-    /work/venv/bin/python benchmarks/bench_stream.py              # 1,000,000 records
-    /work/venv/bin/python benchmarks/bench_stream.py --records 100000
+    .venv/bin/python benchmarks/bench_stream.py              # 1,000,000 records
+    .venv/bin/python benchmarks/bench_stream.py --records 100000
 
-The records follow the distribution of the benchmark workload (shared/bench/workload.py: the
-same fields, probabilities, countries and weights; carats lognormal, rounded to 0.01), written by
-the generator below (no numpy) to a temporary `.jsonl` file. The command evaluates the three
-workload policies (benchmarks/workload/*.kpr) in a child process, its CSV output going to a
-temporary file; the child's peak memory is its maximum resident set size
+The records of the benchmark workload (benchmarks/workload.py, generated one at a time) are
+written to a temporary `.jsonl` file. The command evaluates the three workload policies
+(benchmarks/workload/*.kpr) in a child process, its CSV output going to a temporary file; the
+child's peak memory is its maximum resident set size
 (`resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`); its CPU time is reported too, since wall time
 on a shared machine measures the neighbours as well. The output is then checked, row by row,
-against plain-Python versions of the three rules: any mismatch is a failure (exit 1), and so is
+against the hand-written rules of workload.py: any mismatch is a failure (exit 1), and so is
 a peak above the target (200 MB).
 """
 
@@ -19,66 +18,20 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workload import records, reference  # noqa: E402
+
 POLICIES = [HERE / "workload" / f for f in ("kpcs.kpr", "proposal.kpr", "restriction.kpr")]
 TARGET_MB = 200.0
-
-SELLER_KINDS = ("state", "state_owned_enterprise", "rebel_movement",
-                "armed_group_allied_to_rebels", "private_company", "artisanal_miner")
-REBELS = frozenset({"rebel_movement", "armed_group_allied_to_rebels"})
-STATES = frozenset({"state", "state_owned_enterprise"})
-COUNTRIES = ("RU", "CF", "BW", "CA", "ZW", "AO", "SL", "CD", "VE", "ZA",
-             "NA", "LS", "LR", "CI", "AU", "IN", "AE", "BE", "CN", "TZ")
-WEIGHTS = (4, 4) + (1,) * 18
-
-
-def records(n: int, seed: int = 2003) -> Iterator[dict[str, Any]]:
-    """n workload records, lazily and deterministically."""
-    rnd = random.Random(seed)
-    rand = rnd.random
-    for _ in range(n):
-        yield {
-            "rough": rand() < 0.8,
-            "seller_kind": rnd.choice(SELLER_KINDS),
-            "proceeds_finance_armed_conflict": rand() < 0.5,
-            "conflict_aims_to_undermine_legitimate_government": rand() < 0.5,
-            "proceeds_finance_aggression_against_another_state": rand() < 0.3,
-            "systematic_human_rights_abuses_at_mine": rand() < 0.1,
-            "un_security_council_sanction": rand() < 0.05,
-            "origin_country": rnd.choices(COUNTRIES, WEIGHTS)[0],
-            "carats": round(rnd.lognormvariate(-0.7, 1.0), 2),
-            "export_year": rnd.randint(2000, 2025),
-            "kp_participant_compliant": rand() < 0.9,
-            "origin_zone_compliant": rand() < 0.5,
-        }
-
-
-def reference(r: dict[str, Any]) -> tuple[bool, bool, bool]:
-    """The three workload rules in plain Python (the semantics of shared/bench/workload.py)."""
-    rebel = (r["seller_kind"] in REBELS and r["proceeds_finance_armed_conflict"]
-             and r["conflict_aims_to_undermine_legitimate_government"])
-    a = r["rough"] and rebel
-    b = r["rough"] and (rebel
-                        or (r["seller_kind"] in STATES
-                            and r["proceeds_finance_aggression_against_another_state"])
-                        or r["systematic_human_rights_abuses_at_mine"]
-                        or r["un_security_council_sanction"])
-    y = r["export_year"]
-    c = ((r["origin_country"] == "CF" and 2013 <= y <= 2024
-          and (y < 2015 or not r["origin_zone_compliant"]))
-         or (r["origin_country"] == "RU" and y >= 2024 and r["carats"] >= 0.5)
-         or not r["kp_participant_compliant"])
-    return bool(a), bool(b), bool(c)
 
 
 def write_records(path: Path, n: int) -> None:
