@@ -3,9 +3,10 @@
 Stage: layout -> Python functions (by way of source text). Generated functions:
 
 - `strict(r, asof)`: two-valued and inlined, as fast as hand-written Python. It assumes every fact
-  it reads is present and well typed; anything else (a missing fact, no date, a parameter with no
-  value, a division by zero, a wrong type) raises, and the caller falls back to `traced`. When
-  it returns, it returns what `traced` would: every operand that could make a value unknown is
+  it reads is well typed. Where two values cannot decide (a missing fact, no date, a parameter
+  with no value on the date, a division by zero) it raises `Undecided`, its one signal, and the
+  caller falls back to `traced`; any other exception is a bug and propagates. When it returns,
+  it returns what `traced` would: every operand that could make a value unknown is
   evaluated (a range test reads both bounds), and a decimal fact given as a float is read as its
   shortest decimal (`_num`) wherever a raw float would not give the same result.
 - `traced(r, asof)`: three-valued (None is unknown), writing every clause's value into a slot list,
@@ -28,7 +29,8 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, Final, Literal
 
 from kprules import ir
 from kprules.core.diagnostics import Diagnostic
@@ -53,8 +55,54 @@ _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _INLINE_DEPTH = 25
 
 
-class Unknown(Exception):
-    """Raised by strict code when a value is unknown (then the traced code decides)."""
+UndecidedReason = Literal["fact", "date", "parameter", "division", "uncompiled"]
+
+
+class Undecided(Exception):
+    """The strict code's one way of saying that it cannot decide a record in two values, so that
+    the traced code decides: a `fact` is missing, there is no evaluation `date`, a `parameter`
+    has no value on the date, or a `division` by zero (which the traced code reports, located,
+    if it evaluates that division; the strict code computes shared terms eagerly); or there is
+    no strict code (`uncompiled`: too deeply nested for Python)."""
+
+    def __init__(self, reason: UndecidedReason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason: UndecidedReason = reason
+        self.detail = detail
+
+
+class _NoDate:
+    """The evaluation date of strict code that has none: comparing it with a date (the only
+    thing strict code does with a date) signals `Undecided`, so that a missing date costs the
+    dated records nothing."""
+
+    def _undecided(self, other: object) -> bool:
+        raise Undecided("date")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _undecided
+
+    def __repr__(self) -> str:
+        return "NO_DATE"
+
+
+NO_DATE: Final = _NoDate()
+
+
+def _missing(r: Any, err: KeyError, facts: frozenset[str]) -> Undecided:
+    """The signal for a KeyError of strict code that reads a fact the record lacks (a missing
+    fact is found by reading it, which costs nothing when it is there); any other KeyError is
+    re-raised: it is a bug."""
+    key = err.args[0] if len(err.args) == 1 else None
+    if isinstance(key, str) and key in facts and key not in r:
+        return Undecided("fact", key)
+    raise err
+
+
+def _sdiv(a: Any, b: Any) -> Decimal:
+    """Division in strict code: by zero, the traced code decides (and reports it, located)."""
+    if b == 0:
+        raise Undecided("division")
+    return Decimal(a) / Decimal(b)
 
 
 def _div(a: Any, b: Any, span: int, spans: list[Span]) -> Decimal:
@@ -69,8 +117,8 @@ def _num(x: Any) -> Any:
     return Decimal(repr(x)) if type(x) is float else x
 
 
-def _unknown() -> Any:
-    raise Unknown
+def _no_value() -> Any:
+    raise Undecided("parameter")
 
 
 class Namespace:
@@ -78,7 +126,8 @@ class Namespace:
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {
-            "_div": _div, "_num": _num, "_unk": _unknown, "_Exc": Exception,
+            "_div": _div, "_sdiv": _sdiv, "_num": _num, "_unk": _no_value, "_Und": Undecided,
+            "_KE": KeyError, "_ND": NO_DATE,
             "_NE": NOT_EVALUATED, "_spans": [], "_fs": frozenset, "_Dec": Decimal,
         }
         self._by_value: dict[tuple[type, Any, str], str] = {}
@@ -169,6 +218,7 @@ class StrictGen:
         self.uses = _use_counts(layout)
         self.locals: dict[Key, str] = {}
         self.prelude: list[str] = []
+        self.facts: set[str] = set()  # the facts the code reads
 
     def entry(self) -> str:
         results = [self._result(k) for k in self.layout.targets]
@@ -229,6 +279,7 @@ class StrictGen:
             case ir.Const(value=v):
                 return self.ns.literal(v)
             case ir.FactRef(name=name):
+                self.facts.add(name)
                 return f"r[{self.ns.literal(name)}]"
             case ir.TermRef() | ir.BaseRef():
                 return self.term(ref_key(t.context, e))
@@ -244,7 +295,8 @@ class StrictGen:
             case ir.Compare():
                 return python_op(e, self._operands(kids, t), self.ns)
             case ir.Arith() | ir.Neg():
-                return python_op(e, [self._arith_operand(k, t) for k in kids], self.ns)
+                return python_op(e, [self._arith_operand(k, t) for k in kids], self.ns,
+                                 strict=True)
         return python_op(e, [self.expr(k, t) for k in kids], self.ns)
 
     def _in_range(self, c: Clause, t: TermLayout) -> str:
@@ -515,9 +567,10 @@ class TracedGen:
             out.add(f"{v} = {self.expr(other, t, out)}")
 
 
-def python_op(e: ir.Expr, a: list[str], ns: Namespace) -> str:
+def python_op(e: ir.Expr, a: list[str], ns: Namespace, strict: bool = False) -> str:
     """The Python code of one operator applied to its operands' code (both code generators):
-    `not`, comparisons, memberships, ranges, arithmetic (division checked), sets."""
+    `not`, comparisons, memberships, ranges, arithmetic (division checked: in `strict` code a
+    division by zero signals `Undecided`, in traced code it raises the located error), sets."""
     match e:
         case ir.Not():
             return f"(not {a[0]})"
@@ -530,7 +583,8 @@ def python_op(e: ir.Expr, a: list[str], ns: Namespace) -> str:
             return f"(not {test})" if neg else test
         case ir.Arith(op=op):
             if op == "/":
-                return f"_div({a[0]}, {a[1]}, {ns.span(e.span)}, _spans)"
+                return f"_sdiv({a[0]}, {a[1]})" if strict else \
+                    f"_div({a[0]}, {a[1]}, {ns.span(e.span)}, _spans)"
             return f"({a[0]} {op} {a[1]})"
         case ir.Neg():
             return f"(-{a[0]})"
@@ -575,7 +629,7 @@ _LOCAL = re.compile(r"(v|a|t|x)[0-9]+\Z|_[tc][0-9]+\Z")
 def verify_source(source: str, namespace: dict[str, Any]) -> None:
     """Reject generated code that names anything this module did not generate."""
     tree = ast.parse(source)
-    params = {"r", "asof", "s"}
+    params = {"r", "asof", "s", "err"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             ok = node.id in namespace or node.id in params or _LOCAL.match(node.id)
@@ -595,7 +649,7 @@ def _indent(body: str) -> str:
 
 
 def _never(r: Any, asof: Any = None) -> Any:
-    raise Unknown
+    raise Undecided("uncompiled")
 
 
 def _exec(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
@@ -607,14 +661,30 @@ def _exec(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
     return namespace
 
 
+def _strict_source(gen: StrictGen, ns: Namespace, date: str, as_of_fact: str | None) -> str:
+    """`_strict(r, asof)` and `_fast(r)`. Only `Undecided` and the KeyError of a fact missing from
+    `r` (turned into `Undecided` by `_miss`) mean "undecided"; other exceptions propagate."""
+    body = gen.entry()
+    reads = frozenset(gen.facts) | ({as_of_fact} if as_of_fact is not None else frozenset())
+    ns.values["_miss"] = partial(_missing, facts=reads)
+    strict = ("def _strict(r, asof):\n    if asof is None:\n        asof = _ND\n"
+              f"    try:\n{_indent(body)}\n"
+              "    except _KE as err:\n        raise _miss(r, err) from None")
+    fast = (f"def _fast(r):\n    try:\n        asof = {date}\n{_indent(body)}\n"
+            "    except _Und:\n        return _fb(r)\n"
+            "    except _KE as err:\n        _miss(r, err)\n        return _fb(r)")
+    return "\n\n".join([strict, fast])
+
+
 class Compiled:
     """The generated functions of one layout.
 
     `strict(r, asof)` and `traced(r, asof)` as described above; `fast(r)`: strict code whose date
     is the fact `as_of_fact` of `r` (or the fixed `as_of`), and which hands any record it cannot
-    decide (a raised exception of any kind) to `fallback(r)`; `explain(r)`: traced code with that
-    date, returning `explained((public values, slots, r, date, *explain_context))` (one tuple:
-    `explained` may be a tuple subclass's `tuple.__new__`, the cheapest constructor).
+    decide (`Undecided`, or the KeyError of a missing fact) to `fallback(r)`; `explain(r)`:
+    traced code with that date, returning `explained((public values, slots, r, date,
+    *explain_context))` (one tuple: `explained` may be a tuple subclass's `tuple.__new__`, the
+    cheapest constructor).
 
     Strict code is one expression per term: an expression nested so deeply that Python refuses to
     compile it gets no strict code (every record then takes the fallback).
@@ -628,15 +698,13 @@ class Compiled:
         ns = Namespace()
         ns.values.update(_fb=fallback, _Ex=explained, _U=UNKNOWN, _X0=explain_context[0],
                          _X1=explain_context[1])
-        date = traced_date = ns.literal(as_of) if as_of is not None else "None"
+        traced_date = ns.literal(as_of) if as_of is not None else "None"
+        date = ns.literal(as_of) if as_of is not None else "_ND"
         if as_of_fact is not None:
             date = f"r[{ns.literal(as_of_fact)}]"
             traced_date = f"r.get({ns.literal(as_of_fact)})"
         traced_source = TracedGen(layout, ns).functions(traced_date)
-        strict_body = StrictGen(layout, ns).entry()
-        fast = (f"def _fast(r):\n    try:\n        asof = {date}\n{_indent(strict_body)}\n"
-                "    except _Exc:\n        return _fb(r)")
-        strict_source = "\n\n".join(["def _strict(r, asof):\n" + strict_body, fast])
+        strict_source = _strict_source(StrictGen(layout, ns), ns, date, as_of_fact)
         self.source = "\n\n".join([strict_source, traced_source])
         names = _exec(traced_source, ns.values)
         self.traced: Callable[[Any, dt.date | None], tuple[tuple[Any, ...], list[Any]]] = \

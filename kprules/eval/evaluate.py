@@ -24,7 +24,7 @@ from attrs import frozen
 from kprules import ir
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
-from kprules.eval.codegen import Compiled
+from kprules.eval.codegen import Compiled, Undecided
 from kprules.ir.slots import Key, Layout, build_layout
 from kprules.ir.values import FactError, coerce, public
 
@@ -157,7 +157,7 @@ class Evaluator:
         if not explain:
             try:
                 return self.compiled.strict(facts, as_of), None
-            except Exception:  # undecided in two values: three values decide
+            except Undecided:  # two values cannot decide: three values do
                 pass
         values, slots = self.compiled.traced(facts, as_of)
         return values, tuple(slots) if explain else None

@@ -461,3 +461,8 @@ def fact_sets(draw: Callable[[st.SearchStrategy[Any]], Any], case: Case) -> dict
 def as_of_dates(case: Case) -> st.SearchStrategy[dt.date | None]:
     """An explicit evaluation date, or None (then the `day` fact gives it, if present)."""
     return st.one_of(st.none(), _near_dates(case))
+
+
+def every_fact(case: Case) -> st.SearchStrategy[dict[str, Any]]:
+    """Typed facts with every fact of the vocabulary known."""
+    return st.fixed_dictionaries({name: fact_value(case, typ) for name, typ in FACTS.items()})
