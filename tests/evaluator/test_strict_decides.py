@@ -26,7 +26,7 @@ from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.eval import codegen
 from kprules.eval.codegen import Compiled, Undecided
 from kprules.eval.evaluate import Evaluator
-from kprules.eval.interpret import EvalError
+from kprules.ir.runtime import EvalError
 from kprules.ir.slots import Layout
 from kprules.ir.types import (
     BOOL,
