@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from attrs import define, field, frozen
 
@@ -29,7 +29,7 @@ from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.eval.loaded import Loaded
 from kprules.explain.tree import Explanation
-from kprules.explain.why import Alignment, align, parting
+from kprules.explain.why import Alignment, PartingReason, align, parting
 from kprules.ir.dates import Interval
 from kprules.ir.slots import Key
 from kprules.ir.values import format_value, public
@@ -60,6 +60,9 @@ class CaseInput:
     location: str | None = None  # where the case is written (file:line), or its record
 
 
+ProvisionKind: TypeAlias = Literal["term", "in force"]
+
+
 @frozen
 class Provision:
     """What a difference comes from: a term as one policy defines it (`kind` "term"), or the
@@ -69,7 +72,7 @@ class Provision:
     policy: str
     term: str
     origin: ir.Provenance
-    kind: str = "term"
+    kind: ProvisionKind = "term"
     note: str | None = None
 
     @property
@@ -265,7 +268,7 @@ class Comparison:
                                   public(by_key[(other, term)]), cause, self.base, ex))
         return tuple(out)
 
-    def _cause(self, policy: str, name: str, reason: str) -> Provision:
+    def _cause(self, policy: str, name: str, reason: PartingReason) -> Provision:
         if reason == "in force":
             p = self.library.result.policies[policy]
             note = "; ".join(f"`{q.name}` {_in_force_text(q.in_force)}"

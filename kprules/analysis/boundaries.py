@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import attrs
 from attrs import define, field, frozen
@@ -45,17 +45,26 @@ from kprules.ir.slots import (
     TermLayout,
     reachable,
 )
-from kprules.ir.types import BOOL, DATE
+from kprules.ir.types import BOOL, DATE, CompareOp
 from kprules.ir.values import format_value
 
 ONE_DAY = dt.timedelta(days=1)
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+_FLIP: dict[CompareOp, CompareOp] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=",
+                                     "!=": "!="}
+
+
+# How a side of a cut-off is tested: a date, or a value below, at, above (or other than) it.
+SideTest: TypeAlias = Literal["date", "below", "at", "above", "other"]
+# What a probe watches: "reached-date": the slot evaluated, the evaluation date on a side;
+# "rule-date": the rule reached, or its condition true, on a side's date; "compared": the clause
+# evaluated, its operand on a side.
+ProbeKind: TypeAlias = Literal["reached-date", "rule-date", "compared"]
 
 
 @frozen
 class Side:
     label: str  # "2024-02-29 (the day before)", "below 1.0 ct", "exactly 1.0 ct"
-    test: str   # "date" | "below" | "at" | "above"
+    test: SideTest
     value: Any
 
 
@@ -81,7 +90,7 @@ def _interval_cut_offs(policy: str, what: str, iv: Interval, span: Span) -> Iter
         yield CutOff(policy, f"{what} until {iv.end}", span, _date_sides(iv.end, False))
 
 
-def _compare_sides(op: str, c: Any, show: str) -> tuple[Side, Side]:
+def _compare_sides(op: CompareOp, c: Any, show: str) -> tuple[Side, Side]:
     """The sides of `x op c`, x on the left."""
     if isinstance(c, dt.date):
         if op in (">=", "<"):
@@ -167,12 +176,12 @@ def _lines(policy: ir.CheckedPolicy, x: ir.Expr,
     elif isinstance(x, ir.InRange):
         for b, low in ((x.low, True), (x.high, False)):
             for value, _ in _bound_values(policy, b, window):
-                op = ">=" if low else "<="
-                sides = _compare_sides(op, value, format_value(value, b.type))
+                end: CompareOp = ">=" if low else "<="
+                sides = _compare_sides(end, value, format_value(value, b.type))
                 yield f" at its {'low' if low else 'high'} end", sides
 
 
-def _bound(x: ir.Compare) -> tuple[str, ir.Expr]:
+def _bound(x: ir.Compare) -> tuple[CompareOp, ir.Expr]:
     """The operator read with the non-constant side on the left, and the constant side."""
     if _is_bound(x.right):
         return x.op, x.right
@@ -209,9 +218,7 @@ def _bound_values(policy: ir.CheckedPolicy, b: ir.Expr,
 @frozen
 class _Probe:
     cut: CutOff
-    kind: str       # "reached-date": the slot evaluated, the evaluation date on a side
-                    # "rule-date": the rule reached, or its condition true, on a side's date
-                    # "compared": the clause evaluated, its operand on a side
+    kind: ProbeKind
     slot: int
     operand: int = -1   # the slot of the compared operand
     bound: int = -1     # the slot of the bound (a parameter's value), or -1 for a constant

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.core.source import Source, Span, location
+from kprules.explain.nodes import RuleKind, TermKind
 from kprules.explain.tree import all_values, expr_text
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import (
@@ -44,7 +45,14 @@ from kprules.ir.slots import (
 from kprules.ir.types import BOOL
 from kprules.ir.values import format_value
 
-ItemKey: TypeAlias = tuple[str, str, int, int]  # (kind, source, start, end)
+# What cases can exercise: a term, a rule or an exception, a piece of a parameter, a clause.
+ItemKind: TypeAlias = TermKind | RuleKind | Literal["piece", "clause"]
+# Items are keyed by group and place: a term's kind and the other rules redefine in place.
+ItemGroup: TypeAlias = Literal["term", "rule", "piece", "clause"]
+ItemKey: TypeAlias = tuple[ItemGroup, str, int, int]  # (group, source, start, end)
+_GROUPS: dict[ItemKind, ItemGroup] = {
+    "definition": "term", "decision": "term", "parameter": "term", "rule": "rule",
+    "exception": "rule", "piece": "piece", "clause": "clause"}
 TWO = ("true", "false")
 
 
@@ -53,7 +61,7 @@ class Item:
     """A part of a policy's text that cases can exercise, and the outcomes it can have."""
 
     policy: str
-    kind: str  # definition | decision | parameter | piece | rule | exception | clause
+    kind: ItemKind
     text: str
     span: Span
     outcomes: tuple[str, ...]
@@ -63,10 +71,8 @@ class Item:
         return item_key(self.kind, self.span)
 
 
-def item_key(kind: str, span: Span) -> ItemKey:
-    group = "term" if kind in ("definition", "decision", "parameter") else kind
-    group = "rule" if kind == "exception" else group
-    return (group, span.source, span.start, span.end)
+def item_key(kind: ItemKind, span: Span) -> ItemKey:
+    return (_GROUPS[kind], span.source, span.start, span.end)
 
 
 # ---------------------------------------------------------------------------- the items
@@ -107,7 +113,7 @@ def _outcomes(term: ir.DecisionTerm) -> tuple[str, ...]:
     return tuple(v for v in order if v in given) or tuple(sorted(given))
 
 
-def _rule_items(policy: str, rule: ir.CheckedRule, kind: str) -> Iterator[Item]:
+def _rule_items(policy: str, rule: ir.CheckedRule, kind: RuleKind) -> Iterator[Item]:
     label = f"{rule.outcome} when {expr_text(rule.condition)}"
     yield Item(policy, kind, label, rule.origin.span, TWO)
     yield from _clauses(policy, rule.condition)
@@ -132,7 +138,7 @@ def _is_clause(e: ir.Expr) -> bool:
 @frozen
 class _Probe:
     key: ItemKey
-    kind: str
+    kind: ItemKind
     index: int  # the slot
     piece: ir.CheckedPiece | None = None
 
@@ -144,7 +150,7 @@ def _probes(layout: Layout, keys: Sequence[Key]) -> list[_Probe]:
 
 def _term_probes(t: TermLayout) -> Iterator[_Probe]:
     term = t.term
-    kind = "parameter" if isinstance(term, ir.ParameterTerm) else (
+    kind: TermKind = "parameter" if isinstance(term, ir.ParameterTerm) else (
         "definition" if t.body is not None else "decision")
     yield _Probe(item_key(kind, term.origin.span), kind, t.index)
     if isinstance(term, ir.ParameterTerm):

@@ -8,6 +8,7 @@ Scopes are built by `kprules.checker.declare` and only read afterwards.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal, TypeAlias
 
 from attrs import define, field, frozen
 
@@ -22,7 +23,8 @@ KEYWORDS = frozenset("""
     amends from until define redefine decision default when except parameter cite if
     then else or and not true false base
 """.split())
-STATUSES = ("current", "proposed", "repealed")
+STATUSES = ir.POLICY_STATUSES
+DeclKind: TypeAlias = Literal["define", "decision", "parameter"]
 
 
 @define
@@ -49,7 +51,7 @@ class TermDecl:
     """A term as declared (before or after its body is checked)."""
 
     name: str
-    kind: str  # "define" | "decision" | "parameter"
+    kind: DeclKind
     node: n.Define | n.Decision | n.Parameter
     policy: str
     declared_type: Type | None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from attrs import frozen
 
 from kprules import ir
-from kprules.checker.context import KEYWORDS, Scope, Sink, TermDecl
+from kprules.checker.context import KEYWORDS, DeclKind, Scope, Sink, TermDecl
 from kprules.core.countries import looks_like_country
 from kprules.core.diagnostics import Related
 from kprules.core.source import Span
@@ -275,7 +275,7 @@ def _declare_terms(p: n.PolicyModule, vocab: ir.Vocabulary, enums: Mapping[str, 
     return own
 
 
-def _kind(item: n.Define | n.Decision | n.Parameter) -> str:
+def _kind(item: n.Define | n.Decision | n.Parameter) -> DeclKind:
     if isinstance(item, n.Define):
         return "define"
     return "decision" if isinstance(item, n.Decision) else "parameter"

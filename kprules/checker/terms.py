@@ -59,10 +59,9 @@ class PolicyTyper:
         node = self.decls.node
         terms: dict[str, ir.Term] = dict(self.base.terms) if self.base else {}
         terms.update(self.built)
-        status = node.status.name if node.status else ("proposed" if node.amends else "current")
         return ir.CheckedPolicy(
-            node.name, node.title, status, self._in_force(node), self.scope.vocabulary, self.base,
-            terms, frozenset(self.built), self.scope.enums, node.span.source, node.span)
+            node.name, node.title, _status(node), self._in_force(node), self.scope.vocabulary,
+            self.base, terms, frozenset(self.built), self.scope.enums, node.span.source, node.span)
 
     def _in_force(self, node: n.PolicyModule) -> n.Interval | None:
         """A policy's own `in force` interval; an amendment without one has its base's."""
@@ -227,3 +226,10 @@ def _same_type(a: Type, b: Type) -> bool:
         return a.name == b.name and set(a.values) == set(b.values)
     return a == b
 
+
+def _status(node: n.PolicyModule) -> ir.PolicyStatus:
+    """The status written (an unknown one is reported as KP214), else the default: `proposed`
+    for an amendment, `current` for the rest."""
+    written = node.status.name if node.status else None
+    default: ir.PolicyStatus = "proposed" if node.amends else "current"
+    return next((s for s in ir.POLICY_STATUSES if s == written), default)

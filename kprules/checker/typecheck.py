@@ -10,6 +10,7 @@ the error type, which matches anything, so one mistake is reported once.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from kprules import ir
 from kprules.checker.context import Scope, Sink
@@ -23,6 +24,8 @@ from kprules.ir.types import (
     ERROR,
     INTEGER,
     TEXT,
+    ArithOp,
+    CompareOp,
     EnumType,
     Quantity,
     SetType,
@@ -174,7 +177,7 @@ class ExprChecker:
         left = self.check(a)
         return left, self.check(b, SetType(left.type) if member else left.type)
 
-    def _comparable(self, a: Type, b: Type, op: str, span: Span) -> None:
+    def _comparable(self, a: Type, b: Type, op: CompareOp | Literal[".."], span: Span) -> None:
         if is_error(a, b):
             return
         if isinstance(a, Quantity) and isinstance(b, Quantity) and a != b:
@@ -265,7 +268,7 @@ def _mismatch_hint(a: Type, b: Type) -> str:
     return "compare values of one type"
 
 
-def _arith_hint(op: str, a: Type, b: Type) -> str:
+def _arith_hint(op: ArithOp, a: Type, b: Type) -> str:
     if _both_quantities(a, b):
         return "write both sides in the same unit" if a != b else \
             "multiply a quantity by a plain number"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
     from kprules.report import CaseSource
+    from kprules.report.model import Matrix
 
 # The --format choices: the keys of kprules.report.WRITERS (tests/compare checks they agree).
 FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit", "html")
@@ -92,14 +93,22 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     bulk = cases_path.suffix.lower() in BULK_SUFFIXES
     differing = _report(comparison, cases_path, bulk, fmt, output, fail_on_difference,
                         explain_limit if explain_limit is not None or not bulk else BULK_EXPLAIN,
-                        matrix or ("differences" if bulk else "all"))
+                        _matrix(matrix, bulk))
     if fail_on_difference and differing:
         sys.exit(1)
 
 
+def _matrix(chosen: str | None, bulk: bool) -> Matrix:
+    """The rows of the outcome matrix chosen (`--matrix`), else all for case files and the
+    differences for data files."""
+    if chosen == "all" or (chosen is None and not bulk):
+        return "all"
+    return "differences"
+
+
 def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
             output: Path | None, fail_on_difference: bool, explain_limit: int | None,
-            matrix: str) -> int:
+            matrix: Matrix) -> int:
     """Write the report; the number of cases that differ."""
     from kprules.core.files import OutputError, atomic_output, display_name
     from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream

@@ -25,6 +25,7 @@ from kprules.core.diagnostics import Diagnostic
 from kprules.ir.dates import in_force
 from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
+from kprules.ir.types import ArithOp
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -41,7 +42,7 @@ def parameter_value(term: ir.ParameterTerm, as_of: dt.date | None) -> Any:
     return None
 
 
-def arith(op: str, a: Any, b: Any, e: ir.Expr) -> Any:
+def arith(op: ArithOp, a: Any, b: Any, e: ir.Expr) -> Any:
     if op == "+":
         return a + b
     if op == "-":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeAlias
 
 from attrs import frozen
 
@@ -20,6 +20,15 @@ from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.slots import Key
 from kprules.ir.types import Type
 from kprules.ir.values import to_json
+
+TermKind: TypeAlias = Literal["definition", "decision", "parameter"]
+RuleKind: TypeAlias = Literal["rule", "exception"]
+# A node: a term; a rule, an exception or the default of a decision; a piece of a parameter; a
+# clause of an expression, a fact, or a reference to another term.
+NodeKind: TypeAlias = TermKind | RuleKind | Literal["default", "piece", "clause", "fact", "term"]
+ClauseOp: TypeAlias = Literal["and", "or", "not", "if", "compare", "in", "range", "arith", "neg",
+                              "set"]
+TERM_KINDS: tuple[TermKind, ...] = ("definition", "decision", "parameter")
 
 
 @frozen
@@ -47,8 +56,7 @@ class Unknowns:
 class Node:
     """One line of an explanation and what it stands on."""
 
-    # definition | decision | parameter | rule | exception | default | piece | clause | fact | term
-    kind: str
+    kind: NodeKind
     label: str
     value: Any  # a run-time value, None for unknown, NOT_EVALUATED when never reached
     children: tuple[Node, ...] = ()
@@ -57,7 +65,7 @@ class Node:
     ref: Key | None = None
     fired: bool = False
     note: str | None = None
-    op: str | None = None  # for clauses: "and", "or", "not", "if", "compare", "in", ...
+    op: ClauseOp | None = None  # for clauses: the kind of expression
     type: Type | None = None  # of the value (terms, clauses, facts), to show it with its unit
     unknown: Unknowns | None = None  # on a term whose value is unknown: why
 

@@ -22,13 +22,12 @@ from typing import Any
 
 from kprules.core.source import location
 from kprules.core.wording import NOT_EVALUATED_TEXT, rule_outcome
-from kprules.explain.nodes import ExplanationView, Node, Unknowns, value_json
+from kprules.explain.nodes import TERM_KINDS, ExplanationView, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.values import format_value
 
 WIDTH = 100
 LABEL = 90
-TERM_KINDS = ("definition", "decision", "parameter")
 
 
 def _value(node: Node) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from kprules import ir
 from kprules.core.operators import ATOM, LEVEL, arith_needs, level
 from kprules.core.source import Source
-from kprules.explain.nodes import Citation, Node, Unknowns
+from kprules.explain.nodes import Citation, ClauseOp, Node, NodeKind, RuleKind, Unknowns
 from kprules.explain.render import render_json, render_text
 from kprules.ir.dates import Interval, in_force
 from kprules.ir.runtime import NOT_EVALUATED
@@ -162,7 +162,7 @@ class Explanation:
         ref = ref_key(t.context, e) if isinstance(e, ir.TermRef | ir.BaseRef) else None
         kids = tuple(self.clause(k, t, r) for k, r in _reached(c, value, self.slots, self.facts)
                      if not isinstance(k.expr, ir.Const))
-        kind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
+        kind: NodeKind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
         note = "not given" if kind == "fact" and value is None else None
         return Node(kind, expr_text(e), value, kids, e.span, ref=ref, note=note, op=_op(e),
                     type=e.type)
@@ -184,7 +184,7 @@ class Explanation:
                         fired=default_used))
         return tuple(out)
 
-    def _rule(self, rule: RuleLayout, t: TermLayout, kind: str) -> Node:
+    def _rule(self, rule: RuleLayout, t: TermLayout, kind: RuleKind) -> Node:
         applies = self.slots[rule.index]
         exceptions = tuple(self._rule(x, t, "exception") for x in rule.exceptions)
         excepted = any(x.fired for x in exceptions)
@@ -235,12 +235,12 @@ class Explanation:
         return render_json(self)
 
 
-_OP_NAMES = {ir.And: "and", ir.Or: "or", ir.Not: "not", ir.If: "if", ir.Compare: "compare",
-             ir.Member: "in", ir.InRange: "range", ir.Arith: "arith", ir.Neg: "neg",
-             ir.SetOf: "set"}
+_OP_NAMES: dict[type, ClauseOp] = {
+    ir.And: "and", ir.Or: "or", ir.Not: "not", ir.If: "if", ir.Compare: "compare",
+    ir.Member: "in", ir.InRange: "range", ir.Arith: "arith", ir.Neg: "neg", ir.SetOf: "set"}
 
 
-def _op(e: ir.Expr) -> str | None:
+def _op(e: ir.Expr) -> ClauseOp | None:
     return _OP_NAMES.get(type(e))
 
 

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from attrs import evolve, frozen
 
 from kprules import ir
-from kprules.explain.nodes import Node
+from kprules.explain.nodes import Node, NodeKind, RuleKind, TermKind
 from kprules.explain.tree import Explanation, _reached, clause_value
 from kprules.ir.dates import in_force
 from kprules.ir.runtime import NOT_EVALUATED
@@ -95,12 +95,15 @@ def _chain_word(node: Node) -> str | None:
     return node.op if node.op in ("and", "or") else None
 
 
+PartingReason: TypeAlias = Literal["provision", "in force"]
+
+
 @frozen
 class Step:
     """One level of the walk down to where two versions part."""
 
     label: str
-    kind: str
+    kind: NodeKind
     base_value: object
     other_value: object
 
@@ -119,7 +122,7 @@ class Alignment:
     base: Node
     other: Node
     parted_at: Key  # the term (in the other policy) whose provisions differ
-    reason: str = "provision"
+    reason: PartingReason = "provision"
 
 
 def align(ex: Explanation, base_key: Key, other_key: Key) -> Alignment:
@@ -127,7 +130,7 @@ def align(ex: Explanation, base_key: Key, other_key: Key) -> Alignment:
     keys = (base_key, other_key)
     b, o = ex.term(base_key), ex.term(other_key)
 
-    def done(reason: str = "provision") -> Alignment:
+    def done(reason: PartingReason = "provision") -> Alignment:
         return Alignment(other_key[1], tuple(path), expand(decisive(b), ex),
                          expand(decisive(o), ex), keys[1], reason)
 
@@ -185,7 +188,7 @@ def _first_difference(b: Node, o: Node) -> tuple[Node, Node] | None:
 class _Lite:
     """A node of an explanation reduced to what `align` compares: kind, value, fired, ref."""
 
-    kind: str
+    kind: NodeKind
     value: Any
     fired: bool = False
     ref: Key | None = None
@@ -204,7 +207,7 @@ class _Slots:
 
     def term(self, key: Key) -> _Lite:
         t = self.layout.terms[key]
-        kind = "parameter" if isinstance(t.term, ir.ParameterTerm) else (
+        kind: TermKind = "parameter" if isinstance(t.term, ir.ParameterTerm) else (
             "definition" if t.body is not None else "decision")
         return _Lite(kind, self.slots[t.index], term=t)
 
@@ -234,7 +237,7 @@ class _Slots:
         e = c.expr
         value = clause_value(c, self.slots, self.facts, reached)
         ref = ref_key(t.context, e) if isinstance(e, ir.TermRef | ir.BaseRef) else None
-        kind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
+        kind: NodeKind = "fact" if isinstance(e, ir.FactRef) else ("term" if ref else "clause")
         return _Lite(kind, value, ref=ref, term=t, clause=c, reached=reached)
 
     def _rules(self, t: TermLayout, outcome: Any) -> list[_Lite]:
@@ -244,7 +247,7 @@ class _Slots:
         out.append(_Lite("default", True if used else NOT_EVALUATED, used))
         return out
 
-    def _rule(self, rule: RuleLayout, t: TermLayout, kind: str) -> _Lite:
+    def _rule(self, rule: RuleLayout, t: TermLayout, kind: RuleKind) -> _Lite:
         applies = self.slots[rule.index]
         excepted = any(self._rule(x, t, "exception").fired for x in rule.exceptions)
         return _Lite(kind, applies, applies is True and not excepted, term=t, rule=rule)
@@ -257,7 +260,7 @@ class _Slots:
 
 
 def parting(layout: Layout, slots: tuple[Any, ...], facts: Mapping[str, Any],
-            as_of: dt.date | None, base_key: Key, other_key: Key) -> tuple[Key, str]:
+            as_of: dt.date | None, base_key: Key, other_key: Key) -> tuple[Key, PartingReason]:
     """`(align(...).parted_at, align(...).reason)`, computed on a traced evaluation's slots
     without building explanation nodes."""
     walk = _Slots(layout, slots, facts, as_of)

@@ -17,15 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Final, Literal, TypeAlias, get_args
 
 from attrs import field, frozen
 
 from kprules.core.source import NO_SPAN, Span
 from kprules.ir.dates import Interval
-from kprules.ir.types import Type
+from kprules.ir.types import ArithOp, CompareOp, Type
 
 Value: TypeAlias = bool | int | Decimal | float | dt.date | str | frozenset[str]
+PolicyStatus: TypeAlias = Literal["current", "proposed", "repealed"]
+POLICY_STATUSES: Final[tuple[PolicyStatus, ...]] = get_args(PolicyStatus)
 
 
 def _span() -> Span:
@@ -100,7 +102,7 @@ class Or:
 
 @frozen
 class Compare:
-    op: str
+    op: CompareOp
     left: Expr
     right: Expr
     type: Type
@@ -128,7 +130,7 @@ class InRange:
 
 @frozen
 class Arith:
-    op: str
+    op: ArithOp
     left: Expr
     right: Expr
     type: Type
@@ -287,7 +289,7 @@ class CheckedPolicy:
 
     name: str
     title: str | None
-    status: str
+    status: PolicyStatus
     in_force: Interval | None
     vocabulary: Vocabulary
     base: CheckedPolicy | None

@@ -6,9 +6,30 @@ Quantities carry their unit in the type only; at run time a quantity is a plain 
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Final, Literal, TypeAlias, get_args
 
 from attrs import frozen
+
+CompareOp: TypeAlias = Literal["=", "!=", "<", "<=", ">", ">="]
+ArithOp: TypeAlias = Literal["+", "-", "*", "/"]
+COMPARE_OPS: Final[tuple[CompareOp, ...]] = get_args(CompareOp)
+ARITH_OPS: Final[tuple[ArithOp, ...]] = get_args(ArithOp)
+
+
+def compare_op(text: str) -> CompareOp:
+    """The comparison operator written `text` (the grammar's tokens)."""
+    for op in COMPARE_OPS:
+        if op == text:
+            return op
+    raise ValueError(f"not a comparison operator: {text!r}")
+
+
+def arith_op(text: str) -> ArithOp:
+    """The arithmetic operator written `text` (the grammar's tokens)."""
+    for op in ARITH_OPS:
+        if op == text:
+            return op
+    raise ValueError(f"not an arithmetic operator: {text!r}")
 
 
 @frozen
@@ -107,14 +128,14 @@ def unify(a: Type, b: Type) -> Type | None:
     return None
 
 
-def arith_result(op: str, a: Type, b: Type) -> Type | None:
+def arith_result(op: ArithOp, a: Type, b: Type) -> Type | None:
     """The type of `a op b` for op in + - * /, or None when the operation is not allowed."""
     if is_error(a, b):
         return ERROR
     if is_numeric(a) and is_numeric(b):
         return INTEGER if (a == b == INTEGER and op != "/") else DECIMAL
     qa, qb = isinstance(a, Quantity), isinstance(b, Quantity)
-    if op in "+-":
+    if op in ("+", "-"):
         return a if qa and a == b else None
     if op == "*":
         if qa and is_numeric(b):

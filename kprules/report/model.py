@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import IO, Any
+from typing import IO, Any, Literal, TypeAlias
 
 from attrs import frozen
 
@@ -33,12 +33,16 @@ SCHEMA_VERSION = "1.0"
 Json = dict[str, Any]
 
 
+CaseSourceKind: TypeAlias = Literal["library", "bulk"]
+Matrix: TypeAlias = Literal["all", "differences"]
+
+
 @frozen
 class CaseSource:
     """Where the cases come from: `library` (TOML case files) or `bulk` (JSON Lines, CSV)."""
 
     path: str
-    kind: str = "library"
+    kind: CaseSourceKind = "library"
 
 
 @frozen
@@ -46,7 +50,7 @@ class ReportOptions:
     """How to report. `matrix`: "all" rows or only "differences"; `explain_limit`: see above."""
 
     fail_on_difference: bool = False
-    matrix: str = "all"
+    matrix: Matrix = "all"
     explain_limit: int | None = None
     colour: bool = False
     width: int = 100

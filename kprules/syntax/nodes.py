@@ -16,6 +16,7 @@ from attrs import field, frozen
 
 from kprules.core.source import NO_SPAN, Span
 from kprules.ir.dates import Interval
+from kprules.ir.types import ArithOp, CompareOp
 
 __all__ = ["NO_SPAN", "Interval"]  # re-exported: the parser builds both
 
@@ -118,7 +119,7 @@ class Or:
 class Compare:
     """`left op right`, op one of `= != < <= > >=`."""
 
-    op: str
+    op: CompareOp
     left: Expr
     right: Expr
     span: Span = _span()
@@ -149,7 +150,7 @@ class InRange:
 class Arith:
     """`left op right`, op one of `+ - * /`."""
 
-    op: str
+    op: ArithOp
     left: Expr
     right: Expr
     span: Span = _span()

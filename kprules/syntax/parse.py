@@ -20,6 +20,7 @@ from lark.exceptions import UnexpectedInput
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.source import Source, Span
+from kprules.ir.types import arith_op, compare_op
 from kprules.syntax import nodes as n
 from kprules.syntax.grammar import parser
 
@@ -355,7 +356,7 @@ class _ToNodes:
         return n.Not(c[0], self._sp(meta))
 
     def compare(self, meta: Any, c: list[Any]) -> n.Compare:
-        return n.Compare(c[1].op, c[0], c[2], self._sp(meta))
+        return n.Compare(compare_op(c[1].op), c[0], c[2], self._sp(meta))
 
     def member(self, meta: Any, c: list[Any]) -> n.Member:
         return n.Member(c[0], c[1], False, self._sp(meta))
@@ -379,7 +380,7 @@ class _ToNodes:
             self.errors.append(loose)
         left: n.Expr = c[0]
         for op, right in zip(c[1::2], c[2::2], strict=True):
-            left = n.Arith(op.op, left, right, _cover(left, right))
+            left = n.Arith(arith_op(op.op), left, right, _cover(left, right))
         return left
 
     def neg(self, meta: Any, c: list[Any]) -> n.Neg:
