@@ -46,11 +46,11 @@ from kprules.ir.slots import (
     ref_key,
     term_refs,
 )
-from kprules.ir.types import DECIMAL, Quantity
+from kprules.ir.types import DECIMAL, CompareOp, Quantity
 from kprules.ir.values import UNKNOWN
 
 _SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_OPS: dict[CompareOp, str] = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 # Deeper inlined expressions are computed into locals instead (Python's parser nests ~200 levels).
 _INLINE_DEPTH = 25
 
