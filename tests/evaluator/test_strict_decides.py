@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kprules
@@ -85,6 +85,7 @@ def assert_decides(ev: Evaluator, fast: Any, facts: dict[str, Any], date: dt.dat
 # ----------------------------------------------------------------------------- generated policies
 
 
+@settings(max_examples=min(settings.default.max_examples, 100))  # each compiles a library
 @given(st.data())
 def test_with_every_fact_known_the_strict_code_decides_generated_policies(data: Any) -> None:
     case = data.draw(cases())
@@ -138,6 +139,7 @@ def compiled() -> dict[str, tuple[Evaluator, Any]]:
 
 
 @pytest.mark.parametrize("name", POLICIES)
+@settings(max_examples=min(settings.default.max_examples, 40))  # per policy: ~800 in all
 @given(data=st.data())
 def test_with_every_fact_known_the_strict_code_decides_bundled_policies(
         compiled: dict[str, tuple[Evaluator, Any]], name: str, data: Any) -> None:
