@@ -8,7 +8,7 @@ import click
 
 
 @click.command("lsp")
-@click.option("--debounce", "debounce_ms", type=click.IntRange(0, 10_000), default=150,
+@click.option("--debounce", "debounce_ms", type=click.IntRange(0, 10_000), default=100,
               show_default=True, metavar="MS",
               help="Check a changed document once no change has come for MS milliseconds.")
 def lsp_command(debounce_ms: int) -> None:

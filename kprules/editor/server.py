@@ -23,7 +23,7 @@ from kprules.editor.cases import CaseRun, run_cases
 from kprules.editor.project import Analysis, Project
 from kprules.editor.queries import EVALUATE, Queries
 
-DEBOUNCE = 0.15  # seconds of quiet after a change before checking again
+DEBOUNCE = 0.1  # seconds of quiet after a change before checking again
 
 
 class KprulesServer(LanguageServer):
