@@ -16,7 +16,7 @@ from kprules.analysis.testing import Runner
 from kprules.api import Library
 from kprules.cases.files import Suite, read_suite
 from kprules.editor.project import Analysis
-from kprules.eval.values import format_value
+from kprules.ir.values import format_value
 
 
 @frozen
