@@ -202,7 +202,8 @@ class Resolver:
         return None
 
     def name(self, module: str, name: str) -> Symbol | None:
-        found = self.term(module, name) or self.fact(module, name) or self.value(module, name)
+        found = self.term(module, name) or self.fact(module, name) or \
+            self.value(module, name) or self.inline_outcome(module, name)
         if found is None and len(name) == 2 and name.isupper():
             return Symbol("country", "", name)
         return found
@@ -226,6 +227,15 @@ class Resolver:
                 if isinstance(item, n.EnumDecl) and any(v.ident.name == name
                                                         for v in item.values):
                     return Symbol("value", f"{m.name}.{item.ident.name}", name)
+        return None
+
+    def inline_outcome(self, module: str, name: str) -> Symbol | None:
+        """An outcome written in a decision's `{...}` (a value of the decision's own enum)."""
+        for p in self.chain(module):
+            for item in p.items:
+                if isinstance(item, n.Decision) and isinstance(item.outcomes, n.InlineOutcomes) \
+                        and any(v.name == name for v in item.outcomes.values):
+                    return Symbol("outcome", f"{p.name}.{item.ident.name}", name)
         return None
 
     def outcome(self, module: str, decision: str, name: str) -> Symbol | None:

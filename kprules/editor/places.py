@@ -35,7 +35,8 @@ def units(ch: str, encoding: str) -> int:
 def position(source: Source, offset: int, encoding: str = "utf-16") -> Position:
     """The LSP position of a character offset."""
     line, col = source.line_col(offset)
-    before = source.line_text(line)[: col - 1]
+    at = max(0, min(offset, len(source.text)))
+    before = source.text[at - (col - 1) : at]
     return Position(line - 1, sum(units(ch, encoding) for ch in before))
 
 

@@ -137,10 +137,11 @@ class Project:
         return self.parsed(path).module or self._good.get(path)
 
     def modules(self) -> dict[str, tuple[Path, n.Module]]:
-        """Every module of the known files by name (the first file declaring a name wins)."""
+        """Every module of the known files by name (the first file declaring a name wins); a
+        file that does not parse now counts with its last text that did."""
         out: dict[str, tuple[Path, n.Module]] = {}
         for path in self.known:
-            module = self.parsed(path).module
+            module = self.last_module(path)
             if module is not None:
                 out.setdefault(module.name, (path, module))
         return out
