@@ -72,7 +72,7 @@ def _type(t: n.TypeRef | None) -> str | None:
 def _term_type(item: n.Define | n.Decision | n.Parameter, policy: str,
                checked: Mapping[str, ir.CheckedPolicy]) -> str:
     term = checked[policy].terms.get(item.ident.name) if policy in checked else None
-    if term is not None:
+    if term is not None and not isinstance(item, n.Decision):
         return str(term.type)
     if isinstance(item, n.Decision):
         if isinstance(item.outcomes, n.NamedType):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from attrs import define, field, frozen
 
+from kprules import ir
 from kprules.checker import CheckResult, check
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.source import Source
@@ -80,6 +81,7 @@ class Project:
     analyses: dict[Path, Analysis] = field(factory=dict)
     _parsed: dict[Path, Parsed] = field(factory=dict)
     _good: dict[Path, n.Module] = field(factory=dict)  # the last module that parsed
+    _typed: dict[Path, Analysis] = field(factory=dict)  # the last check that typed the file
     _seeds: dict[Path, SeedFolder | None] = field(factory=dict)
 
     # ------------------------------------------------------------------ documents
@@ -97,6 +99,7 @@ class Project:
         self.buffers.pop(path, None)
         self._parsed.pop(path, None)
         self._good.pop(path, None)
+        self._typed.pop(path, None)
 
     def forget(self, path: Path) -> None:
         """A file changed or disappeared on disk: read it again when next needed."""
@@ -158,7 +161,15 @@ class Project:
         result = check(ws, self.seeds(path))
         analysis = Analysis(path, display_name(path), ws, result)
         self.analyses[path] = analysis
+        if result.policies or result.vocabularies:
+            self._typed[path] = analysis
         return analysis
+
+    def typed(self, path: Path) -> Mapping[str, ir.CheckedPolicy]:
+        """The checked policies of the last check of the file that got as far as types (a
+        file being typed often does not parse: its names keep their last known types)."""
+        last = self._typed.get(path)
+        return last.result.policies if last is not None else {}
 
     def current(self, path: Path) -> Analysis:
         """The check of the file's current text: the last one, or a new one if it is stale."""

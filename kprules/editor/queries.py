@@ -66,7 +66,7 @@ class Queries:
         found = self.find(path, pos)
         if found is None:
             return None
-        text = hover_text(found.symbol, found.resolver, found.analysis.result.policies,
+        text = hover_text(found.symbol, found.resolver, self.project.typed(path),
                           self.project.seeds(path), self.source_of)
         if text is None:
             return None
@@ -114,10 +114,9 @@ class Queries:
         before = text[max(0, places.offset(text, convert.position(pos), self.encoding) - 400):
                       places.offset(text, convert.position(pos), self.encoding)]
         module = self.project.last_module(path)
-        analysis = self.project.analyses.get(path)
-        resolver = Resolver(module_map(self.project, analysis))
-        checked = analysis.result.policies if analysis is not None else {}
-        items = complete(before, module.name if module else None, resolver, checked,
+        resolver = Resolver(module_map(self.project, self.project.analyses.get(path)))
+        items = complete(before, module.name if module else None, resolver,
+                         self.project.typed(path),
                          self.project.seeds(path))
         return lsp.CompletionList(False, [self._item(i) for i in items])
 

@@ -46,9 +46,14 @@ class KprulesServer(LanguageServer):
     def refresh(self, path: Path) -> None:
         """Check a file and the files that depend on it, and publish their diagnostics."""
         self.pending.pop(path, None)
-        self.publish(self.project.check(path))
-        for other in self.project.dependents(path):
-            self.publish(self.project.check(other))
+        try:
+            self.publish(self.project.check(path))
+            for other in self.project.dependents(path):
+                self.publish(self.project.check(other))
+        except Exception as err:  # a bug in kprules: say so, and keep serving
+            self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Error, (
+                f"kprules: internal error[KP900] checking {path.name}: "
+                f"{type(err).__name__}: {err} (this is a bug in kprules)")))
 
     def publish(self, analysis: Analysis) -> None:
         encoding = str(self.workspace.position_encoding or "utf-16")
@@ -76,11 +81,20 @@ class KprulesServer(LanguageServer):
         kind = lsp.MessageType.Info if run.problem is None and not failed else \
             lsp.MessageType.Warning
         self.window_show_message(lsp.ShowMessageParams(kind, run.summary()))
+        if _lens_refresh(self):
+            self.workspace_code_lens_refresh(None)
         for o in failed:
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Warning, (
                 f"FAIL {o.case} {name}.{o.term}: expected {o.expected}, got {o.got} "
                 f"({o.file}:{o.line})" + (f" {o.error}" if o.error else ""))))
         return run
+
+
+def _lens_refresh(server: KprulesServer) -> bool:
+    """Whether the client asks to be told when code lenses change."""
+    workspace = server.client_capabilities.workspace
+    lens = workspace.code_lens if workspace is not None else None
+    return bool(lens is not None and lens.refresh_support)
 
 
 def _version() -> str:
