@@ -2,7 +2,7 @@
 `pygments.lexers` in pyproject.toml), so that `pygmentize -l kpr` and Markdown tools that use
 Pygments highlight policies.
 
-The keywords are those of grammar/kprules.lark (a test keeps the two equal). Names that follow a
+The keywords are those of the language grammar (a test keeps the two equal). Names that follow a
 declaring keyword are marked as declarations, source ids after `cite` as labels and module names
 after `reads` and `amends` as namespaces. Every character of a valid file gets a token that is not
 `Error`; a test runs the lexer on every bundled policy.
