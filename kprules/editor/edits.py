@@ -41,8 +41,10 @@ def quick_fixes(diagnostic: Diagnostic, source: Source) -> Iterator[Fix]:
 
 
 def canonical(source: Source) -> str | None:
-    """The canonical text of a source, or None when it does not parse (or when the printer's
-    output would not mean the same: then the document is left alone, as `kprules fmt` does)."""
+    """The canonical text of a source, or None when it does not parse, or when the printer's
+    output fails the verification `kprules fmt` makes (it parses to the same module with the
+    same literal values, keeps the comments in order, and is stable): then the document is left
+    alone, as `kprules fmt` leaves the file."""
     try:
         module = parse(source)
     except PolicyError:
@@ -53,5 +55,7 @@ def canonical(source: Source) -> str | None:
         again = parse(Source(source.name, text))
     except (ValueError, RecursionError, PolicyError):
         return None
-    same = again == module and [c.text for c in scan_comments(text)] == [c.text for c in comments]
+    kept = scan_comments(text)
+    same = again == module and repr(again) == repr(module) and \
+        [c.text for c in kept] == [c.text for c in comments] and pretty(again, kept) == text
     return text if same else None

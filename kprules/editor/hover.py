@@ -47,7 +47,13 @@ def hover_text(symbol: Symbol, resolver: Resolver, checked: Mapping[str, ir.Chec
     if isinstance(item, n.EnumValue):
         return _value(item, symbol, source_of)
     if isinstance(item, n.Define | n.Decision | n.Parameter):
-        return _term(item, owner.name, checked, source_of)
+        text = _term(item, owner.name, checked, source_of)
+        base = resolver.term(owner.name, item.ident.name, 1) if item.redefine else None
+        ident = resolver.declaration(base) if base is not None else None
+        if base is not None and ident is not None:
+            text += (f"\n\nRedefines `{base.owner}.{base.name}`, "
+                     f"`{place(ident.span, source_of)}`.")
+        return text
     return None
 
 

@@ -66,7 +66,11 @@ class Queries:
         found = self.find(path, pos)
         if found is None:
             return None
-        text = hover_text(found.symbol, found.resolver, self.project.typed(path),
+        occ = found.occurrence
+        # On a declaration, the term declared there (a `redefine` means the base's elsewhere).
+        symbol = Symbol("term", occ.module, occ.ident.name) if occ.role == "term-decl" \
+            else found.symbol
+        text = hover_text(symbol, found.resolver, self.project.typed(path),
                           self.project.seeds(path), self.source_of)
         if text is None:
             return None

@@ -182,6 +182,9 @@ HOVERS = [
     (STATE_ACTORS, "cite kp_plenary_2025_dubai", 0, 5),
     (ROOT / "policies" / "facts.kpr", "  rebel_movement\n", 0, 2),
     (ROOT / "policies" / "facts.kpr", "fact used_by", 0, 5),
+    (ROOT / "policies" / "kp_statistics.kpr", "then shipment_carats", 0, 5),
+    (ROOT / "policies" / "restrictions" / "car.kpr", "decision rough_trade", 0, 9),
+    (ROOT / "policies" / "restrictions" / "car.kpr", "base.rough_trade = permitted", 0, 19),
 ]
 
 
