@@ -64,5 +64,5 @@ def offset(text: str, pos: Position, encoding: str = "utf-16") -> int:
 
 def file_of(span: Span) -> Path:
     """The file a span's source name stands for (display names are relative to the working
-    folder, kprules.syntax.loader.display_name)."""
+    folder, kprules.core.files.display_name)."""
     return Path(span.source).resolve()

@@ -19,10 +19,11 @@ from attrs import define, field, frozen
 from kprules import ir
 from kprules.checker import CheckResult, check
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.files import MAX_BYTES, SourceError, display_name, read_source, too_large
 from kprules.core.source import Source
 from kprules.editor.workspace import discover
 from kprules.syntax import nodes as n
-from kprules.syntax.loader import SourceError, Workspace, display_name, find_module, read_text
+from kprules.syntax.loader import Workspace, find_module
 from kprules.syntax.parse import parse
 from kprules.syntax.seeds import SeedFolder, find_seeds_folder, load_seeds
 
@@ -116,20 +117,7 @@ class Project:
         old = self._parsed.get(path)
         if old is not None and (text is None or old.text == text):
             return old
-        name = display_name(path)
-        if text is None:
-            try:
-                source = read_text(path, name)
-            except SourceError as err:
-                new = Parsed(None, err.source, None, err.diagnostics)
-                self._parsed[path] = new
-                return new
-        else:
-            source = Source(name, text)
-        try:
-            new = Parsed(source.text, source, parse(source), ())
-        except PolicyError as err:
-            new = Parsed(source.text, source, None, err.diagnostics)
+        new = _parse(path, text)
         self._parsed[path] = new
         if new.module is not None:
             self._good[path] = new.module
@@ -205,6 +193,26 @@ class Project:
         reached.discard(module.name)
         paths = {name: p for name, (p, _) in self.modules().items()}
         return sorted(paths[name] for name in reached)
+
+
+def _parse(path: Path, text: str | None) -> Parsed:
+    """Parse a buffer's text, or the file's when `text` is None, as `kprules check` would read
+    the file (a text over the size limit is refused with the same KP102)."""
+    name = display_name(path)
+    try:
+        if text is None:
+            source = read_source(path, name)
+        else:
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if size > MAX_BYTES:
+                return Parsed(text, None, None, (too_large(name, f"{size:,} bytes", MAX_BYTES),))
+            source = Source(name, text)
+    except SourceError as err:
+        return Parsed(None, err.source, None, err.diagnostics)
+    try:
+        return Parsed(source.text, source, parse(source), ())
+    except PolicyError as err:
+        return Parsed(source.text, source, None, err.diagnostics)
 
 
 def _needs(module: n.Module) -> list[str]:
