@@ -105,6 +105,19 @@ def test_diagnostics_are_those_of_kprules_check(copy: tuple[Path, Client]) -> No
         assert d["message"] == f"{e['message']}\nhint: {e['hint']}"
 
 
+def test_warnings_are_those_of_kprules_check(copy: tuple[Path, Client]) -> None:
+    """A proposal that checks, with warnings: a definition without a citation, never used."""
+    root, client = copy
+    path = root / "policies" / "proposals" / "warnings.kpr"
+    path.write_text(MISTAKES.replace("mistakes", "warnings").replace(
+        "base.conflict_diamnd", "base.conflict_diamond").replace("usd_by", "used_by")
+        + "\ndefine spare = rough_diamond\n", encoding="utf-8")
+    published = client.diagnostics(client.open(path))
+    assert [d["data"] for d in published] == check_json(root, "policies/proposals/warnings.kpr")
+    assert {d["severity"] for d in published} == {2}
+    assert {d["code"] for d in published} >= {"KP211", "KP216"}
+
+
 def test_a_change_gives_updated_diagnostics(copy: tuple[Path, Client]) -> None:
     root, client = copy
     path = root / "policies" / "proposals" / "mistakes.kpr"
