@@ -23,7 +23,7 @@ from kprules.core.files import MAX_BYTES, SourceError, display_name, read_source
 from kprules.core.source import Source
 from kprules.editor.workspace import discover
 from kprules.syntax import nodes as n
-from kprules.syntax.loader import Workspace, find_module
+from kprules.syntax.loader import EXTENSION, Workspace, find_module
 from kprules.syntax.parse import parse
 from kprules.syntax.seeds import SeedFolder, find_seeds_folder, load_seeds
 
@@ -83,12 +83,14 @@ class Project:
     _parsed: dict[Path, Parsed] = field(factory=dict)
     _good: dict[Path, n.Module] = field(factory=dict)  # the last module that parsed
     _typed: dict[Path, Analysis] = field(factory=dict)  # the last check that typed the file
+    _found: dict[tuple[str, Path], Path | None] = field(factory=dict)  # find_module's answers
     _seeds: dict[Path, SeedFolder | None] = field(factory=dict)
 
     # ------------------------------------------------------------------ documents
 
     def open(self, path: Path, text: str) -> None:
         if path not in self.known:
+            self._found.clear()
             self.known.update(dict.fromkeys(self.find(path)))
         self.known[path] = None
         self.buffers[path] = text
@@ -103,9 +105,12 @@ class Project:
         self._typed.pop(path, None)
 
     def forget(self, path: Path) -> None:
-        """A file changed or disappeared on disk: read it again when next needed."""
+        """A file changed, appeared or disappeared on disk: read it again when next needed."""
         self._parsed.pop(path, None)
-        if not path.exists():
+        self._found.clear()
+        if path.is_file() and path.suffix == EXTENSION:
+            self.known[path] = None
+        else:
             self.known.pop(path, None)
             self.analyses.pop(path, None)
 
@@ -145,7 +150,7 @@ class Project:
         module = ws.add_file(path)
         if module is not None:
             ws.given.append(module.name)
-        _resolve_nearby(ws)
+        _resolve_nearby(ws, self.find_module)
         result = check(ws, self.seeds(path))
         analysis = Analysis(path, display_name(path), ws, result)
         self.analyses[path] = analysis
@@ -158,6 +163,14 @@ class Project:
         file being typed often does not parse: its names keep their last known types)."""
         last = self._typed.get(path)
         return last.result.policies if last is not None else {}
+
+    def find_module(self, name: str, start: Path) -> Path | None:
+        """kprules.syntax.loader.find_module, remembered until a file is opened, saved, created
+        or deleted (each search reads the headers of the files around)."""
+        key = (name, start)
+        if key not in self._found:
+            self._found[key] = find_module(name, start)
+        return self._found[key]
 
     def current(self, path: Path) -> Analysis:
         """The check of the file's current text: the last one, or a new one if it is stale."""
@@ -222,7 +235,7 @@ def _needs(module: n.Module) -> list[str]:
     return [ref.name for ref in (module.reads, module.amends) if ref is not None]
 
 
-def _resolve_nearby(ws: Workspace) -> None:
+def _resolve_nearby(ws: Workspace, find: Callable[[str, Path], Path | None]) -> None:
     """Add the modules that the workspace's modules need and lack, found as the loader finds
     them (kprules.syntax.loader.find_module), until nothing more is found."""
     tried: set[str] = set()
@@ -236,7 +249,7 @@ def _resolve_nearby(ws: Workspace) -> None:
             return
         for ref, needed_by in wanted.items():
             tried.add(ref)
-            found = find_module(ref, needed_by.parent)
+            found = find(ref, needed_by.parent)
             if found is not None:
                 ws.add_file(found)
 

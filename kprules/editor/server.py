@@ -129,7 +129,9 @@ def _documents(server: KprulesServer) -> None:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: KprulesServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        ls.refresh(ls.path(params.text_document.uri))
+        path = ls.path(params.text_document.uri)
+        ls.project.forget(path)
+        ls.refresh(path)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: KprulesServer, params: lsp.DidCloseTextDocumentParams) -> None:

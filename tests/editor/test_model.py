@@ -101,3 +101,23 @@ def test_lsp_without_pygls_says_how_to_install_it() -> None:
     assert proc.returncode == 2
     assert "pip install 'kprules[lsp]'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_files_appearing_and_disappearing_on_disk(tmp_path: Path) -> None:
+    base = tmp_path / "base.kpr"
+    base.write_text('facts v "x"\n  fact a: bool\n', encoding="utf-8")
+    policy = tmp_path / "p.kpr"
+    policy.write_text('policy p "x"\n  status proposed\n  reads v\ndefine b = a\n',
+                      encoding="utf-8")
+    project = Project()
+    project.open(policy, policy.read_text(encoding="utf-8"))
+    assert set(project.known) == {base.resolve(), policy.resolve()} | {policy}
+    assert [d.code for d in project.check(policy).diagnostics if d.is_error] == []
+    base.unlink()
+    project.forget(base.resolve())
+    assert base.resolve() not in project.known
+    assert "KP202" in {d.code for d in project.check(policy).diagnostics}
+    base.write_text('facts v "x"\n  fact a: bool\n', encoding="utf-8")
+    project.forget(base.resolve())
+    assert base.resolve() in project.known
+    assert [d.code for d in project.check(policy).diagnostics if d.is_error] == []
