@@ -121,3 +121,31 @@ def test_files_appearing_and_disappearing_on_disk(tmp_path: Path) -> None:
     project.forget(base.resolve())
     assert base.resolve() in project.known
     assert [d.code for d in project.check(policy).diagnostics if d.is_error] == []
+
+
+STATE_ACTORS = ROOT / "policies" / "proposals" / "state_actors.kpr"
+_ORIGINAL = STATE_ACTORS.read_text(encoding="utf-8")
+
+
+@given(st.integers(0, len(_ORIGINAL)), st.integers(0, 40), st.text(max_size=8),
+       st.integers(0, 80), st.integers(0, 120))
+def test_every_answer_survives_a_broken_edit(at: int, cut: int, insert: str, line: int,
+                                             column: int) -> None:
+    """Whatever a drafter has half typed, the server answers (perhaps with nothing) and
+    never raises: the text is the library's proposal with a slice replaced."""
+    from lsprotocol import types as lsp
+
+    from kprules.editor.queries import Queries
+
+    project = Project()
+    project.open(STATE_ACTORS, _ORIGINAL[:at] + insert + _ORIGINAL[at + cut:])
+    project.check(STATE_ACTORS)
+    queries = Queries(project)
+    pos = lsp.Position(line, column)
+    queries.hover(STATE_ACTORS, pos)
+    queries.definition(STATE_ACTORS, pos)
+    queries.references(STATE_ACTORS, pos, True)
+    queries.completion(STATE_ACTORS, pos)
+    queries.code_actions(STATE_ACTORS, lsp.Range(lsp.Position(0, 0), pos))
+    queries.formatting(STATE_ACTORS)
+    queries.code_lenses(STATE_ACTORS, {})
