@@ -3,7 +3,8 @@
 After `amends`: policy names; after `reads`: vocabularies; after `cite`: the source ids of the
 seeds folder; after `base.`: the terms of the base policies; after `status`: the statuses; after
 `x =`, `x !=`, `x in {` (x a fact or term of an enum type, or a set of one): that enum's values
-only; elsewhere: the terms, facts and enum values in scope, and the keywords.
+only; after `default` or `except` in a decision: its outcomes; elsewhere: the terms, facts and
+enum values in scope, and the keywords.
 """
 
 from __future__ import annotations
@@ -31,19 +32,51 @@ class Item:
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _AFTER = re.compile(rf"\b(amends|reads|cite|status)\s+(?:{_WORD})?\Z")
+_OUTCOME = re.compile(rf"\b(default|except)\s+(?:{_WORD})?\Z")
+_ITEM = re.compile(
+    rf"\b(?:(decision)|define|redefine|parameter)\s+(?:(decision)\s+)?({_WORD})")
+_INLINE = re.compile(r"\s*:\s*\{([^{}]*)\}")
+_NAMED = re.compile(rf"\s*:\s*({_WORD})")
 _BASE = re.compile(rf"\bbase\s*\.\s*(?:{_WORD})?\Z")
 _ENUM_CONTEXT = re.compile(
     rf"\b({_WORD})\s*(?:=|!=|(?:not\s+)?in\s*\{{[^{{}}]*?)\s*(?:,\s*)?(?:{_WORD})?\Z")
 
 
+@frozen
+class Within:
+    """The decision the cursor is in, and its outcomes as the text gives them: listed
+    (`{a, b}`) or the name of their enum."""
+
+    decision: str
+    outcomes: tuple[str, ...] | None
+    enum: str | None = None
+
+
+def enclosing_decision(text: str) -> Within | None:
+    """The decision whose rules the end of `text` is in, if the last item `text` starts is a
+    decision; read from the text itself, which may not parse while it is being typed."""
+    last = next(iter(reversed(list(_ITEM.finditer(text)))), None)
+    if last is None or not (last.group(1) or last.group(2)):
+        return None
+    inline = _INLINE.match(text, last.end())
+    if inline is not None:
+        return Within(last.group(3), tuple(re.findall(_WORD, inline.group(1))))
+    named = _NAMED.match(text, last.end())
+    return Within(last.group(3), None, named.group(1) if named else None)
+
+
 def complete(before: str, module: str | None, resolver: Resolver,
-             checked: Mapping[str, ir.CheckedPolicy], seeds: SeedFolder | None) -> list[Item]:
-    """The completions for the text `before` the cursor, in module `module`."""
+             checked: Mapping[str, ir.CheckedPolicy], seeds: SeedFolder | None,
+             decision: Within | None = None) -> list[Item]:
+    """The completions for the text `before` the cursor, in module `module` (in the rules of
+    `decision`, when the cursor is in one)."""
     after = _AFTER.search(before)
     if after is not None:
         return list(_after_keyword(after.group(1), resolver, seeds))
     if module is None:
         return _keywords()
+    if decision is not None and _OUTCOME.search(before):
+        return _outcomes(module, decision, resolver)
     if _BASE.search(before):
         chain = resolver.chain(module)[1:]
         return _terms(chain, checked)
@@ -70,6 +103,22 @@ def _after_keyword(keyword: str, resolver: Resolver,
             if isinstance(m, wanted):
                 title = m.title if isinstance(m, n.PolicyModule) else m.description
                 yield Item(name, "policy" if keyword == "amends" else "vocabulary", title)
+
+
+def _outcomes(module: str, within: Within, resolver: Resolver) -> list[Item]:
+    """The outcomes a decision's rules and default may give."""
+    decision = within.decision
+    if within.outcomes is not None:
+        return [Item(v, "value", f"{module}.{decision}") for v in within.outcomes]
+    if within.enum is not None:
+        return _values(module, resolver, within.enum)
+    found = resolver.decision(module, decision)
+    if found is None:
+        return []
+    owner, node = found
+    if isinstance(node.outcomes, n.InlineOutcomes):
+        return [Item(v.name, "value", f"{owner}.{decision}") for v in node.outcomes.values]
+    return _values(module, resolver, node.outcomes.ident.name)
 
 
 def _keywords() -> list[Item]:

@@ -11,7 +11,7 @@ from pygls.uris import from_fs_path
 
 from kprules.core.source import Source, Span
 from kprules.editor import convert, places
-from kprules.editor.complete import Item, complete
+from kprules.editor.complete import Item, complete, enclosing_decision
 from kprules.editor.edits import canonical, quick_fixes
 from kprules.editor.hover import hover_text
 from kprules.editor.index import Occurrence, Resolver, Symbol, at, occurrences
@@ -115,13 +115,13 @@ class Queries:
     def completion(self, path: Path, pos: lsp.Position) -> lsp.CompletionList:
         parsed = self.project.parsed(path)
         text = parsed.text or ""
-        before = text[max(0, places.offset(text, convert.position(pos), self.encoding) - 400):
-                      places.offset(text, convert.position(pos), self.encoding)]
+        at = places.offset(text, convert.position(pos), self.encoding)
+        before = text[max(0, at - 400) : at]
         module = self.project.last_module(path)
         resolver = Resolver(module_map(self.project, self.project.analyses.get(path)))
         items = complete(before, module.name if module else None, resolver,
-                         self.project.typed(path),
-                         self.project.seeds(path))
+                         self.project.typed(path), self.project.seeds(path),
+                         enclosing_decision(text[:at]))
         return lsp.CompletionList(False, [self._item(i) for i in items])
 
     def _item(self, item: Item) -> lsp.CompletionItem:

@@ -242,9 +242,17 @@ def test_completion_on_the_library(library: Client, golden: Any) -> None:
         "an actor value in a set": "  = used_by in {rebel_movement, ",
         "an expression": "  = ",
     }
+    decision = {"a decision's default": "decision probe_trade: {open, closed}\n  default "}
     found = {}
     for title, written in cases.items():
         edited = text + "\ndefine probe\n" + written
+        library.change(uri, edited)
+        lines = edited.split("\n")
+        pos = {"line": len(lines) - 1, "character": len(lines[-1])}
+        result = library.request("textDocument/completion", doc(STATE_ACTORS, position=pos))
+        found[title] = [f"{i['label']} ({i.get('detail') or ''})" for i in result["items"]]
+    for title, written in decision.items():
+        edited = text + "\n" + written
         library.change(uri, edited)
         lines = edited.split("\n")
         pos = {"line": len(lines) - 1, "character": len(lines[-1])}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kprules.core.source import Source
 from kprules.editor import places
-from kprules.editor.complete import complete
+from kprules.editor.complete import complete, enclosing_decision
 from kprules.editor.index import Resolver, occurrences
 from kprules.editor.project import Project
 
@@ -149,3 +149,21 @@ def test_every_answer_survives_a_broken_edit(at: int, cut: int, insert: str, lin
     queries.code_actions(STATE_ACTORS, lsp.Range(lsp.Position(0, 0), pos))
     queries.formatting(STATE_ACTORS)
     queries.code_lenses(STATE_ACTORS, {})
+
+
+def test_completion_after_default_gives_the_decisions_outcomes() -> None:
+    project = _project()
+    project.check(STATE_ACTORS)
+    resolver = Resolver({name: m for name, (_, m) in project.modules().items()})
+    typed = project.typed(STATE_ACTORS)
+    named = _ORIGINAL + "\ndecision who: actor\n  default "
+    items = complete(named[-400:], "state_actors", resolver, typed, None,
+                     enclosing_decision(named))
+    assert {i.label for i in items} >= {"rebel_movement", "militia"}
+    assert {i.detail for i in items} == {"actor"}
+    inline = _ORIGINAL + "\nredefine decision rough_trade: {a, b}\n  a when true\n  except "
+    items = complete(inline[-400:], "state_actors", resolver, typed, None,
+                     enclosing_decision(inline))
+    assert [i.label for i in items] == ["a", "b"]
+    after = _ORIGINAL + "\ndecision who: actor\n  default militia\ndefine x = y\n  except "
+    assert enclosing_decision(after) is None
