@@ -11,7 +11,8 @@ Measures, in the bundled library:
    policies/proposals/ that amend it have all arrived, with the server's default debounce
    (100 ms of quiet before checking, included in the figure);
 2. hover on `base.conflict_diamond` in state_actors.kpr, and completion in an expression of it;
-3. two baselines in the same run: a hover over white space (the protocol's round trip, nothing
+3. start-up: from starting the server to its answer to `initialize` (median of 3, no target);
+4. two baselines in the same run: a hover over white space (the protocol's round trip, nothing
    to look up), and the same nine files checked in process, one `kprules check FILE` workspace
    each, without the server's caches (what the server would cost if it started from nothing).
 
@@ -89,6 +90,20 @@ def in_process_check() -> float:
     return time.perf_counter() - start
 
 
+def start_up(runs: int) -> list[float]:
+    """Seconds from starting `kprules lsp` to its answer to `initialize`."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client = Client(ROOT)
+        try:
+            client.initialize(ROOT)
+            times.append(time.perf_counter() - start)
+        finally:
+            client.close()
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -97,6 +112,7 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f}; Python {platform.python_version()}; {runs} runs each")
     in_process_check()  # warm: the parser cache and imports
     baseline_check = statistics.median(in_process_check() for _ in range(5))
+    starts = start_up(3)
     client = Client(ROOT)
     try:
         client.initialize(ROOT)
@@ -129,6 +145,9 @@ def main() -> int:
                                         ("hover `base.conflict_diamond`", TARGET_ANSWER),
                                         ("completion in an expression", TARGET_ANSWER))
               if statistics.median(rows[name]) > target]
+    print(f"start-up to the answer to `initialize` (median of 3): "
+          f"{statistics.median(starts) * 1000:.0f} ms (not a target; most of it is importing "
+          "lsprotocol's types)")
     for name in missed:
         print(f"target missed: {name}")
     return 1 if missed else 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from lsprotocol import types as lsp
@@ -19,9 +19,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from kprules.editor import convert
-from kprules.editor.cases import CaseRun, run_cases
 from kprules.editor.project import Analysis, Project
 from kprules.editor.queries import EVALUATE, Queries
+
+if TYPE_CHECKING:
+    from kprules.editor.cases import CaseRun
 
 DEBOUNCE = 0.1  # seconds of quiet after a change before checking again
 
@@ -72,6 +74,8 @@ class KprulesServer(LanguageServer):
                                                                    self.refresh, path)
 
     def evaluate(self, uri: str) -> CaseRun:
+        from kprules.editor.cases import run_cases  # the evaluator, loaded when first asked
+
         path = self.path(uri)
         module = self.project.parsed(path).module
         name = module.name if module is not None else path.stem
