@@ -189,7 +189,8 @@ def test_quick_fix_replaces_a_misspelt_name(copy: tuple[Path, Client], golden: A
 HOVERS = [
     (KPCS, "define conflict_diamond", 0, 7),
     (KPCS, "used_by in rebels_or_their_allies", 0, 0),
-    (KPCS, "rebels_or_their_allies", 1, 0),
+    (KPCS, "define rebels_or_their_allies", 0, 7),
+    (KPCS, "define used_by_rebels_or_their_allies", 0, 7),
     (STATE_ACTORS, "base.conflict_diamond", 0, 5),
     (STATE_ACTORS, "amends kpcs_2003", 0, 7),
     (STATE_ACTORS, "cite kp_plenary_2025_dubai", 0, 5),
