@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("kprules.cli.explain_cmd", "explain_command",
                 "Explain why each term of the policies has its value on one case."),
     "fmt": ("kprules.cli.fmt_cmd", "fmt_command", "Rewrite `.kpr` files in canonical form."),
+    "lsp": ("kprules.cli.lsp_cmd", "lsp_command",
+            "Run the language server for editors, over stdin and stdout."),
     "test": ("kprules.cli.test_cmd", "test_command",
              "Run the expectations of the case files under PATHS against the policies under "
              "PATHS."),

@@ -1,0 +1,61 @@
+"""Edits the server offers: the did-you-mean hints of diagnostics as quick fixes, and the whole
+document in canonical form (the printer of `kprules fmt`, kprules.syntax.pretty)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from attrs import frozen
+
+from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.source import Source, Span
+from kprules.syntax.parse import parse
+from kprules.syntax.pretty import pretty, scan_comments
+
+_SUGGESTED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@frozen
+class Fix:
+    """Replace the text of `span` with `text`, to settle `diagnostic`."""
+
+    title: str
+    span: Span
+    text: str
+    diagnostic: Diagnostic
+
+
+def quick_fixes(diagnostic: Diagnostic, source: Source) -> Iterator[Fix]:
+    """One fix per name a `did you mean ...?` hint suggests, when the span is a name."""
+    hint = diagnostic.hint or ""
+    span = diagnostic.span
+    if span is None or not hint.startswith("did you mean") or span.source != source.name:
+        return
+    written = source.snippet(span)
+    if not _NAME.match(written):
+        return
+    for name in _SUGGESTED.findall(hint):
+        yield Fix(f"Replace `{written}` with `{name}`", span, name, diagnostic)
+
+
+def canonical(source: Source) -> str | None:
+    """The canonical text of a source, or None when it does not parse, or when the printer's
+    output fails the verification `kprules fmt` makes (it parses to the same module with the
+    same literal values, keeps the comments in order, and is stable): then the document is left
+    alone, as `kprules fmt` leaves the file."""
+    try:
+        module = parse(source)
+    except PolicyError:
+        return None
+    comments = scan_comments(source.text)
+    try:
+        text = pretty(module, comments)
+        again = parse(Source(source.name, text))
+    except (ValueError, RecursionError, PolicyError):
+        return None
+    kept = scan_comments(text)
+    same = again == module and repr(again) == repr(module) and \
+        [c.text for c in kept] == [c.text for c in comments] and pretty(again, kept) == text
+    return text if same else None

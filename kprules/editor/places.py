@@ -1,0 +1,68 @@
+"""Positions as the Language Server Protocol counts them: 0-based lines, and columns in the code
+units of the encoding agreed with the client (UTF-16 unless the client offers another),
+converted from and to kprules' character offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attrs import frozen
+
+from kprules.core.source import Source, Span
+
+
+@frozen
+class Position:
+    line: int
+    character: int
+
+
+@frozen
+class Range:
+    start: Position
+    end: Position
+
+
+def units(ch: str, encoding: str) -> int:
+    """How many code units of `encoding` (utf-8, utf-16, utf-32) a character takes."""
+    if encoding == "utf-8":
+        return len(ch.encode("utf-8", "surrogatepass"))
+    if encoding == "utf-32":
+        return 1
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def position(source: Source, offset: int, encoding: str = "utf-16") -> Position:
+    """The LSP position of a character offset."""
+    line, col = source.line_col(offset)
+    at = max(0, min(offset, len(source.text)))
+    before = source.text[at - (col - 1) : at]
+    return Position(line - 1, sum(units(ch, encoding) for ch in before))
+
+
+def span_range(source: Source, span: Span, encoding: str = "utf-16") -> Range:
+    return Range(position(source, span.start, encoding), position(source, span.end, encoding))
+
+
+def offset(text: str, pos: Position, encoding: str = "utf-16") -> int:
+    """The character offset of an LSP position (clamped to the text)."""
+    start = 0
+    for _ in range(pos.line):
+        found = text.find("\n", start)
+        if found < 0:
+            return len(text)
+        start = found + 1
+    end = text.find("\n", start)
+    line = text[start : end if end >= 0 else len(text)]
+    count = 0
+    for i, ch in enumerate(line):
+        if count >= pos.character:
+            return start + i
+        count += units(ch, encoding)
+    return start + len(line)
+
+
+def file_of(span: Span) -> Path:
+    """The file a span's source name stands for (display names are relative to the working
+    folder, kprules.core.files.display_name)."""
+    return Path(span.source).resolve()
