@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kprules.cli import cli
-from kprules.cli.fmt_cmd import canonical_text
+from kprules.syntax.canonical import canonical_text
 from kprules.core.diagnostics import PolicyError
 from kprules.core.render import render_all
 from kprules.core.source import Source

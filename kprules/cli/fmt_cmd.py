@@ -23,38 +23,10 @@ from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import display_name, read_source, write_atomic
 from kprules.core.source import Source
 from kprules.core.wording import plural
+from kprules.syntax.canonical import FormatBug, canonical_text
 from kprules.syntax.loader import expand
-from kprules.syntax.parse import parse
-from kprules.syntax.pretty import pretty, scan_comments
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
-
-
-class FormatBug(Exception):
-    """The canonical text failed its verification: a bug in the printer."""
-
-
-def canonical_text(source: Source) -> str:
-    """The verified canonical text of a source; `PolicyError` if it does not parse."""
-    module = parse(source)
-    comments = scan_comments(source.text)
-    try:
-        text = pretty(module, comments)
-    except (ValueError, RecursionError) as err:
-        raise FormatBug(f"the printer failed ({type(err).__name__}: {err})") from err
-    try:
-        again = parse(Source(source.name, text))
-    except PolicyError as err:
-        first = err.diagnostics[0].message if err.diagnostics else "?"
-        raise FormatBug(f"the output does not parse ({first})") from None
-    if again != module or repr(again) != repr(module):
-        raise FormatBug("the output parses to a different module")
-    kept = scan_comments(text)
-    if [c.text for c in kept] != [c.text for c in comments]:
-        raise FormatBug("the output does not keep the comments in order")
-    if pretty(again, kept) != text:
-        raise FormatBug("the output is not stable (formatting it again changes it)")
-    return text
 
 
 def unified_diff(old: str, new: str, name: str) -> str:

@@ -10,8 +10,7 @@ from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.source import Source, Span
-from kprules.syntax.parse import parse
-from kprules.syntax.pretty import pretty, scan_comments
+from kprules.syntax.canonical import FormatBug, canonical_text
 
 _SUGGESTED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -42,20 +41,9 @@ def quick_fixes(diagnostic: Diagnostic, source: Source) -> Iterator[Fix]:
 
 def canonical(source: Source) -> str | None:
     """The canonical text of a source, or None when it does not parse, or when the printer's
-    output fails the verification `kprules fmt` makes (it parses to the same module with the
-    same literal values, keeps the comments in order, and is stable): then the document is left
-    alone, as `kprules fmt` leaves the file."""
+    output fails the verification `kprules fmt` makes (kprules.syntax.canonical): then the
+    document is left alone, as `kprules fmt` leaves the file."""
     try:
-        module = parse(source)
-    except PolicyError:
+        return canonical_text(source)
+    except (PolicyError, FormatBug):
         return None
-    comments = scan_comments(source.text)
-    try:
-        text = pretty(module, comments)
-        again = parse(Source(source.name, text))
-    except (ValueError, RecursionError, PolicyError):
-        return None
-    kept = scan_comments(text)
-    same = again == module and repr(again) == repr(module) and \
-        [c.text for c in kept] == [c.text for c in comments] and pretty(again, kept) == text
-    return text if same else None
