@@ -202,7 +202,7 @@ def test_a_printer_bug_leaves_the_file_alone_and_exits_3(work: Path,
     def wrong(module: object, comments: object = ()) -> str:
         return "facts g\n"
 
-    monkeypatch.setattr("kprules.cli.fmt_cmd.pretty", wrong)
+    monkeypatch.setattr("kprules.syntax.canonical.pretty", wrong)
     path = _write(work, "v.kpr", MESSY)
     result = _run("v.kpr")
     assert result.exit_code == 3
@@ -218,7 +218,7 @@ def test_a_printer_that_drops_a_comment_is_caught(work: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from kprules.syntax import pretty
 
-    monkeypatch.setattr("kprules.cli.fmt_cmd.pretty", lambda m, c=(): pretty.pretty(m))
+    monkeypatch.setattr("kprules.syntax.canonical.pretty", lambda m, c=(): pretty.pretty(m))
     path = _write(work, "v.kpr", "# a comment\n" + CANONICAL)
     result = _run("v.kpr")
     assert result.exit_code == 3
