@@ -37,3 +37,4 @@ def test_the_excerpt_is_what_the_main_command_prints(monkeypatch: pytest.MonkeyP
     assert excerpt is not None
     for piece in re.split(r"^\.\.\.\n", excerpt.group(1), flags=re.M):
         assert piece in out.output, piece
+    assert len(out.output.splitlines()) < 300, "the main command's report is its first screen"

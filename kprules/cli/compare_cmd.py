@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from kprules.compare import CaseInput, Comparison
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
-    from kprules.report import CaseSource
-    from kprules.report.model import Matrix
+    from kprules.report import CaseSource, ReportOptions
+    from kprules.report.model import Detail, Matrix
 
 # The --format choices: the keys of kprules.report.WRITERS (tests/compare checks they agree).
 FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit", "html")
@@ -61,27 +61,35 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 @click.option("--explain", "explain_limit", type=click.IntRange(min=0), metavar="N",
               help="Explain at most N cases of each transition [default: all for case files, "
               f"{BULK_EXPLAIN} for data files].")
-@click.option("--matrix", type=click.Choice(["all", "differences"]),
+@click.option("--matrix", type=click.Choice(["all", "differences", "none"]),
               help="Rows of the outcome matrix [default: all for case files, differences for "
-              "data files].")
+              "data files; none in the text report's summary].")
+@click.option("--detail", type=click.Choice(["summary", "all"]), default="summary",
+              show_default=True, help="The text report: the summary (per policy, the "
+              "transitions, their provisions and the cases they move), or all (also the outcome "
+              "matrix and every difference explained).")
+@click.option("--list", "listed", type=click.IntRange(min=0), default=10, show_default=True,
+              metavar="N", help="Cases listed under each transition (0: all).")
 def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,
                     policy_dirs: tuple[Path, ...], explain_limit: int | None,
-                    matrix: str | None) -> None:
+                    matrix: str | None, detail: str, listed: int) -> None:
     """Compare BASE with each OTHER policy over the same cases: what changes, and why.
 
-    BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The report
-    leads with a summary (cases that differ per policy and term; transitions such as `false ->
-    true: 4 cases`, grouped by the amended provision that caused them; over data files, the
-    share of carats and value reclassified), then the outcome of every case under every policy,
-    then each difference with the two explanations aligned where the texts part, quoting both.
+    BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The text
+    report is a first screen: cases that differ per policy and term, then per policy the
+    verdict, the share of carats and value reclassified, and each provision that causes
+    transitions (`false -> true, 4 cases`) with the cases it moves, one line each. `--detail all`
+    adds the outcome of every case under every policy and each difference with the two
+    explanations aligned where the texts part, quoting both (as the other formats do).
 
     Exit status: 0 done; 1 differences (with --fail-on-difference), or errors in the policies,
     cases, data or output; 2 usage errors (an unknown policy or term, policies over different
     vocabularies).
     """
     from kprules.compare import CompareError, Comparison
+    from kprules.report import ReportOptions
 
     try:
         library, base_name, other_names = resolve(base, others, policy_dirs)
@@ -91,31 +99,38 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     except Stop as err:
         fail(err.code, err.message, err.status)
     bulk = cases_path.suffix.lower() in BULK_SUFFIXES
-    differing = _report(comparison, cases_path, bulk, fmt, output, fail_on_difference,
-                        explain_limit if explain_limit is not None or not bulk else BULK_EXPLAIN,
-                        _matrix(matrix, bulk))
+    summary = fmt == "text" and detail == "summary"
+    options = ReportOptions(
+        fail_on_difference, _matrix(matrix, bulk, summary),
+        explain_limit if explain_limit is not None or not bulk else BULK_EXPLAIN,
+        colour=fmt == "text" and output is None and colour_enabled(),
+        detail=_detail(detail) if fmt == "text" else "all", listed=listed or None)
+    differing = _report(comparison, cases_path, bulk, fmt, output, options)
     if fail_on_difference and differing:
         sys.exit(1)
 
 
-def _matrix(chosen: str | None, bulk: bool) -> Matrix:
-    """The rows of the outcome matrix chosen (`--matrix`), else all for case files and the
-    differences for data files."""
+def _matrix(chosen: str | None, bulk: bool, summary: bool) -> Matrix:
+    """The rows of the outcome matrix chosen (`--matrix`), else none in the text report's
+    summary, all for case files and the differences for data files."""
+    if chosen == "none" or (chosen is None and summary):
+        return "none"
     if chosen == "all" or (chosen is None and not bulk):
         return "all"
     return "differences"
 
 
+def _detail(chosen: str) -> Detail:
+    return "summary" if chosen == "summary" else "all"
+
+
 def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
-            output: Path | None, fail_on_difference: bool, explain_limit: int | None,
-            matrix: Matrix) -> int:
+            output: Path | None, options: ReportOptions) -> int:
     """Write the report; the number of cases that differ."""
     from kprules.core.files import OutputError, atomic_output, display_name
-    from kprules.report import WRITERS, CaseSource, ReportOptions, RowStream
+    from kprules.report import WRITERS, CaseSource, RowStream
 
     writer = WRITERS[fmt]
-    options = ReportOptions(fail_on_difference, matrix, explain_limit,
-                            colour=fmt == "text" and output is None and colour_enabled())
     source = CaseSource(display_name(cases_path) + ("/" if cases_path.is_dir() else ""),
                         "bulk" if bulk else "library")
     try:

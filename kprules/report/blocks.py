@@ -38,12 +38,23 @@ def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str
                          break_long_words=True) or [first.rstrip()]
 
 
-def cite_lines(node: Json, pad: str, width: int) -> list[str]:
+Quoted = set[tuple[str, str, str]]
+
+
+def cite_lines(node: Json, pad: str, width: int, quoted: Quoted | None = None) -> list[str]:
+    """A node's citations, each with its quotation; with `quoted` (the quotations given so far
+    in a report), a quotation given before is referred to (`quoted above`), not repeated."""
     out: list[str] = []
     for c in node.get("cites", ()):
-        out.extend(wrap(f'cite {c["source"]} "{c["locator"]}"', width, pad, pad + "    "))
-        if c.get("quote"):
+        key = (c["source"], c["locator"], c.get("quote") or "")
+        again = quoted is not None and bool(c.get("quote")) and key in quoted
+        out.extend(wrap(f'cite {c["source"]} "{c["locator"]}"' + (" (quoted above)" if again
+                                                                   else ""),
+                        width, pad, pad + "    "))
+        if c.get("quote") and not again:
             out.extend(wrap(f'"{c["quote"]}"', width, pad + "  ", pad + "   "))
+            if quoted is not None:
+                quoted.add(key)
     return out
 
 
@@ -80,8 +91,10 @@ def node_head(node: Json) -> str:
     return f"{text} = {value}{tag}"
 
 
-def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "") -> list[str]:
-    """An explanation node and its children, one line each (wrapped), indented by depth."""
+def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "",
+               quoted: Quoted | None = None) -> list[str]:
+    """An explanation node and its children, one line each (wrapped), indented by depth;
+    `quoted`: see `cite_lines`."""
     indent = pad + "  " * depth
     out = wrap(node_head(node), width, indent, indent + "    ")
     where = ", ".join(x for x in (node.get("location") if node["kind"] in (
@@ -91,9 +104,9 @@ def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "") -> list[st
         out.extend(wrap(f"({where})", width, indent + "  ", indent + "   "))
     for line in unknown_texts(node):
         out.extend(wrap(line, width, indent + "  ", indent + "    "))
-    out.extend(cite_lines(node, indent + "  ", width))
+    out.extend(cite_lines(node, indent + "  ", width, quoted))
     for child in shown_children(node):
-        out.extend(tree_lines(child, width, depth + 1, pad))
+        out.extend(tree_lines(child, width, depth + 1, pad, quoted))
     return out
 
 

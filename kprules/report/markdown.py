@@ -56,7 +56,8 @@ def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
 def report_blocks(spool: Spool, options: ReportOptions) -> Iterator[str]:
     yield from _intro(spool)
     yield from _summary(spool)
-    yield from _matrix(spool, options.matrix == "differences")
+    if options.matrix != "none":
+        yield from _matrix(spool, options.matrix == "differences")
     yield from _differences(spool)
 
 

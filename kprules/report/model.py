@@ -34,7 +34,8 @@ Json = dict[str, Any]
 
 
 CaseSourceKind: TypeAlias = Literal["library", "bulk"]
-Matrix: TypeAlias = Literal["all", "differences"]
+Matrix: TypeAlias = Literal["all", "differences", "none"]
+Detail: TypeAlias = Literal["summary", "all"]
 
 
 @frozen
@@ -47,13 +48,18 @@ class CaseSource:
 
 @frozen
 class ReportOptions:
-    """How to report. `matrix`: "all" rows or only "differences"; `explain_limit`: see above."""
+    """How to report. `matrix`: "all" rows, only "differences", or "none"; `explain_limit`: see
+    above. `detail` (the text report): "summary" (the first screen: per policy, the transitions
+    and the cases they move) or "all" (also the matrix and every explanation); `listed`: cases
+    listed per transition (None: all), the others counted with the option that shows them."""
 
     fail_on_difference: bool = False
     matrix: Matrix = "all"
     explain_limit: int | None = None
     colour: bool = False
     width: int = 100
+    detail: Detail = "all"
+    listed: int | None = 10
 
 
 def tool_version() -> str:

@@ -1,11 +1,14 @@
 """The text report, for a terminal: at most 100 columns, colour only when asked (on a terminal).
 
-Order: what was compared; the summary (cases that differ per policy and term, transitions grouped
-by the provision that caused them, the weight reclassified); the outcome matrix (one table per
-term: a row per case, a column per policy, `*` on a value that differs from the base; column
-groups when the policies do not fit the width); then one section per case that differs, each
-difference with the walk to where the two texts part and both decisive explanations, with their
-citations and quoted text. The rows are spooled, so memory stays flat.
+The first screen (`detail` "summary"): what was compared; the summary (cases that differ per
+policy and term, the measures); then per policy the verdict, the measures it reclassifies, and each
+provision that causes transitions (its description, location, citation locators) with the cases
+each transition moves, one line each, capped at `listed`. With `detail` "all", then the outcome
+matrix (one table per term: a row per case, a column per policy, `*` on a value that differs from
+the base; column groups when the policies do not fit the width) and one section per case that
+differs, each difference with the walk to where the two texts part and both decisive
+explanations, with their citations, each quotation given once and referred to afterwards. The
+rows are spooled, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 import click
+from attrs import define, field
 
 from kprules.core.wording import plural
 from kprules.report.blocks import (
@@ -55,9 +59,13 @@ def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
 
 def report_lines(spool: Spool, options: ReportOptions, paint: Paint) -> Iterator[str]:
     yield from _intro(spool, options.width, paint)
-    yield from _summary(spool, options.width, paint)
-    yield from _matrix(spool, options, paint)
-    yield from _differences(spool, options.width, paint)
+    yield from _summary(spool, options, paint)
+    if options.matrix != "none":
+        yield from _matrix(spool, options, paint)
+    if options.detail == "all":
+        yield from _differences(spool, options.width, paint)
+    else:
+        yield from _more(spool, options)
 
 
 def _title(text: str, paint: Paint, rule: str = "-") -> list[str]:
@@ -85,27 +93,27 @@ def _intro(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
     for role, p in [("base", h["base"]), *(("", p) for p in others)]:
         head = f"  {role:<5} {fit(p['name'], name_w):<{name_w}}  {p['status']:<9} "
         yield from wrap(p["title"] or "", width, head, " " * len(head))
-        if p["location"]:
-            yield " " * len(head) + fit(p["location"], width - len(head))
+        if p["location"]:  # a path is never cut: it moves left when it does not fit
+            pad = len(head) if len(head) + len(p["location"]) <= width else 4
+            yield " " * pad + p["location"]
 
 
 # ---------------------------------------------------------------------------- summary
 
 
-def _summary(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
+def _summary(spool: Spool, options: ReportOptions, paint: Paint) -> Iterator[str]:
     h, s = spool.header, spool.summary
+    width = options.width
     yield from _title("Summary", paint)
     base = h["base"]["name"]
     yield from wrap(f"{differ_line(s['differing_cases'], s['cases'])} from {base} under at "
                     "least one policy.", width, "")
     yield ""
     yield from _difference_table(spool, width, paint)
-    if s["causes"]:
-        yield ""
-        yield "Transitions, by the provision that caused them:"
-        for group in s["causes"]:
-            yield from _cause(group, h, s, width, paint)
-    yield from _weights(spool, width)
+    yield from _totals(spool, width)
+    moves = collect_moves(spool, options.listed)
+    for other in h["others"]:
+        yield from _policy_section(other["name"], spool, moves, options, paint)
 
 
 def _difference_table(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
@@ -124,45 +132,117 @@ def _difference_table(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
     yield from table_blocks(headers, first, widths, rows, width, "  ", paint.diff)
 
 
-def _cause(group: Json, h: Json, s: Json, width: int, paint: Paint) -> Iterator[str]:
-    p = group["provision"]
+# ---------------------------------------------------------------------------- per policy
+
+
+@define
+class Moved:
+    """The cases one transition moves: the first `listed` (id, title), and how many in all."""
+
+    cases: list[tuple[str, str | None]] = field(factory=list)
+    count: int = 0
+
+
+# (other, cause) -> (term, from, to) -> the cases it moves
+Moves = dict[tuple[str, str], dict[tuple[str, str, str], Moved]]
+
+
+@define
+class Collected:
+    moves: Moves
+    differing: dict[str, int]  # other policy -> cases where some term differs
+
+
+def collect_moves(spool: Spool, listed: int | None) -> Collected:
+    """Every transition's cases, from the spooled rows (the first `listed` kept, all counted)."""
+    moves: Moves = {}
+    differing: dict[str, int] = {}
+    for row in spool.rows():
+        others = set()
+        for d in row["differences"]:
+            others.add(d["other"])
+            key = (d["term"], value_text(d["base_value"]), value_text(d["other_value"]))
+            moved = moves.setdefault((d["other"], d["cause"]), {}).setdefault(key, Moved())
+            moved.count += 1
+            if listed is None or len(moved.cases) < listed:
+                moved.cases.append((row["id"], row["title"]))
+        for o in others:
+            differing[o] = differing.get(o, 0) + 1
+    return Collected(moves, differing)
+
+
+def _policy_section(name: str, spool: Spool, got: Collected, options: ReportOptions,
+                    paint: Paint) -> Iterator[str]:
+    h, s = spool.header, spool.summary
+    width = options.width
+    n = got.differing.get(name, 0)
+    verdict = (f"{differ_line(n, s['cases'])} from {h['base']['name']}" if n else
+               f"no case of {s['cases']:,} differs from {h['base']['name']}")
     yield ""
+    yield paint.head(fit(f"{name}: {verdict}", width))
+    yield from _reclassified(name, s, width)
+    terms = {t: i for i, t in enumerate(h["terms"])}
+    id_w = min(max((len(c) for (o, _), by in got.moves.items() if o == name
+                    for m in by.values() for c, _ in m.cases), default=0), ID_WIDTH)
+    for group in (g for g in s["causes"] if g["other"] == name):
+        p = group["provision"]
+        yield from _provision(p, width)
+        moved = got.moves.get((name, p["label"]), {})
+        for (term, old, new), m in sorted(moved.items(),
+                                          key=lambda kv: (terms[kv[0][0]], -kv[1].count)):
+            yield from wrap(f"{term}: {old} -> {new}, {plural(m.count, 'case')}", width, "    ",
+                            "      ")
+            yield from _case_lines(m, id_w, options.width)
+
+
+def _provision(p: Json, width: int) -> Iterator[str]:
+    """The provision that caused transitions: its label, its own description, where it is
+    written, and the citations' locators (the quotations are in the explanations)."""
     if p["kind"] == "in force":
-        head = f"{p['label']}, under {group['other']}: {p['note']}"
-    else:
-        head = f"{p['label']} ({p['location']}), under {group['other']}"
-    lines = wrap(f"{head}: {plural(group['cases'], 'difference')}", width, "  ", "      ")
-    lines[0] = lines[0].replace(p["label"], paint.head(p["label"]), 1)
-    yield from lines
-    term_w = max(len(t["term"]) for t in group["transitions"])
-    move_w = max(len(f"{t['from']} -> {t['to']}") for t in group["transitions"])
-    for t in group["transitions"]:
-        move = f"{t['from']} -> {t['to']}"
-        head = f"    {t['term']:<{term_w}}  {move:<{move_w}}  "
-        examples = ", ".join(t["examples"][:3])
-        more = t["cases"] - min(len(t["examples"]), 3)
-        text = plural(t["cases"], "case") + (f": {examples}" if examples else "") + (
-            f", +{more:,} more" if more > 0 else "")
-        if len(head) > width // 2:
-            yield from wrap(head.rstrip(), width, "    ", "      ")
-            yield from wrap(text, width, "      ", "        ")
-        else:
-            yield from wrap(text, width, head, " " * len(head))
+        yield from wrap(f"because of {p['label']}: {p['note']}", width, "  ", "      ")
+        return
+    desc = f', "{p["description"]}"' if p.get("description") else ""
+    yield from wrap(f"because of {p['label']}{desc} ({p['location']})", width, "  ", "      ")
+    for c in p["cites"]:
+        yield from wrap(f'cite {c["source"]} "{c["locator"]}"', width, "      ", "          ")
 
 
-def _weights(spool: Spool, width: int) -> Iterator[str]:
-    s = spool.summary
-    given = [w for w in s["weights"] if w["cases"]]
+def _case_lines(m: Moved, id_w: int, width: int) -> Iterator[str]:
+    """Each case a transition moves, on one line with its title (cut to the width)."""
+    for case_id, title in m.cases:
+        line = f"      {fit(case_id, id_w):<{id_w}}  {title or ''}".rstrip()
+        yield fit(line, width)
+    more = m.count - len(m.cases)
+    if more > 0:
+        yield f"      ... {more:,} more (use --list 0)"
+
+
+def _totals(spool: Spool, width: int) -> Iterator[str]:
+    given = [w for w in spool.summary["weights"] if w["cases"]]
     if not given:
         return
     yield ""
-    yield "Weight reclassified (summed over the cases that give each fact):"
-    for w in given:
-        unit = f" {w['unit']}" if w["unit"] else ""
-        yield f"  {w['fact']}: {w['total']}{unit} in {plural(w['cases'], 'case')}"
-        for r in (r for r in s["reclassified"] if r["fact"] == w["fact"] and r["value"] != "0"):
+    parts = [f"{w['fact']} {w['total']}{_unit(w)} in {plural(w['cases'], 'case')}"
+             for w in given]
+    yield from wrap("Measures, summed over the cases that give them: " + "; ".join(parts) + ".",
+                    width, "")
+
+
+def _unit(w: Json) -> str:
+    return f" {w['unit']}" if w["unit"] else ""
+
+
+def _reclassified(name: str, s: Json, width: int) -> Iterator[str]:
+    """The measures a policy reclassifies, per term: `conflict_diamond 5800 ct (0.85%)`."""
+    units = {w["fact"]: _unit(w) for w in s["weights"] if w["cases"]}
+    per_term: dict[str, list[str]] = {}
+    for r in s["reclassified"]:
+        if r["other"] == name and r["fact"] in units and r["value"] != "0":
             pct = f"{r['share'] * 100:.2f}%" if r["share"] is not None else "-"
-            yield fit(f"    {r['other']}, {r['term']}: {r['value']}{unit} ({pct})", width)
+            per_term.setdefault(r["term"], []).append(f"{r['value']}{units[r['fact']]} ({pct})")
+    if per_term:
+        text = "; ".join(f"{t} {', '.join(v)}" for t, v in per_term.items())
+        yield from wrap(f"reclassified: {text}", width, "  ", "    ")
 
 
 # ---------------------------------------------------------------------------- matrix
@@ -211,6 +291,17 @@ def _cell(value: object, differs: bool) -> tuple[str, bool]:
 # ---------------------------------------------------------------------------- differences
 
 
+def _more(spool: Spool, options: ReportOptions) -> Iterator[str]:
+    """The line that closes the first screen: where the rest is."""
+    if not spool.summary["differing_cases"]:
+        return
+    rest = [] if options.matrix != "none" else ["the outcome of every case (--matrix all)"]
+    rest.append("each difference explained, the two texts aligned where they part, with "
+                "their citations (--detail all, or --format html)")
+    yield ""
+    yield from wrap("More: " + "; ".join(rest) + ".", options.width, "")
+
+
 def _differences(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
     s = spool.summary
     if not s["differing_cases"]:
@@ -220,13 +311,15 @@ def _differences(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
     if limit is not None:
         yield from wrap(f"Explained: the first {plural(limit, 'case')} of each transition; the "
                         "others are counted above.", width, "")
+    quoted: set[tuple[str, str, str]] = set()  # quotations given in full once, then referred to
     for row in spool.rows():
         shown = [d for d in row["differences"] if d["explained"]]
         if shown:
-            yield from _case(row, shown, spool.header, width, paint)
+            yield from _case(row, shown, spool.header, width, paint, quoted)
 
 
-def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint) -> Iterator[str]:
+def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint,
+          quoted: set[tuple[str, str, str]]) -> Iterator[str]:
     yield ""
     yield paint.head(fit(f"== {row['id']}" + (f": {row['title']}" if row["title"] else ""),
                          width))
@@ -242,12 +335,12 @@ def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint) -> It
     shown: dict[tuple[str, str], Json] = {}
     for d in diffs:
         same = shown.get((d["other"], d["cause"]))
-        yield from _difference(d, base, width, paint, same)
+        yield from _difference(d, base, width, paint, same, quoted)
         shown.setdefault((d["other"], d["cause"]), d)
 
 
-def _difference(d: Json, base: str, width: int, paint: Paint,
-                before: Json | None) -> Iterator[str]:
+def _difference(d: Json, base: str, width: int, paint: Paint, before: Json | None,
+                quoted: set[tuple[str, str, str]]) -> Iterator[str]:
     yield ""
     head = (f"{d['term']} under {d['other']}: {value_text(d['base_value'])} -> "
             f"{value_text(d['other_value'])}")
@@ -262,6 +355,6 @@ def _difference(d: Json, base: str, width: int, paint: Paint,
                         "     ")
         return
     yield f"     under {base} (base):"
-    yield from tree_lines(d["base_explanation"], width, 0, "       ")
+    yield from tree_lines(d["base_explanation"], width, 0, "       ", quoted)
     yield f"     under {d['other']}:"
-    yield from tree_lines(d["other_explanation"], width, 0, "       ")
+    yield from tree_lines(d["other_explanation"], width, 0, "       ", quoted)

@@ -89,7 +89,7 @@ def test_fixture_bulk_report(data: str, fmt: str, golden: Golden,
     """Over bulk data: only the differing rows in the matrix, two cases explained per transition,
     and the carats and value reclassified."""
     out, code = run(["compare", *COMPARE, "--cases", f"{FIX}/bulk/{data}", "--format", fmt,
-                     "--explain", "2", "--as-of", "2020-01-01"], monkeypatch)
+                     "--explain", "2", "--as-of", "2020-01-01", "--detail", "all"], monkeypatch)
     assert code == 0
     check_format(fmt, out)
     golden(GOLDEN / "fixtures" / f"bulk-{Path(data).suffix[1:]}.{SUFFIX[fmt]}", out)
@@ -124,6 +124,41 @@ def test_bundled_report(fmt: str, golden: Golden, monkeypatch: pytest.MonkeyPatc
     assert code == 0
     check_format(fmt, out)
     golden(GOLDEN / "bundled" / f"compare.{SUFFIX[fmt]}", out)
+
+
+@pytest.mark.parametrize("where", ["fixtures", "bundled"])
+def test_text_report_in_full(where: str, golden: Golden,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--detail all`: the summary, the outcome matrix and every difference explained; each
+    quotation given in full once, then referred to."""
+    args = BUNDLED if where == "bundled" else ["compare", *COMPARE, "--cases", f"{FIX}/cases"]
+    out, code = run([*args, "--detail", "all"], monkeypatch)
+    assert code == 0
+    check_format("text", out)
+    quotes = re.findall(r'^ +"(.*)$', out, re.M)  # the first line of each quotation
+    assert quotes and len(quotes) == len(set(quotes))
+    assert "(quoted above)" in out
+    golden(GOLDEN / where / "compare-detail.txt", out)
+
+
+def test_text_summary_caps_its_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every list of cases in the first screen is capped, and says how to see the rest."""
+    out, code = run([*BUNDLED, "--list", "3"], monkeypatch)
+    assert code == 0
+    assert "      ... 12 more (use --list 0)" in out
+    full, _ = run([*BUNDLED, "--list", "0"], monkeypatch)
+    assert "more (use --list 0)" not in full
+    assert full.count("\n      ru-alrosa-2023 ") > out.count("\n      ru-alrosa-2023 ")
+
+
+def test_matrix_none_and_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = ["compare", *COMPARE, "--cases", f"{FIX}/cases"]
+    with_matrix, _ = run([*base, "--matrix", "all"], monkeypatch)
+    assert "\nOutcomes (every case;" in with_matrix
+    for fmt in ("text", "md"):
+        out, code = run([*base, "--matrix", "none", "--detail", "all", "--format", fmt],
+                        monkeypatch)
+        assert code == 0 and "Outcomes" not in out
 
 
 def test_bundled_expectations_pass(golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
