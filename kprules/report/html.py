@@ -4,13 +4,14 @@ Stage: report model (`kprules.report.model`: header, rows, summary as JSON-ready
 the same the other formats render) -> HTML text written to a stream. Pure apart from the
 temporary files it spools to.
 
-The page leads with the summary (cases, differences per policy and term, transitions grouped by
-the provision that causes them, with the share of each quantity fact such as carats and value
-they reclassify), then the case x policy matrix (one row per case, one column per term and
-policy; a value that differs from the base is marked by a sign and hidden words as well as by
-colour), a "show only differences" filter with a live count, and one section per differing case
-with each difference's aligned explanations: the walk to where the two versions part, then each
-side's decisive clauses with their citations and quoted text.
+The page leads with the summary (cases, differences per policy and term, the share of cases and
+of each measure reclassified as bars, transitions grouped by the provision that causes them),
+then the outcomes as a heat map (kprules.report.charts: inline SVG) and the case x policy matrix
+(one row per case, one column per term and policy, names set vertically so that the page fits
+1,280 pixels; a value that differs from the base is marked by a sign and hidden words as well as
+by colour), a "show only differences" filter with a live count, and one section per differing case
+(its anchor the case id) with each difference's aligned explanations: the walk to where the two
+versions part, then each side's decisive clauses with their citations and quoted text.
 
 Self-contained: the style sheet and the script (kprules/report/assets/) are inlined, and a
 Content-Security-Policy that names their hashes allows nothing else to load or run, so the page
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -41,10 +43,16 @@ from typing import IO, Any, TextIO
 from attrs import define, field, frozen
 
 from kprules.core.wording import NOT_EVALUATED_TEXT, shown
+from kprules.report.charts import MAX_COLUMNS, HeatRow, outcome_heatmap, reclassified_bars
 from kprules.report.model import Json, ReportOptions, RowStream, value_text
 
 NOT_EVALUATED = NOT_EVALUATED_TEXT
 _T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
+_PLAIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_PAGE_IDS = frozenset({"matrix", "shown", "only-diff", "matrix-controls", "matrix-heading",
+                       "summary-heading", "by-term", "transitions", "explained-heading",
+                       "explain-tools", "expand-all", "collapse-all", "charts",
+                       "chart-reclassified", "chart-outcomes", "outcomes-map"})
 
 
 @frozen
@@ -138,6 +146,8 @@ class _Page:
     shown_agreeing: int = 0
     differing_seen: int = 0
     anchors: dict[str, str] = field(factory=dict)  # case id -> anchor of its explanations
+    used: set[str] = field(factory=set)  # every id given to an element (anchors are unique)
+    heat: list[HeatRow] = field(factory=list)  # the matrix's first rows, for the heat map
 
     @property
     def base(self) -> str:
@@ -171,14 +181,36 @@ class _Page:
             self.shown_differing += 1
             anchor = None
             if any(d["explained"] for d in row["differences"]):
-                anchor = f"case-{self.rows}"
+                anchor = self.anchor(str(row["id"]))
                 self.anchors.setdefault(str(row["id"]), anchor)
                 explained.write(self.case_section(row, anchor))
             matrix.write(self.matrix_row(row, anchor))
+            self.keep_heat(row, anchor)
         elif not self.only_differences and (
                 agreeing_cap is None or self.shown_agreeing < agreeing_cap):
             self.shown_agreeing += 1
             matrix.write(self.matrix_row(row, None))
+            self.keep_heat(row, None)
+
+    def anchor(self, wanted: str) -> str:
+        """A unique element id: the case id itself when it is a plain name (letters, digits,
+        `-` and `_`, not one of the page's own ids), else `case-` and a slug of it."""
+        base = wanted if _PLAIN_ID.fullmatch(wanted) and wanted not in _PAGE_IDS else (
+            "case-" + re.sub(r"[^A-Za-z0-9_-]+", "-", wanted).strip("-"))
+        name, n = base, 1
+        while name in self.used:
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name)
+        return name
+
+    def keep_heat(self, row: Json, anchor: str | None) -> None:
+        if len(self.heat) >= MAX_COLUMNS:
+            return
+        differing = {(d["other"], d["term"]) for d in row["differences"]}
+        cells = {t: [(value_text(row["values"][t][p]), (p, t) in differing)
+                     for p in self.policies] for t in self.terms}
+        self.heat.append(HeatRow(str(row["id"]), anchor, cells))
 
     @property
     def shown(self) -> int:
@@ -245,8 +277,19 @@ class _Page:
     def summary_section(self) -> str:
         return ("<section aria-labelledby=\"summary-heading\">\n"
                 "<h2 id=\"summary-heading\">Summary</h2>\n"
-                + self.figures() + self.differences_table() + self.transitions()
+                + self.figures() + self.differences_table() + self.bars() + self.transitions()
                 + "</section>\n")
+
+    def bars(self) -> str:
+        if not self.others or not self.terms:
+            return ""
+        return reclassified_bars(self.summary, self.others, self.terms)
+
+    def heatmap(self) -> str:
+        if not self.heat:
+            return ""
+        return ("<h3 id=\"outcomes-map\">Every outcome at a glance</h3>\n"
+                + outcome_heatmap(self.heat, self.policies, self.terms, self.shown))
 
     def weights(self) -> list[Json]:
         """The quantity facts given by at least one case, with their totals."""
@@ -372,14 +415,14 @@ class _Page:
                          f"<code>{esc(t)}</code></th>"
                          for t in self.terms)
         heads = "".join(
-            f"<th scope=\"col\"{_T0 if i == 0 else ''}><code>{esc(p)}</code>"
-            f"{' (base)' if i == 0 else ''}</th>"
+            f"<th scope=\"col\" class=\"pol{' t0' if i == 0 else ''}\"><span><code>{esc(p)}"
+            f"</code>{' (base)' if i == 0 else ''}</span></th>"
             for _ in self.terms for i, p in enumerate(self.policies))
         unit = "cases" if self.shown == self.summary["cases"] else "rows"
         return (
             "<section aria-labelledby=\"matrix-heading\">\n"
             "<h2 id=\"matrix-heading\">Case \u00d7 policy matrix</h2>\n"
-            + self.matrix_note()
+            + self.matrix_note() + self.heatmap()
             + "<div class=\"controls\" id=\"matrix-controls\" hidden>"
             "<span><input type=\"checkbox\" id=\"only-diff\" aria-controls=\"matrix\">"
             "<label for=\"only-diff\">Show only differences</label></span></div>\n"
@@ -391,8 +434,8 @@ class _Page:
             "<div class=\"scroll\">\n<table id=\"matrix\">\n"
             "<caption>The value of each term for each case under each policy. "
             "<span class=\"mark\" aria-hidden=\"true\">\u2260</span>marks a value that differs "
-            f"from <code>{esc(self.base)}</code> (base); the last column links to the "
-            "explanations.</caption>\n"
+            f"from <code>{esc(self.base)}</code> (base), a dot a value that does not; the last "
+            "column links to the explanations.</caption>\n"
             f"<colgroup><col></colgroup>{cols}<colgroup><col></colgroup>\n"
             "<thead>\n<tr><th scope=\"col\" rowspan=\"2\">Case</th>"
             f"{groups}<th scope=\"col\" rowspan=\"2\">Differences</th></tr>\n"
@@ -428,12 +471,15 @@ class _Page:
                     cells.append(f"<td class=\"value differs{first}\"><span class=\"mark\" "
                                  f"aria-hidden=\"true\">\u2260</span>{text}"
                                  "<span class=\"vh\"> (differs from base)</span></td>")
-                else:
-                    cells.append(f"<td class=\"value{' base' if i == 0 else ''}{first}\">"
-                                 f"{text}</td>")
+                elif i == 0:
+                    cells.append(f"<td class=\"value base{first}\">{text}</td>")
+                else:  # as the base: a dot, the value for screen readers
+                    cells.append("<td class=\"value same\"><span aria-hidden=\"true\">"
+                                 f"\u00b7</span><span class=\"vh\">{text}</span></td>")
         n = len(row["differences"])
-        link = (f"<a href=\"#{anchor}\">{_count(n, 'difference')}</a>" if anchor
-                else (_count(n, "difference") if n else "none"))
+        words = f"<span class=\"vh\"> {_noun(n, 'difference')}</span>"
+        link = (f"<a href=\"#{anchor}\">{n:,}{words}</a>" if anchor
+                else (f"{n:,}{words}" if n else "none"))
         title = (f"<span class=\"case-title\">{esc(row['title'])}</span>"
                  if row.get("title") else "")
         return (f"<tr class=\"{'differs' if n else 'same'}\"><th scope=\"row\">"
@@ -494,7 +540,7 @@ class _Page:
             if not d["explained"]:
                 yield _unexplained(d)
                 continue
-            sides, here = _sides(d), f"{anchor}-{i}"
+            sides, here = _sides(d), self.anchor(f"{anchor}--{i}")
             same = next(((a, e) for s, a, e in shown if s == sides), None)
             yield self.difference(d, here, sides, same)
             if same is None:

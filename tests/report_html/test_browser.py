@@ -176,6 +176,10 @@ def test_report_in_chromium(tmp_path: Path, make_stream: Streamer) -> None:
         page.get_by_role("button", name="Expand all").click()
         assert page.locator("details.difference:not([open])").count() == 0
 
+        # The charts render: a bar per policy, term and series; a marked cell per difference.
+        _check_charts(page, summary, comparison)
+        _check_fits(page)
+
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         requests, errors = list(page.requests), list(page.errors)
 
@@ -186,6 +190,60 @@ def test_report_in_chromium(tmp_path: Path, make_stream: Streamer) -> None:
     keep = os.environ.get("KPRULES_SCREENSHOT_DIR")
     if keep:
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+def _check_charts(page: Any, summary: Any, comparison: Any) -> None:
+    for chart in ("#chart-reclassified svg", "#chart-outcomes svg"):
+        box = page.locator(chart).bounding_box()
+        assert box is not None and box["width"] > 600 and box["height"] > 50, (chart, box)
+    series = 1 + sum(1 for n in summary.weight_cases.values() if n)
+    bars = page.evaluate("() => Array.from(document.querySelectorAll('#chart-reclassified "
+                         "rect.bar')).map(r => r.getBBox().width)")
+    assert len(bars) == len(comparison.others) * len(comparison.terms) * series
+    drawn = [w for w in bars[::series] if w > 0]  # the cases' bars that have a length
+    assert len(drawn) == sum(1 for n in summary.differences.values() if n)
+    marked = page.locator("#chart-outcomes rect.changed")
+    assert marked.count() == sum(summary.differences.values())
+    cell = marked.first.bounding_box()
+    assert cell is not None and cell["width"] >= 1 and cell["height"] >= 5
+
+
+def _check_fits(page: Any) -> None:
+    """The page fits a 1,280 px window: no sideways scrolling, of the page or of any part."""
+    assert page.viewport_size["width"] == 1280
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    wide = page.evaluate(
+        "() => Array.from(document.querySelectorAll('body *')).filter(e => e.scrollWidth > "
+        "e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))"
+        ".map(e => e.tagName + '#' + e.id + ' ' + e.scrollWidth + '>' + e.clientWidth)")
+    assert wide == [], wide
+
+
+def test_bundled_report_fits_the_window(tmp_path: Path) -> None:
+    """The README's comparison (nine policies, two terms, 179 cases) as a page: charts drawn,
+    no sideways scrolling at 1,280 px."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "bundled.html"
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(cli, ["compare", "kpcs_2003", "policies/proposals/",
+                                          "--cases", "policies/cases/", "--format", "html",
+                                          "-o", str(out)])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    with browser_page(tmp_path, "bundled") as page:
+        page.goto(out.as_uri(), wait_until="load")
+        assert page.locator("#chart-outcomes rect.changed").count() > 100
+        assert page.locator("#chart-reclassified rect.bar").count() == 8 * 2 * 3
+        _check_fits(page)
+        errors = list(page.errors)
+    assert errors == [], errors
 
 
 def test_report_without_javascript(tmp_path: Path, make_stream: Streamer) -> None:

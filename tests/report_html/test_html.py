@@ -297,8 +297,31 @@ def test_explanations_quote_both_sides(fixture_page: tuple[str, RowStream]) -> N
     assert "Where the two versions part" in parsed.text
     # A term that differs because a term it uses does points to that explanation.
     assert re.search(r'<p class="same-parting">The two sides there are those shown for <a '
-                     r'href="#(case-\d+-1)"><code>conflict_diamond</code> under '
+                     r'href="#([A-Za-z][\w-]*--1)"><code>conflict_diamond</code> under '
                      r'<code>state_actors</code></a> above.</p>', page)
+
+
+def test_anchors_are_case_ids(fixture_page: tuple[str, RowStream]) -> None:
+    """A case's explanations are at `#<case id>` (a link to forward); ids stay unique."""
+    page, _ = fixture_page
+    parsed = Page(page)
+    ids = [a["id"] for _, a in parsed.elements if "id" in a]
+    assert len(ids) == len(set(ids))
+    cases = [a["id"] for a in parsed.all("article")]
+    assert cases and all(re.fullmatch(r"[a-z][a-z0-9-]*", c) for c in cases)
+    matrix_links = {a["href"][1:] for a in parsed.all("a") if a.get("href", "").startswith("#")}
+    assert set(cases) <= matrix_links
+
+
+def test_anchor_of_an_awkward_case_id() -> None:
+    from kprules.report.html import HtmlOptions as Options
+    from kprules.report.html import _Page
+
+    page = _Page({}, ReportOptions(), Options())
+    assert page.anchor("ru-alrosa-2023") == "ru-alrosa-2023"
+    assert page.anchor("ru-alrosa-2023") == "ru-alrosa-2023-2"
+    assert page.anchor("matrix") == "case-matrix"
+    assert page.anchor("2023 #1 \"x\"") == "case-2023-1-x"
 
 
 def test_assets_ship_with_the_package() -> None:
