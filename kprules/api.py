@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeAlias, overload
 
 from attrs import frozen
 
@@ -24,33 +24,64 @@ from kprules import ir
 from kprules.checker import CheckResult, check
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.source import Source
-from kprules.core.suggest import did_you_mean
-from kprules.eval.evaluate import Evaluation, Evaluator, validate
+from kprules.core.suggest import closest, did_you_mean
+from kprules.eval.evaluate import Evaluation, Evaluator, Explained, validate
 from kprules.explain.tree import Explanation
+from kprules.ir.values import Value
 from kprules.syntax.loader import Workspace, load_texts
 from kprules.syntax.loader import load as load_workspace
+
+Facts: TypeAlias = Mapping[str, object]  # fact name -> value (as JSON, TOML or Python gives it)
 
 
 @frozen
 class Result:
     """The values of one evaluation, by term name; `explanation` when asked for."""
 
-    values: Mapping[str, Any]
+    values: Mapping[str, Value]
     as_of: dt.date | None
     explanation: Explanation | None = None
 
-    def __getitem__(self, term: str) -> Any:
-        return self.values[term]
+    def __getitem__(self, term: str) -> Value:
+        try:
+            return self.values[term]
+        except KeyError:
+            raise UnknownName("term", term, self.values) from None
 
 
-class Library:
-    """Checked policies and vocabularies, with the sources they were read from."""
+@frozen
+class ExplainedResult(Result):
+    """A `Result` evaluated with `explain=True`: its explanation is always there."""
+
+    explanation: Explanation
+
+
+class UnknownName(KeyError):
+    """A policy or term name that is not there; `suggestions` are the closest names."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str], where: str = "") -> None:
+        self.kind, self.name = kind, name
+        self.suggestions = closest(name, known)
+        self.hint = did_you_mean(name, self.suggestions)
+        self.message = (f"no {kind} `{name}`{where}" + (f"; {self.hint}" if self.hint else ""))
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Library(Mapping[str, "Policy"]):
+    """Checked policies and vocabularies, with the sources they were read from: a read-only
+    mapping of policy names to policies (`len`, iteration over names, `in`, `items()`)."""
 
     def __init__(self, workspace: Workspace, result: CheckResult) -> None:
         self.workspace = workspace
         self.result = result
         self._evaluators: dict[tuple[tuple[str, str], ...], Evaluator] = {}
         self.policies = {name: Policy(self, p) for name, p in result.policies.items()}
+
+    def __repr__(self) -> str:
+        return f"<Library of {len(self)} policies: {', '.join(self.policies)}>"
 
     @property
     def sources(self) -> Mapping[str, Source]:
@@ -61,13 +92,25 @@ class Library:
         return self.result.diagnostics
 
     def __getitem__(self, name: str) -> Policy:
-        if name not in self.policies:
-            hint = did_you_mean(name, self.policies)
-            raise KeyError(f"no policy `{name}`" + (f"; {hint}" if hint else ""))
-        return self.policies[name]
+        policy = self.policies.get(name)
+        if policy is None:
+            raise UnknownName("policy", name, self.policies)
+        return policy
 
-    def __iter__(self) -> Iterator[Policy]:
-        return iter(self.policies.values())
+    def __contains__(self, name: object) -> bool:
+        return name in self.policies
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.policies)
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+    def __eq__(self, other: object) -> bool:  # a library is itself, not its contents
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
     def evaluator(self, targets: Sequence[tuple[str, str]]) -> Evaluator:
         """A compiled evaluator for (policy, term) pairs, built once and kept."""
@@ -76,9 +119,7 @@ class Library:
             pairs = [(self[p].checked, t) for p, t in targets]
             for (policy, term), (p, _) in zip(targets, pairs, strict=True):
                 if term not in p.terms:
-                    hint = did_you_mean(term, p.terms)
-                    raise KeyError(f"policy `{policy}` has no term `{term}`"
-                                   + (f"; {hint}" if hint else ""))
+                    raise UnknownName("term", term, p.terms, f" in policy `{policy}`")
             self._evaluators[key] = Evaluator(pairs, self.sources)
         return self._evaluators[key]
 
@@ -118,26 +159,40 @@ class Policy:
         names = tuple(terms) if terms is not None else self.terms
         return self.library.evaluator([(self.name, t) for t in names])
 
-    def evaluate(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
+    @overload
+    def evaluate(self, facts: Facts, *, as_of: dt.date | None = None,
+                 terms: Sequence[str] | None = None,
+                 explain: Literal[False] = False) -> Result: ...
+
+    @overload
+    def evaluate(self, facts: Facts, *, as_of: dt.date | None = None,
+                 terms: Sequence[str] | None = None,
+                 explain: Literal[True]) -> ExplainedResult: ...
+
+    @overload
+    def evaluate(self, facts: Facts, *, as_of: dt.date | None = None,
+                 terms: Sequence[str] | None = None, explain: bool) -> Result: ...
+
+    def evaluate(self, facts: Facts, *, as_of: dt.date | None = None,
                  terms: Sequence[str] | None = None, explain: bool = False) -> Result:
-        """Evaluate the terms (all by default) on one fact mapping."""
+        """Evaluate the terms (all by default) on one fact mapping; with `explain=True`, an
+        `ExplainedResult` (its `explanation` always there)."""
         ev = self._evaluator(terms)
         out = ev.evaluate(facts, as_of=as_of, explain=explain)
         return self._result(out, explain)
 
     def _result(self, out: Evaluation, explain: bool) -> Result:
-        values = {key[1]: value for key, value in out.values.items()}
-        explanation = Explanation(out.layout, out.slots, out.facts, out.as_of,
-                                  self.library.sources) if explain and out.slots else None
-        return Result(values, out.as_of, explanation)
+        values: dict[str, Value] = {key[1]: value for key, value in out.values.items()}
+        if explain and out.slots is not None:
+            return ExplainedResult(values, out.as_of, Explanation(
+                out.layout, out.slots, out.facts, out.as_of, self.library.sources))
+        return Result(values, out.as_of)
 
-    def explain(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
+    def explain(self, facts: Facts, *, as_of: dt.date | None = None,
                 terms: Sequence[str] | None = None) -> Explanation:
-        result = self.evaluate(facts, as_of=as_of, terms=terms, explain=True)
-        assert result.explanation is not None
-        return result.explanation
+        return self.evaluate(facts, as_of=as_of, terms=terms, explain=True).explanation
 
-    def evaluate_many(self, records: Iterable[Mapping[str, Any]], *,
+    def evaluate_many(self, records: Iterable[Facts], *,
                       as_of: dt.date | None = None,
                       terms: Sequence[str] | None = None) -> Iterator[Result]:
         """Evaluate a stream of fact mappings lazily (memory does not grow with the stream)."""
@@ -145,9 +200,19 @@ class Policy:
         for record in records:
             yield self._result(ev.evaluate(record, as_of=as_of), False)
 
+    @overload
     def function(self, terms: Sequence[str] | None = None, *, as_of: dt.date | None = None,
                  validate_input: bool = True,
-                 explain: bool = False) -> Callable[[Mapping[str, Any]], Any]:
+                 explain: Literal[False] = False) -> Callable[[Facts], tuple[Value, ...]]: ...
+
+    @overload
+    def function(self, terms: Sequence[str] | None = None, *, as_of: dt.date | None = None,
+                 validate_input: bool = True,
+                 explain: Literal[True]) -> Callable[[Facts], Explained]: ...
+
+    def function(self, terms: Sequence[str] | None = None, *, as_of: dt.date | None = None,
+                 validate_input: bool = True, explain: bool = False
+                 ) -> Callable[[Facts], tuple[Value, ...]] | Callable[[Facts], Explained]:
         """The compiled function from a fact mapping to the tuple of the terms' values.
 
         The fastest path for bulk evaluation. With `validate_input=False` the function trusts
@@ -156,11 +221,13 @@ class Policy:
         With `explain=True` it returns an `Explained` (`values`, and `explanation` built when
         read), at a few times the cost.
         """
-        return self._evaluator(terms).function(validate_input=validate_input, as_of=as_of,
-                                               explain=explain)
+        fn: Callable[[Facts], Any] = self._evaluator(terms).function(
+            validate_input=validate_input, as_of=as_of, explain=explain)
+        return fn
 
-    def validate(self, facts: Mapping[str, Any]) -> dict[str, Any]:
-        """Typed facts from raw ones (raises FactsError listing every problem)."""
+    def validate(self, facts: Facts) -> dict[str, Value]:
+        """Typed facts from raw ones (raises FactsError listing every problem, each with a
+        hint)."""
         return validate(facts, self.vocabulary)
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from kprules import ir
 from kprules.core.suggest import did_you_mean
-from kprules.ir.types import COUNTRY, TEXT, EnumType, SetType, Type, describe
+from kprules.ir.types import COUNTRY, TEXT, EnumType, SetType, Type
 from kprules.ir.values import UNKNOWN, FactError, coerce
+from kprules.ir.values import type_hint as type_hint  # re-exported: the readers use it
 
 
 def fact_code(typ: Type, value: Any, from_text: bool = False) -> str:
@@ -43,24 +44,6 @@ def fits(value: Any, typ: Type) -> bool:
     except FactError:
         return False
     return True
-
-
-def type_hint(typ: Type) -> str:
-    """How to write a value of a type in a case file."""
-    if isinstance(typ, EnumType):
-        return "its values are " + ", ".join(f'"{v}"' for v in typ.values)
-    if isinstance(typ, SetType):
-        return 'write a list, such as ["RU", "BY"]'
-    hints = {"bool": "write true or false, without quotes",
-             "integer": "write a whole number, such as 2024",
-             "decimal": "write a number, such as 1.5",
-             "date": "write a date such as 2024-03-01",
-             "country": 'write a two-letter ISO code in quotes, such as "CF"',
-             "text": 'write it in quotes: "..."',
-             "carats": 'write a number of carats, such as 0.5 or "0.5 ct"',
-             "grams": 'write a number of grams, such as 2.5 or "2.5 g"',
-             "usd": 'write a number of US dollars, such as 1200 or "1200 usd"'}
-    return hints.get(str(typ), f"write a value of type {describe(typ)}")
 
 
 def expected_value(value: Any, term: ir.Term) -> Any:

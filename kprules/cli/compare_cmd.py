@@ -197,8 +197,8 @@ def _named(library: Library, arg: str) -> list[str]:
     shown = display_name(path)
     if path.is_dir():
         prefix = shown.rstrip("/") + "/" if shown != "." else ""
-        return sorted(p.name for p in library if p.checked.source.startswith(prefix))
-    found = [p.name for p in library if p.checked.source == shown]
+        return sorted(p.name for p in library.values() if p.checked.source.startswith(prefix))
+    found = [p.name for p in library.values() if p.checked.source == shown]
     if not found:
         raise Stop("KP606", f"`{shown}` declares no policy (a vocabulary, or another module)", 2)
     return found

@@ -143,8 +143,8 @@ def _run(library: Library, suite: Suite, coverage: bool,
     from kprules.analysis.coverage import Coverage
     from kprules.analysis.testing import Runner
 
-    cover = Coverage.of(p.checked for p in library) if coverage else None
-    bounds = Boundaries.of(p.checked for p in library) if boundaries else None
+    cover = Coverage.of(p.checked for p in library.values()) if coverage else None
+    bounds = Boundaries.of(p.checked for p in library.values()) if boundaries else None
     checks: list[Check] = []
     for found, trace in Runner(library, suite).run(traces=coverage or boundaries):
         checks.extend(found)

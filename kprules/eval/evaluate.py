@@ -26,7 +26,7 @@ from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
 from kprules.eval.codegen import Compiled, Undecided
 from kprules.ir.slots import Key, Layout, build_layout
-from kprules.ir.values import FactError, coerce, public
+from kprules.ir.values import FactError, Value, coerce, public, type_hint
 
 if TYPE_CHECKING:
     from kprules.explain.tree import Explanation
@@ -51,11 +51,15 @@ class FactsError(ValueError):
 
 def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
              from_text: bool = False) -> dict[str, Any]:
-    """Typed facts from raw ones; None (JSON null) and empty CSV cells mean unknown (omitted)."""
+    """Typed facts from raw ones; None (JSON null) and empty CSV cells mean unknown (omitted).
+    An `id` field names a record (as in data files) and is left out, unless `id` is a fact.
+    Every problem has a hint: a name close to an unknown one, or how to write the value."""
     out: dict[str, Any] = {}
     problems: list[FactProblem] = []
     for name, raw in facts.items():
         info = vocabulary.facts.get(name)
+        if info is None and name == "id":
+            continue
         if info is None:
             problems.append(FactProblem(name, f"`{vocabulary.name}` has no fact `{name}`",
                                         did_you_mean(name, vocabulary.facts)))
@@ -65,7 +69,7 @@ def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
         try:
             out[name] = coerce(raw, info.type, from_text=from_text)
         except FactError as err:
-            problems.append(FactProblem(name, err.message, err.hint))
+            problems.append(FactProblem(name, err.message, err.hint or type_hint(info.type)))
     if problems:
         raise FactsError(problems)
     return out
@@ -114,7 +118,7 @@ class Explained(NamedTuple):
     what its explanation is built from, when asked for. `facts` is the mapping evaluated, kept
     as it is (not copied): do not change it while the explanation may still be needed."""
 
-    values: tuple[Any, ...]
+    values: tuple[Value, ...]
     slots: Sequence[Any]
     facts: Mapping[str, Any]
     as_of: dt.date | None

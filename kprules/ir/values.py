@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from kprules.core.countries import ISO_3166_ALPHA2, country_hint
 from kprules.core.suggest import did_you_mean
@@ -32,6 +32,7 @@ from kprules.ir.types import (
     Quantity,
     SetType,
     Type,
+    describe,
 )
 
 
@@ -59,6 +60,27 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
+
+# A term's value as the public API gives it (UNKNOWN where the facts do not decide it).
+Value: TypeAlias = bool | int | str | Decimal | dt.date | frozenset[str] | _Unknown
+
+def type_hint(typ: Type) -> str:
+    """How to write a value of a type (in a case file, a data file, or a Python mapping)."""
+    if isinstance(typ, EnumType):
+        return "its values are " + ", ".join(f'"{v}"' for v in typ.values)
+    if isinstance(typ, SetType):
+        return 'write a list, such as ["RU", "BY"]'
+    hints = {"bool": "write true or false, without quotes",
+             "integer": "write a whole number, such as 2024",
+             "decimal": "write a number, such as 1.5",
+             "date": "write a date such as 2024-03-01",
+             "country": 'write a two-letter ISO code in quotes, such as "CF"',
+             "text": 'write it in quotes: "..."',
+             "carats": 'write a number of carats, such as 0.5 or "0.5 ct"',
+             "grams": 'write a number of grams, such as 2.5 or "2.5 g"',
+             "usd": 'write a number of US dollars, such as 1200 or "1200 usd"'}
+    return hints.get(str(typ), f"write a value of type {describe(typ)}")
+
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _QUANTITY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([a-z]+)?\s*$")

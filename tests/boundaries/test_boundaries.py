@@ -76,7 +76,7 @@ def report(folder: Path) -> str:
     lib = Library(ws, result)
     suite = read_suite([folder / "cases.toml"], lib)
     assert not suite.diagnostics
-    bounds = Boundaries.of(p.checked for p in lib)
+    bounds = Boundaries.of(p.checked for p in lib.values())
     for found, trace in Runner(lib, suite).run(traces=True):
         assert trace is not None and all(c.passed for c in found)
         bounds.add(trace.evaluator.layout, trace.slots, trace.facts, trace.as_of, trace.keys,
