@@ -34,7 +34,7 @@ from kprules.core.source import NO_SPAN, Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactsError, validate
 from kprules.eval.loaded import Loaded
-from kprules.ir.types import SetType
+from kprules.ir.types import TEXT, EnumType, SetType, Type
 from kprules.ir.values import FactError, coerce
 from kprules.syntax.loader import find_module
 
@@ -562,13 +562,27 @@ def _vocabulary(raw: Mapping[str, Any], case_path: KeyPath, f: _File,
 
 def _facts(raw: Mapping[str, Any], paths: Mapping[str, KeyPath], vocab: ir.Vocabulary,
            f: _File) -> dict[str, Any]:
+    """The typed facts of a case; `"unknown"` makes a fact unknown (a family's value
+    included), unless "unknown" is itself a value of the fact's type (text, or an enum with a
+    value `unknown`)."""
+    given = {name: value for name, value in raw.items()
+             if not (value == UNKNOWN_TEXT and name in vocab.facts
+                     and not _has_unknown(vocab.facts[name].type))}
     try:
-        return validate(raw, vocab)
+        return validate(given, vocab, record_id=False)
     except FactsError as err:
         for problem in err.problems:
             _fact_problem(problem.name, problem.message, problem.hint, raw, paths[problem.name],
                           vocab, f)
     return {}
+
+
+UNKNOWN_TEXT = "unknown"  # how a case file writes an unknown fact or expectation
+
+
+def _has_unknown(typ: Type) -> bool:
+    """Whether "unknown" is a value of the type (then it cannot spell the unknown value)."""
+    return typ == TEXT or (isinstance(typ, EnumType) and UNKNOWN_TEXT in typ.values)
 
 
 def _fact_problem(name: str, message: str, hint: str | None, raw: Mapping[str, Any],

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from kprules.cli.check_inputs import check_case_files, check_data_files
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
 from kprules.core.wording import plural
+
+if TYPE_CHECKING:
+    from kprules.api import Library
+    from kprules.checker import CheckResult
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.core.source import Source
+    from kprules.syntax.loader import Workspace
 
 
 @click.command("check")
@@ -26,18 +35,46 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
-    file needs but that is not given is looked for in nearby folders. Every problem is reported
-    with its code (see docs/diagnostics.md), file:line:col, the text underlined and a hint.
+    file needs but that is not given is looked for in nearby folders. Case files (`.toml`) are
+    validated against the policies given, else those their expectations name (found nearby);
+    data files (`.jsonl`, `.ndjson`, `.csv`, `.parquet`) record by record against the
+    vocabulary of the policies given. Every problem is reported with its code (see
+    docs/diagnostics.md), file:line:col, the text underlined and a hint.
 
     Exit status: 0 when there are no errors (and, with --strict, no warnings); 1 otherwise.
     """
-    ws, result = load_and_check(list(paths), seeds_dir, use_seeds=not no_seeds)
-    print_diagnostics(result.diagnostics, ws.sources, fmt)
-    errors = sum(1 for d in result.diagnostics if d.is_error)
-    warnings = len(result.diagnostics) - errors
+    from kprules.cli.check_inputs import is_case_file, is_data_file
+
+    cases = [p for p in paths if is_case_file(p)]
+    data = [p for p in paths if is_data_file(p)]
+    policies = [p for p in paths if p not in cases and p not in data]
+    diagnostics: list[Diagnostic] = []
+    sources: dict[str, Source] = {}
+    library = None
+    if policies:
+        ws, result = load_and_check(policies, seeds_dir, use_seeds=not no_seeds)
+        diagnostics.extend(result.diagnostics)
+        sources.update(ws.sources)
+        library = _library(ws, result)
+    files = len(sources)
+    for paths_of, check in ((cases, check_case_files), (data, check_data_files)):
+        if paths_of:
+            found, read, n = check(paths_of, library)
+            diagnostics.extend(found)
+            sources.update(read)
+            files += n
+    print_diagnostics(diagnostics, sources, fmt)
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
     if fmt == "text":
-        files = len(ws.sources)
         emit(f"checked {plural(files, 'file')}: {plural(errors, 'error')}, "
              f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _library(ws: Workspace, result: CheckResult) -> Library | None:
+    """The checked policies, to validate case and data files against (None with errors)."""
+    from kprules.api import Library
+
+    return Library(ws, result) if result.ok else None

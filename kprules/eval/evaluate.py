@@ -50,15 +50,16 @@ class FactsError(ValueError):
 
 
 def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
-             from_text: bool = False) -> dict[str, Any]:
+             from_text: bool = False, record_id: bool = True) -> dict[str, Any]:
     """Typed facts from raw ones; None (JSON null) and empty CSV cells mean unknown (omitted).
-    An `id` field names a record (as in data files) and is left out, unless `id` is a fact.
+    An `id` field names a record (as in data files) and is left out, unless `id` is a fact (or
+    `record_id` is false: a case file's facts have no id).
     Every problem has a hint: a name close to an unknown one, or how to write the value."""
     out: dict[str, Any] = {}
     problems: list[FactProblem] = []
     for name, raw in facts.items():
         info = vocabulary.facts.get(name)
-        if info is None and name == "id":
+        if info is None and name == "id" and record_id:
             continue
         if info is None:
             problems.append(FactProblem(name, f"`{vocabulary.name}` has no fact `{name}`",

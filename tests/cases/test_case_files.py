@@ -222,3 +222,69 @@ def test_fixture_policies_exist() -> None:
     assert sorted(p.name for p in SHIPMENT.glob("*.kpr")) == ["facts.kpr", "kpcs.kpr",
                                                               "proposal.kpr"]
     assert sorted(p.name for p in LEDGER.glob("*.kpr")) == ["facts.kpr", "rules.kpr"]
+
+
+UNKNOWN_FAMILY = """
+[family]
+id = "fam"
+title = "A family that gives every fact"
+sources = ["core"]
+
+[family.facts]
+rough = true
+beneficiary = "rebel_movement"
+finances_conflict = true
+mined_in = "CF"
+exported_on = 2014-05-20
+weight = 0.8
+value = 24000
+stones = 12
+purity = 0.35
+exporter = "Bangui Comptoir"
+transit = ["CM"]
+finishes = ["uncut"]
+
+[family.expect]
+kpcs.conflict_diamond = true
+
+[[case]]
+id = "all-given"
+title = "Every fact as the family gives it"
+
+[[case]]
+id = "some-unknown"
+title = "Facts of every type made unknown"
+expect = { "kpcs.conflict_diamond" = "unknown" }
+
+[case.facts]
+rough = "unknown"
+beneficiary = "unknown"
+mined_in = "unknown"
+exported_on = "unknown"
+weight = "unknown"
+value = "unknown"
+stones = "unknown"
+purity = "unknown"
+transit = "unknown"
+finishes = "unknown"
+exporter = "unknown"
+"""
+
+
+def test_any_fact_can_be_made_unknown() -> None:
+    """`fact = "unknown"` makes a fact unknown, whatever its type, over the family's value;
+    for a text fact, "unknown" is the text itself."""
+    suite = read_texts([("fam.toml", UNKNOWN_FAMILY)], shipment())
+    assert suite.ok, rendered(suite)
+    given, unknown = suite.cases
+    assert set(given.facts) == set(given.raw_facts)
+    assert set(unknown.facts) == {"finances_conflict", "exporter"}
+    assert unknown.facts["exporter"] == "unknown"
+    results = kprules.load(SHIPMENT, seeds=FIXTURES / "seeds")["kpcs"].evaluate(unknown.facts)
+    assert results["conflict_diamond"] is kprules.UNKNOWN
+
+
+def test_an_id_among_a_case_s_facts_is_no_fact() -> None:
+    text = UNKNOWN_FAMILY.replace("rough = true\n", "rough = true\nid = \"x\"\n")
+    suite = read_texts([("fam.toml", text)], shipment())
+    assert not suite.ok and "KP407" in rendered(suite)

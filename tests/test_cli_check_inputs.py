@@ -1,0 +1,85 @@
+"""`kprules check` on case files and data files: validated with located errors, never parsed as
+policy text (a subprocess, as a user runs it, in a project folder of its own)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "errors"
+sys.path.insert(0, str(ROOT / "tests" / "robustness"))
+from robust_support import kprules  # noqa: E402
+
+Golden = Callable[[Path, str], None]
+
+CASE = """\
+[family]
+id = "ru-lots"
+title = "Russian rough"
+sources = ["eu_reg_833_2014_art_3p"]
+
+[family.facts]
+used_by = "state_owned_enterprise"
+form = "rough"
+natural = "yes"
+mined_in = "RU"
+violence = "unknown"
+
+[family.expect]
+kpcs_2003.conflict_diamond = false
+
+[[case]]
+id = "ru-lots-march"
+title = "March"
+facts = { shipment_date = "01/06/2023" }
+"""
+
+DATA = '{"id": "a", "natural": true}\n{"id": "b", "natural": "yes", "mined_in": "XX"}\n'
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(ROOT / "policies", tmp_path / "policies",
+                    ignore=shutil.ignore_patterns("cases"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "lots.toml").write_text(CASE, encoding="utf-8")
+    (tmp_path / "mine" / "lots.jsonl").write_text(DATA, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_case_file_alone(work: Path, golden: Golden) -> None:
+    """The policies its expectations name are found in the project; every bad value located;
+    `"unknown"` is accepted for a fact of any type."""
+    run = kprules("check", "mine/lots.toml", cwd=work)
+    assert run.code == 1
+    assert "KP1" not in run.out  # not read as policy text
+    golden(GOLDEN / "check-case-file.err", run.out + run.err)
+
+
+def test_a_case_file_and_a_data_file_with_their_policies(work: Path, golden: Golden) -> None:
+    run = kprules("check", "--no-seeds", "policies", "mine/lots.toml", "mine/lots.jsonl",
+                  cwd=work)
+    assert run.code == 1
+    assert run.out.count("error[") == 4
+    golden(GOLDEN / "check-case-and-data.err", run.out + run.err)
+
+
+def test_a_good_case_file_checks_clean(work: Path) -> None:
+    good = CASE.replace('"yes"', "true").replace('"01/06/2023"', "2023-06-01")
+    (work / "mine" / "lots.toml").write_text(good, encoding="utf-8")
+    run = kprules("check", "mine/lots.toml", cwd=work)
+    assert (run.code, run.out) == (0, "")
+    assert run.err.startswith("checked 1 file: 0 errors")
+
+
+def test_a_data_file_needs_its_policies(work: Path) -> None:
+    run = kprules("check", "mine/lots.jsonl", cwd=work)
+    assert run.code == 1
+    assert run.out.startswith("error[KP603]: cannot check mine/lots.jsonl: a data file is read "
+                              "against one vocabulary, and no policy was given")
