@@ -111,3 +111,27 @@ def test_the_production_dataset_is_valid_and_sums_to_the_seeds_world_totals() ->
     assert {r["case"] for r in table if r["kpcs_2003.conflict_diamond"] == "true"} == set()
     assert {r["case"] for r in table if r["state_actors.conflict_diamond"] == "true"} == {
         "RU-2022", "RU-2023", "RU-2024"}
+
+
+def test_what_the_library_says_of_interval_inheritance_is_true() -> None:
+    """An amendment without `in force` inherits its base's interval (docs/language.md), and the
+    bundled files' comments and docs/policies.md say so, not the opposite."""
+    import kprules
+
+    lib = kprules.loads('facts f\nfact x: bool\n',
+                        'policy b "b"\n  status current\n  in force from 2003-01-01\n  reads f\n'
+                        'define t = x\n',
+                        'policy a "a"\n  amends b\nredefine t = not x\n')
+    assert lib["a"].checked.in_force == lib["b"].checked.in_force
+    texts = [p.read_text(encoding="utf-8") for p in ROOT.glob("policies/**/*.kpr")]
+    texts.append((ROOT / "docs" / "policies.md").read_text(encoding="utf-8"))
+    assert not [t for t in texts if "does not inherit" in t]
+
+
+def test_seeds_readme_gives_the_severity_check_gives() -> None:
+    """seeds/README.md on KP213 (a misquote) and KP212 (an unknown source) says what `check`
+    does: a warning and an error."""
+    readme = " ".join((ROOT / "seeds" / "README.md").read_text(encoding="utf-8").split())
+    assert "is a warning (KP213" in readme and "is an error (KP212)" in readme
+    lint = (ROOT / "kprules" / "checker" / "lint.py").read_text(encoding="utf-8")
+    assert 'sink.warning("KP213"' in lint and 'sink.error("KP212"' in lint

@@ -233,6 +233,7 @@ class Boundaries:
     cut_offs: dict[tuple[str, str, int], CutOff]
     policies: tuple[str, ...]
     seen: dict[tuple[str, str, int], dict[str, list[str]]] = field(factory=dict)
+    dated: dict[dt.date, list[str]] = field(factory=dict)  # cases evaluated on each date
     _probes: dict[tuple[int, tuple[Key, ...]], list[_Probe]] = field(factory=dict)
     _conditions: _Conditions = field(factory=lambda: _Conditions())
 
@@ -249,6 +250,10 @@ class Boundaries:
         if probes is None:
             probes = self._probes[cache] = [p for p in _probes(layout, keys)
                                             if _key(p.cut) in self.cut_offs]
+        if as_of is not None:
+            on = self.dated.setdefault(as_of, [])
+            if case not in on:
+                on.append(case)
         values = all_values(layout, slots, facts, as_of)
         for probe in probes:
             for side in _sides_hit(probe, values, facts, as_of, self._conditions):
@@ -431,7 +436,25 @@ def boundary_lines(b: Boundaries, sources: Mapping[str, Source], width: int = 10
                      "not exercised from both sides")
         for cut, never in missing:
             where = location(cut.span, sources)
-            text = f"{where}  {cut.what}: no case " + " or ".join(s.label for s in never)
+            text = f"{where}  {cut.what}: " + _never_text(never, b)
             lines.extend(textwrap.wrap(text, width, initial_indent="    ",
                                        subsequent_indent="      ", break_on_hyphens=False))
     return lines
+
+
+def _never_text(never: Sequence[Side], b: Boundaries) -> str:
+    """`no case <side> or <side>`; a date side on which cases are dated that do not reach the
+    cut-off (they expect other policies, or stop before it) says so and names them."""
+    plain = [s.label for s in never if not _dated(s, b)]
+    parts = ["no case " + " or ".join(plain)] if plain else []
+    for side in never:
+        on = _dated(side, b)
+        if on:
+            shown = ", ".join(on[:3]) + (f", +{len(on) - 3} more" if len(on) > 3 else "")
+            parts.append(f"no case {side.label} reaches it (dated that day but expecting other "
+                         f"policies or stopping before it: {shown})")
+    return "; ".join(parts)
+
+
+def _dated(side: Side, b: Boundaries) -> list[str]:
+    return b.dated.get(side.value, []) if side.test == "date" else []

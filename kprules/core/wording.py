@@ -17,6 +17,12 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def quoted(text: str) -> str:
+    """A string as a policy writes it: in double quotes, `\\` and `"` escaped, so that a quotation
+    or locator with quotes in it reads back as written."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def rule_outcome(value: Any) -> str:
     """A rule's or an exception's value: applies, does not apply, unknown."""
     return {True: "applies", False: "does not apply"}.get(value, "unknown")

@@ -21,7 +21,7 @@ import textwrap
 from typing import Any
 
 from kprules.core.source import location
-from kprules.core.wording import NOT_EVALUATED_TEXT, rule_outcome
+from kprules.core.wording import NOT_EVALUATED_TEXT, quoted, rule_outcome
 from kprules.explain.nodes import TERM_KINDS, ExplanationView, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.values import format_value
@@ -54,9 +54,9 @@ def _wrap(text: str, pad: str) -> list[str]:
 def _cites(node: Node, pad: str) -> list[str]:
     out = []
     for c in node.cites:
-        out.append(f'{pad}cite {c.source} "{c.locator}"')
+        out.append(f"{pad}cite {c.source} {quoted(c.locator)}")
         if c.quote:
-            out.extend(_wrap(f'"{c.quote}"', pad + "  "))
+            out.extend(_wrap(quoted(c.quote), pad + "  "))
     return out
 
 

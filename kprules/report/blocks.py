@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from kprules.core import wording
-from kprules.core.wording import NOT_EVALUATED_TEXT, plural
+from kprules.core.wording import NOT_EVALUATED_TEXT, plural, quoted
 from kprules.report.model import Json, value_text
 
 NOT_EVALUATED = NOT_EVALUATED_TEXT
@@ -41,20 +41,19 @@ def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str
 Quoted = set[tuple[str, str, str]]
 
 
-def cite_lines(node: Json, pad: str, width: int, quoted: Quoted | None = None) -> list[str]:
-    """A node's citations, each with its quotation; with `quoted` (the quotations given so far
+def cite_lines(node: Json, pad: str, width: int, given: Quoted | None = None) -> list[str]:
+    """A node's citations, each with its quotation; with `given` (the quotations given so far
     in a report), a quotation given before is referred to (`quoted above`), not repeated."""
     out: list[str] = []
     for c in node.get("cites", ()):
         key = (c["source"], c["locator"], c.get("quote") or "")
-        again = quoted is not None and bool(c.get("quote")) and key in quoted
-        out.extend(wrap(f'cite {c["source"]} "{c["locator"]}"' + (" (quoted above)" if again
-                                                                   else ""),
-                        width, pad, pad + "    "))
+        again = given is not None and bool(c.get("quote")) and key in given
+        out.extend(wrap(f'cite {c["source"]} {quoted(c["locator"])}' + (
+            " (quoted above)" if again else ""), width, pad, pad + "    "))
         if c.get("quote") and not again:
-            out.extend(wrap(f'"{c["quote"]}"', width, pad + "  ", pad + "   "))
-            if quoted is not None:
-                quoted.add(key)
+            out.extend(wrap(quoted(c["quote"]), width, pad + "  ", pad + "   "))
+            if given is not None:
+                given.add(key)
     return out
 
 
@@ -92,9 +91,9 @@ def node_head(node: Json) -> str:
 
 
 def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "",
-               quoted: Quoted | None = None) -> list[str]:
+               given: Quoted | None = None) -> list[str]:
     """An explanation node and its children, one line each (wrapped), indented by depth;
-    `quoted`: see `cite_lines`."""
+    `given`: see `cite_lines`."""
     indent = pad + "  " * depth
     out = wrap(node_head(node), width, indent, indent + "    ")
     where = ", ".join(x for x in (node.get("location") if node["kind"] in (
@@ -104,9 +103,9 @@ def tree_lines(node: Json, width: int, depth: int = 0, pad: str = "",
         out.extend(wrap(f"({where})", width, indent + "  ", indent + "   "))
     for line in unknown_texts(node):
         out.extend(wrap(line, width, indent + "  ", indent + "    "))
-    out.extend(cite_lines(node, indent + "  ", width, quoted))
+    out.extend(cite_lines(node, indent + "  ", width, given))
     for child in shown_children(node):
-        out.extend(tree_lines(child, width, depth + 1, pad, quoted))
+        out.extend(tree_lines(child, width, depth + 1, pad, given))
     return out
 
 

@@ -143,6 +143,7 @@ def test_lines(checks: Sequence[Check], errors: Sequence[tuple[str, str]]) -> It
             yield ("      " + element("error", {"type": "case file", "message": first}) + ">"
                    + text(rendered) + "</error>")
             yield "    </testcase>"
+        yield "  </testsuite>"
     yield "</testsuites>"
 
 

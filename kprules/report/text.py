@@ -19,7 +19,7 @@ from typing import TextIO
 import click
 from attrs import define, field
 
-from kprules.core.wording import plural
+from kprules.core.wording import plural, quoted
 from kprules.report.blocks import (
     differ_line,
     fit,
@@ -201,10 +201,11 @@ def _provision(p: Json, width: int) -> Iterator[str]:
     if p["kind"] == "in force":
         yield from wrap(f"because of {p['label']}: {p['note']}", width, "  ", "      ")
         return
-    desc = f', "{p["description"]}"' if p.get("description") else ""
+    desc = f', {quoted(p["description"])}' if p.get("description") else ""
     yield from wrap(f"because of {p['label']}{desc} ({p['location']})", width, "  ", "      ")
     for c in p["cites"]:
-        yield from wrap(f'cite {c["source"]} "{c["locator"]}"', width, "      ", "          ")
+        yield from wrap(f'cite {c["source"]} {quoted(c["locator"])}', width, "      ",
+                        "          ")
 
 
 def _case_lines(m: Moved, id_w: int, width: int) -> Iterator[str]:

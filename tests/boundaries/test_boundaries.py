@@ -200,3 +200,27 @@ def test_cli_output(tmp_path: Path, golden: Golden, monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(cli, ["test", ".", "--boundaries"])
     golden(ROOT / "tests" / "golden" / "reports" / "boundaries" / "test-boundaries.txt",
            result.output + f"exit: {result.exit_code}\n")
+
+
+OTHER = """policy other "Another policy over the same facts"
+  status proposed
+  reads trade
+
+define heavy = weight >= 1.0 ct
+"""
+
+
+def test_cases_on_the_date_that_expect_another_policy_are_named(tmp_path: Path) -> None:
+    """A cut-off side with cases dated that day, none of which reaches it (they expect only
+    another policy), says so instead of claiming there is no case on that date."""
+    folder = write(tmp_path, all_sides().replace(
+        'id = "policy-before"', 'id = "policy-before-other"').replace(
+        'expect = { "ban.import" = "allowed" }\n',
+        'expect = { "other.heavy" = false }\n', 1))
+    (folder / "other.kpr").write_text(OTHER)
+    where = display_name(tmp_path / "ban.kpr")
+    assert report(folder).splitlines()[1:3] == [
+        "  ban: 1 cut-off not exercised from both sides",
+        f"    {where}  policy `ban` in force from 2003-01-01: no case 2002-12-31 (the day before)"
+        " reaches it (dated that day but expecting other policies or stopping before it: "
+        "policy-before-other)"]

@@ -165,3 +165,44 @@ def test_bundled_expectations_pass(golden: Golden, monkeypatch: pytest.MonkeyPat
     out, code = run(["test", "policies/", "--coverage"], monkeypatch)
     golden(GOLDEN / "bundled" / "test-coverage.txt", out + f"exit: {code}\n")
     assert code == 0
+
+
+def test_junit_is_well_formed_when_a_case_file_has_errors(
+        golden: Golden, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A case file with an error: its own suite in the JUnit XML (closed), and the totals say
+    `1 error`, not `1 errors`."""
+    bad = tmp_path / "broken.toml"
+    good = (ROOT / FIX / "failing" / "wrong.toml").read_text(encoding="utf-8")
+    bad.write_text(good.replace('seller = "state"', 'seller = "nobody"').replace(
+        "wrong-expectation", "broken"), encoding="utf-8")
+    junit = tmp_path / "results.xml"
+    out, code = run(["test", f"{FIX}/policies", f"{FIX}/failing", str(bad), "--junit",
+                     str(junit)], monkeypatch)
+    assert code == 1
+    assert out.splitlines()[-1] == "1 case, 3 expectations: 1 passed, 2 failed, 1 error"
+    root = ET.fromstring(junit.read_text(encoding="utf-8"))
+    suites = root.findall("./testsuite")
+    assert [s.get("name") for s in suites][-1] == "case files"
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "2", "1")
+    assert len(suites[-1].findall("./testcase/error")) == 1
+
+
+def test_text_header_never_cuts_a_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At any width, where each policy is written is shown whole (it moves left when it does
+    not fit), so that its line number is never lost."""
+    import kprules
+    from kprules.cases.files import read_suite
+    from kprules.compare import Comparison, from_case
+    from kprules.report import CaseSource, ReportOptions, RowStream, render
+
+    monkeypatch.chdir(ROOT)
+    lib = kprules.load("policies/")
+    comparison = Comparison(lib, "kpcs_2003", ["adpa_2025_state_allies",
+                                               "chair_paper_2012_wdc_basis"])
+    suite = read_suite([Path("policies/cases/")], lib)
+    cases = [from_case(c) for c in suite.cases if c.vocabulary == comparison.vocabulary.name]
+    options = ReportOptions(width=60, detail="summary", matrix="none")
+    out = render("text", RowStream(comparison, cases, CaseSource("policies/cases/"), options))
+    for name in ("adpa_2025_state_allies", "chair_paper_2012_wdc_basis"):
+        where = lib[name].checked.source
+        assert re.search(rf"^ +{re.escape(where)}:\d+:1$", out, re.M), name

@@ -127,3 +127,31 @@ def test_clause_text_has_only_the_parentheses_it_needs(source: str, text: str) -
     lib = kprules.loads(vocab, f"policy x\n  status current\n  reads v\ndefine d = {source}\n")
     term = lib["x"].checked.terms["d"]
     assert expr_text(term.body) == text  # type: ignore[union-attr]
+
+
+QUOTING_VOCABULARY = """facts f
+fact name: text
+"""
+QUOTING = r'''policy p "p"
+  status current
+  reads f
+
+define named "the \"named\" one"
+  cite src "Art. \"1\"" "He said \"no\" and \\ left"
+  = name = "Tom"
+'''
+
+
+def test_quotes_and_backslashes_keep_their_escapes() -> None:
+    """A locator or quotation with `\"` or `\\` in it is shown as written, in the explanation
+    and in the compare reports' trees, so that it reads back as the policy wrote it."""
+    from kprules.explain.render import node_json
+    from kprules.report.blocks import tree_lines
+
+    lib = kprules.loads(QUOTING_VOCABULARY, QUOTING)
+    ex = lib["p"].evaluate({"name": "Tom"}, explain=True).explanation
+    text = ex.text()
+    assert 'cite src "Art. \\"1\\""' in text
+    assert '"He said \\"no\\" and \\\\ left"' in text
+    tree = "\n".join(tree_lines(node_json(next(iter(ex.terms())), ex), 100))
+    assert 'cite src "Art. \\"1\\""' in tree and '"He said \\"no\\" and \\\\ left"' in tree
