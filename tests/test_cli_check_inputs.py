@@ -85,3 +85,17 @@ def test_a_data_file_needs_its_policies(work: Path) -> None:
     assert run.code == 1
     assert run.out.startswith("error[KP603]: cannot check mine/lots.jsonl: a data file is read "
                               "against one vocabulary, and no policy was given")
+
+
+def test_two_folders_declaring_one_policy(tmp_path: Path) -> None:
+    """Two files declaring the same policy, in two folders: an error naming both files."""
+    (tmp_path / ".git").mkdir()
+    policy = 'policy p "p"\n  status current\n  reads f\n\ndefine t = x\n'
+    for folder in ("mine", "theirs"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.kpr").write_text(policy, encoding="utf-8")
+    (tmp_path / "mine" / "f.kpr").write_text("facts f\nfact x: bool\n", encoding="utf-8")
+    run = kprules("check", "--no-seeds", "mine", "theirs", cwd=tmp_path)
+    assert run.code == 1
+    assert run.out.startswith("error[KP210]: `p` is declared by two files\n")
+    assert " --> theirs/p.kpr:1:8" in run.out and " ::: mine/p.kpr:1:8" in run.out

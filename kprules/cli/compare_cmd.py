@@ -70,11 +70,13 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
               "matrix and every difference explained).")
 @click.option("--list", "listed", type=click.IntRange(min=0), default=10, show_default=True,
               metavar="N", help="Cases listed under each transition (0: all).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress line on standard error (it is shown only on a terminal).")
 def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,
                     policy_dirs: tuple[Path, ...], explain_limit: int | None,
-                    matrix: str | None, detail: str, listed: int) -> None:
+                    matrix: str | None, detail: str, listed: int, quiet: bool) -> None:
     """Compare BASE with each OTHER policy over the same cases: what changes, and why.
 
     BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The text
@@ -105,7 +107,7 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
         explain_limit if explain_limit is not None or not bulk else BULK_EXPLAIN,
         colour=fmt == "text" and output is None and colour_enabled(),
         detail=_detail(detail) if fmt == "text" else "all", listed=listed or None)
-    differing = _report(comparison, cases_path, bulk, fmt, output, options)
+    differing = _report(comparison, cases_path, bulk, fmt, output, options, quiet)
     if fail_on_difference and differing:
         sys.exit(1)
 
@@ -125,9 +127,10 @@ def _detail(chosen: str) -> Detail:
 
 
 def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
-            output: Path | None, options: ReportOptions) -> int:
-    """Write the report; the number of cases that differ."""
+            output: Path | None, options: ReportOptions, quiet: bool = False) -> int:
+    """Write the report (with a progress line on a terminal); the number of cases that differ."""
     from kprules.core.files import OutputError, atomic_output, display_name
+    from kprules.core.progress import Progress
     from kprules.report import WRITERS, CaseSource, RowStream
 
     writer = WRITERS[fmt]
@@ -135,8 +138,10 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
                         "bulk" if bulk else "library")
     try:
         cases = _cases(comparison, cases_path, bulk, source)
-        with atomic_output(output) as out:
-            stream = RowStream(comparison, _nonempty(cases, source), source, options)
+        with atomic_output(output) as out, Progress(
+                "compared", "records" if bulk else "cases", quiet=quiet) as progress:
+            stream = RowStream(comparison, _nonempty(progress.over(cases), source), source,
+                               options)
             writer(out, stream, options)
     except OutputError as err:
         fail("KP604", str(err))
