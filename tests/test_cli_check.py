@@ -147,12 +147,18 @@ def test_json_format(work: Path) -> None:
          "location": {"file": "policies/flawed.kpr", "line": 4, "column": 23, "end_line": 4,
                       "end_column": 31, "text": "certifed"},
          "hint": "did you mean `certified`?", "related": []},
-    ]}
+    ], "modules": [
+        {"name": "core_2003", "file": "policies/core.kpr", "given": True},
+        {"name": "p", "file": "policies/flawed.kpr", "given": True},
+        {"name": "state_actors", "file": "policies/proposals/state_actors.kpr", "given": True},
+        {"name": "shipments", "file": "policies/vocab.kpr", "given": True}]}
 
 
 def test_json_format_when_clean(work: Path) -> None:
-    assert kprules("check", "--format", "json", "policies", cwd=work) == Run(
-        0, '{\n  "version": 1,\n  "diagnostics": []\n}\n', "")
+    run = kprules("check", "--format", "json", "policies", cwd=work)
+    assert (run.code, run.err) == (0, "")
+    assert run.out.startswith('{\n  "version": 1,\n  "diagnostics": [],\n  "modules": [\n')
+    assert json.loads(run.out)["diagnostics"] == []
 
 
 def test_json_file_level_problem_has_a_null_location(work: Path) -> None:
@@ -231,12 +237,20 @@ def test_folders_are_searched_recursively(work: Path) -> None:
 
 def test_a_single_proposal_finds_its_base_and_vocabulary_nearby(work: Path) -> None:
     run = kprules("check", "--strict", "policies/proposals/state_actors.kpr", cwd=work)
-    assert run == Run(0, "", "checked 3 files: 0 errors, 0 warnings\n")
+    assert run == Run(0, "", (
+        "note: `core_2003` is read from policies/core.kpr (the files given need it; it is not "
+        "among them)\nnote: `shipments` is read from policies/vocab.kpr (the files given need "
+        "it; it is not among them)\nchecked 3 files: 0 errors, 0 warnings\n"))
 
 
 def test_a_single_proposal_from_inside_its_folder(work: Path) -> None:
     run = kprules("check", "--strict", "state_actors.kpr", cwd=work / "policies" / "proposals")
-    assert run == Run(0, "", "checked 3 files: 0 errors, 0 warnings\n")
+    notes = run.err.splitlines()
+    assert run.code == 0 and run.out == "" and len(notes) == 3
+    assert notes[0].startswith("note: `core_2003` is read from ")
+    assert notes[0].endswith("/policies/core.kpr (the files given need it; it is not among them)")
+    assert notes[1].endswith("/policies/vocab.kpr (the files given need it; it is not among them)")
+    assert notes[2] == "checked 3 files: 0 errors, 0 warnings"
 
 
 def test_a_proposal_whose_base_is_nowhere(work: Path) -> None:

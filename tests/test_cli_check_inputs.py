@@ -99,3 +99,27 @@ def test_two_folders_declaring_one_policy(tmp_path: Path) -> None:
     assert run.code == 1
     assert run.out.startswith("error[KP210]: `p` is declared by two files\n")
     assert " --> theirs/p.kpr:1:8" in run.out and " ::: mine/p.kpr:1:8" in run.out
+
+
+def test_check_says_which_file_each_policy_came_from(tmp_path: Path) -> None:
+    """A base found near the file given (not among the paths) is named with its file, in text
+    and in JSON (`modules`)."""
+    import json
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "f.kpr").write_text("facts f\nfact x: bool\n", encoding="utf-8")
+    (tmp_path / "lib" / "p.kpr").write_text(
+        'policy p "p"\n  status current\n  reads f\n\ndefine t = x\n', encoding="utf-8")
+    (tmp_path / "q.kpr").write_text('policy q "q"\n  amends p\n\nredefine t = not x\n',
+                                    encoding="utf-8")
+    run = kprules("check", "--no-seeds", "q.kpr", cwd=tmp_path)
+    assert run.code == 0
+    assert run.err.splitlines()[:2] == [
+        "note: `p` is read from lib/p.kpr (the files given need it; it is not among them)",
+        "note: `f` is read from lib/f.kpr (the files given need it; it is not among them)"]
+    doc = json.loads(kprules("check", "--no-seeds", "--format", "json", "q.kpr",
+                             cwd=tmp_path).out)
+    assert doc["modules"] == [{"name": "q", "file": "q.kpr", "given": True},
+                              {"name": "p", "file": "lib/p.kpr", "given": False},
+                              {"name": "f", "file": "lib/f.kpr", "given": False}]

@@ -51,22 +51,31 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Source] = {}
     library = None
+    read: list[dict[str, object]] = []
     if policies:
         ws, result = load_and_check(policies, seeds_dir, use_seeds=not no_seeds)
         diagnostics.extend(result.diagnostics)
         sources.update(ws.sources)
         library = _library(ws, result)
+        read = modules_read(ws)
     files = len(sources)
     for paths_of, check in ((cases, check_case_files), (data, check_data_files)):
         if paths_of:
-            found, read, n = check(paths_of, library)
+            found, more, n = check(paths_of, library)
             diagnostics.extend(found)
-            sources.update(read)
+            sources.update(more)
             files += n
-    print_diagnostics(diagnostics, sources, fmt)
+    if fmt == "json":
+        _print_json(diagnostics, sources, read)
+    else:
+        print_diagnostics(diagnostics, sources, fmt)
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if fmt == "text":
+        for m in read:
+            if not m["given"]:
+                emit(f"note: `{m['name']}` is read from {m['file']} (the files given need it; "
+                     "it is not among them)\n", err=True)
         emit(f"checked {plural(files, 'file')}: {plural(errors, 'error')}, "
              f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
@@ -78,3 +87,24 @@ def _library(ws: Workspace, result: CheckResult) -> Library | None:
     from kprules.api import Library
 
     return Library(ws, result) if result.ok else None
+
+
+def modules_read(ws: Workspace) -> list[dict[str, object]]:
+    """Each policy and vocabulary read: its name, the file it came from, and whether that file
+    was given (or found near the files given, as the base or vocabulary they need)."""
+    from kprules.core.files import display_name
+
+    return [{"name": name, "file": display_name(ws.paths[name]) if name in ws.paths else None,
+             "given": name in ws.given} for name in ws.modules]
+
+
+def _print_json(diagnostics: list[Diagnostic], sources: dict[str, Source],
+                read: list[dict[str, object]]) -> None:
+    """The JSON diagnostics document, with `modules`: where each policy came from."""
+    import json
+
+    from kprules.core.render import render_json
+
+    doc = json.loads(render_json(diagnostics, sources))
+    doc["modules"] = read
+    emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
