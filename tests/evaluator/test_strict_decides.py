@@ -124,13 +124,13 @@ def value_of(typ: Type) -> st.SearchStrategy[Any]:
 
 
 LIBRARY = kprules.load(ROOT / "policies")
-POLICIES = sorted(p.name for p in LIBRARY)
+POLICIES = sorted(LIBRARY)  # a Library iterates over its policy names
 
 
 @pytest.fixture(scope="module")
 def compiled() -> dict[str, tuple[Evaluator, Any]]:
     out = {}
-    for policy in LIBRARY:
+    for policy in LIBRARY.values():
         ev = LIBRARY.evaluator([(policy.name, t) for t in policy.terms])
         dated_by = policy.vocabulary.dated_by
         assert dated_by is not None
