@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kprules.cli import cli
-from kprules.syntax.canonical import canonical_text
 from kprules.core.diagnostics import PolicyError
 from kprules.core.render import render_all
 from kprules.core.source import Source
+from kprules.syntax.canonical import canonical_text
 from kprules.syntax.parse import parse
 
 GOLDEN = Path(__file__).parent / "golden" / "fmt"
