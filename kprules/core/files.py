@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.limits import MAX_POLICY_BYTES
 from kprules.core.source import Source
 
-MAX_BYTES = 4 * 1024 * 1024
-"""The largest policy, case or seed file read (bulk data files are streamed, without a limit)."""
+MAX_BYTES = MAX_POLICY_BYTES
+"""The largest policy, case or seed file read (bulk data files are streamed, a line at a time:
+MAX_RECORD_BYTES)."""
 
 
 def display_name(path: Path) -> str:

@@ -30,6 +30,7 @@ from kprules.core.files import (
     read_source,
     too_large,
 )
+from kprules.core.limits import MAX_FILES
 from kprules.core.source import Source
 from kprules.syntax import nodes as n
 from kprules.syntax.parse import parse
@@ -107,6 +108,11 @@ def load(paths: Sequence[Path], *, search: bool = True) -> Workspace:
     ws = Workspace()
     files, problems = expand(paths)
     ws.diagnostics.extend(problems)
+    if len(files) > MAX_FILES:
+        ws.diagnostics.append(Diagnostic(
+            "KP191", f"{len(files):,} policy files to read; the limit is {MAX_FILES:,}", None,
+            hint="check fewer folders at once (docs/limits.md)"))
+        return ws
     for path in files:
         module = ws.add_file(path)
         if module is not None:
@@ -145,6 +151,8 @@ def _resolve_nearby(ws: Workspace) -> None:
             return
         for name, needed_by in wanted.items():
             tried.add(name)
+            if len(ws.paths) >= MAX_FILES:
+                return
             found = find_module(name, needed_by.parent)
             if found is not None:
                 ws.add_file(found)
