@@ -41,15 +41,28 @@ def check_modules(modules: Mapping[str, n.Module], sink: Sink) -> list[n.PolicyM
         _check_header(p, modules, known, policies, chains.vocab, sink)
     ordered: list[n.PolicyModule] = []
     placed: set[str] = set()
-    for p in sorted(policies.values(), key=lambda p: chains.depth.get(p.name, 0)):
-        base = p.amends.name if p.amends else None
-        if p.name in chains.bad or (base is not None and base not in placed):
-            continue
-        if chains.vocab.get(p.name) not in known:
-            continue
-        placed.add(p.name)
-        ordered.append(p)
+    for p in policies.values():
+        _place(p, policies, chains, known, placed, ordered)
     return ordered
+
+
+def _place(p: n.PolicyModule, policies: Mapping[str, n.PolicyModule], chains: _Chains,
+           known: set[str], placed: set[str], ordered: list[n.PolicyModule]) -> None:
+    """Append `p` to `ordered` after its bases (each policy once), unless its chain is broken:
+    on a cycle, too deep, a base missing, or no known vocabulary."""
+    chain: list[n.PolicyModule] = []
+    current: n.PolicyModule | None = p
+    while current is not None and current.name not in placed:
+        if current.name in chains.bad or chains.vocab.get(current.name) not in known:
+            return
+        chain.append(current)
+        base = current.amends.name if current.amends else None
+        current = policies.get(base) if base is not None else None
+        if base is not None and current is None:
+            return
+    for q in reversed(chain):
+        placed.add(q.name)
+        ordered.append(q)
 
 
 class _Chains:
