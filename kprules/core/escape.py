@@ -19,8 +19,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060
 
 
 def _escape(match: re.Match[str]) -> str:
+    """`\\x1b` below U+0020; `\\u007f` and up (also a valid escape inside a JSON string)."""
     code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:
@@ -31,3 +32,31 @@ def printable(text: str) -> str:
 def unsafe(text: str) -> bool:
     """Whether `printable` would change `text`."""
     return _UNSAFE.search(text) is not None
+
+
+_UNSAFE_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                          r"\u2060-\u2069\ufeff\ud800-\udfff]")
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
+def terminal(text: str, keep_colour: bool = False) -> str:
+    """`text` for a terminal: as `printable`, but line feeds and tabs are kept; with
+    `keep_colour`, so are colour sequences (`ESC [ ... m`, which only colour text), which the
+    report adds when colour is on. Every other escape sequence is written out."""
+    if not keep_colour:
+        return _UNSAFE_LINE.sub(_escape, text)
+    parts = _SGR.split(text)
+    return "".join(p if i % 2 else _UNSAFE_LINE.sub(_escape, p) for i, p in enumerate(parts))
+
+
+_FORMULA = re.compile(r"[=+\-@\t\r]")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def csv_safe(cell: str) -> str:
+    """A CSV cell a spreadsheet will not run: one that starts with `=`, `+`, `-`, `@`, a tab or
+    a carriage return is prefixed with `'` (OWASP, "CSV Injection"), unless it is a number
+    (`-1.5` stays a number)."""
+    if cell and _FORMULA.match(cell) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
