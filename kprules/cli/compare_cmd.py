@@ -111,7 +111,7 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
                         "bulk" if bulk else "library")
     try:
         cases = _cases(comparison, cases_path, bulk, source)
-        with atomic_output(output) as out:
+        with atomic_output(output, inputs=[cases_path]) as out:
             stream = RowStream(comparison, _nonempty(cases, source), source, options)
             writer(out, stream, options)
     except OutputError as err:
