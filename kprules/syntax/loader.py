@@ -33,6 +33,7 @@ from kprules.core.files import (
 from kprules.core.limits import MAX_FILES
 from kprules.core.source import Source
 from kprules.syntax import nodes as n
+from kprules.syntax.invisible import invisible_characters
 from kprules.syntax.parse import parse
 
 EXTENSION = ".kpr"
@@ -74,6 +75,7 @@ class Workspace:
                 self.sources[name] = err.source
             self.diagnostics.extend(err.diagnostics)
             return None
+        self.diagnostics.extend(invisible_characters(source))
         self._add_module(module, path)
         return module
 
@@ -87,6 +89,7 @@ class Workspace:
         except PolicyError as err:
             self.diagnostics.extend(err.diagnostics)
             return None
+        self.diagnostics.extend(invisible_characters(source))
         self._add_module(module, None)
         return module
 
