@@ -136,3 +136,21 @@ def test_a_seed_whose_front_matter_python_cannot_read(tmp_path: Path) -> None:
                     encoding="utf-8")
     read = read_seed(seed)
     assert read.meta == {} and read.title == "core" and read.contains("The text.")
+
+
+@pytest.mark.parametrize("given", ["Ste X", "Ste  X", " Ste\u00a0X\n", "Ste\u2003\tX"])
+def test_text_facts_fold_white_space_as_policy_strings_do(given: str) -> None:
+    vocab = 'facts lots "lots"\nfact exporter: text "who"\n'
+    policy = ('policy p "p"\n  status current\n  reads lots\n\n'
+              'define named "n" = exporter = "Ste   X"\n')
+    lib = kprules.loads(vocab, policy)
+    assert lib["p"].evaluate({"exporter": given})["named"] is True
+
+
+def test_text_facts_fold_white_space_in_data_files_too(tmp_path: Path) -> None:
+    from kprules.cases.bulk import Record, jsonl_records
+
+    lib = kprules.loads('facts lots "lots"\nfact exporter: text "who"\n')
+    records = list(jsonl_records(['{"exporter": " Ste\\u00a0\\u00a0X "}\n'], "lots.jsonl",
+                                 lib.result.vocabularies["lots"]))
+    assert isinstance(records[0], Record) and records[0].facts["exporter"] == "Ste X"

@@ -42,7 +42,7 @@ from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
 from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
-from kprules.ir.values import FactError, LongNumber, coerce
+from kprules.ir.values import FactError, LongNumber, coerce, fold_space
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ID_FIELD = "id"
@@ -206,7 +206,7 @@ def _fast_reader(typ: Type, from_text: bool) -> Callable[[Any], Any]:
         allowed = frozenset(typ.values) if isinstance(typ, EnumType) else ISO_3166_ALPHA2
         return lambda v: v if type(v) is str and v in allowed else _MISS
     if typ == TEXT:
-        return lambda v: v if type(v) is str else _MISS
+        return lambda v: fold_space(v) if type(v) is str else _MISS
     if typ == INTEGER and not from_text:
         return lambda v: v if type(v) is int and -_BOUND < v < _BOUND else _MISS
     if (isinstance(typ, Quantity) or typ == DECIMAL) and not from_text:

@@ -220,9 +220,16 @@ def _country(value: Any, from_text: bool) -> str:
     raise FactError(f"expected a country code such as \"CF\", found {_show(value)}")
 
 
+def fold_space(text: str) -> str:
+    """Runs of white space (any Unicode space, tab or line break) as one space, none at the
+    ends: as the parser reads every string of a policy, so that a text fact and a policy string
+    compare alike."""
+    return " ".join(text.split())
+
+
 def _text(value: Any, from_text: bool) -> str:
     if isinstance(value, str):
-        return value
+        return fold_space(value)
     raise FactError(f"expected text, found {_show(value)}")
 
 
