@@ -152,3 +152,23 @@ def test_a_cycle_behind_a_long_chain_is_reported_once() -> None:
     chain = [f'policy p{i} "p{i}"\n  status proposed\n  amends p{(i - 1) % 300}\n'
              for i in range(300)]
     assert _codes(*chain) == ["KP204"]
+
+
+def test_the_largest_integer_result_the_checker_admits_is_printed(tmp_path: Path) -> None:
+    """An integer result past 4,300 digits failed at output (Python refuses to write it);
+    KP390 keeps results under 1,000 digits, and those print in every format."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    body = "define a0 \"a\" = stones\n" + "".join(
+        f'define a{i} "a" = a{i - 1} * a{i - 1}\n' for i in range(1, 6))
+    (tmp_path / "v.kpr").write_text(VOCAB, encoding="utf-8")
+    (tmp_path / "p.kpr").write_text(HEAD.format(name="squares") + body, encoding="utf-8")
+    (tmp_path / "lots.jsonl").write_text('{"stones": ' + "9" * 30 + "}\n", encoding="utf-8")
+    for fmt in ("text", "csv", "json"):
+        result = CliRunner().invoke(cli, ["eval", str(tmp_path / "p.kpr"), str(tmp_path / "v.kpr"),
+                                          "--cases", str(tmp_path / "lots.jsonl"), "--format",
+                                          fmt, "--term", "a5"])
+        assert result.exit_code == 0, result.output
+        assert str((10 ** 30 - 1) ** 32)[:50] in result.output.replace("\n", "").replace(" ", "")

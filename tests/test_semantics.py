@@ -90,6 +90,8 @@ def test_evaluate_refuses_an_as_of_that_is_no_date_clearly(as_of: object) -> Non
     lib = kprules.loads(VOCAB, POLICY)
     with pytest.raises(TypeError, match=r"as_of must be a datetime\.date such as"):
         lib["p"].evaluate({"share": 1}, as_of=as_of)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"as_of must be a datetime\.date such as"):
+        lib["p"].function(as_of=as_of)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("text", ["20240301", "2024-W10-1", "2024-061", "2024-03-01T00:00"])

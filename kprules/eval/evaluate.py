@@ -197,6 +197,7 @@ class Evaluator:
         as its shortest decimal) and that no value is None; a missing fact is handled.
         """
         vocab = self.vocabulary
+        as_of = _date(as_of) if as_of is not None else None
         compiled = self._entries.get(as_of)
         if compiled is None:
             compiled = self._entries[as_of] = self._entry(as_of)
