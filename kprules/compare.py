@@ -26,6 +26,7 @@ from attrs import define, field, frozen
 from kprules import ir
 from kprules.checker.structure import dependencies
 from kprules.core.suggest import did_you_mean
+from kprules.eval.arith import add
 from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.eval.loaded import Loaded
 from kprules.explain.tree import Explanation
@@ -155,7 +156,7 @@ class Summary:
         if weights:
             totals, given = self.weight_totals, self.weight_cases
             for name, value in weights.items():
-                totals[name] = totals.get(name, _ZERO) + value
+                totals[name] = add(totals.get(name, _ZERO), value)
                 given[name] = given.get(name, 0) + 1
         outcomes = self.outcomes
         for (policy, term), value in row.values.items():
@@ -191,8 +192,8 @@ class Summary:
         if len(t.cases) < self.keep_cases:
             t.cases.append(case)
         for name, value in weights.items():
-            t.weights[name] = t.weights.get(name, Decimal(0)) + value
-            shifted[name] = shifted.get(name, Decimal(0)) + value
+            t.weights[name] = add(t.weights.get(name, _ZERO), value)
+            shifted[name] = add(shifted.get(name, _ZERO), value)
 
 
 class Comparison:

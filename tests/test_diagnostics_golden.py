@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 import kprules
 from kprules.cli import cli, main
+from kprules.core import limits
 from kprules.core.render import render_text
 from kprules.syntax import loader
 
@@ -57,12 +58,76 @@ def _no_policies(folder: Path) -> list[str]:
     return ["policies"]
 
 
+_FACTS = """facts kimberley "what a shipment case records"
+fact weight: carats "the weight of the parcel"
+fact stones: integer "how many stones the parcel holds"
+fact exported_on: date "the day of export"
+"""
+_HEAD = 'policy {name} "{name}"\n  status current\n  reads kimberley\n\n'
+_CITE = '  cite kpcs_core "Section I" "CONFLICT DIAMONDS means rough diamonds"\n'
+
+
+def _limit_folder(folder: Path, text: str) -> list[str]:
+    (folder / "limits").mkdir()
+    (folder / "limits" / "facts.kpr").write_text(_FACTS, encoding="utf-8")
+    (folder / "limits" / "policy.kpr").write_text(text, encoding="utf-8")
+    return ["--no-seeds", "limits"]
+
+
+def _too_many_files(folder: Path) -> list[str]:
+    (folder / "many").mkdir()
+    for i in range(limits.MAX_FILES + 1):
+        (folder / "many" / f"v{i}.kpr").write_text(f"facts v{i}\n", encoding="utf-8")
+    return ["many"]
+
+
+def _too_many_pieces(folder: Path) -> list[str]:
+    pieces = "".join(f"  from {2000 + i // 12:04}-{i % 12 + 1:02}-01 = {i} ct\n" + _CITE
+                     for i in range(limits.MAX_PIECES + 1))
+    return _limit_folder(folder, _HEAD.format(name="kpcs_2003")
+                         + 'parameter threshold: carats "the threshold"\n' + pieces
+                         + "define heavy\n" + _CITE + "  = weight > threshold\n")
+
+
+def _too_many_rules(folder: Path) -> list[str]:
+    rules = "".join(f"  prohibited when stones = {i}\n" + _CITE
+                    for i in range(limits.MAX_RULES + 1))
+    return _limit_folder(folder, _HEAD.format(name="kpcs_2003")
+                         + "decision trade: {permitted, prohibited}\n  default permitted\n"
+                         + rules)
+
+
+def _too_deep_amendments(folder: Path) -> list[str]:
+    (folder / "chain").mkdir()
+    (folder / "chain" / "facts.kpr").write_text(_FACTS, encoding="utf-8")
+    (folder / "chain" / "p0.kpr").write_text(
+        _HEAD.format(name="p0") + "define heavy\n" + _CITE + "  = weight > 1 ct\n",
+        encoding="utf-8")
+    for i in range(1, limits.MAX_AMENDMENT_DEPTH + 1):
+        (folder / "chain" / f"p{i}.kpr").write_text(
+            f'policy p{i} "p{i}"\n  status proposed\n  amends p{i - 1}\n', encoding="utf-8")
+    return ["--no-seeds", "chain"]
+
+
+def _too_many_clauses(folder: Path) -> list[str]:
+    per_term = 50
+    terms = limits.MAX_CLAUSES // (2 * per_term + 1) + 1
+    defines = "".join(f"define d{i}\n" + _CITE + "  = " + " or ".join(
+        f"stones = {j}" for j in range(per_term)) + "\n" for i in range(terms))
+    return _limit_folder(folder, _HEAD.format(name="kpcs_2003") + defines)
+
+
 GENERATED: dict[str, Callable[[Path], list[str]]] = {
     "KP100": _missing_file,
     "KP101": _invalid_utf8,
     "KP102": _too_large,
     "KP103": _nul_byte,
     "KP104": _no_policies,
+    "KP191": _too_many_files,
+    "KP290": _too_many_pieces,
+    "KP291": _too_many_rules,
+    "KP292": _too_deep_amendments,
+    "KP293": _too_many_clauses,
 }
 # Codes whose golden is also kept in the gnu and json formats: a hint, related spans in one and
 # in two files, no place at all.

@@ -1,23 +1,31 @@
 """The grammar: it builds under Lark's strict mode, it is opened in one place only, and the parser
-cache can make a start faster but never break it."""
+comes from tables shipped as JSON data (never from a pickle, never from the user's cache folder)."""
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import json
 import os
 import pickle
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import lark
 import pytest
 from lark import Lark
 
 from kprules.syntax import grammar
 from kprules.syntax.grammar import (
+    TABLES_FILE,
     build_parser,
-    cache_folder,
-    cache_key,
-    cached_parser,
     grammar_text,
+    load_tables,
+    serialise_tables,
+    tables_key,
+    tables_path,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +59,7 @@ def test_grammar_text_reads_the_one_grammar() -> None:
     assert text == (ROOT / "grammar" / "kprules.lark").read_text(encoding="utf-8")
 
 
-# ------------------------------------------------------------------ the parser cache
+# ------------------------------------------------------------------ the shipped parse tables
 
 
 def _trees_equal(a: Lark, b: Lark) -> None:
@@ -59,86 +67,116 @@ def _trees_equal(a: Lark, b: Lark) -> None:
     assert a.parse(text) == b.parse(text)
 
 
+def test_shipped_tables_are_the_grammars() -> None:
+    """parser_tables.json matches this grammar and parses every policy as a fresh build does."""
+    shipped = load_tables(tables_path().read_text(encoding="utf-8"), grammar_text())
+    assert shipped is not None, (
+        "the grammar changed: run `python -m kprules.syntax.grammar` to write the tables again")
+    fresh = build_parser()
+    for path in [FIXTURE, *sorted((ROOT / "policies").rglob("*.kpr"))]:
+        text = path.read_text(encoding="utf-8")
+        assert shipped.parse(text) == fresh.parse(text), path
+
+
 class _NoBuild(Lark):
-    """A Lark that refuses to be built from a grammar: only `Lark.load` can make one."""
+    """A Lark that refuses to be built from a grammar: only the shipped tables can make one."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        raise AssertionError("the parser was rebuilt instead of loaded from the cache")
+        raise AssertionError("the parser was rebuilt instead of loaded from the tables")
 
 
-def test_cache_is_written_once_then_loaded(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    first = cached_parser(tmp_path)
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == [f"parser-{cache_key(grammar_text())}.pickle"]
+def test_the_parser_comes_from_the_shipped_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(grammar, "Lark", _NoBuild)
-    second = cached_parser(tmp_path)
-    assert isinstance(second, _NoBuild)
-    _trees_equal(first, second)
-    assert second.options.keep_all_tokens and second.options.maybe_placeholders
+    loaded = grammar._shipped_parser()
+    assert loaded.options.keep_all_tokens and loaded.options.maybe_placeholders
+    monkeypatch.undo()
+    _trees_equal(loaded, build_parser())
 
 
-CORRUPTIONS = ["empty", "garbage", "header only", "truncated", "another pickle", "wrong key"]
+CORRUPTIONS = ["empty", "garbage", "truncated", "a pickle", "other grammar", "not Lark's"]
 
 
 @pytest.mark.parametrize("kind", CORRUPTIONS)
-def test_a_corrupt_or_stale_cache_is_ignored_and_rewritten(
-        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    good = cached_parser(tmp_path)
-    [path] = tmp_path.iterdir()
-    whole = path.read_bytes()
-    header = whole.split(b"\n", 1)[0] + b"\n"
-    corrupt = {
-        "empty": b"",
-        "garbage": b"\x00\xff not a cache at all",
-        "header only": header,
-        "truncated": whole[: len(whole) // 2],
-        "another pickle": header + pickle.dumps({"data": {}, "memo": {}}),
-        "wrong key": header.replace(cache_key(grammar_text()).encode(), b"0" * 32)
-        + whole[len(header):],
-    }[kind]
-    path.write_bytes(corrupt)
-    again = cached_parser(tmp_path)
-    _trees_equal(good, again)
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]
-    monkeypatch.setattr(grammar, "Lark", _NoBuild)
-    _trees_equal(good, cached_parser(tmp_path))  # the rewritten file is a whole, good cache
-
-
-def test_an_unwritable_cache_folder_costs_nothing_but_time(tmp_path: Path) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the cache folder should be")
-    parser = cached_parser(blocker / "kprules")
-    _trees_equal(parser, build_parser())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
-
-
-def test_a_failed_write_leaves_no_partial_file(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(src: str, dst: str) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", refuse)
-    cached_parser(tmp_path)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_no_cache_folder_means_no_cache() -> None:
-    _trees_equal(cached_parser(None), build_parser())
-
-
-def test_cache_folder_is_the_users_never_the_package(monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert cache_folder() == tmp_path / "kprules"
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert cache_folder() == tmp_path / "home" / ".cache" / "kprules"
-    package = Path(grammar.__file__).resolve().parent
-    assert package not in (cache_folder() or package).parents
-
-
-def test_cache_key_changes_with_the_grammar() -> None:
+def test_bad_or_stale_tables_mean_a_parser_built_from_the_grammar(kind: str) -> None:
     text = grammar_text()
-    assert cache_key(text) != cache_key(text + "\n// changed")
-    assert cache_key(text) == cache_key(text)
+    good = serialise_tables(build_parser(), text)
+    whole = json.loads(good)
+    bad = {
+        "empty": "",
+        "garbage": "\x00\xff not tables at all",
+        "truncated": good[: len(good) // 2],
+        "a pickle": pickle.dumps({"data": {}, "memo": {}}).decode("latin-1"),
+        "other grammar": good.replace(tables_key(text), tables_key(text + "// changed")),
+        "not Lark's": json.dumps(whole | {"data": {"rules": 3}}),
+    }[kind]
+    assert load_tables(bad, text) is None
+    assert load_tables(good, text) is not None
+
+
+def test_tables_key_changes_with_the_grammar() -> None:
+    text = grammar_text()
+    assert tables_key(text) != tables_key(text + "\n// changed")
+    assert tables_key(text) == tables_key(text)
+
+
+_PAYLOAD = """
+import os, pickle
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("touch " + {marker!r},))
+"""
+
+
+def _old_cache_key() -> str:
+    """The key under which kprules before issue 14 read (unpickled) its parser cache."""
+    options = {"parser": "lalr", "lexer": "contextual", "keep_all_tokens": True,
+               "propagate_positions": False, "maybe_placeholders": True}
+    parts = [grammar_text(), repr(sorted(options.items())), lark.__version__,
+             ".".join(map(str, sys.version_info[:2]))]
+    return hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:32]
+
+
+_PLANTED = ["parser.pickle", f"parser-{_old_cache_key()}.pickle", TABLES_FILE]
+
+
+def _plant(folder: Path, marker: Path) -> None:
+    """A pickle that runs code when loaded, under every name an old or new cache might use."""
+    space: dict[str, object] = {}
+    exec(_PAYLOAD.format(marker=str(marker)), space)  # builds the hostile object only
+    evil = pickle.dumps(space["Boom"]())  # type: ignore[operator]
+    folder.mkdir(parents=True)
+    for name in _PLANTED:
+        (folder / name).write_bytes(f"kprules-parser-cache 1 {_old_cache_key()}\n".encode() + evil)
+        (folder / (name + ".raw")).write_bytes(evil)
+
+
+def test_a_file_planted_in_the_cache_folder_is_never_loaded(tmp_path: Path) -> None:
+    """Issue 14: a pickle under $XDG_CACHE_HOME/kprules ran code under `kprules check`."""
+    marker = tmp_path / "pwned"
+    cache = tmp_path / "cache"
+    _plant(cache / "kprules", marker)
+    _plant(tmp_path / "home" / ".cache" / "kprules", marker)
+    env = os.environ | {"XDG_CACHE_HOME": str(cache), "HOME": str(tmp_path / "home")}
+    for args in (["check", str(FIXTURE)], ["--help"]):
+        done = subprocess.run([sys.executable, "-m", "kprules", *args], env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    code = f"import kprules; kprules.load({str(FIXTURE)!r})"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    assert not marker.exists()
+    assert sorted(p.name for p in (cache / "kprules").iterdir()) == sorted(
+        n for name in _PLANTED for n in (name, name + ".raw"))
+
+
+def test_the_grammar_module_never_unpickles() -> None:
+    """No pickle import, no `Lark.load`, no `cache=` option: the parser is never read from code."""
+    tree = ast.parse(Path(grammar.__file__).read_text(encoding="utf-8"))
+    nodes = list(ast.walk(tree))
+    imported = {alias.name for node in nodes if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in node.names}
+    imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
+    assert not {"pickle", "marshal", "shelve", "dill"} & imported
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert "load" not in attributes
+    keywords = {node.arg for node in ast.walk(tree) if isinstance(node, ast.keyword)}
+    assert "cache" not in keywords

@@ -217,4 +217,4 @@ def test_load_texts_applies_the_size_limit() -> None:
     ws = load_texts([("big.kpr", "# " + "x" * MAX_BYTES)])
     assert [d.code for d in ws.diagnostics] == ["KP102"]
     assert ws.diagnostics[0].message == (
-        "`big.kpr` is more than 4,194,304 bytes; the limit is 4,194,304")
+        "`big.kpr` is more than 131,072 bytes; the limit is 131,072")

@@ -54,6 +54,7 @@ def test_wheel_carries_the_grammar_and_nothing_else(installed: tuple[Path, Path]
     names = zipfile.ZipFile(wheel).namelist()
     assert "kprules/_grammar/kprules.lark" in names
     assert "kprules/py.typed" in names
+    assert "kprules/syntax/parser_tables.json" in names
     assert not [n for n in names if n.startswith(("tests/", "policies/", "seeds/", "grammar/"))]
     inside = zipfile.ZipFile(wheel).read("kprules/_grammar/kprules.lark").decode()
     assert inside == (ROOT / "grammar" / "kprules.lark").read_text(encoding="utf-8")
@@ -70,7 +71,7 @@ def test_installed_kprules_checks_a_policy_outside_the_repository(
     run = _run([venv / "bin" / "kprules", "check", "--strict", "policies"], tmp_path, env)
     assert (run.returncode, run.stdout, run.stderr) == (
         0, "", "checked 3 files: 0 errors, 0 warnings\n")
-    assert [p.name.startswith("parser-") for p in (cache / "kprules").iterdir()] == [True]
+    assert not cache.exists(), "nothing is written to the user's cache folder"
     again = _run([venv / "bin" / "kprules", "check", "--strict", "policies"], tmp_path, env)
     assert again.returncode == 0
 
@@ -92,12 +93,15 @@ def test_grammar_and_code_come_from_site_packages(installed: tuple[Path, Path],
                                                   tmp_path: Path) -> None:
     _, venv = installed
     probe = ("import kprules, kprules.syntax.grammar as g; print(kprules.__file__); "
-             "print(g.grammar_origin()); print(g.cache_folder())")
+             "print(g.grammar_origin()); print(g.tables_path()); "
+             "print(g.load_tables(g.tables_path().read_text(), g.grammar_text()) is not None)")
     run = _run([venv / "bin" / "python", "-c", probe], tmp_path,
                {"XDG_CACHE_HOME": str(tmp_path / "cache")})
-    package, grammar_file, cache = run.stdout.splitlines()
+    package, grammar_file, tables, loaded = run.stdout.splitlines()
     site = Path(package).parent.parent
     assert site.name == "site-packages" and venv in site.parents
     assert Path(grammar_file) == site / "kprules" / "_grammar" / "kprules.lark"
-    assert Path(cache) == tmp_path / "cache" / "kprules"
-    assert not list(site.rglob("*.pickle")), "no parser cache inside site-packages"
+    assert Path(tables) == site / "kprules" / "syntax" / "parser_tables.json"
+    assert loaded == "True", "the shipped tables match the installed grammar"
+    assert not list(site.rglob("*.pickle")), "no pickled parser anywhere"
+    assert not (tmp_path / "cache").exists()

@@ -76,26 +76,42 @@ class CutOff:
     sides: tuple[Side, Side]
 
 
-def _date_sides(day: dt.date, first_in: bool) -> tuple[Side, Side]:
+def _next(day: dt.date, step: dt.timedelta) -> dt.date | None:
+    """The day `step` away, or None past the ends of the calendar (0001-01-01, 9999-12-31)."""
+    try:
+        return day + step
+    except OverflowError:
+        return None
+
+
+def _date_sides(day: dt.date, first_in: bool) -> tuple[Side, Side] | None:
     """The two days either side of a line drawn at the start of `day` (`first_in`: `day` is the
-    first day on the applying side)."""
-    before, of = day - ONE_DAY, day
+    first day on the applying side); None at the first day of the calendar, where there is no
+    day before: no case can stand on that side, so there is no line to exercise."""
+    before, of = _next(day, -ONE_DAY), day
+    if before is None:
+        return None
     return (Side(f"{before} (the day before)", "date", before),
             Side(f"{of} (the day of)" if first_in else f"{of} (the first day after)", "date", of))
 
 
 def _interval_cut_offs(policy: str, what: str, iv: Interval, span: Span) -> Iterator[CutOff]:
-    yield CutOff(policy, f"{what} from {iv.start}", span, _date_sides(iv.start, True))
-    if iv.end is not None:
-        yield CutOff(policy, f"{what} until {iv.end}", span, _date_sides(iv.end, False))
+    sides = _date_sides(iv.start, True)
+    if sides is not None:
+        yield CutOff(policy, f"{what} from {iv.start}", span, sides)
+    sides = _date_sides(iv.end, False) if iv.end is not None else None
+    if sides is not None:
+        yield CutOff(policy, f"{what} until {iv.end}", span, sides)
 
 
-def _compare_sides(op: CompareOp, c: Any, show: str) -> tuple[Side, Side]:
-    """The sides of `x op c`, x on the left."""
+def _compare_sides(op: CompareOp, c: Any, show: str) -> tuple[Side, Side] | None:
+    """The sides of `x op c`, x on the left; None for a line at an end of the calendar."""
     if isinstance(c, dt.date):
         if op in (">=", "<"):
             return _date_sides(c, True)
-        nxt = c + ONE_DAY
+        nxt = _next(c, ONE_DAY)
+        if nxt is None:
+            return None
         return (Side(f"{c} (the day of)", "date", c), Side(f"{nxt} (the day after)", "date", nxt))
     if op in (">=", "<"):
         return (Side(f"below {show}", "below", c), Side(f"exactly {show}", "at", c))
@@ -172,13 +188,16 @@ def _lines(policy: ir.CheckedPolicy, x: ir.Expr,
     if isinstance(x, ir.Compare):
         op, bound = _bound(x)
         for value, note in _bound_values(policy, bound, window):
-            yield note, _compare_sides(op, value, format_value(value, bound.type))
+            sides = _compare_sides(op, value, format_value(value, bound.type))
+            if sides is not None:
+                yield note, sides
     elif isinstance(x, ir.InRange):
         for b, low in ((x.low, True), (x.high, False)):
             for value, _ in _bound_values(policy, b, window):
                 end: CompareOp = ">=" if low else "<="
                 sides = _compare_sides(end, value, format_value(value, b.type))
-                yield f" at its {'low' if low else 'high'} end", sides
+                if sides is not None:
+                    yield f" at its {'low' if low else 'high'} end", sides
 
 
 def _bound(x: ir.Compare) -> tuple[CompareOp, ir.Expr]:

@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import importlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -36,11 +37,12 @@ from kprules.cases.values import fact_code, type_hint
 from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import SourceError, display_name, open_binary
+from kprules.core.limits import MAX_NUMBER_DIGITS, MAX_RECORD_BYTES
 from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
 from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
-from kprules.ir.values import FactError, coerce
+from kprules.ir.values import FactError, LongNumber, coerce, fold_space
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ID_FIELD = "id"
@@ -121,7 +123,28 @@ def read_data(path: Path, vocabulary: ir.Vocabulary,
     except SourceError as err:
         raise DataError(err.diagnostics) from None
     reader = jsonl_records if fmt == "jsonl" else csv_records
-    return _closing(fh, reader(fh, name, vocabulary))
+    return _closing(fh, reader(_bounded_lines(fh), name, vocabulary))
+
+
+def _bounded_lines(fh: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a file, each read up to MAX_RECORD_BYTES + 1 bytes: a longer one (a file
+    without line breaks, a device such as /dev/zero) is cut there, and the readers stop at it
+    (KP491) instead of reading until memory runs out."""
+    while raw := fh.readline(MAX_RECORD_BYTES + 1):
+        yield raw
+        if len(raw) > MAX_RECORD_BYTES:
+            return
+
+
+def _overlong(raw: bytes | str) -> bool:
+    return len(raw) > MAX_RECORD_BYTES
+
+
+def _overlong_record(number: int, line: int) -> BadRecord:
+    return BadRecord(number, line, (Diagnostic(
+        "KP491", f"record {number}: line {line} is longer than {MAX_RECORD_BYTES:,} bytes; "
+        "reading stopped", None, hint="one record per line; check that this is a data file "
+        "(docs/limits.md)"),))
 
 
 def _closing(fh: IO[bytes], items: Iterator[Record | BadRecord]) -> Iterator[Record | BadRecord]:
@@ -162,6 +185,14 @@ def _split_id(fields: dict[str, Any], vocab: ir.Vocabulary) -> tuple[Any, bool]:
 
 
 _MISS: Any = object()  # a fast reader's "ask `coerce`"
+_BOUND = 10 ** MAX_NUMBER_DIGITS  # numbers at or beyond it: `coerce` reports them (KP490)
+
+
+def _short_decimal(value: Decimal) -> bool:
+    """Finite, and of at most MAX_NUMBER_DIGITS digits on each side of the point."""
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -MAX_NUMBER_DIGITS \
+        and -_BOUND < value < _BOUND
 
 
 def _fast_reader(typ: Type, from_text: bool) -> Callable[[Any], Any]:
@@ -175,12 +206,12 @@ def _fast_reader(typ: Type, from_text: bool) -> Callable[[Any], Any]:
         allowed = frozenset(typ.values) if isinstance(typ, EnumType) else ISO_3166_ALPHA2
         return lambda v: v if type(v) is str and v in allowed else _MISS
     if typ == TEXT:
-        return lambda v: v if type(v) is str else _MISS
+        return lambda v: fold_space(v) if type(v) is str else _MISS
     if typ == INTEGER and not from_text:
-        return lambda v: v if type(v) is int else _MISS
+        return lambda v: v if type(v) is int and -_BOUND < v < _BOUND else _MISS
     if (isinstance(typ, Quantity) or typ == DECIMAL) and not from_text:
-        return lambda v: v if type(v) is int or (type(v) is Decimal and v.is_finite()) \
-            else _MISS
+        return lambda v: v if (type(v) is int and -_BOUND < v < _BOUND) or (
+            type(v) is Decimal and _short_decimal(v)) else _MISS
     if typ == DATE:
         return lambda v: v if type(v) is dt.date else _MISS
     return lambda v: _MISS
@@ -271,7 +302,29 @@ class _Duplicate(ValueError):
         self.key = key
 
 
-_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_float=Decimal)
+def _json_int(text: str) -> int | LongNumber:
+    """Python converts at most 4,300 digits (and slowly); `coerce` refuses a LongNumber."""
+    return LongNumber(text) if len(text) > MAX_NUMBER_DIGITS + 1 else int(text)
+
+
+def _json_decimal(text: str) -> Decimal | LongNumber:
+    return LongNumber(text) if len(text) > 4 * MAX_NUMBER_DIGITS else Decimal(text)
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_float=_json_decimal,
+                         parse_int=_json_int)
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """A string (or a key) holding half of a UTF-16 pair: it is not Unicode text."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate(v) for v in value)
+    return False
 
 
 def jsonl_records(lines: Iterable[bytes | str], name: str,
@@ -280,6 +333,9 @@ def jsonl_records(lines: Iterable[bytes | str], name: str,
     number = 0
     check = Validator(vocabulary, from_text=False)
     for line, raw in enumerate(lines, 1):
+        if _overlong(raw):
+            yield _overlong_record(number + 1, line)
+            return
         text, bad = _decode(raw, line == 1)
         if not text.strip():
             continue
@@ -306,6 +362,12 @@ def _json_record(text: str, number: int, line: int, name: str,
     if not isinstance(fields, dict):
         return _json_bad(text, number, line, name, "not a JSON object", 0,
                          'write one JSON object per line, such as {"rough": true}')
+    if "\\u" in text and _lone_surrogate(fields):
+        found = _SURROGATE.search(text)
+        return _json_bad(text, number, line, name, "a string holds a lone surrogate escape "
+                         "(half of a UTF-16 pair), which is not Unicode text",
+                         found.start() if found else 0, "write the character itself, or "
+                         "both halves of its pair")
     checked = _check(fields, check, number, line)
     if isinstance(checked, Record):
         return checked
@@ -338,7 +400,7 @@ def _json_places(text: str, last: bool = False) -> dict[str, tuple[tuple[int, in
     """The span of each top-level key and value of a JSON object (the first of a key given
     twice, or with `last` the last one); what cannot be read is left out."""
     places: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_json_int, parse_float=_json_decimal)
     ws = " \t\r\n"
     try:
         i = text.index("{") + 1
@@ -367,6 +429,14 @@ def _json_places(text: str, last: bool = False) -> dict[str, tuple[tuple[int, in
 # ----------------------------------------------------------------------------- CSV
 
 
+class _Overlong(Exception):
+    """A CSV line longer than MAX_RECORD_BYTES: the reader stops there (KP491)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _Feed:
     """The lines of a CSV file for `csv.reader`, decoded; it keeps the raw lines of the record
     being read, and the first line that was not UTF-8."""
@@ -383,6 +453,8 @@ class _Feed:
     def __next__(self) -> str:
         raw = next(self.lines)
         self.line += 1
+        if _overlong(raw):
+            raise _Overlong(self.line)
         text, bad = _decode(raw, self.line == 1)
         if bad is not None and self.bad is None:
             self.bad = (self.line, sum(len(x) for x in self.record) + bad)
@@ -440,6 +512,9 @@ def csv_records(lines: Iterable[bytes | str], name: str,
             row = next(reader)
         except StopIteration:
             return
+        except _Overlong as err:
+            yield _overlong_record(number + 1, err.line)
+            return
         except csv.Error as err:
             number += 1
             yield _csv_bad(feed, number, name, "KP421", f"not a valid CSV row: {err}", None)
@@ -454,6 +529,10 @@ def _csv_header(reader: Iterator[list[str]], feed: _Feed, name: str,
                 vocab: ir.Vocabulary) -> list[str]:
     try:
         row = next(reader)
+    except _Overlong as err:
+        raise DataError([Diagnostic(
+            "KP491", f"line {err.line} of `{name}` is longer than {MAX_RECORD_BYTES:,} bytes",
+            None, hint="check that this is a CSV file (docs/limits.md)")]) from None
     except (StopIteration, csv.Error):
         raise DataError([Diagnostic("KP422", f"`{name}` has no header row", None,
                                     hint="the first row names the facts, such as "

@@ -141,6 +141,7 @@ class _File:
     diagnostics: list[Diagnostic] = field(factory=list)
     reported: int = 0  # problems found, counting those a family's keys give every case
     ids: list[tuple[str, Span]] = field(factory=list)  # every case id, valid case or not
+    seen: set[Diagnostic] = field(factory=set)  # the diagnostics above, for a linear check
 
     def where(self, path: KeyPath, value: bool = False) -> Span:
         """The span of a key (or of its value), else of the nearest enclosing key, else the
@@ -155,7 +156,8 @@ class _File:
               hint: str | None = None, related: tuple[Related, ...] = ()) -> None:
         self.reported += 1
         diag = Diagnostic(code, message, self.where(path, value), hint=hint, related=related)
-        if diag not in self.diagnostics:  # a family's problem is found once per case
+        if diag not in self.seen:  # a family's problem is found once per case
+            self.seen.add(diag)
             self.diagnostics.append(diag)
 
 

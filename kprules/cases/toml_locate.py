@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic
+from kprules.core.limits import MAX_NUMBER_DIGITS
 from kprules.core.source import Source, Span
 
 KeyPath: TypeAlias = tuple[str | int, ...]
@@ -283,6 +284,7 @@ _TOML_MESSAGES = (  # tomllib's message (its start) -> what it means here, and t
     ("Expected", "a character is missing", "check the punctuation of this line"),
 )
 _KEY_AT = re.compile(r"\s*([^=\s][^=]*?)\s*=")
+_LONG_NUMBER = re.compile(r"[0-9][0-9_]{" + str(MAX_NUMBER_DIGITS) + ",}")
 _DATE_LIKE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -292,6 +294,12 @@ def parse(source: Source) -> dict[str, Any] | Diagnostic:
         return tomllib.loads(source.text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
         return toml_error(str(err), source)
+    except ValueError:  # Python converts integers of at most 4,300 digits
+        found = _LONG_NUMBER.search(source.text)
+        span = source.span(*found.span()) if found else source.span(0, 0)
+        return Diagnostic("KP490", f"a number of more than {MAX_NUMBER_DIGITS} digits; at most "
+                          f"{MAX_NUMBER_DIGITS} digits are allowed", span,
+                          hint="check the figure (docs/limits.md)")
     except RecursionError:
         return Diagnostic("KP401", "invalid TOML: values nested too deeply", source.span(0, 0),
                           hint="nest lists and tables less deeply")

@@ -13,8 +13,17 @@ from typing import Any
 
 from kprules import ir
 from kprules.core.suggest import did_you_mean
-from kprules.ir.types import COUNTRY, TEXT, EnumType, SetType, Type
-from kprules.ir.values import UNKNOWN, FactError, coerce
+from kprules.ir.types import (
+    COUNTRY,
+    DECIMAL,
+    INTEGER,
+    TEXT,
+    EnumType,
+    Quantity,
+    SetType,
+    Type,
+)
+from kprules.ir.values import UNKNOWN, FactError, coerce, too_long
 from kprules.ir.values import type_hint as type_hint  # re-exported: the readers use it
 
 
@@ -22,6 +31,10 @@ def fact_code(typ: Type, value: Any, from_text: bool = False) -> str:
     """KP409 for a text that is no value of its enum, KP410 for one that is no country code,
     KP408 for any other value that does not fit its fact's type. A set (a list, or `RU;BY` in
     text) is judged by its first element that does not fit."""
+    numeric = typ in (INTEGER, DECIMAL) or isinstance(typ, Quantity)
+    if numeric and (too_long(value) or (from_text and isinstance(value, str)
+                                        and _long_text(value))):
+        return "KP490"
     element = typ
     if isinstance(typ, SetType):
         element = typ.element
@@ -36,6 +49,15 @@ def fact_code(typ: Type, value: Any, from_text: bool = False) -> str:
     if isinstance(value, str) and element == COUNTRY:
         return "KP410"
     return "KP408"
+
+
+def _long_text(value: str) -> bool:
+    """A CSV cell that is a number of too many digits (`FactError` said why)."""
+    try:
+        coerce(value, DECIMAL, from_text=True)
+    except FactError as err:
+        return err.message.startswith("a number of ")
+    return False
 
 
 def fits(value: Any, typ: Type) -> bool:

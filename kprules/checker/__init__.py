@@ -6,7 +6,7 @@ any (later passes would only report consequences):
 1. modules: `reads`, `amends`, statuses, cycles of amendments (`modules.py`);
 2. declarations: names, duplicates, types named, define/redefine (`declare.py`);
 3. terms: every expression resolved and typed (`terms.py`, `typecheck.py`);
-4. structure: cycles between terms (`structure.py`);
+4. structure: cycles between terms, depth (`structure.py`); size limits (`limits.py`);
 5. lint: unreachable rules (errors); unused facts and definitions, citations (warnings).
 
 Input: a `loader.Workspace` (its syntax diagnostics are carried over). Output: `CheckResult`.
@@ -21,6 +21,7 @@ from attrs import frozen
 from kprules import ir
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls, declare_policy, declare_vocabulary
+from kprules.checker.limits import check_magnitudes, check_sizes, check_total
 from kprules.checker.lint import check_citations, check_unreachable, check_unused
 from kprules.checker.modules import check_modules, vocabulary_of
 from kprules.checker.structure import check_cycles, check_depth
@@ -89,8 +90,18 @@ def _run(ws: Workspace, seeds: Mapping[str, Seed] | None, sink: Sink) -> CheckRe
         for policy in policies.values():
             check_depth(policy, depths, sink)
     if not sink.failed:
+        _limits(policies, sink)
+    if not sink.failed:
         _lint(result, {name: d.scope.terms for name, d in decls.items()}, seeds, sink)
     return result
+
+
+def _limits(policies: Mapping[str, ir.CheckedPolicy], sink: Sink) -> None:
+    digits: dict[tuple[str, str], int] = {}
+    for policy in policies.values():
+        check_sizes(policy, sink)
+        check_magnitudes(policy, digits, sink)
+    check_total(list(policies.values()), sink)
 
 
 def _lint(result: CheckResult, terms: Mapping[str, Mapping[str, TermDecl]],

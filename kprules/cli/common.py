@@ -39,7 +39,10 @@ def colourize(text: str) -> str:
 
 def emit(text: str, err: bool = False) -> None:
     """Print text, coloured when the stream is a terminal."""
+    from kprules.core.escape import terminal
+
     stream = sys.stderr if err else sys.stdout
+    text = terminal(text)  # a case title must not clear the screen (issue 14)
     click.echo(colourize(text) if colour_enabled(stream) else text, nl=False, err=err)
 
 

@@ -138,7 +138,7 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
                         "bulk" if bulk else "library")
     try:
         cases = _cases(comparison, cases_path, bulk, source)
-        with atomic_output(output) as out, Progress(
+        with atomic_output(output, inputs=[cases_path]) as out, Progress(
                 "compared", "records" if bulk else "cases", quiet=quiet) as progress:
             stream = RowStream(comparison, _nonempty(progress.over(cases), source), source,
                                options)

@@ -35,6 +35,7 @@ from kprules.cli.inputs import (
     resolve_terms,
     seeds_options,
 )
+from kprules.core.escape import csv_safe, terminal
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class TextWriter(Writer):
             lines.append(f"  {_cut(name, self.name_width):<{self.name_width}}  {shown[0]}".rstrip())
             lines.extend(pad + more for more in shown[1:])
         self.first = False
-        self.out.write("\n".join(lines) + "\n")
+        self.out.write(terminal("\n".join(lines)) + "\n")
 
 
 def _cut(text: str, width: int) -> str:
@@ -130,8 +131,8 @@ class CsvWriter(Writer):
         self.csv.writerow(["case", "as_of", *self.columns])
 
     def item(self, item: Item) -> None:
-        self.csv.writerow([item.label, item.as_of.isoformat() if item.as_of else "",
-                           *(csv_cell(v) for v in item.values)])
+        self.csv.writerow([csv_safe(item.label), item.as_of.isoformat() if item.as_of else "",
+                           *(csv_safe(csv_cell(v)) for v in item.values)])
 
 
 def csv_cell(value: Any) -> str:

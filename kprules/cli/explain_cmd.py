@@ -23,6 +23,7 @@ from kprules.cli.inputs import (
     resolve_terms,
     seeds_options,
 )
+from kprules.core.escape import terminal
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -131,6 +132,6 @@ def explain_command(policies: tuple[str, ...], case_path: Path, case_id: str | N
                                f"policies read {', '.join(sorted(vocabularies))}")
     found = explanations(lib, targets, case, as_of)
     render = render_json if fmt == "json" else render_text
-    click.echo(render(lib, case, found), nl=False)
+    click.echo(terminal(render(lib, case, found)), nl=False)
     sys.exit(0)
 

@@ -20,7 +20,7 @@ from attrs import define
 
 from kprules.cli.common import emit
 from kprules.core.diagnostics import Diagnostic, PolicyError
-from kprules.core.files import display_name, read_source, write_atomic
+from kprules.core.files import OutputError, display_name, read_source, write_atomic
 from kprules.core.source import Source
 from kprules.core.wording import plural
 from kprules.syntax.canonical import FormatBug, canonical_text
@@ -84,7 +84,11 @@ def _format_file(path: Path, check_only: bool, show_diff: bool, tally: _Tally) -
     if check_only or show_diff:
         return
     try:
-        write_atomic(path, text)
+        write_atomic(path, text, sources=True)
+    except OutputError as err:
+        _report([Diagnostic("KP100", str(err), None)], {})
+        tally.changed.pop()
+        tally.failed += 1
     except OSError as err:
         _report([Diagnostic("KP100", f"cannot write `{name}`: {err.strerror}", None)], {})
         tally.changed.pop()

@@ -29,7 +29,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class DateParam(click.ParamType[dt.date]):
-    """A date written 2024-03-01."""
+    """A date written 2024-03-01, and only so: as case files read dates (Python's `fromisoformat`
+    also reads `20240301` and week dates such as `2024-W10-1`)."""
 
     name = "date"
 
@@ -37,9 +38,13 @@ class DateParam(click.ParamType[dt.date]):
                 ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
+        from kprules.ir.types import DATE as DATE_TYPE
+        from kprules.ir.values import FactError, coerce
+
         try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
+            date: dt.date = coerce(str(value), DATE_TYPE, from_text=True)
+            return date
+        except FactError:
             self.fail(f"{value!r} is not a date such as 2024-03-01", param, ctx)
 
 

@@ -103,7 +103,7 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
                  "policies' cut-offs not exercised by any case\n", err=True)
             low = True
     if junit_path is not None:
-        _junit(junit_path, checks, suite)
+        _junit(junit_path, checks, suite, paths)
     if errors or low or any(not c.passed for c in checks):
         sys.exit(1)
 
@@ -196,7 +196,8 @@ def _totals(suite: Suite, checks: Sequence[Check], file_errors: int) -> None:
     emit(f"{plural(cases, 'case')}, {plural(len(checks), 'expectation')}: {', '.join(parts)}\n")
 
 
-def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:
+def _junit(path: Path, checks: Sequence[Check], suite: Suite,
+           inputs: Sequence[Path] = ()) -> None:
     from kprules.cli.inputs import fail
     from kprules.core.files import OutputError, atomic_output
     from kprules.core.render import render_text
@@ -205,7 +206,7 @@ def _junit(path: Path, checks: Sequence[Check], suite: Suite) -> None:
     errors = [(d.span.source if d.span else "case files", render_text(d, suite.sources))
               for d in suite.diagnostics if d.is_error]
     try:
-        with atomic_output(path) as out:
+        with atomic_output(path, inputs) as out:
             for line in test_lines(checks, errors):
                 out.write(line + "\n")
     except OutputError as err:

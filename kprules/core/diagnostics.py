@@ -87,6 +87,9 @@ CODES: dict[str, str] = {
     "KP114": "a date literal is not a real date",
     "KP115": "an unknown escape sequence in a string",
     "KP116": "an expression, or a chain of definitions, is nested too deeply",
+    "KP117": "a bidirectional control or line separator character in a comment or string",
+    "KP190": "a set literal with more elements than the limit",
+    "KP191": "more policy files in one run than the limit",
     # KP2xx: names, modules and structure
     "KP200": "a name that is not defined",
     "KP201": "a name defined twice",
@@ -112,6 +115,10 @@ CODES: dict[str, str] = {
     "KP221": "a policy that reads another vocabulary than its base",
     "KP222": "a citation without a quotation",
     "KP223": "the same citation repeated",
+    "KP290": "a parameter with more dated pieces than the limit",
+    "KP291": "a decision with more rules and exceptions than the limit",
+    "KP292": "a chain of amendments longer than the limit",
+    "KP293": "more clauses in the policies of one run than the limit",
     # KP3xx: types
     "KP300": "an expression of the wrong type",
     "KP301": "a boolean operator applied to a non-boolean",
@@ -129,6 +136,7 @@ CODES: dict[str, str] = {
     "KP313": "membership in something that is not a set or range of that type",
     "KP314": "a definition whose body does not have its declared type",
     "KP315": "an enum value name that is ambiguous",
+    "KP390": "arithmetic whose result may have more digits than the limit",
     # KP4xx: case and data files
     "KP400": "a folder holds no case files",
     "KP401": "a case file that is not valid TOML",
@@ -152,6 +160,8 @@ CODES: dict[str, str] = {
     "KP423": "a CSV row whose number of cells differs from the header's",
     "KP424": "a Parquet file to read, and pyarrow is not installed",
     "KP425": "too many invalid records: reading stopped",
+    "KP490": "a number in a case or data file with more digits than the limit",
+    "KP491": "a line of a data file longer than the limit: reading stopped",
     # KP5xx: evaluation
     "KP500": "a division by zero while evaluating",
     # KP6xx: comparisons, tests and reports

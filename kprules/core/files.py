@@ -18,18 +18,22 @@ import contextlib
 import fcntl
 import io
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.limits import MAX_POLICY_BYTES
 from kprules.core.source import Source
 
-MAX_BYTES = 4 * 1024 * 1024
-"""The largest policy, case or seed file read (bulk data files are streamed, without a limit)."""
+MAX_BYTES = MAX_POLICY_BYTES
+"""The largest policy, case or seed file read (bulk data files are streamed, a line at a time:
+MAX_RECORD_BYTES)."""
 
 
 def display_name(path: Path) -> str:
@@ -144,51 +148,151 @@ class OutputError(OSError):
     """An output file that cannot be written (one-line message)."""
 
 
+# Files kprules reads as inputs: an output is never written over one (except by `fmt`).
+SOURCE_SUFFIXES = frozenset({".kpr", ".toml", ".jsonl", ".ndjson", ".csv", ".parquet"})
+
+
 @contextlib.contextmanager
-def atomic_binary(path: Path) -> Iterator[BinaryIO]:
+def atomic_binary(path: Path, inputs: Sequence[Path] = (),
+                  sources: bool = False) -> Iterator[BinaryIO]:
     """A binary stream whose content replaces `path` atomically when the block ends cleanly.
 
-    The new file keeps the permissions of the file it replaces (or gets the default ones);
-    `OutputError` before anything is written when the folder cannot take a file.
+    `path` is first looked at (`OutputError`, before anything is written, when it must not be
+    written): a symbolic link is followed, and its target written (the link stays); a FIFO, a
+    device or a socket (`/dev/null`, `/dev/stdout`) is written as the stream it is, never
+    replaced by a file; a read-only file is refused, as is an input of the same run (`inputs`)
+    and, unless `sources` (`fmt`), an existing policy, case or data file. A file with several
+    hard links is rewritten in place, so that every link sees the new content. Otherwise the
+    data goes to a temporary file in the same folder, renamed over the target: it keeps the
+    permissions of the file it replaces, and an error, an interrupt or SIGTERM removes it.
     """
-    if path.is_dir():
-        raise OutputError(f"cannot write `{display_name(path)}`: it is a folder")
-    folder = path.parent if str(path.parent) else Path(".")
+    target = _output_target(path, inputs, sources)
+    info = _stat(target)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with _stream(target) as fh:
+            yield fh
+        return
+    if info is not None and info.st_nlink > 1:
+        with _in_place(target) as fh:
+            yield fh
+        return
+    with _replacing(target, info) as fh:
+        yield fh
+
+
+def _output_target(path: Path, inputs: Sequence[Path], sources: bool) -> Path:
+    """The file an output to `path` writes (links followed), or `OutputError` if it must not."""
+    shown = display_name(path)
+    target = Path(os.path.realpath(path))
+    info = _stat(target)
+    if info is None:
+        return target
+    if stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"cannot write `{shown}`: it is a folder")
+    if stat.S_ISREG(info.st_mode):
+        if not info.st_mode & 0o222:
+            raise OutputError(f"cannot write `{shown}`: it is read-only")
+        for given in inputs:
+            other = _stat(Path(os.path.realpath(given)))
+            if other is not None and (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+                raise OutputError(f"cannot write `{shown}`: it is an input of this command")
+        if not sources and target.suffix.lower() in SOURCE_SUFFIXES:
+            raise OutputError(f"cannot write `{shown}`: it is a policy, case or data file")
+    return target
+
+
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        return path.stat()
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _stream(target: Path) -> Iterator[BinaryIO]:
+    try:
+        fh = target.open("wb")
     except OSError as err:
-        raise OutputError(f"cannot write `{display_name(path)}`: "
+        raise OutputError(f"cannot write `{display_name(target)}`: "
+                          f"{err.strerror or err}") from None
+    with fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def _in_place(target: Path) -> Iterator[BinaryIO]:
+    """Rewrite a hard-linked file in place (renaming would split it from its other names):
+    the content is written in full to memory first, then over the file."""
+    buffer = io.BytesIO()
+    yield buffer
+    try:
+        with target.open("r+b") as fh:
+            fh.write(buffer.getvalue())
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise OutputError(f"cannot write `{display_name(target)}`: "
+                          f"{err.strerror or err}") from None
+
+
+@contextlib.contextmanager
+def _replacing(target: Path, info: os.stat_result | None) -> Iterator[BinaryIO]:
+    folder = target.parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise OutputError(f"cannot write `{display_name(target)}`: "
                           f"{err.strerror or err}") from None
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with _terminate_as_exit(), os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+            mode = info.st_mode & 0o7777 if info is not None else 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path | None) -> Iterator[TextIO]:
-    """A text stream (UTF-8, `\\n` line ends) written atomically to `path`; standard output
-    when `path` is None."""
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM during the write raises SystemExit (143), so that the temporary file is removed
+    as on any error; the previous handler is restored after. Only the main thread can."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path | None, inputs: Sequence[Path] = ()) -> Iterator[TextIO]:
+    """A text stream (UTF-8, `\\n` line ends) written atomically to `path` (as `atomic_binary`
+    describes); standard output when `path` is None."""
     if path is None:
         yield sys.stdout
         return
-    with atomic_binary(path) as raw:
+    with atomic_binary(path, inputs) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
         yield text
         text.flush()
         text.detach()
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a whole file so that readers see the old or the new content, never a part of it."""
-    with atomic_binary(path) as fh:
+def write_atomic(path: Path, data: str | bytes, sources: bool = False) -> None:
+    """Write a whole file so that readers see the old or the new content, never a part of it
+    (`sources`: it may be a policy, as `fmt` writes)."""
+    with atomic_binary(path, sources=sources) as fh:
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 

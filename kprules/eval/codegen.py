@@ -35,6 +35,7 @@ from typing import Any, Final, Literal
 from kprules import ir
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.source import Span
+from kprules.eval.arith import add, multiply, negate, quotient, subtract
 from kprules.ir.dates import Interval
 from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import (
@@ -102,14 +103,14 @@ def _sdiv(a: Any, b: Any) -> Decimal:
     """Division in strict code: by zero, the traced code decides (and reports it, located)."""
     if b == 0:
         raise Undecided("division")
-    return Decimal(a) / Decimal(b)
+    return quotient(a, b)
 
 
 def _div(a: Any, b: Any, span: int, spans: list[Span]) -> Decimal:
     if b == 0:
         raise EvalError(Diagnostic("KP500", "division by zero", spans[span],
                                    hint="guard the division with a condition"))
-    return Decimal(a) / Decimal(b)
+    return quotient(a, b)
 
 
 def _num(x: Any) -> Any:
@@ -129,6 +130,7 @@ class Namespace:
             "_div": _div, "_sdiv": _sdiv, "_num": _num, "_unk": _no_value, "_Und": Undecided,
             "_KE": KeyError, "_ND": NO_DATE,
             "_NE": NOT_EVALUATED, "_spans": [], "_fs": frozenset, "_Dec": Decimal,
+            "_add": add, "_sub": subtract, "_mul": multiply, "_neg": negate,
         }
         self._by_value: dict[tuple[type, Any, str], str] = {}
 
@@ -337,6 +339,15 @@ class StrictGen:
 
 def _float_exact_const(c: ir.Const) -> bool:
     return isinstance(c.value, Decimal) and _float_exact(c.value)
+
+
+_ARITH = {"+": "_add", "-": "_sub", "*": "_mul"}
+
+
+def _arith(e: ir.Expr, op: str, a: str, b: str) -> str:
+    """Integers with Python's operators; a decimal result in the exact context (eval.arith),
+    whatever the caller's `decimal` context."""
+    return f"{_ARITH[op]}({a}, {b})" if _is_decimal(e) else f"({a} {op} {b})"
 
 
 def _is_decimal(e: ir.Expr | ir.Term) -> bool:
@@ -585,9 +596,9 @@ def python_op(e: ir.Expr, a: list[str], ns: Namespace, strict: bool = False) -> 
             if op == "/":
                 return f"_sdiv({a[0]}, {a[1]})" if strict else \
                     f"_div({a[0]}, {a[1]}, {ns.span(e.span)}, _spans)"
-            return f"({a[0]} {op} {a[1]})"
+            return _arith(e, op, a[0], a[1])
         case ir.Neg():
-            return f"(-{a[0]})"
+            return f"_neg({a[0]})" if _is_decimal(e) else f"(-{a[0]})"
         case ir.SetOf():
             return "_fs((" + "".join(x + ", " for x in a) + "))"
     raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")

@@ -76,10 +76,21 @@ def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
     return out
 
 
+def _date(as_of: object) -> dt.date:
+    """`as_of` itself if it is a date; a clear TypeError for a datetime, a text or anything
+    else (a datetime is a date to Python, but its time would be silently dropped)."""
+    if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
+        return as_of
+    hint = "; pass its .date()" if isinstance(as_of, dt.datetime) else \
+        "; read a text with datetime.date.fromisoformat" if isinstance(as_of, str) else ""
+    raise TypeError(f"as_of must be a datetime.date such as date(2024, 3, 1), not "
+                    f"{type(as_of).__name__} {as_of!r}{hint}")
+
+
 def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
                   as_of: dt.date | None) -> dt.date | None:
     if as_of is not None:
-        return as_of
+        return _date(as_of)
     if vocabulary.dated_by is not None:
         value = facts.get(vocabulary.dated_by)
         return value if isinstance(value, dt.date) else None
@@ -191,6 +202,7 @@ class Evaluator:
         as its shortest decimal) and that no value is None; a missing fact is handled.
         """
         vocab = self.vocabulary
+        as_of = _date(as_of) if as_of is not None else None
         compiled = self._entries.get(as_of)
         if compiled is None:
             compiled = self._entries[as_of] = self._entry(as_of)

@@ -17,15 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from kprules import ir
 from kprules.core.diagnostics import Diagnostic
+from kprules.eval.arith import OPERATIONS, negate, quotient
 from kprules.ir.dates import in_force
 from kprules.ir.runtime import NOT_EVALUATED, EvalError
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key
-from kprules.ir.types import ArithOp
+from kprules.ir.types import DECIMAL, ArithOp, Quantity
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -42,17 +42,20 @@ def parameter_value(term: ir.ParameterTerm, as_of: dt.date | None) -> Any:
     return None
 
 
+def _decimal(e: ir.Expr) -> bool:
+    """A decimal or quantity result: computed in the exact context, as a Decimal."""
+    return e.type == DECIMAL or isinstance(e.type, Quantity)
+
+
 def arith(op: ArithOp, a: Any, b: Any, e: ir.Expr) -> Any:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
+    """As the evaluator computes: Python's operators on two integers, the exact context of
+    kprules.eval.arith on anything else, quotients to 28 digits."""
+    if op != "/":
+        return OPERATIONS[op](a, b) if _decimal(e) else {"+": a + b, "-": a - b, "*": a * b}[op]
     if b == 0:
         raise EvalError(Diagnostic("KP500", "division by zero", e.span,
                                    hint="guard the division with a condition"))
-    return Decimal(a) / Decimal(b)
+    return quotient(a, b)
 
 
 class Interpreter:
@@ -147,7 +150,7 @@ class Interpreter:
             case ir.Arith(op=op):
                 return arith(op, values[0], values[1], e)
             case ir.Neg():
-                return -values[0]
+                return negate(values[0]) if _decimal(e) else -values[0]
             case ir.SetOf():
                 return frozenset(values)
         raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")

@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeAlias
 
 from kprules.core.countries import ISO_3166_ALPHA2, country_hint
+from kprules.core.escape import printable
+from kprules.core.limits import MAX_NUMBER_DIGITS, plain_digits
 from kprules.core.suggest import did_you_mean
 from kprules.ir.types import (
     BOOL,
@@ -83,6 +85,7 @@ def type_hint(typ: Type) -> str:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INTEGER_TEXT = re.compile(r"[ \t]*-?[0-9]+[ \t]*")
 _QUANTITY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([a-z]+)?\s*$")
 
 
@@ -93,6 +96,38 @@ class FactError(ValueError):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class LongNumber:
+    """A number a data reader refused to convert: more than MAX_NUMBER_DIGITS digits (Python
+    would not even convert an integer of more than 4,300). Every fact refuses it (KP490)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"a number of {len(self.text):,} characters"
+
+
+def too_long(value: Any) -> bool:
+    """A number (or a reader's LongNumber) with more digits than a fact value may have."""
+    if isinstance(value, LongNumber):
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return False
+    if isinstance(value, Decimal) and not value.is_finite():
+        return False
+    return plain_digits(value) > MAX_NUMBER_DIGITS
+
+
+def _long(value: Any) -> FactError:
+    shown = f"{len(value.text):,} characters" if isinstance(value, LongNumber) else \
+        f"{plain_digits(value):,} digits" if plain_digits(value) <= MAX_NUMBER_DIGITS else \
+        f"more than {MAX_NUMBER_DIGITS} digits"
+    return FactError(f"a number of {shown}; at most {MAX_NUMBER_DIGITS} digits are allowed",
+                     "check the figure (docs/limits.md)")
 
 
 def public(value: Any) -> Any:
@@ -122,15 +157,29 @@ def _bool(value: Any, from_text: bool) -> bool:
 
 
 def _integer(value: Any, from_text: bool) -> int:
+    if too_long(value):
+        raise _long(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if from_text and isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+    if from_text and isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+        if len(value.strip(" \t").lstrip("-").lstrip("0")) > MAX_NUMBER_DIGITS:
+            raise _long(LongNumber(value.strip(" \t")))
         return int(value)
     raise FactError(f"expected a whole number, found {_show(value)}")
 
 
 def number(value: Any, from_text: bool) -> int | Decimal:
-    """A number for a decimal or quantity fact: int or Decimal (floats by their shortest repr)."""
+    """A number for a decimal or quantity fact: int or Decimal (floats by their shortest repr),
+    of at most MAX_NUMBER_DIGITS digits."""
+    out = _number(value, from_text)
+    if too_long(out):
+        raise _long(out)
+    return out
+
+
+def _number(value: Any, from_text: bool) -> int | Decimal:
+    if isinstance(value, LongNumber):
+        raise _long(value)
     if isinstance(value, bool):
         raise FactError(f"expected a number, found {_show(value)}")
     if isinstance(value, int | Decimal):
@@ -142,8 +191,10 @@ def number(value: Any, from_text: bool) -> int | Decimal:
             raise FactError(f"expected a finite number, found {value}")
         return Decimal(repr(value))
     if from_text and isinstance(value, str):
+        if len(value) > 4 * MAX_NUMBER_DIGITS:
+            raise _long(LongNumber(value.strip(" \t")))
         try:
-            out = Decimal(value.strip())
+            out = Decimal(value.strip(" \t"))
         except InvalidOperation:
             raise FactError(f"expected a number, found {_show(value)}") from None
         if out.is_finite():
@@ -165,7 +216,7 @@ def _quantity(value: Any, typ: Quantity, from_text: bool) -> int | Decimal:
         if unit is not None and unit != typ.unit:
             raise FactError(f"expected {typ} (`{typ.unit}`), found the unit `{unit}`",
                             hint=f"write the value in {typ}, such as `0.5 {typ.unit}`")
-        return Decimal(match.group(1))
+        return number(Decimal(match.group(1)), False)
     return number(value, from_text)
 
 
@@ -191,9 +242,16 @@ def _country(value: Any, from_text: bool) -> str:
     raise FactError(f"expected a country code such as \"CF\", found {_show(value)}")
 
 
+def fold_space(text: str) -> str:
+    """Runs of white space (any Unicode space, tab or line break) as one space, none at the
+    ends: as the parser reads every string of a policy, so that a text fact and a policy string
+    compare alike."""
+    return " ".join(text.split())
+
+
 def _text(value: Any, from_text: bool) -> str:
     if isinstance(value, str):
-        return value
+        return fold_space(value)
     raise FactError(f"expected text, found {_show(value)}")
 
 
@@ -231,7 +289,7 @@ _PRIMS = {
 def _show(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'"{shown}"'
+        return f'"{printable(shown)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

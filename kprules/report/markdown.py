@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
+from kprules.core.escape import terminal
 from kprules.core.wording import plural
 from kprules.report.blocks import (
     differ_line,
@@ -50,7 +51,7 @@ def anchor(case_id: str) -> str:
 def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
     with spooled(stream) as spool:
         for block in report_blocks(spool, options):
-            out.write(block + "\n")
+            out.write(terminal(block) + "\n")
 
 
 def report_blocks(spool: Spool, options: ReportOptions) -> Iterator[str]:

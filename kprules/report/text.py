@@ -19,6 +19,7 @@ from typing import TextIO
 import click
 from attrs import define, field
 
+from kprules.core.escape import terminal
 from kprules.core.wording import plural, quoted
 from kprules.report.blocks import (
     differ_line,
@@ -54,7 +55,7 @@ def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:
     paint = Paint(options.colour)
     with spooled(stream) as spool:
         for line in report_lines(spool, options, paint):
-            out.write(line + "\n")
+            out.write(terminal(line, keep_colour=paint.on) + "\n")
 
 
 def report_lines(spool: Spool, options: ReportOptions, paint: Paint) -> Iterator[str]:

@@ -1,16 +1,17 @@
-"""Build the Lark parser from grammar/kprules.lark, once per process, from a cache when possible.
+"""Build the Lark parser from grammar/kprules.lark, once per process, from shipped tables.
 
 This module is the only place that opens the grammar file. In a source checkout the grammar is
 read from the top-level `grammar/` folder; an installed wheel carries it as
 `kprules/_grammar/kprules.lark` (hatch's force-include).
 
 Building the LALR tables takes about 0.4 s, more than a whole `kprules check` may take, so the
-built parser is kept in the user's cache folder (`$XDG_CACHE_HOME/kprules`, else
-`~/.cache/kprules`; never in site-packages). The file name carries a hash of the grammar, the
-parser options, the Lark version and the Python version, so a changed grammar or an upgraded Lark
-never meets a stale table. A cache file is written to a temporary name and renamed into place
-(readers see a whole file or none), and one that cannot be read, is corrupt, or does not parse a
-probe text is ignored and rewritten: the cache can make a start faster, never break it.
+built tables ship with the package as data: `kprules/syntax/parser_tables.json`, written by
+`python -m kprules.syntax.grammar` and read with `json` (which cannot run code, unlike the pickle
+of `Lark.save`/`Lark.load`), then rebuilt into a parser by Lark's own deserialiser. The file
+records a hash of the grammar and the parser options; when it does not match the grammar being
+read (an edited grammar before the tables are written again), or cannot be read, the parser is
+built from the grammar instead. Nothing is read from or written to the user's cache folder: a
+file there is never loaded (issue 14).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.resources
-import os
+import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import lark
 from lark import Lark
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 GRAMMAR_FILE = "kprules.lark"
+TABLES_FILE = "parser_tables.json"
 # Every token is kept and no positions are propagated: parse.py computes spans from the tokens
 # itself (twice as fast as Lark's `propagate_positions`, which needs the dropped keywords).
 _OPTIONS: dict[str, Any] = {
@@ -37,8 +39,11 @@ _OPTIONS: dict[str, Any] = {
     "propagate_positions": False,
     "maybe_placeholders": True,
 }
-_MAGIC = b"kprules-parser-cache 1 "
+_FORMAT = "kprules-parser-tables 1"
 _PROBE = "facts probe"
+# JSON has neither tuples nor non-string keys, both of which Lark's tables use: a tuple is
+# written {"()": [...]} and a dict with a non-string key {"{}": [[key, value], ...]}.
+_TUPLE, _PAIRS = "()", "{}"
 
 
 def _packaged() -> Any:
@@ -47,6 +52,11 @@ def _packaged() -> Any:
 
 def _checkout() -> Path:
     return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
+
+
+def tables_path() -> Path:
+    """The shipped parse tables (beside this module, in a checkout and in a wheel alike)."""
+    return Path(__file__).resolve().parent / TABLES_FILE
 
 
 def grammar_origin() -> str:
@@ -68,71 +78,81 @@ def build_parser(*, strict: bool = False) -> Lark:
     return Lark(grammar_text(), strict=strict, **_OPTIONS)
 
 
-def cache_folder() -> Path | None:
-    """The folder for the parser cache, or None when the user has no home to put it in."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        try:
-            base = str(Path.home() / ".cache")
-        except RuntimeError:
-            return None
-    return Path(base) / "kprules"
-
-
-def cache_key(text: str) -> str:
-    """The hash that names a cache file: grammar, options, Lark and Python versions."""
-    parts = [text, repr(sorted(_OPTIONS.items())), lark.__version__,
-             ".".join(map(str, sys.version_info[:2]))]
+def tables_key(text: str) -> str:
+    """The hash that ties the tables to a grammar: its text and the parser options."""
+    parts = [_FORMAT, text, repr(sorted(_OPTIONS.items()))]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def cached_parser(folder: Path | None) -> Lark:
-    """The parser from the cache in `folder` if it holds a good one, else built and cached."""
-    text = grammar_text()
-    key = cache_key(text)
-    path = folder / f"parser-{key}.pickle" if folder is not None else None
-    if path is not None:
-        found = _read_cache(path, key)
-        if found is not None:
-            return found
-    built = Lark(text, **_OPTIONS)
-    if path is not None:
-        _write_cache(path, key, built)
-    return built
+def _encode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return {_TUPLE: [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {_PAIRS: [[_encode(k), _encode(v)] for k, v in value.items()]}
+    return value
 
 
-def _read_cache(path: Path, key: str) -> Lark | None:
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _TUPLE in obj:
+        return tuple(obj[_TUPLE])
+    if len(obj) == 1 and _PAIRS in obj:
+        return {_hashable(k): v for k, v in obj[_PAIRS]}
+    return obj
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(key) if isinstance(key, list) else key
+
+
+def serialise_tables(built: Lark, text: str) -> str:
+    """The parser's tables as JSON text, keyed by the grammar `text` they were built from."""
+    data, memo = built.memo_serialize([TerminalDef, Rule])
+    whole = {"format": _FORMAT, "key": tables_key(text), "data": data, "memo": memo}
+    return json.dumps(_encode(whole), separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def load_tables(encoded: str, text: str) -> Lark | None:
+    """The parser from serialised tables, or None unless they are whole and match `text`."""
     try:
-        with path.open("rb") as fh:
-            if fh.readline() != _MAGIC + key.encode("ascii") + b"\n":
-                return None
-            loaded = Lark.load(fh)
+        whole = json.loads(encoded, object_hook=_decode)
+        if whole.get("key") != tables_key(text):
+            return None
+        loaded: Lark = Lark._load_from_dict(  # type: ignore[no-untyped-call]
+            whole["data"], whole["memo"])
         loaded.parse(_PROBE)
-    # A cache file is only an optimisation: whatever is wrong with it (unreadable, truncated,
-    # another format, a table that does not parse), the parser is built from the grammar instead.
+    # Tables are only a shortcut: whatever is wrong with them (not JSON, another Lark's format,
+    # a table that does not parse), the parser is built from the grammar instead.
     except Exception:
         return None
     return loaded
 
 
-def _write_cache(path: Path, key: str, built: Lark) -> None:
+def _shipped_parser() -> Lark:
+    text = grammar_text()
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".parser-", suffix=".tmp")
+        encoded = tables_path().read_text(encoding="utf-8")
     except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_MAGIC + key.encode("ascii") + b"\n")
-            built.save(fh)
-        os.replace(tmp, path)
-    # As with reading: a cache that cannot be written (full disk, a read-only home) costs time
-    # on the next start, nothing more.
-    except Exception:
-        Path(tmp).unlink(missing_ok=True)
+        encoded = ""
+    return load_tables(encoded, text) or Lark(text, **_OPTIONS)
 
 
 @functools.cache
 def parser() -> Lark:
     """The process-wide parser (immutable once built, so sharing it is safe)."""
-    return cached_parser(cache_folder())
+    return _shipped_parser()
+
+
+def write_tables() -> Path:
+    """Build the parser from the grammar and write its tables beside this module."""
+    text = grammar_text()
+    path = tables_path()
+    path.write_text(serialise_tables(Lark(text, **_OPTIONS), text), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    sys.stdout.write(f"wrote {write_tables()}\n")

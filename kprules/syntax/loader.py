@@ -30,8 +30,10 @@ from kprules.core.files import (
     read_source,
     too_large,
 )
+from kprules.core.limits import MAX_FILES
 from kprules.core.source import Source
 from kprules.syntax import nodes as n
+from kprules.syntax.invisible import invisible_characters
 from kprules.syntax.parse import parse
 
 EXTENSION = ".kpr"
@@ -73,6 +75,7 @@ class Workspace:
                 self.sources[name] = err.source
             self.diagnostics.extend(err.diagnostics)
             return None
+        self.diagnostics.extend(invisible_characters(source))
         self._add_module(module, path)
         return module
 
@@ -86,6 +89,7 @@ class Workspace:
         except PolicyError as err:
             self.diagnostics.extend(err.diagnostics)
             return None
+        self.diagnostics.extend(invisible_characters(source))
         self._add_module(module, None)
         return module
 
@@ -107,6 +111,11 @@ def load(paths: Sequence[Path], *, search: bool = True) -> Workspace:
     ws = Workspace()
     files, problems = expand(paths)
     ws.diagnostics.extend(problems)
+    if len(files) > MAX_FILES:
+        ws.diagnostics.append(Diagnostic(
+            "KP191", f"{len(files):,} policy files to read; the limit is {MAX_FILES:,}", None,
+            hint="check fewer folders at once (docs/limits.md)"))
+        return ws
     for path in files:
         module = ws.add_file(path)
         if module is not None:
@@ -145,6 +154,8 @@ def _resolve_nearby(ws: Workspace) -> None:
             return
         for name, needed_by in wanted.items():
             tried.add(name)
+            if len(ws.paths) >= MAX_FILES:
+                return
             found = find_module(name, needed_by.parent)
             if found is not None:
                 ws.add_file(found)

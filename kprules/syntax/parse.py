@@ -19,6 +19,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.limits import MAX_NUMBER_DIGITS, MAX_SET_ELEMENTS
 from kprules.core.source import Source, Span
 from kprules.ir.types import arith_op, compare_op
 from kprules.syntax import nodes as n
@@ -29,7 +30,7 @@ from kprules.syntax.grammar import parser
 MAX_DEPTH = 100
 # Longer number literals are refused: no legal figure needs them, and Python refuses to convert
 # integers of more than 4,300 digits (a guard against quadratic-time conversion).
-MAX_DIGITS = 30
+MAX_DIGITS = MAX_NUMBER_DIGITS
 
 
 def parse(source: Source) -> n.Module:
@@ -426,7 +427,14 @@ class _ToNodes:
         return n.BaseName(c[0], self._sp(meta))
 
     def set_lit(self, meta: Any, c: list[Any]) -> n.SetLit:
-        return n.SetLit(tuple(x for x in c if x is not None), self._sp(meta))
+        items = tuple(x for x in c if x is not None)
+        if len(items) > MAX_SET_ELEMENTS:
+            self._error("KP190", f"this set has {len(items):,} elements; the limit is "
+                        f"{MAX_SET_ELEMENTS:,}",
+                        self.source.span(meta.start_pos, meta.start_pos + 1),
+                        hint="declare a fact or an enum for a list this long")
+            items = items[:MAX_SET_ELEMENTS]
+        return n.SetLit(items, self._sp(meta))
 
     def start(self, meta: Any, c: list[Any]) -> n.Module:
         module: n.Module = c[0]

@@ -16,6 +16,8 @@ from typing import Any
 
 from attrs import frozen
 
+from kprules.core.files import SourceError, read_source
+
 _FRONT = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.S)
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})
@@ -47,13 +49,16 @@ def normalise(text: str) -> str:
 
 
 def read_seed(path: Path) -> Seed:
-    text = path.read_text(encoding="utf-8")
+    """A seed file (a regular file of at most MAX_BYTES: `SourceError` otherwise). Front matter
+    that is not TOML, or holds what Python cannot convert (an integer of more than 4,300
+    digits), is ignored: the seed's text is what quotations are matched against."""
+    text = read_source(path).text
     meta: dict[str, Any] = {}
     match = _FRONT.match(text)
     if match:
         try:
             meta = tomllib.loads(match.group(1))
-        except tomllib.TOMLDecodeError:
+        except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
             meta = {}
     title = str(meta.get("title", path.stem))
     return Seed(path.stem, title, meta, normalise(text))
@@ -73,7 +78,7 @@ class SeedFolder(Mapping[str, Seed]):
             try:
                 self._read[key] = read_seed(self.folder / f"{key}.md") if key in self._ids \
                     else None
-            except (OSError, UnicodeDecodeError):
+            except (OSError, SourceError):
                 self._read[key] = None
         return self._read[key]
 

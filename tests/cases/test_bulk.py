@@ -145,8 +145,7 @@ error[KP408]: record 2: fact `rough`: expected true or false, found "maybe"
   | ^^^^^
   = hint: write true or false, without quotes
 
-error[KP408]: record 2: fact `weight`: expected a number of carats such as `0.5 ct`, found "2
-5"
+error[KP408]: record 2: fact `weight`: expected a number of carats such as `0.5 ct`, found "2\\x0a5"
  --> lots.csv:4:7
   |
 4 | maybe,"2

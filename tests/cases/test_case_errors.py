@@ -25,6 +25,7 @@ from click.testing import CliRunner
 import kprules
 from kprules.cases.files import read_suite
 from kprules.cli import cli
+from kprules.core import limits
 from kprules.core.diagnostics import CODES
 from kprules.core.render import render_all
 
@@ -69,6 +70,12 @@ MORE: dict[str, tuple[str, str, list[str], list[str]]] = {
     "KP408.jsonl-skip-invalid": ("KP408.jsonl", "eval", ["shipment"],
                                  ["--skip-invalid", "--format", "csv", "--term", "export"]),
     "KP414-policies": ("KP414.toml", "eval", ["shipment", "ledger"], []),
+    "KP490.jsonl-skip-invalid": ("KP490.jsonl", "eval", ["shipment"],
+                                 ["--skip-invalid", "--format", "csv", "--term", "export"]),
+    "KP490.csv-skip-invalid": ("KP490.csv", "eval", ["shipment"],
+                               ["--skip-invalid", "--format", "csv", "--term", "export"]),
+    "KP421-surrogate-compare": ("KP421-surrogate.jsonl", "compare", ["kpcs", "shipment"],
+                                ["--format", "json"]),
     "KP411-eval": ("KP411", "eval", ["shipment"], ["--term", "kpcs.export"]),
 }
 # inputs whose problems only the library reports (the commands that only evaluate leave out
@@ -138,7 +145,32 @@ def _parquet(folder: Path) -> str:
     return "lots.parquet"
 
 
+def _overlong_line(folder: Path) -> str:
+    """A record longer than the limit (a file with no line break, such as /dev/zero)."""
+    with (folder / "long.jsonl").open("wb") as fh:
+        fh.write(b'{"id": "lot-1", "rough": true}\n{"id": "lot-2", "exporter": "')
+        fh.write(b"x" * limits.MAX_RECORD_BYTES)
+        fh.write(b'"}\n{"id": "lot-3", "rough": false}\n')
+    return "long.jsonl"
+
+
+def _overlong_csv(folder: Path) -> str:
+    (folder / "long.csv").write_bytes(b"id,rough\nlot-1,true\nlot-2," + b"\0" * (
+        limits.MAX_RECORD_BYTES + 10))
+    return "long.csv"
+
+
+def _control_cell(folder: Path) -> str:
+    """An integer cell ending in a control character (Python's `int` refuses U+001F)."""
+    (folder / "control.csv").write_bytes(b"id,stones,exporter\nlot-1,12\x1f,Ste\x1b[2J\n"
+                                         b"lot-2,3,Ste\n")
+    return "control.csv"
+
+
 GENERATED: dict[str, Callable[[Path], str]] = {
+    "KP491.jsonl": _overlong_line,
+    "KP491.csv": _overlong_csv,
+    "KP408-control.csv": _control_cell,
     "KP400": _empty_folder,
     "KP101.toml": _latin1_toml,
     "KP101.jsonl": _latin1_jsonl,
@@ -167,6 +199,7 @@ DOC_EXAMPLES = {
     "KP412": "KP412.toml", "KP413": "KP413.toml", "KP414": "KP414.toml",
     "KP415": "KP415.toml", "KP420": "KP420.txt", "KP421": "KP421.jsonl",
     "KP422": "KP422.csv", "KP423": "KP423.csv", "KP424": "KP424", "KP425": "KP425.jsonl",
+    "KP490": "KP490.jsonl", "KP491": "KP491.jsonl",
 }
 SECTION = re.compile(r"^## Case and data files \(KP4xx\)\n(.*?)(?=^## )", re.M | re.S)
 HEADING = re.compile(r"^### (KP4\d\d): (.*)$", re.M)

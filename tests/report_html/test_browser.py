@@ -279,3 +279,21 @@ def test_the_harness_sees_requests_and_errors(tmp_path: Path) -> None:
     assert "http://kprules.invalid/pixel.png" in requests
     assert title != "ran"
     assert any("Content Security Policy" in e for e in errors), errors
+
+
+def test_a_malformed_fragment_does_not_stop_the_script(tmp_path: Path,
+                                                      make_stream: Streamer) -> None:
+    """Issue 14: `#%E0%A4%A` made decodeURIComponent throw before the print handlers and the
+    filter's state were set up; the page must behave as without a fragment, with no error."""
+    stream = make_stream()
+    _, url = _write(tmp_path, stream)
+    with browser_page(tmp_path, "fragment") as page:
+        page.goto(url + "#%E0%A4%A", wait_until="load")
+        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+        opened = page.evaluate(
+            "() => Array.from(document.querySelectorAll('details.difference')).every(d => d.open)")
+        page.evaluate("() => { location.hash = '%zz'; }")
+        page.wait_for_timeout(100)
+        errors = list(page.errors)
+    assert opened
+    assert errors == []

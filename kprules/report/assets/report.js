@@ -42,6 +42,11 @@
   }
 
   // A link to a case, or to an explanation, opens it (also when the address already names it).
+  // A fragment that is not valid percent-encoding (`#%E0%A4%A`) is taken as written: it must
+  // not stop the script before its handlers are installed.
+  function fromFragment(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }
+  }
   function openId(id) {
     var target = id && document.getElementById(id);
     if (target) {
@@ -51,12 +56,12 @@
   }
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
-    if (link) { openId(decodeURIComponent(link.getAttribute("href").slice(1))); }
+    if (link) { openId(fromFragment(link.getAttribute("href").slice(1))); }
   });
   window.addEventListener("hashchange", function () {
-    openId(decodeURIComponent(location.hash.slice(1)));
+    openId(fromFragment(location.hash.slice(1)));
   });
-  openId(decodeURIComponent(location.hash.slice(1)));
+  openId(fromFragment(location.hash.slice(1)));
 
   // Print everything: open every explanation while printing, then restore.
   var before = [];

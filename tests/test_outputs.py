@@ -1,0 +1,145 @@
+"""Outputs that must not replace the wrong file (issue 14): inputs of the run, policies and
+data, special files, links, read-only files; fmt and hard links; SIGTERM mid-write."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kprules.cli import cli
+from kprules.core.files import OutputError, atomic_output, write_atomic
+
+FIXTURES = Path(__file__).resolve().parent / "cases" / "fixtures"
+RECORDS = '{"id": "lot-1", "rough": true, "beneficiary": "state_owned_enterprise"}\n'
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    shutil.copytree(FIXTURES / "shipment", tmp_path / "shipment")
+    (tmp_path / "pyproject.toml").write_text("\n", encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text(RECORDS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def _compare(output: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["compare", "kpcs", "shipment", "--cases", "in.jsonl",
+                                      "-o", output])
+    return result.exit_code, result.output
+
+
+def test_the_input_data_is_never_the_report(work: Path) -> None:
+    status, out = _compare("in.jsonl")
+    assert status == 1 and "KP604" in out and "it is an input of this command" in out
+    assert (work / "in.jsonl").read_text(encoding="utf-8") == RECORDS
+
+
+@pytest.mark.parametrize("name", ["shipment/kpcs.kpr", "other.toml", "more.csv"])
+def test_a_policy_case_or_data_file_is_never_the_report(work: Path, name: str) -> None:
+    path = work / name
+    if not path.exists():
+        path.write_text("kept\n", encoding="utf-8")
+    before = path.read_bytes()
+    status, out = _compare(name)
+    assert status == 1 and "it is a policy, case or data file" in out
+    assert path.read_bytes() == before
+
+
+def test_a_symbolic_link_is_written_through(work: Path) -> None:
+    (work / "reports").mkdir()
+    (work / "reports" / "latest.txt").write_text("old\n", encoding="utf-8")
+    (work / "link.txt").symlink_to(work / "reports" / "latest.txt")
+    status, out = _compare("link.txt")
+    assert status == 0, out
+    assert (work / "link.txt").is_symlink()
+    assert "kprules compare" in (work / "reports" / "latest.txt").read_text(encoding="utf-8")
+
+
+def test_a_fifo_is_written_as_a_stream(work: Path) -> None:
+    fifo = work / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    status, out = _compare("pipe")
+    reader.join(timeout=30)
+    assert status == 0, out
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert b"kprules compare" in got[0]
+
+
+def test_dev_null_stays_a_device(work: Path) -> None:
+    status, out = _compare(os.devnull)
+    assert status == 0, out
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+
+
+def test_a_read_only_file_is_refused(work: Path) -> None:
+    path = work / "report.txt"
+    path.write_text("keep me\n", encoding="utf-8")
+    path.chmod(0o444)
+    status, out = _compare("report.txt")
+    assert status == 1 and "it is read-only" in out
+    assert path.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_junit_never_replaces_a_case_file(work: Path) -> None:
+    shutil.copytree(FIXTURES / "seeds", work / "seeds")
+    case = work / "case.toml"
+    shutil.copy(next(iter(sorted((FIXTURES / "cases").rglob("*.toml")))), case)
+    before = case.read_bytes()
+    result = CliRunner().invoke(cli, ["test", "shipment", "case.toml", "--junit", "case.toml"])
+    assert "KP604" in result.output
+    assert case.read_bytes() == before
+
+
+UGLY = 'policy p "p"\n  status current\n  reads shipment\ndefine   x "x"   =   rough\n'
+
+
+def test_fmt_keeps_hard_links(work: Path) -> None:
+    policy = work / "shipment" / "ugly.kpr"
+    policy.write_text(UGLY, encoding="utf-8")
+    os.link(policy, work / "linked.kpr")
+    result = CliRunner().invoke(cli, ["fmt", str(policy)])
+    assert result.exit_code == 0, result.output
+    assert (work / "linked.kpr").read_text(encoding="utf-8") == policy.read_text(
+        encoding="utf-8") != UGLY
+    assert policy.stat().st_nlink == 2
+
+
+def test_fmt_leaves_a_read_only_policy_alone(work: Path) -> None:
+    policy = work / "shipment" / "ugly.kpr"
+    policy.write_text(UGLY, encoding="utf-8")
+    policy.chmod(0o444)
+    result = CliRunner().invoke(cli, ["fmt", str(policy)])
+    assert result.exit_code == 1 and "it is read-only" in result.output
+    assert policy.read_text(encoding="utf-8") == UGLY
+
+
+def test_sigterm_mid_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("old\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop, atomic_output(target) as out:
+        out.write("half a report")
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert stop.value.code == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_fmt_may_write_a_policy_and_nothing_else_may(tmp_path: Path) -> None:
+    policy = tmp_path / "p.kpr"
+    policy.write_text("old\n", encoding="utf-8")
+    with pytest.raises(OutputError):
+        write_atomic(policy, "new\n")
+    write_atomic(policy, "new\n", sources=True)
+    assert policy.read_text(encoding="utf-8") == "new\n"
