@@ -1,0 +1,137 @@
+"""A near-minimal disjunction of conjunctions for a set of points.
+
+Minato and Morreale's irredundant sum of products, carried over to variables of many values: at
+the top variable, the part of each value's set that cannot be covered without a test on the
+variable is covered recursively, each cube's test then widened to every value whose set contains
+it; what is left is covered without a test. Then, as the classic two-level minimisers do, each
+cube is expanded as far as it stays inside the set (drop a test, else widen it value by value),
+cubes another contains are dropped, and each cube the others cover together. The result is
+irredundant and its cubes maximal, though not always the fewest cubes possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kprules.analysis.symbolic.mdd import FALSE, TRUE, Cube, Manager
+
+Universe = Sequence[frozenset[int]]  # per variable: the values a dropped test stands for
+
+
+def cube_node(m: Manager, c: Cube, universe: Universe) -> int:
+    return m.cube(tuple(v if v is not None else universe[i] for i, v in enumerate(c)))
+
+
+def normal(c: Cube, universe: Universe) -> Cube:
+    """Tests of every value of the universe are no tests."""
+    return tuple(None if v is not None and v >= universe[i] else v for i, v in enumerate(c))
+
+
+def cover(m: Manager, region: int, universe: Universe, order: Sequence[int] | None = None,
+          limit: int = 120) -> list[Cube]:
+    """Cubes whose union is `region` (which lies inside the universe). Past `limit` cubes the
+    minimisation stops early (still exact, less short): only contained cubes are dropped."""
+    if region == FALSE:
+        return []
+    cubes = [normal(c, universe) for c in _Isop(m, universe).run(region, region)[0]]
+    if len(cubes) <= limit:
+        cubes = [_expand(m, c, region, universe, order) for c in cubes]
+    cubes = _drop_contained(cubes)
+    return _irredundant(m, cubes, universe) if len(cubes) <= limit // 2 else cubes
+
+
+def _expand(m: Manager, c: Cube, region: int, universe: Universe,
+            order: Sequence[int] | None) -> Cube:
+    cur = list(c)
+    for var in order or range(len(c)):
+        if cur[var] is None:
+            continue
+        trial = cur.copy()
+        trial[var] = None
+        if m.implies(cube_node(m, tuple(trial), universe), region):
+            cur = trial
+            continue
+        current = cur[var]
+        assert current is not None
+        for value in sorted(universe[var] - current):
+            trial = cur.copy()
+            widened = current | {value}
+            trial[var] = widened
+            if m.implies(cube_node(m, tuple(trial), universe), region):
+                cur, current = trial, widened
+    return normal(tuple(cur), universe)
+
+
+def _contains(a: Cube, b: Cube) -> bool:
+    return all(x is None or (y is not None and y <= x) for x, y in zip(a, b, strict=True))
+
+
+def _drop_contained(cubes: list[Cube]) -> list[Cube]:
+    unique = list(dict.fromkeys(cubes))
+    return [c for i, c in enumerate(unique)
+            if not any(j != i and _contains(d, c) for j, d in enumerate(unique))]
+
+
+def _size(c: Cube) -> int:
+    return sum(1 for v in c if v is not None)
+
+
+def _irredundant(m: Manager, cubes: list[Cube], universe: Universe) -> list[Cube]:
+    keep = sorted(cubes, key=lambda c: (_size(c), str(c)))
+    for c in sorted(keep, key=lambda c: -_size(c)):
+        others = [d for d in keep if d is not c]
+        union = m.disj_all([cube_node(m, d, universe) for d in others])
+        if m.implies(cube_node(m, c, universe), union):
+            keep = others
+    return keep
+
+
+class _Isop:
+    def __init__(self, m: Manager, universe: Universe) -> None:
+        self.m = m
+        self.universe = universe
+        self.n = len(universe)
+        self.memo: dict[tuple[int, int], tuple[list[Cube], int]] = {}
+
+    def cofactor(self, a: int, var: int, value: int) -> int:
+        return self.m.kids(a)[value] if a > TRUE and self.m.top(a) == var else a
+
+    def run(self, low: int, up: int) -> tuple[list[Cube], int]:
+        """Cubes covering at least `low` and within `up`, and their union."""
+        if low == FALSE:
+            return [], FALSE
+        if up == TRUE:
+            return [(None,) * self.n], TRUE
+        found = self.memo.get((low, up))
+        if found is None:
+            found = self.memo[(low, up)] = self._split(low, up)
+        return found
+
+    def _split(self, low: int, up: int) -> tuple[list[Cube], int]:
+        m = self.m
+        var = min(m.top(low), m.top(up))
+        values = sorted(self.universe[var])
+        lows = {i: self.cofactor(low, var, i) for i in values}
+        ups = {i: self.cofactor(up, var, i) for i in values}
+        common = m.conj_all(list(ups.values()))
+        tested: dict[Cube, set[int]] = {}
+        for i in values:
+            cubes, _ = self.run(m.diff(lows[i], common), ups[i])
+            for c in cubes:
+                tested.setdefault(c, set()).add(i)
+        out: list[Cube] = []
+        union = FALSE
+        left = FALSE
+        for c, found in tested.items():
+            node = m.cube(tuple(v if v is not None else self.universe[k]
+                                for k, v in enumerate(c)))
+            allowed = frozenset(i for i in values if i in found or m.implies(node, ups[i]))
+            out.append((*c[:var], allowed, *c[var + 1:]))
+            union = m.disj(union, m.conj(node, m.var_in(var, allowed)))
+        for i in values:
+            left = m.disj(left, m.conj(m.var_in(var, {i}), lows[i]))
+        rest = m.diff(left, union)
+        # what is left lies, value by value, inside `common`: cover it without a test
+        flat = m.disj_all([self.cofactor(rest, var, i) for i in values])
+        more, more_node = self.run(flat, common)
+        return out + more, m.disj(union, more_node)

@@ -1,0 +1,220 @@
+"""The symbolic difference of two policies' shared terms.
+
+Stage: checked policies -> `TermDiff`s (kprules.analysis.symbolic.model). Steps: one layout of
+both policies' terms; the partitioned domain of every fact they read (domain.py); each term as
+sets of points per value (translate.py); the regions where the values differ, each covered by a
+near-minimal disjunction (cover.py) written as expressions (condition.py); for each disjunct a
+witness, checked with the compiled evaluator, and its cause found as `compare` finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kprules import ir
+from kprules.analysis.symbolic.condition import conjunction
+from kprules.analysis.symbolic.cover import cover, cube_node
+from kprules.analysis.symbolic.domain import Domain, build_domain, uses_dates
+from kprules.analysis.symbolic.mdd import FALSE, TRUE, Cube, Manager
+from kprules.analysis.symbolic.model import Cause, Disjunct, Region, TermDiff, Witness
+from kprules.analysis.symbolic.translate import Atom, F, Sym, T, Translator
+from kprules.core.source import Source
+from kprules.eval.evaluate import Evaluator, resolve_as_of
+from kprules.eval.values import format_value
+from kprules.explain.why import parting
+from kprules.ir.slots import Key, build_layout
+
+
+class Space:
+    """The domain, diagrams and term translations of a set of (policy, term) targets."""
+
+    def __init__(self, targets: Sequence[tuple[ir.CheckedPolicy, str]],
+                 as_of: dt.date | None) -> None:
+        self.layout = build_layout(targets)
+        vocabulary = targets[0][0].vocabulary
+        date_fact = vocabulary.dated_by if as_of is None else None
+        extra = [date_fact] if date_fact and uses_dates(self.layout) else []
+        self.domain = build_domain(self.layout, vocabulary, extra)
+        self.m = Manager(self.domain.sizes)
+        self.tr = Translator(self.m, self.domain, self.layout, as_of, date_fact)
+        self.as_of = as_of
+        self.vocabulary = vocabulary
+        n = len(self.domain.sizes)
+        self.known_universe = [self.domain.known_values(v) for v in range(n)]
+        self.full_universe = [frozenset(range(s)) for s in self.domain.sizes]
+        self.known = self.m.conj_all([self.m.var_in(v, self.known_universe[v])
+                                      for v in range(n) if self.domain.owners[v][1] < 0])
+
+    def term(self, key: Key) -> Sym:
+        return self.tr.term(key)
+
+    def facts_of(self, point: Sequence[int]) -> dict[str, Any]:
+        """The fact set of a point: each fact at its cell's representative; unknown omitted."""
+        out: dict[str, Any] = {}
+        for name, fv in self.domain.facts.items():
+            i = point[fv.var]
+            if fv.kind == "set":
+                if i == 0:
+                    out[name] = frozenset(
+                        e if e is not None else fv.other
+                        for k, e in enumerate(fv.elements) if point[fv.vars[k + 1]] == 1)
+                continue
+            if i == fv.unknown:
+                continue
+            value = fv.values[i]
+            out[name] = value.rep if fv.kind == "ordered" else \
+                (fv.other if value is None else value)
+        return out
+
+    def unknown_facts(self, region: int) -> tuple[str, ...]:
+        """The facts that are unknown somewhere in the region."""
+        m = self.m
+        return tuple(name for name, fv in self.domain.facts.items()
+                     if m.conj(region, m.var_in(fv.var, {fv.unknown})) != FALSE)
+
+    def value_at(self, sym: Sym, point: Sequence[int]) -> Any:
+        for atom, where in sym.items():
+            if self.m.contains(where, point):
+                return atom[1] if atom[0] == "v" else atom
+        return None
+
+
+def defined(sym: Sym, m: Manager) -> int:
+    return m.disj_all(list(sym.values()))
+
+
+RawRegion = tuple[str, str, int, Any, Any]
+
+
+def _regions(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawRegion]:
+    m = s.m
+    out: list[RawRegion] = []
+    if set(b) | set(o) <= {T, F}:
+        out.append(("only_base", f"only under {base}",
+                    m.conj_all([b.get(T, FALSE), o.get(F, FALSE), s.known]), True, False))
+        out.append(("only_other", f"only under {other}",
+                    m.conj_all([b.get(F, FALSE), o.get(T, FALSE), s.known]), False, True))
+    else:
+        for ab, gb in sorted(b.items(), key=str):
+            for ao, go in sorted(o.items(), key=str):
+                if ab != ao:
+                    out.append(("values", f"{base} gives {_show(ab)}, {other} gives {_show(ao)}",
+                                m.conj_all([gb, go, s.known]), _plain(ab), _plain(ao)))
+    db, do = defined(b, m), defined(o, m)
+    undecided = m.disj(m.diff(db, do), m.diff(do, db))
+    out.append(("undecided", "one decides, the other is unknown", undecided, None, None))
+    return out
+
+
+def _plain(a: Atom) -> Any:
+    return a[1] if a[0] == "v" else None
+
+
+def _show(a: Atom) -> str:
+    return format_value(a[1]) if a[0] == "v" else f"a value of `{a[1]}`"
+
+
+def verdict(s: Space, b: Sym, o: Sym, regions: Sequence[RawRegion]) -> str:
+    if all(r[2] == FALSE for r in regions):
+        return "equivalent"
+    if not set(b) | set(o) <= {T, F}:
+        return "different"
+    m = s.m
+    narrower = m.diff(b.get(T, FALSE), o.get(T, FALSE)) != FALSE  # BASE holds, OTHER not
+    broader = m.diff(o.get(T, FALSE), b.get(T, FALSE)) != FALSE
+    if narrower and broader:
+        return "overlapping"
+    return "narrower" if narrower else "broader" if broader else "undecided"
+
+
+class Differ:
+    """Symbolic differences between a base policy and another, over their shared terms."""
+
+    def __init__(self, base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[str],
+                 as_of: dt.date | None = None,
+                 sources: Mapping[str, Source] | None = None, unknowns: bool = False) -> None:
+        self.base, self.other, self.terms = base, other, tuple(terms)
+        self.unknowns = unknowns
+        targets = [(p, t) for t in self.terms for p in (base, other)]
+        self.space = Space(targets, as_of)
+        self.evaluator = Evaluator(targets, sources)
+        self.sources = sources or {}
+        self.as_of = as_of
+
+    def run(self) -> tuple[TermDiff, ...]:
+        return tuple(self.term(t) for t in self.terms)
+
+    def term(self, name: str) -> TermDiff:
+        s = self.space
+        bkey, okey = (self.base.name, name), (self.other.name, name)
+        b, o = s.term(bkey), s.term(okey)
+        raw = _regions(s, b, o, self.base.name, self.other.name)
+        regions = []
+        for kind, label, node, bv, ov in raw:
+            undecided = kind == "undecided"
+            universe = s.full_universe if undecided else s.known_universe
+            listed = self.unknowns or not undecided
+            cubes = cover(s.m, node, universe) if listed else []
+            disjuncts = tuple(self._disjunct(c, node, universe, b, o, bkey, okey) for c in cubes)
+            if node != FALSE or kind != "values":
+                regions.append(Region(kind, label, disjuncts, bv, ov, node == FALSE,
+                                      s.unknown_facts(node) if undecided else (), listed))
+        inexact = tuple(s.tr.inexact)
+        return TermDiff(name, self.base.name, self.other.name, verdict(s, b, o, raw),
+                        tuple(regions), self.as_of, not inexact, inexact)
+
+    def _disjunct(self, c: Cube, region: int, universe: Sequence[frozenset[int]], b: Sym, o: Sym,
+                  bkey: Key, okey: Key) -> Disjunct:
+        s = self.space
+        node = s.m.conj(cube_node(s.m, c, universe), region)
+        point = s.m.pick(node)
+        assert point is not None
+        facts = s.facts_of(point)
+        expect = (s.value_at(b, point), s.value_at(o, point))
+        witness, causes = self._witness(facts, expect, bkey, okey)
+        return Disjunct(conjunction(c, s.domain), witness, causes)
+
+    def _witness(self, facts: dict[str, Any], expect: tuple[Any, Any], bkey: Key,
+                 okey: Key) -> tuple[Witness, tuple[Cause, ...]]:
+        ev = self.evaluator
+        as_of = resolve_as_of(facts, ev.vocabulary, self.as_of)
+        values, slots = ev.run(facts, as_of, explain=True)
+        assert slots is not None
+        got = dict(zip(ev.keys, values, strict=True))
+        pair = (got[bkey], got[okey])
+        witness = Witness(facts, as_of, pair[0], pair[1], pair == expect)
+        (policy, name), reason = parting(ev.layout, slots, facts, as_of, bkey, okey)
+        return witness, self._causes(policy, name, reason)
+
+    def _causes(self, policy: str, name: str, reason: str) -> tuple[Cause, ...]:
+        other_policy = self.other.policy_named(policy) if policy != self.other.name \
+            else self.other
+        out = []
+        term = other_policy.terms.get(name)
+        if reason == "in force" or term is None:
+            out.append(Cause(policy, name, "in force"))
+        else:
+            out.append(Cause(term.origin.policy, name, line=self._line(term.origin)))
+            b = self.base.terms.get(name)
+            if b is not None and b.origin != term.origin:
+                out.append(Cause(b.origin.policy, name, line=self._line(b.origin)))
+        return tuple(out)
+
+    def _line(self, origin: ir.Provenance) -> int | None:
+        src = self.sources.get(origin.span.source)
+        return src.line_col(origin.span.start)[0] if src is not None else None
+
+
+def symbolic_diff(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[str],
+                  as_of: dt.date | None = None,
+                  sources: Mapping[str, Source] | None = None,
+                  unknowns: bool = False) -> tuple[TermDiff, ...]:
+    """For each term both policies have: the verdict and the complete regions where they
+    disagree (docs/symbolic.md); `unknowns` writes out the region where one decides and the
+    other is unknown, too."""
+    return Differ(base, other, terms, as_of, sources, unknowns).run()
+
+
+__all__ = ["TRUE", "Differ", "Domain", "symbolic_diff"]
