@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Check policies and vocabularies: syntax, names, types, amendments, citations."),
     "compare": ("kprules.cli.compare_cmd", "compare_command",
                 "Compare BASE with each OTHER policy over the same cases: what changes, and why."),
+    "diff": ("kprules.cli.diff_cmd", "diff_command",
+             "Show where BASE and each OTHER policy disagree: every case, not only those "
+             "written."),
     "eval": ("kprules.cli.eval_cmd", "eval_command",
              "Evaluate policies on cases, and print the value of every term."),
     "explain": ("kprules.cli.explain_cmd", "explain_command",

@@ -152,6 +152,11 @@ def _intervals(t: TermLayout) -> Iterator[Interval]:
             yield piece.validity
 
 
+def intervals_of(layout: Layout) -> Iterator[Interval]:
+    for t in layout.terms.values():
+        yield from _intervals(t)
+
+
 def uses_dates(layout: Layout) -> bool:
     return any(True for t in layout.terms.values() for _ in _intervals(t))
 

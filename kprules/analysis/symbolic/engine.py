@@ -16,9 +16,17 @@ from typing import Any
 from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover, cube_node
-from kprules.analysis.symbolic.domain import Domain, build_domain, uses_dates
-from kprules.analysis.symbolic.mdd import FALSE, TRUE, Cube, Manager
-from kprules.analysis.symbolic.model import Cause, Disjunct, Region, TermDiff, Witness
+from kprules.analysis.symbolic.domain import build_domain, intervals_of, uses_dates
+from kprules.analysis.symbolic.mdd import FALSE, Cube, Manager
+from kprules.analysis.symbolic.model import (
+    Cause,
+    Disjunct,
+    PairDiff,
+    Period,
+    Region,
+    TermDiff,
+    Witness,
+)
 from kprules.analysis.symbolic.translate import Atom, F, Sym, T, Translator
 from kprules.core.source import Source
 from kprules.eval.evaluate import Evaluator, resolve_as_of
@@ -138,7 +146,6 @@ class Differ:
         self.base, self.other, self.terms = base, other, tuple(terms)
         self.unknowns = unknowns
         targets = [(p, t) for t in self.terms for p in (base, other)]
-        self.space = Space(targets, as_of)
         self.evaluator = Evaluator(targets, sources)
         self.sources = sources or {}
         self.as_of = as_of
@@ -147,7 +154,7 @@ class Differ:
         return tuple(self.term(t) for t in self.terms)
 
     def term(self, name: str) -> TermDiff:
-        s = self.space
+        s = self.space = Space([(self.base, name), (self.other, name)], self.as_of)
         bkey, okey = (self.base.name, name), (self.other.name, name)
         b, o = s.term(bkey), s.term(okey)
         raw = _regions(s, b, o, self.base.name, self.other.name)
@@ -217,4 +224,29 @@ def symbolic_diff(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequen
     return Differ(base, other, terms, as_of, sources, unknowns).run()
 
 
-__all__ = ["TRUE", "Differ", "Domain", "symbolic_diff"]
+
+
+def change_dates(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
+                 terms: Sequence[str]) -> list[dt.date]:
+    """Every date where either text changes: in-force intervals, dated rules, parameters."""
+    layout = build_layout([(p, t) for t in terms for p in (base, other)])
+    days = {d for iv in intervals_of(layout) for d in (iv.start, iv.end) if d is not None}
+    return sorted(days)
+
+
+def diff_pair(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[str], *,
+              as_of: dt.date | None = None, over_time: bool = False,
+              sources: Mapping[str, Source] | None = None, unknowns: bool = False) -> PairDiff:
+    """`other` against `base`; over time, one difference per period between change dates."""
+    if not over_time:
+        return PairDiff(other.name, symbolic_diff(base, other, terms, as_of, sources, unknowns))
+    days = change_dates(base, other, terms)
+    starts: list[dt.date | None] = [None, *days]
+    periods = []
+    for i, start in enumerate(starts):
+        end = days[i] if i < len(days) else None
+        day = start if start is not None else (days[0] - dt.timedelta(days=1) if days
+                                               else dt.date(2000, 1, 1))
+        periods.append(Period(start, end, symbolic_diff(base, other, terms, day, sources,
+                                                        unknowns)))
+    return PairDiff(other.name, (), tuple(periods))

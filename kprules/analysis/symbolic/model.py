@@ -98,3 +98,25 @@ class Period:
     start: dt.date | None
     end: dt.date | None
     diffs: tuple[TermDiff, ...]
+
+
+@frozen
+class PairDiff:
+    """One other policy against the base: its terms' differences (`diffs`), or, over time, the
+    differences in each period between the dates where either text changes (`periods`)."""
+
+    other: str
+    diffs: tuple[TermDiff, ...]
+    periods: tuple[Period, ...] = ()
+
+
+@frozen
+class DiffReport:
+    """A base policy against others. `as_of`: the fixed evaluation date, if any; `dated_by`:
+    the fact that dates each point otherwise."""
+
+    base: str
+    pairs: tuple[PairDiff, ...]
+    as_of: dt.date | None
+    dated_by: str | None
+    over_time: bool = False

@@ -1,0 +1,274 @@
+"""A symbolic difference written out: text (a terminal), Markdown, JSON and HTML.
+
+Pure: a `DiffReport` in, a string out. The JSON document is the typed objects as they are
+(docs/symbolic.md describes it); the others read as prose: per other policy and term, the verdict
+in words, then each region as numbered disjuncts with their witness and cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from kprules.analysis.symbolic.model import DiffReport, Disjunct, PairDiff, Region, TermDiff
+from kprules.eval.values import format_value, to_json
+
+WIDTH = 100
+
+VERDICT_WORDS = {
+    "equivalent": "equivalent: they agree on every fact set",
+    "narrower": "narrower: {o} holds only where {b} does, and not everywhere",
+    "broader": "broader: {o} holds wherever {b} does, and more",
+    "overlapping": "overlapping: each holds somewhere the other does not",
+    "undecided": "agree wherever both decide; one is unknown where the other decides",
+    "different": "different: they give different values (below)",
+}
+
+
+def verdict_text(d: TermDiff) -> str:
+    return VERDICT_WORDS[d.verdict].format(o=d.other, b=d.base)
+
+
+def dating(report: DiffReport) -> str:
+    if report.over_time:
+        return "over time: one period between each two dates where either text changes"
+    if report.as_of is not None:
+        return f"as of {report.as_of}"
+    if report.dated_by is not None:
+        return f"each fact set dated by its `{report.dated_by}`"
+    return "undated: anything dated is unknown"
+
+
+def wrap(text: str, indent: str, cont: str, width: int = WIDTH) -> list[str]:
+    """Break a condition at its ` and `s (then spaces) to fit the width."""
+    words = text.replace(" and ", " and \x00").split("\x00")
+    words = [w for part in words for w in _spaces(part, width - len(cont))]
+    lines: list[str] = []
+    line = indent
+    for w in words:
+        if line.strip() and len(line) + len(w) > width:
+            lines.append(line.rstrip())
+            line = cont
+        line += w
+    lines.append(line.rstrip())
+    return lines
+
+
+def _spaces(part: str, room: int) -> list[str]:
+    if len(part) <= room:
+        return [part]
+    out = [w + " " for w in part.split(" ")]
+    out[-1] = out[-1][:-1]
+    return out
+
+
+def facts_text(facts: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {format_value(v)}" for k, v in facts.items())
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def text(report: DiffReport) -> str:
+    out = [f"kprules diff: {report.base} against "
+           + ", ".join(p.other for p in report.pairs), f"({dating(report)})", ""]
+    for pair in report.pairs:
+        out.extend(_pair_text(pair))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _pair_text(pair: PairDiff) -> Iterator[str]:
+    if not pair.periods:
+        for d in pair.diffs:
+            yield from _term_text(d, "")
+        return
+    for period in pair.periods:
+        yield f"{pair.other}: {_period(period.start, period.end)}"
+        for d in period.diffs:
+            yield from _term_text(d, "  ")
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None:
+        return f"before {end}" if end else "at any date"
+    return f"from {start}" + (f" until {end}" if end else "")
+
+
+def _term_text(d: TermDiff, pad: str) -> Iterator[str]:
+    yield from wrap(f"{d.other}.{d.term} against {d.base}.{d.term}: {verdict_text(d)}", pad,
+                    pad + "  ")
+    if not d.exhaustive:
+        yield from wrap("not exhaustive: " + "; ".join(d.notes), pad + "  ", pad + "    ")
+    for r in d.regions:
+        yield from _region_text(r, pad + "  ")
+    yield ""
+
+
+def _region_text(r: Region, pad: str) -> Iterator[str]:
+    if r.empty:
+        yield f"{pad}{r.label}: nowhere"
+        return
+    if not r.listed:
+        yield from wrap(f"{r.label}: where one of these facts is unknown: "
+                        + ", ".join(r.unknown_facts) + " (--unknowns lists the region)",
+                        pad, pad + "  ")
+        return
+    yield f"{pad}{r.label}:"
+    for i, x in enumerate(r.disjuncts, 1):
+        yield from _disjunct_text(x, i, pad + "  ")
+
+
+def _disjunct_text(x: Disjunct, i: int, pad: str) -> Iterator[str]:
+    head = f"{pad}{i}. "
+    cont = " " * len(head)
+    yield from wrap(x.condition, head, cont)
+    w = x.witness
+    values = f"{format_value(w.base_value)} -> {format_value(w.other_value)}"
+    yield from wrap(f"witness ({values}): {facts_text(w.facts)}", cont, cont + "  ")
+    yield from wrap("caused by: " + "; ".join(c.label for c in x.causes), cont, cont + "  ")
+
+
+# ----------------------------------------------------------------------------- markdown
+
+
+def markdown(report: DiffReport) -> str:
+    out = [f"# {report.base} against " + ", ".join(f"`{p.other}`" for p in report.pairs), "",
+           f"_{dating(report)}_", ""]
+    for pair in report.pairs:
+        for title, diffs in _sections(pair):
+            out.append(f"## `{pair.other}`{title}")
+            out.append("")
+            for d in diffs:
+                out.extend(_term_md(d))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _sections(pair: PairDiff) -> list[tuple[str, tuple[TermDiff, ...]]]:
+    if not pair.periods:
+        return [("", pair.diffs)]
+    return [(f", {_period(p.start, p.end)}", p.diffs) for p in pair.periods]
+
+
+def _term_md(d: TermDiff) -> Iterator[str]:
+    yield f"### `{d.term}`: {verdict_text(d)}"
+    yield ""
+    if not d.exhaustive:
+        yield "**Not exhaustive:** " + "; ".join(d.notes)
+        yield ""
+    for r in d.regions:
+        if r.empty:
+            yield f"- **{r.label}**: nowhere"
+        elif not r.listed:
+            yield f"- **{r.label}**: where one of these facts is unknown: " + \
+                ", ".join(f"`{f}`" for f in r.unknown_facts)
+        else:
+            yield f"- **{r.label}**:"
+            for i, x in enumerate(r.disjuncts, 1):
+                w = x.witness
+                yield f"  {i}. `{x.condition}`"
+                yield (f"     - witness ({format_value(w.base_value)} -> "
+                       f"{format_value(w.other_value)}): {facts_text(w.facts)}")
+                yield "     - caused by: " + "; ".join(c.label for c in x.causes)
+    yield ""
+
+
+# ----------------------------------------------------------------------------- json
+
+
+def as_json(report: DiffReport) -> dict[str, Any]:
+    return {
+        "base": report.base,
+        "as_of": to_json(report.as_of),
+        "dated_by": report.dated_by,
+        "over_time": report.over_time,
+        "pairs": [_pair_json(p) for p in report.pairs],
+    }
+
+
+def _pair_json(p: PairDiff) -> dict[str, Any]:
+    out: dict[str, Any] = {"other": p.other, "terms": [_term_json(d) for d in p.diffs]}
+    if p.periods:
+        out["periods"] = [{"from": to_json(x.start), "until": to_json(x.end),
+                           "terms": [_term_json(d) for d in x.diffs]} for x in p.periods]
+    return out
+
+
+def _term_json(d: TermDiff) -> dict[str, Any]:
+    return {"term": d.term, "verdict": d.verdict, "exhaustive": d.exhaustive,
+            "notes": list(d.notes), "as_of": to_json(d.as_of),
+            "regions": [_region_json(r) for r in d.regions]}
+
+
+def _region_json(r: Region) -> dict[str, Any]:
+    return {"kind": r.kind, "label": r.label, "empty": r.empty, "listed": r.listed,
+            "base_value": to_json(r.base_value), "other_value": to_json(r.other_value),
+            "unknown_facts": list(r.unknown_facts),
+            "disjuncts": [_disjunct_json(x) for x in r.disjuncts]}
+
+
+def _disjunct_json(x: Disjunct) -> dict[str, Any]:
+    w = x.witness
+    return {"condition": x.condition,
+            "witness": {"facts": {k: to_json(v) for k, v in w.facts.items()},
+                        "as_of": to_json(w.as_of), "base_value": to_json(w.base_value),
+                        "other_value": to_json(w.other_value), "verified": w.verified},
+            "causes": [{"policy": c.policy, "term": c.term, "kind": c.kind, "line": c.line}
+                       for c in x.causes]}
+
+
+def json_text(report: DiffReport) -> str:
+    return json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------------------- html
+
+_STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+code{background:#f4f4f4;padding:0 .2em}li{margin:.3em 0}.w,.c{color:#555;font-size:90%}
+.warn{color:#a00}"""
+
+
+def html_page(report: DiffReport) -> str:
+    e = html.escape
+    title = f"{report.base} against " + ", ".join(p.other for p in report.pairs)
+    body = [f"<h1>{e(title)}</h1>", f"<p><em>{e(dating(report))}</em></p>"]
+    for pair in report.pairs:
+        for head, diffs in _sections(pair):
+            body.append(f"<h2>{e(pair.other + head)}</h2>")
+            for d in diffs:
+                body.extend(_term_html(d))
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _term_html(d: TermDiff) -> Iterator[str]:
+    e = html.escape
+    yield f"<h3><code>{e(d.term)}</code>: {e(verdict_text(d))}</h3>"
+    if not d.exhaustive:
+        yield f"<p class=\"warn\">Not exhaustive: {e('; '.join(d.notes))}</p>"
+    yield "<ul>"
+    for r in d.regions:
+        if r.empty:
+            yield f"<li><strong>{e(r.label)}</strong>: nowhere</li>"
+        elif not r.listed:
+            yield (f"<li><strong>{e(r.label)}</strong>: where one of these facts is unknown: "
+                   f"{e(', '.join(r.unknown_facts))}</li>")
+        else:
+            yield f"<li><strong>{e(r.label)}</strong>:<ol>"
+            for x in r.disjuncts:
+                w = x.witness
+                yield (f"<li><code>{e(x.condition)}</code><div class=\"w\">witness "
+                       f"({e(format_value(w.base_value))} &rarr; "
+                       f"{e(format_value(w.other_value))}): {e(facts_text(w.facts))}</div>"
+                       f"<div class=\"c\">caused by: "
+                       f"{e('; '.join(c.label for c in x.causes))}</div></li>")
+            yield "</ol></li>"
+    yield "</ul>"
+
+
+WRITERS: dict[str, Callable[[DiffReport], str]] = {
+    "text": text, "md": markdown, "json": json_text, "html": html_page,
+}
