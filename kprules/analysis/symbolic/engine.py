@@ -96,7 +96,7 @@ def defined(sym: Sym, m: Manager) -> int:
 RawRegion = tuple[str, str, int, Any, Any]
 
 
-def _regions(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawRegion]:
+def region_sets(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawRegion]:
     m = s.m
     out: list[RawRegion] = []
     if set(b) | set(o) <= {T, F}:
@@ -157,7 +157,7 @@ class Differ:
         s = self.space = Space([(self.base, name), (self.other, name)], self.as_of)
         bkey, okey = (self.base.name, name), (self.other.name, name)
         b, o = s.term(bkey), s.term(okey)
-        raw = _regions(s, b, o, self.base.name, self.other.name)
+        raw = region_sets(s, b, o, self.base.name, self.other.name)
         regions = []
         for kind, label, node, bv, ov in raw:
             undecided = kind == "undecided"

@@ -73,11 +73,30 @@ def facts_text(facts: Mapping[str, Any]) -> str:
 
 
 def text(report: DiffReport) -> str:
-    out = [f"kprules diff: {report.base} against "
-           + ", ".join(p.other for p in report.pairs), f"({dating(report)})", ""]
+    out = wrap(f"kprules diff: {report.base} against "
+               + ", ".join(p.other for p in report.pairs), "", "  ")
+    out += [f"({dating(report)})", ""]
+    out += [line for row in summary_rows(report) for line in wrap(row, "  ", "      ")]
+    out.append("")
     for pair in report.pairs:
         out.extend(_pair_text(pair))
     return "\n".join(out).rstrip() + "\n"
+
+
+def summary_rows(report: DiffReport) -> list[str]:
+    """One line per other policy and term: the verdict and the size of each region."""
+    rows = []
+    for pair in report.pairs:
+        groups = [("", pair.diffs)] + [(f" {_period(p.start, p.end)}", p.diffs)
+                                       for p in pair.periods]
+        for when, diffs in groups:
+            for d in diffs:
+                sizes = "; ".join(f"{r.label}: {len(r.disjuncts)}" for r in d.regions
+                                  if r.kind != "undecided" and not r.empty)
+                mark = "" if d.exhaustive else " (not exhaustive)"
+                rows.append(f"{pair.other}.{d.term}{when}: {d.verdict}{mark}"
+                            + (f" ({sizes})" if sizes else ""))
+    return rows
 
 
 def _pair_text(pair: PairDiff) -> Iterator[str]:
@@ -137,6 +156,7 @@ def _disjunct_text(x: Disjunct, i: int, pad: str) -> Iterator[str]:
 def markdown(report: DiffReport) -> str:
     out = [f"# {report.base} against " + ", ".join(f"`{p.other}`" for p in report.pairs), "",
            f"_{dating(report)}_", ""]
+    out += [f"- {row}" for row in summary_rows(report)] + [""]
     for pair in report.pairs:
         for title, diffs in _sections(pair):
             out.append(f"## `{pair.other}`{title}")
