@@ -16,6 +16,7 @@ import click
 from kprules.cli.compare_cmd import Stop, _date, fail, resolve
 
 if TYPE_CHECKING:
+    from kprules import ir
     from kprules.analysis.symbolic.model import DiffReport
 
 FORMAT_NAMES = ("text", "md", "json", "html")
@@ -84,14 +85,14 @@ def _report(base: str, others: tuple[str, ...], terms: tuple[str, ...], as_of: d
             over_time: bool, unknowns: bool, policy_dirs: tuple[Path, ...]) -> DiffReport:
     from kprules.analysis.symbolic.engine import diff_pair
     from kprules.analysis.symbolic.model import DiffReport
-    from kprules.compare import Comparison
 
     library, base_name, other_names = resolve(base, others, policy_dirs)
     pairs = []
     b = library[base_name].checked
     for name in other_names:
-        chosen = Comparison(library, base_name, [name], terms or None, as_of).terms
-        pairs.append(diff_pair(b, library[name].checked, chosen, as_of=as_of,
+        o = library[name].checked
+        chosen = shared_terms(b, o, terms)
+        pairs.append(diff_pair(b, o, chosen, as_of=as_of,
                                over_time=over_time, sources=library.sources,
                                unknowns=unknowns))
     return DiffReport(base_name, tuple(pairs), as_of, b.vocabulary.dated_by, over_time)
@@ -118,3 +119,26 @@ def _witnesses(report: DiffReport, folder: Path) -> None:
                 out.write(text)
     except (OSError, OutputError) as err:
         fail("KP604", f"cannot write witnesses to `{folder}`: {err}")
+
+
+def shared_terms(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
+                 terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms asked for (each in both policies), or the terms `compare` would compare."""
+    from kprules.compare import CompareError, default_terms
+    from kprules.core.suggest import did_you_mean
+
+    if base.vocabulary.name != other.vocabulary.name:
+        raise CompareError(f"`{base.name}` reads `{base.vocabulary.name}` and `{other.name}` "
+                           f"reads `{other.vocabulary.name}`; only policies over one vocabulary "
+                           "can be compared")
+    for p in (base, other):
+        for t in terms:
+            if t not in p.terms:
+                hint = did_you_mean(t, p.terms)
+                raise CompareError(f"policy `{p.name}` has no term `{t}`"
+                                   + (f"; {hint}" if hint else ""), "KP601")
+    chosen = tuple(dict.fromkeys(terms)) if terms else default_terms([base, other])
+    if not chosen:
+        raise CompareError(f"`{base.name}` and `{other.name}` have no term in common to compare",
+                           "KP605")
+    return chosen

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import kprules
 from kprules.analysis.symbolic import symbolic_diff
 from kprules.analysis.symbolic.domain import cells
 from kprules.analysis.symbolic.mdd import FALSE, TRUE, Manager
 from tests.symbolic import gen
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def diff(first: str, second: str, term: str = "t") -> list[str]:
@@ -71,3 +74,11 @@ def test_diagram_laws() -> None:
     assert m.neg(m.conj(a, b)) == m.disj(m.neg(a), m.neg(b))
     assert m.var_in(0, {0, 1, 2}) == TRUE
     assert m.pick(m.conj(m.neg(a), b)) == [2, 1]
+
+
+def test_every_bundled_policy_is_equivalent_to_itself() -> None:
+    lib = kprules.load(ROOT / "policies")
+    for policy in lib:
+        p = policy.checked
+        for d in symbolic_diff(p, p, sorted(p.terms)):
+            assert d.verdict == "equivalent" and d.exhaustive, (p.name, d.term)

@@ -33,14 +33,17 @@ def cover(m: Manager, region: int, universe: Universe, order: Sequence[int] | No
     minimisation stops early (still exact, less short): only contained cubes are dropped."""
     if region == FALSE:
         return []
-    cubes = [normal(c, universe) for c in _Isop(m, universe).run(region, region)[0]]
+    # a cube without its universe tests lies inside the region when it does outside the universe
+    outside = m.neg(m.cube(tuple(universe)))
+    within = m.disj(region, outside)
+    cubes = [normal(c, universe) for c in _Isop(m, universe, outside).run(region, region)[0]]
     if len(cubes) <= limit:
-        cubes = [_expand(m, c, region, universe, order) for c in cubes]
+        cubes = [_expand(m, c, within, universe, order) for c in cubes]
     cubes = _drop_contained(cubes)
-    return _irredundant(m, cubes, universe) if len(cubes) <= limit // 2 else cubes
+    return _irredundant(m, cubes, outside) if len(cubes) <= limit // 2 else cubes
 
 
-def _expand(m: Manager, c: Cube, region: int, universe: Universe,
+def _expand(m: Manager, c: Cube, within: int, universe: Universe,
             order: Sequence[int] | None) -> Cube:
     cur = list(c)
     for var in order or range(len(c)):
@@ -48,7 +51,7 @@ def _expand(m: Manager, c: Cube, region: int, universe: Universe,
             continue
         trial = cur.copy()
         trial[var] = None
-        if m.implies(cube_node(m, tuple(trial), universe), region):
+        if m.implies(m.cube(tuple(trial)), within):
             cur = trial
             continue
         current = cur[var]
@@ -57,7 +60,7 @@ def _expand(m: Manager, c: Cube, region: int, universe: Universe,
             trial = cur.copy()
             widened = current | {value}
             trial[var] = widened
-            if m.implies(cube_node(m, tuple(trial), universe), region):
+            if m.implies(m.cube(tuple(trial)), within):
                 cur, current = trial, widened
     return normal(tuple(cur), universe)
 
@@ -76,20 +79,21 @@ def _size(c: Cube) -> int:
     return sum(1 for v in c if v is not None)
 
 
-def _irredundant(m: Manager, cubes: list[Cube], universe: Universe) -> list[Cube]:
+def _irredundant(m: Manager, cubes: list[Cube], outside: int) -> list[Cube]:
     keep = sorted(cubes, key=lambda c: (_size(c), str(c)))
     for c in sorted(keep, key=lambda c: -_size(c)):
         others = [d for d in keep if d is not c]
-        union = m.disj_all([cube_node(m, d, universe) for d in others])
-        if m.implies(cube_node(m, c, universe), union):
+        union = m.disj_all([outside, *(m.cube(d) for d in others)])
+        if m.implies(m.cube(c), union):
             keep = others
     return keep
 
 
 class _Isop:
-    def __init__(self, m: Manager, universe: Universe) -> None:
+    def __init__(self, m: Manager, universe: Universe, outside: int) -> None:
         self.m = m
         self.universe = universe
+        self.outside = outside
         self.n = len(universe)
         self.memo: dict[tuple[int, int], tuple[list[Cube], int]] = {}
 
@@ -123,9 +127,9 @@ class _Isop:
         union = FALSE
         left = FALSE
         for c, found in tested.items():
-            node = m.cube(tuple(v if v is not None else self.universe[k]
-                                for k, v in enumerate(c)))
-            allowed = frozenset(i for i in values if i in found or m.implies(node, ups[i]))
+            node = m.cube(c)
+            allowed = frozenset(i for i in values
+                                if i in found or m.implies(node, m.disj(ups[i], self.outside)))
             out.append((*c[:var], allowed, *c[var + 1:]))
             union = m.disj(union, m.conj(node, m.var_in(var, allowed)))
         for i in values:

@@ -187,8 +187,12 @@ def _visit(layout: Layout, t: TermLayout, out: dict[str, None], seen: set[tuple[
 
 
 def _step(value: Any, kind: str, up: bool) -> Any:
+    """A value past a cut point; below a positive quantity, half of it (weights and amounts
+    are rarely negative, and a witness should read as a real shipment)."""
     if kind == "date":
         return value + dt.timedelta(days=1 if up else -1)
+    if not up and kind.startswith("q:") and value > 0:
+        return Decimal(value) / 2
     return value + (1 if up else -1)
 
 

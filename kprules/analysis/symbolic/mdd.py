@@ -139,11 +139,13 @@ class Manager:
         return point
 
     def cube(self, c: Cube) -> int:
+        """The set of points inside every test of the cube (built bottom-up, no apply)."""
         out = TRUE
         for var in reversed(range(len(c))):
             values = c[var]
             if values is not None:
-                out = self.conj(self.var_in(var, values), out)
+                out = self.node(var, tuple(out if v in values else FALSE
+                                           for v in range(self.sizes[var])))
         return out
 
     def paths(self, a: int) -> Iterator[Cube]:
