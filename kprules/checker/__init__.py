@@ -7,7 +7,8 @@ any (later passes would only report consequences):
 2. declarations: names, duplicates, types named, define/redefine (`declare.py`);
 3. terms: every expression resolved and typed (`terms.py`, `typecheck.py`);
 4. structure: cycles between terms, depth (`structure.py`); size limits (`limits.py`);
-5. lint: unreachable rules (errors); unused facts and definitions, citations (warnings).
+5. lint: unreachable rules (errors); unused facts and definitions, citations (warnings);
+6. assertions: `assert name: a.term implies b.term`, resolved and typed (`assertions.py`).
 
 Input: a `loader.Workspace` (its syntax diagnostics are carried over). Output: `CheckResult`.
 """
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from kprules import ir
+from kprules.checker.assertions import CheckedAssertion, check_assertions
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.declare import PolicyDecls, declare_policy, declare_vocabulary
 from kprules.checker.limits import check_magnitudes, check_sizes, check_total
@@ -37,6 +39,7 @@ class CheckResult:
     vocabularies: Mapping[str, ir.Vocabulary]
     policies: Mapping[str, ir.CheckedPolicy]
     diagnostics: tuple[Diagnostic, ...]
+    assertions: tuple[CheckedAssertion, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -56,7 +59,8 @@ def check(ws: Workspace, seeds: Mapping[str, Seed] | None = None) -> CheckResult
     result = _run(ws, seeds, sink)
     given = {ws.modules[name].span.source for name in ws.given if name in ws.modules}
     kept = [d for d in sink.items if d.is_error or d.span is None or d.span.source in given]
-    return CheckResult(result.vocabularies, result.policies, sort_diagnostics(kept))
+    return CheckResult(result.vocabularies, result.policies, sort_diagnostics(kept),
+                       result.assertions)
 
 
 def _run(ws: Workspace, seeds: Mapping[str, Seed] | None, sink: Sink) -> CheckResult:
@@ -93,6 +97,9 @@ def _run(ws: Workspace, seeds: Mapping[str, Seed] | None, sink: Sink) -> CheckRe
         _limits(policies, sink)
     if not sink.failed:
         _lint(result, {name: d.scope.terms for name, d in decls.items()}, seeds, sink)
+    if not sink.failed:
+        claims = check_assertions(ws.modules, policies, sink)
+        result = CheckResult(vocabularies, policies, (), claims)
     return result
 
 

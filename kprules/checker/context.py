@@ -21,7 +21,7 @@ from kprules.syntax import nodes as n
 KEYWORDS = frozenset("""
     facts dated by enum fact measure set of policy status in force reads
     amends from until define redefine decision default when except parameter cite if
-    then else or and not true false base
+    then else or and not true false base assert implies
 """.split())
 STATUSES = ir.POLICY_STATUSES
 DeclKind: TypeAlias = Literal["define", "decision", "parameter"]

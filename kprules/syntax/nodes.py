@@ -341,6 +341,29 @@ PolicyItem: TypeAlias = Define | Decision | Parameter | EnumDecl
 
 
 @frozen
+class QualifiedName:
+    """`policy.term`: a term as one named policy evaluates it."""
+
+    policy: Ident
+    term: Ident
+    span: Span = _span()
+
+    @property
+    def text(self) -> str:
+        return f"{self.policy.name}.{self.term.name}"
+
+
+@frozen
+class Assertion:
+    """`assert name: a.term implies b.term`: wherever the first holds, the second does."""
+
+    ident: Ident
+    left: QualifiedName
+    right: QualifiedName
+    span: Span = _span()
+
+
+@frozen
 class PolicyModule:
     """A policy: a header, then definitions, decisions, parameters and local enums."""
 
@@ -352,6 +375,7 @@ class PolicyModule:
     amends: Ident | None
     items: tuple[PolicyItem, ...]
     span: Span = _span()
+    assertions: tuple[Assertion, ...] = ()
 
     @property
     def name(self) -> str:

@@ -284,9 +284,16 @@ class _ToNodes:
                 header.setdefault(item.key, item.value)
         kinds = n.Define | n.Decision | n.Parameter | n.EnumDecl
         items = tuple(x for x in c if isinstance(x, kinds))
+        claims = tuple(x for x in c if isinstance(x, n.Assertion))
         return n.PolicyModule(c[0], desc.text if desc else None, header.get("status"),
                               header.get("in force"), header.get("reads"),
-                              header.get("amends"), items, self._sp(meta))
+                              header.get("amends"), items, self._sp(meta), claims)
+
+    def assertion(self, meta: Any, c: list[Any]) -> n.Assertion:
+        return n.Assertion(c[0], c[1], c[2], self._sp(meta))
+
+    def qualified_name(self, meta: Any, c: list[Any]) -> n.QualifiedName:
+        return n.QualifiedName(c[0], c[1], self._sp(meta))
 
     def status(self, meta: Any, c: list[Any]) -> _Header:
         return _Header("status", c[0], self._sp(meta))

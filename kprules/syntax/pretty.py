@@ -445,6 +445,10 @@ def _policy(m: n.PolicyModule) -> Iterator[_Unit]:
                 yield from _parameter(item)
             case n.EnumDecl():
                 yield from _enum(item)
+    for claim in m.assertions:
+        yield _Unit(claim.span.start, claim.span.end,
+                    (f"assert {claim.ident.name}: {claim.left.text} implies {claim.right.text}",),
+                    0, True, True)
 
 
 def _define(d: n.Define) -> Iterator[_Unit]:
