@@ -30,8 +30,10 @@ if TYPE_CHECKING:
               help="The folder of source documents citations name [default: the nearest "
               "`seeds/` folder above the first path].")
 @click.option("--no-seeds", is_flag=True, help="Do not check citations against source documents.")
+@click.option("--prove", is_flag=True, help="Also prove each `assert`, or print a counterexample "
+              "as a case file (docs/symbolic.md).")
 def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Path | None,
-                  no_seeds: bool) -> None:
+                  no_seeds: bool, prove: bool) -> None:
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
@@ -41,7 +43,8 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     vocabulary of the policies given. Every problem is reported with its code (see
     docs/diagnostics.md), file:line:col, the text underlined and a hint.
 
-    Exit status: 0 when there are no errors (and, with --strict, no warnings); 1 otherwise.
+    Exit status: 0 when there are no errors (and, with --strict, no warnings, and with --prove,
+    every assertion proved); 1 otherwise.
     """
     from kprules.cli.check_inputs import is_case_file, is_data_file
 
@@ -80,6 +83,11 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
              f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+    if prove and library is not None:
+        from kprules.cli.prove_out import report_proofs
+
+        if report_proofs(library.result):
+            sys.exit(1)
 
 
 def _library(ws: Workspace, result: CheckResult) -> Library | None:

@@ -83,3 +83,13 @@ def _term_files(d: TermDiff, suffix: str) -> Iterator[tuple[str, str]]:
 
 def facts_only(facts: Mapping[str, Any]) -> dict[str, str]:
     return {k: toml_value(v) for k, v in facts.items()}
+
+
+def counterexample_case(case_id: str, title: str, facts: Mapping[str, Any],
+                        expected: Mapping[str, Any]) -> str:
+    """A case file of a counterexample: the facts, and what each term gives as comments."""
+    lines = ["[case]", f"id = {toml_value(case_id)}", f"title = {toml_value(title)}",
+             'sources = ["hypothetical: a counterexample of kprules check --prove"]', "",
+             "[facts]", *(f"{k} = {toml_value(v)}" for k, v in facts.items()), "", "[expect]"]
+    lines += [f"# {key} gives {_plain(value)}" for key, value in expected.items()]
+    return "\n".join(lines) + "\n"

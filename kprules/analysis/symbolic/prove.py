@@ -1,0 +1,58 @@
+"""Proofs of assertions: `assert name: a.term implies b.term` holds, or a counterexample.
+
+Stage: checked assertions (kprules.checker.assertions) and policies -> `Proof`s. An assertion
+holds when no fact set makes the first term true without making the second true (false or
+unknown), over the partitioned domain of docs/symbolic.md, so a proof is exhaustive unless a
+construct outside the exact method is involved (`exhaustive` False, `notes` say which). A
+counterexample is a complete fact set, the second term false where one exists, confirmed by the
+compiled evaluator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from attrs import frozen
+
+from kprules import ir
+from kprules.analysis.symbolic.engine import Space
+from kprules.analysis.symbolic.mdd import FALSE
+from kprules.analysis.symbolic.model import Witness
+from kprules.analysis.symbolic.translate import F, T
+from kprules.checker.assertions import CheckedAssertion
+from kprules.eval.evaluate import Evaluator, resolve_as_of
+
+
+@frozen
+class Proof:
+    assertion: CheckedAssertion
+    holds: bool
+    counterexample: Witness | None
+    exhaustive: bool = True
+    notes: tuple[str, ...] = ()
+
+
+def prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) -> Proof:
+    targets = [(policies[claim.policy].policy_named(p), t) for p, t in (claim.left, claim.right)]
+    s = Space(targets, None)
+    left, right = s.term(claim.left), s.term(claim.right)
+    m = s.m
+    bad = m.diff(left.get(T, FALSE), right.get(T, FALSE))
+    notes = tuple(s.tr.inexact)
+    if bad == FALSE:
+        return Proof(claim, True, None, not notes, notes)
+    clear = m.conj_all([bad, right.get(F, FALSE), s.known])
+    point = m.pick(clear if clear != FALSE else bad)
+    assert point is not None
+    facts = s.facts_of(point)
+    ev = Evaluator(targets)
+    as_of = resolve_as_of(facts, ev.vocabulary, None)
+    values, _ = ev.run(facts, as_of)
+    verified = values[0] is True and values[-1] is not True
+    return Proof(claim, False, Witness(facts, as_of, values[0], values[-1], verified),
+                 not notes, notes)
+
+
+def prove_all(claims: tuple[CheckedAssertion, ...],
+              policies: Mapping[str, ir.CheckedPolicy]) -> tuple[Proof, ...]:
+    return tuple(prove(c, policies) for c in claims)

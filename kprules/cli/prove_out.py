@@ -1,0 +1,44 @@
+"""`kprules check --prove`: prove each assertion of the checked policies, or print a
+counterexample as a case file. Effects only (printing); the proofs are
+kprules.analysis.symbolic.prove."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kprules.cli.common import emit
+
+if TYPE_CHECKING:
+    from kprules.analysis.symbolic.prove import Proof
+    from kprules.checker import CheckResult
+
+
+def report_proofs(result: CheckResult) -> int:
+    """Print one line per assertion (and each counterexample); the number that fail."""
+    from kprules.analysis.symbolic.prove import prove_all
+
+    proofs = prove_all(result.assertions, result.policies)
+    for proof in proofs:
+        emit(_text(proof))
+    failed = sum(1 for p in proofs if not p.holds)
+    emit(f"{len(proofs)} assertion{'s' if len(proofs) != 1 else ''}: "
+         f"{len(proofs) - failed} proved, {failed} failed\n")
+    return failed
+
+
+def _text(proof: Proof) -> str:
+    from kprules.analysis.symbolic.witnesses import counterexample_case, kebab
+
+    claim = proof.assertion
+    head = f"{claim.policy}: assert {claim.name}: {claim.text}"
+    if proof.holds:
+        note = "" if proof.exhaustive else " (not exhaustive: " + "; ".join(proof.notes) + ")"
+        return f"proved {head}{note}\n"
+    w = proof.counterexample
+    assert w is not None
+    left, right = (f"{p}.{t}" for p, t in (claim.left, claim.right))
+    case = counterexample_case(kebab(f"counterexample-{claim.policy}-{claim.name}"),
+                               f"{claim.policy}: {claim.name} does not hold",
+                               w.facts, {left: w.base_value, right: w.other_value})
+    indented = "".join(f"    {line}\n" if line else "\n" for line in case.splitlines())
+    return f"FAILED {head}\n  counterexample:\n{indented}"
