@@ -44,6 +44,14 @@ def write(folder: Path, wider: str) -> Path:
     return folder
 
 
+def test_the_bundled_assertions_are_proved() -> None:
+    out, code = run(["check", "--prove", "policies/"], ROOT)
+    assert code == 0, out
+    assert "6 assertions: 6 proved, 0 failed" in out
+    assert ("proved state_actors: assert broadens: kpcs_2003.conflict_diamond implies "
+            "state_actors.conflict_diamond") in out
+
+
 def test_a_true_assertion_is_proved(tmp_path: Path) -> None:
     write(tmp_path, WIDER + "\nassert widens: p1.t implies p2.t\n")
     out, code = run(["check", "--prove", "--no-seeds", "."], tmp_path)
