@@ -32,8 +32,11 @@ if TYPE_CHECKING:
 @click.option("--no-seeds", is_flag=True, help="Do not check citations against source documents.")
 @click.option("--prove", is_flag=True, help="Also prove each `assert`, or print a counterexample "
               "as a case file (docs/symbolic.md).")
+@click.option("--decisions", is_flag=True, help="Also analyse each decision: where only the "
+              "default applies, rules with different outcomes that can both apply, rules that "
+              "never apply; each with a witness (docs/symbolic.md).")
 def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Path | None,
-                  no_seeds: bool, prove: bool) -> None:
+                  no_seeds: bool, prove: bool, decisions: bool) -> None:
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
@@ -83,6 +86,10 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
              f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+    if decisions and library is not None:
+        from kprules.cli.prove_out import report_decisions
+
+        report_decisions(library.result)
     if prove and library is not None:
         from kprules.cli.prove_out import report_proofs
 

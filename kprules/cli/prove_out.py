@@ -42,3 +42,26 @@ def _text(proof: Proof) -> str:
                                w.facts, {left: w.base_value, right: w.other_value})
     indented = "".join(f"    {line}\n" if line else "\n" for line in case.splitlines())
     return f"FAILED {head}\n  counterexample:\n{indented}"
+
+
+def report_decisions(result: CheckResult) -> None:
+    """Print the decision analysis of every decision each policy writes."""
+    from kprules.analysis.symbolic.decisions import analyse_policy
+    from kprules.analysis.symbolic.render import facts_text, wrap
+
+    words = {"default": "only the default applies (no rule does)",
+             "conflict": "both apply, with different outcomes: the first wins",
+             "dead": "never the rule that applies"}
+    lines: list[str] = []
+    for policy in result.policies.values():
+        for report in analyse_policy(policy):
+            mark = "" if report.exhaustive else " (not exhaustive)"
+            lines.append(f"{report.policy}.{report.decision}{mark}:")
+            for f in report.findings:
+                lines.extend(wrap(", ".join(f.rules) + (": " if f.rules else "")
+                                  + words[f.kind], "  ", "    "))
+                for i, c in enumerate(f.conditions, 1):
+                    lines.extend(wrap(c, f"    {i}. ", "       "))
+                if f.witness is not None:
+                    lines.extend(wrap("witness: " + facts_text(f.witness), "    ", "      "))
+    emit("\n".join(lines) + "\n" if lines else "no decisions to analyse\n")
