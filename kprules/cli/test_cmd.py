@@ -43,9 +43,15 @@ WIDTH = 100
 @click.option("--boundaries-strict", is_flag=True,
               help="Fail when a cut-off is not exercised from both sides (implies --boundaries).")
 @click.option("--verbose", "-v", is_flag=True, help="List every expectation, not only failures.")
+@click.option("--region-coverage", "regions", nargs=2, metavar="BASE OTHER",
+              help="Report which disjuncts of the regions where BASE and OTHER (a policy or a "
+              "folder) disagree some case reaches (docs/symbolic.md).")
+@click.option("--region-witnesses", "region_dir", type=click.Path(path_type=Path),
+              metavar="DIR", help="With --region-coverage: write a witness case file to DIR for "
+              "each disjunct no case reaches.")
 def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: bool,
                  coverage_min: float | None, boundaries: bool, boundaries_strict: bool,
-                 verbose: bool) -> None:
+                 verbose: bool, regions: tuple[str, str] | None, region_dir: Path | None) -> None:
     """Run the expectations of the case files under PATHS against the policies under PATHS.
 
     PATHS are folders or files: `.kpr` policies (and what they need from nearby folders) and
@@ -102,6 +108,10 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
             emit(f"error[KP608]: {plural(total - done, 'side')} of the "
                  "policies' cut-offs not exercised by any case\n", err=True)
             low = True
+    if regions:
+        from kprules.cli.region_cov import report_region_coverage
+
+        report_region_coverage(library, suite, regions[0], regions[1], region_dir)
     if junit_path is not None:
         _junit(junit_path, checks, suite, paths)
     if errors or low or any(not c.passed for c in checks):

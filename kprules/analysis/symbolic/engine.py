@@ -16,7 +16,7 @@ from typing import Any
 from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover, cube_node
-from kprules.analysis.symbolic.domain import build_domain, intervals_of, uses_dates
+from kprules.analysis.symbolic.domain import Cell, FactVar, build_domain, intervals_of, uses_dates
 from kprules.analysis.symbolic.mdd import FALSE, Cube, Manager
 from kprules.analysis.symbolic.model import (
     Cause,
@@ -76,6 +76,15 @@ class Space:
                 (fv.other if value is None else value)
         return out
 
+    def point_of(self, facts: Mapping[str, Any], day: dt.date | None) -> list[int]:
+        """The point (cells) of a fact set; `day` dates it when the domain has a date fact."""
+        point = [0] * len(self.domain.sizes)
+        for name, fv in self.domain.facts.items():
+            value = day if name == self.tr.date_fact and day is not None else facts.get(name)
+            for var, cell in zip(fv.vars, _cells_of(fv, value), strict=True):
+                point[var] = cell
+        return point
+
     def unknown_facts(self, region: int) -> tuple[str, ...]:
         """The facts that are unknown somewhere in the region."""
         m = self.m
@@ -87,6 +96,28 @@ class Space:
             if self.m.contains(where, point):
                 return atom[1] if atom[0] == "v" else atom
         return None
+
+
+def _cells_of(fv: FactVar, value: Any) -> list[int]:
+    if fv.kind == "set":
+        if value is None:
+            return [1] + [0] * len(fv.elements)
+        named = {e for e in fv.elements if e is not None}
+        return [0] + [int(e in value if e is not None else bool(set(value) - named))
+                      for e in fv.elements]
+    if value is None:
+        return [fv.unknown]
+    if fv.kind == "ordered":
+        return [next(i for i, c in enumerate(fv.values) if _in_cell(c, value))]
+    if fv.kind == "opaque":
+        return [fv.values.index(value) if value in fv.values else fv.values.index(None)]
+    return [fv.values.index(value)]
+
+
+def _in_cell(c: Cell, value: Any) -> bool:
+    if c.point:
+        return bool(value == c.low)
+    return (c.low is None or c.low < value) and (c.high is None or value < c.high)
 
 
 def defined(sym: Sym, m: Manager) -> int:

@@ -1,0 +1,52 @@
+"""`kprules test --region-coverage BASE OTHER`: which disjuncts of the disagreement regions the
+case library reaches, and witness case files for the others."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import kprules
+from kprules.analysis.symbolic.coverage import CaseFacts, region_coverage
+from kprules.cli import cli
+from tests.symbolic import gen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str]) -> tuple[str, int]:
+    old = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        os.chdir(old)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.output, result.exit_code
+
+
+def test_a_case_counts_only_in_the_disjunct_it_meets() -> None:
+    lib = kprules.loads(gen.VOCAB, "policy p1\n  reads gen\n\ndefine t = b0\n",
+                        "policy p2\n  reads gen\n\ndefine t = b0 and (e = k1 or w >= 1.0 ct)\n")
+    cases = [CaseFacts("in-first", {"b0": True, "e": "k0", "w": 0}),
+             CaseFacts("unknown-weight", {"b0": True, "e": "k0"}),
+             CaseFacts("agree", {"b0": True, "e": "k1", "w": 0})]
+    rows = region_coverage(lib["p1"].checked, lib["p2"].checked, ["t"], cases)
+    assert [(r.region, r.disjunct.condition, r.cases) for r in rows] == [
+        ("only under p1", "b0 and e != k1 and w < 1.0 ct", ("in-first",))]
+
+
+def test_the_bundled_library_against_a_proposal(tmp_path: Path) -> None:
+    out, code = run(["test", "policies/", "--region-coverage", "kpcs_2003", "state_actors",
+                     "--region-witnesses", str(tmp_path)])
+    assert code == 0
+    assert "covered by ru-alrosa-2022" in out
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("region coverage: ") and "disjuncts reached by a case" in last
+    missing = out.count("-- NO CASE")
+    assert len(list(tmp_path.glob("*.toml"))) == missing > 0
+    tested, code = run(["test", str(tmp_path), "policies/"])
+    assert code == 0, tested
