@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING
 import click
 
 from kprules.cli.common import colour_enabled, emit, print_diagnostics
-from kprules.cli.inputs import DATE, Stop, fail, no_case_files
+from kprules.cli.inputs import DATE, Stop, fail, no_case_files, resolve
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
-    from kprules.api import Library
     from kprules.compare import CaseInput, Comparison
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
@@ -154,75 +153,6 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
 
 
 # ---------------------------------------------------------------------------- policies
-
-
-def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
-            ) -> tuple[Library, str, list[str]]:
-    """The library, the base policy's name, and the other policies' names (folders expanded)."""
-    args = [base, *others]
-    paths = [Path(a) for a in args if _is_path(a)]
-    names = [a for a in args if not _is_path(a)]
-    load = list(paths) + list(policy_dirs)
-    if names and not policy_dirs:  # names are looked for beside the files given, or in policies/
-        near = [p if p.is_dir() else p.parent for p in paths]
-        load.extend(near or ([Path("policies")] if Path("policies").is_dir() else []))
-    if not load:
-        raise Stop("KP602", f"no policy `{names[0]}`: no policy files given and no `policies/` "
-                   "folder here; give the `.kpr` files or --policies FOLDER", 2)
-    library = _load(load)
-    base_names = _named(library, base)
-    if len(base_names) != 1:
-        listed = ", ".join(f"`{n}`" for n in base_names) or "none"
-        raise Stop("KP606", f"the base `{base}` must be one policy; it holds {listed}", 2)
-    out: list[str] = []
-    for arg in others:
-        out.extend(n for n in _named(library, arg) if n not in out and n != base_names[0])
-    if not out:
-        raise Stop("KP606", "no policy to compare with the base: the others hold no policy "
-                   "but the base", 2)
-    return library, base_names[0], out
-
-
-def _is_path(arg: str) -> bool:
-    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or Path(arg).is_dir()
-
-
-def _named(library: Library, arg: str) -> list[str]:
-    """The policies an argument means: a name, or every policy written in a file or folder."""
-    from kprules.core.files import display_name
-
-    if not _is_path(arg):
-        if arg not in library.policies:
-            from kprules.core.suggest import did_you_mean
-
-            hint = did_you_mean(arg, library.policies)
-            raise Stop("KP602", f"no policy `{arg}`" + (f"; {hint}" if hint else ""), 2)
-        return [arg]
-    path = Path(arg)
-    shown = display_name(path)
-    if path.is_dir():
-        prefix = shown.rstrip("/") + "/" if shown != "." else ""
-        return sorted(p.name for p in library.values() if p.checked.source.startswith(prefix))
-    found = [p.name for p in library.values() if p.checked.source == shown]
-    if not found:
-        raise Stop("KP606", f"`{shown}` declares no policy (a vocabulary, or another module)", 2)
-    return found
-
-
-def _load(paths: Sequence[Path]) -> Library:
-    from kprules.api import Library
-    from kprules.cli.common import load_and_check
-    from kprules.core.diagnostics import PolicyError
-
-    try:
-        ws, result = load_and_check(list(dict.fromkeys(paths)), use_seeds=False)
-    except PolicyError as err:
-        raise _Diagnosed(err.diagnostics, {}) from None
-    if not result.ok:
-        print_diagnostics([d for d in result.diagnostics if d.is_error], ws.sources, "text",
-                          err=True)
-        sys.exit(1)
-    return Library(ws, result)
 
 
 # ---------------------------------------------------------------------------- cases

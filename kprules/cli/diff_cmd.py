@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kprules.cli.compare_cmd import Stop, _date, fail, resolve
+from kprules.cli.inputs import DATE, Stop, fail, resolve, shared_terms
 
 if TYPE_CHECKING:
-    from kprules import ir
     from kprules.analysis.symbolic.model import DiffReport
 
 FORMAT_NAMES = ("text", "md", "json", "html")
@@ -28,7 +27,7 @@ FORMAT_NAMES = ("text", "md", "json", "html")
 @click.option("--term", "terms", multiple=True, metavar="NAME",
               help="A term to compare (repeatable) [default: the terms an amendment changes, "
               "and those that depend on them].")
-@click.option("--as-of", "as_of", callback=_date, metavar="DATE",
+@click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="Compare on this date only [default: each fact set on its own date, the "
               "vocabulary's `dated by` fact, which is then part of the region].")
 @click.option("--over-time", is_flag=True,
@@ -99,7 +98,7 @@ def _report(base: str, others: tuple[str, ...], terms: tuple[str, ...], as_of: d
 
 
 def _write(text: str, output: Path | None) -> None:
-    from kprules.report.output import OutputError, atomic_output
+    from kprules.core.files import OutputError, atomic_output
 
     try:
         with atomic_output(output) as out:
@@ -110,7 +109,7 @@ def _write(text: str, output: Path | None) -> None:
 
 def _witnesses(report: DiffReport, folder: Path) -> None:
     from kprules.analysis.symbolic.witnesses import witness_files
-    from kprules.report.output import OutputError, atomic_output
+    from kprules.core.files import OutputError, atomic_output
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -119,26 +118,3 @@ def _witnesses(report: DiffReport, folder: Path) -> None:
                 out.write(text)
     except (OSError, OutputError) as err:
         fail("KP604", f"cannot write witnesses to `{folder}`: {err}")
-
-
-def shared_terms(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
-                 terms: tuple[str, ...]) -> tuple[str, ...]:
-    """The terms asked for (each in both policies), or the terms `compare` would compare."""
-    from kprules.compare import CompareError, default_terms
-    from kprules.core.suggest import did_you_mean
-
-    if base.vocabulary.name != other.vocabulary.name:
-        raise CompareError(f"`{base.name}` reads `{base.vocabulary.name}` and `{other.name}` "
-                           f"reads `{other.vocabulary.name}`; only policies over one vocabulary "
-                           "can be compared")
-    for p in (base, other):
-        for t in terms:
-            if t not in p.terms:
-                hint = did_you_mean(t, p.terms)
-                raise CompareError(f"policy `{p.name}` has no term `{t}`"
-                                   + (f"; {hint}" if hint else ""), "KP601")
-    chosen = tuple(dict.fromkeys(terms)) if terms else default_terms([base, other])
-    if not chosen:
-        raise CompareError(f"`{base.name}` and `{other.name}` have no term in common to compare",
-                           "KP605")
-    return chosen

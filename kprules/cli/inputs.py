@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kprules.cli.common import emit, load_and_check
+from kprules.cli.common import emit, load_and_check, print_diagnostics
 
 if TYPE_CHECKING:
+    from kprules import ir
     from kprules.api import Library
     from kprules.cases.files import Suite
     from kprules.core.diagnostics import Diagnostic
@@ -186,3 +187,99 @@ def fail(code: str, message: str, status: int = 1) -> NoReturn:
 def no_case_files(path: Path) -> bool:
     """A folder without any `*.toml` file in it (at any depth)."""
     return path.is_dir() and next(path.rglob("*.toml"), None) is None
+
+
+# ---------------------------------------------------------------------------- policies
+# named on the command line (compare, diff, test --region-coverage)
+
+
+def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
+            ) -> tuple[Library, str, list[str]]:
+    """The library, the base policy's name, and the other policies' names (folders expanded)."""
+    args = [base, *others]
+    paths = [Path(a) for a in args if is_path(a)]
+    names = [a for a in args if not is_path(a)]
+    load = list(paths) + list(policy_dirs)
+    if names and not policy_dirs:  # names are looked for beside the files given, or in policies/
+        near = [p if p.is_dir() else p.parent for p in paths]
+        load.extend(near or ([Path("policies")] if Path("policies").is_dir() else []))
+    if not load:
+        raise Stop("KP602", f"no policy `{names[0]}`: no policy files given and no `policies/` "
+                   "folder here; give the `.kpr` files or --policies FOLDER", 2)
+    library = load_policies(load)
+    base_names = named_policies(library, base)
+    if len(base_names) != 1:
+        listed = ", ".join(f"`{n}`" for n in base_names) or "none"
+        raise Stop("KP606", f"the base `{base}` must be one policy; it holds {listed}", 2)
+    out: list[str] = []
+    for arg in others:
+        out.extend(n for n in named_policies(library, arg) if n not in out and n != base_names[0])
+    if not out:
+        raise Stop("KP606", "no policy to compare with the base: the others hold no policy "
+                   "but the base", 2)
+    return library, base_names[0], out
+
+
+def is_path(arg: str) -> bool:
+    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or Path(arg).is_dir()
+
+
+def named_policies(library: Library, arg: str) -> list[str]:
+    """The policies an argument means: a name, or every policy written in a file or folder."""
+    from kprules.core.files import display_name
+
+    if not is_path(arg):
+        if arg not in library.policies:
+            from kprules.core.suggest import did_you_mean
+
+            hint = did_you_mean(arg, library.policies)
+            raise Stop("KP602", f"no policy `{arg}`" + (f"; {hint}" if hint else ""), 2)
+        return [arg]
+    path = Path(arg)
+    shown = display_name(path)
+    if path.is_dir():
+        prefix = shown.rstrip("/") + "/" if shown != "." else ""
+        return sorted(p.name for p in library.values() if p.checked.source.startswith(prefix))
+    found = [p.name for p in library.values() if p.checked.source == shown]
+    if not found:
+        raise Stop("KP606", f"`{shown}` declares no policy (a vocabulary, or another module)", 2)
+    return found
+
+
+def load_policies(paths: Sequence[Path]) -> Library:
+    from kprules.api import Library
+    from kprules.core.diagnostics import PolicyError
+
+    try:
+        ws, result = load_and_check(list(dict.fromkeys(paths)), use_seeds=False)
+    except PolicyError as err:
+        print_diagnostics(err.diagnostics, {}, "text", err=True)
+        sys.exit(1)
+    if not result.ok:
+        print_diagnostics([d for d in result.diagnostics if d.is_error], ws.sources, "text",
+                          err=True)
+        sys.exit(1)
+    return Library(ws, result)
+
+
+def shared_terms(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
+                 terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms asked for (each in both policies), or the terms `compare` would compare."""
+    from kprules.compare import CompareError, default_terms
+    from kprules.core.suggest import did_you_mean
+
+    if base.vocabulary.name != other.vocabulary.name:
+        raise CompareError(f"`{base.name}` reads `{base.vocabulary.name}` and `{other.name}` "
+                           f"reads `{other.vocabulary.name}`; only policies over one vocabulary "
+                           "can be compared")
+    for p in (base, other):
+        for t in terms:
+            if t not in p.terms:
+                hint = did_you_mean(t, p.terms)
+                raise CompareError(f"policy `{p.name}` has no term `{t}`"
+                                   + (f"; {hint}" if hint else ""), "KP601")
+    chosen = tuple(dict.fromkeys(terms)) if terms else default_terms([base, other])
+    if not chosen:
+        raise CompareError(f"`{base.name}` and `{other.name}` have no term in common to compare",
+                           "KP605")
+    return chosen

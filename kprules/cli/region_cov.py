@@ -18,12 +18,11 @@ if TYPE_CHECKING:
 def report_region_coverage(library: Library, suite: Suite, base: str, other: str,
                            witness_dir: Path | None) -> None:
     from kprules.analysis.symbolic.coverage import CaseFacts, region_coverage
-    from kprules.cli.compare_cmd import Stop, _named, fail
-    from kprules.cli.diff_cmd import shared_terms
+    from kprules.cli.inputs import Stop, fail, named_policies, shared_terms
     from kprules.compare import CompareError
 
     try:
-        base_names, others = _named(library, base), _named(library, other)
+        base_names, others = named_policies(library, base), named_policies(library, other)
         if len(base_names) != 1:
             fail("KP606", f"the base `{base}` must be one policy", 2)
         b = library[base_names[0]].checked
@@ -66,8 +65,8 @@ def _text(base: str, rows: list[DisjunctCoverage]) -> str:
 
 def _write(rows: list[DisjunctCoverage], folder: Path) -> None:
     from kprules.analysis.symbolic.witnesses import counterexample_case, kebab
-    from kprules.cli.compare_cmd import fail
-    from kprules.report.output import OutputError, atomic_output
+    from kprules.cli.inputs import fail
+    from kprules.core.files import OutputError, atomic_output
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """Decision analysis: the region where only the default applies, conflicts between rules with
-different outcomes, dead rules; each checked against the reference interpreter on its witness."""
+different outcomes, dead rules; each witness checked against the rules written in Python."""
 
 from __future__ import annotations
 

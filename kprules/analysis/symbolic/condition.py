@@ -13,7 +13,7 @@ from typing import Any
 
 from kprules.analysis.symbolic.domain import Cell, Domain, FactVar
 from kprules.analysis.symbolic.mdd import Cube
-from kprules.eval.values import format_value
+from kprules.ir.values import format_value
 
 
 def conjunction(c: Cube, domain: Domain) -> str:

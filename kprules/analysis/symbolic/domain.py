@@ -21,6 +21,7 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.core.countries import ISO_3166_ALPHA2
+from kprules.ir.dates import Interval
 from kprules.ir.slots import Layout, TermLayout, ref_key, term_clauses, term_rules
 from kprules.ir.types import (
     BOOL,
@@ -34,7 +35,6 @@ from kprules.ir.types import (
     Type,
     is_numeric,
 )
-from kprules.syntax.nodes import Interval
 
 UNKNOWN_CELL = "unknown"
 

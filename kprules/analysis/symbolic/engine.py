@@ -30,9 +30,9 @@ from kprules.analysis.symbolic.model import (
 from kprules.analysis.symbolic.translate import Atom, F, Sym, T, Translator
 from kprules.core.source import Source
 from kprules.eval.evaluate import Evaluator, resolve_as_of
-from kprules.eval.values import format_value
 from kprules.explain.why import parting
 from kprules.ir.slots import Key, build_layout
+from kprules.ir.values import format_value
 
 
 class Space:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from kprules.analysis.symbolic.model import DiffReport, Disjunct, PairDiff, Region, TermDiff
-from kprules.eval.values import format_value, to_json
+from kprules.ir.values import format_value, to_json
 
 WIDTH = 100
 

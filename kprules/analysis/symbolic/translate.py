@@ -25,8 +25,8 @@ from typing import Any, TypeAlias
 from kprules import ir
 from kprules.analysis.symbolic.domain import Domain, FactVar
 from kprules.analysis.symbolic.mdd import FALSE, TRUE, Manager
+from kprules.ir.dates import Interval
 from kprules.ir.slots import Key, Layout, RuleLayout, TermLayout, ref_key
-from kprules.syntax.nodes import Interval
 
 Atom: TypeAlias = tuple[Any, ...]
 Sym: TypeAlias = dict[Atom, int]
