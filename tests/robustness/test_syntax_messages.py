@@ -304,5 +304,6 @@ error[KP111]: unexpected name `certified`
   |
 5 |   certified
   |   ^^^^^^^^^
-  = hint: expected one of `decision`, `define`, `enum`, `parameter`, `redefine`, the end of the file
+  = hint: expected one of `assert`, `decision`, `define`, `enum`, `parameter`, `redefine`, \
+the end of the file
 """
