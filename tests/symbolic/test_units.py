@@ -82,3 +82,14 @@ def test_every_bundled_policy_is_equivalent_to_itself() -> None:
         p = policy.checked
         for d in symbolic_diff(p, p, sorted(p.terms)):
             assert d.verdict == "equivalent" and d.exhaustive, (p.name, d.term)
+
+
+def test_a_set_of_countries_none_named_is_tested_for_emptiness() -> None:
+    vocab = "facts v\n\nfact via: set of country\nfact b: bool\n"
+    lib = kprules.loads(vocab, "policy p1\n  reads v\n\ndefine t = b\n",
+                        "policy p2\n  reads v\n\ndefine t = b and via = {}\n",
+                        "policy q\n  reads v\n\ndefine r = b and via != {}\n")
+    (d,) = symbolic_diff(lib["p1"].checked, lib["p2"].checked, ["t"])
+    (x,) = d.regions[0].disjuncts
+    assert x.condition == "b and via != {}"  # as written in q, which parses and checks
+    assert x.witness.facts["via"] == frozenset({"AD"})

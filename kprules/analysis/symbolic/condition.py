@@ -75,6 +75,9 @@ def _set_tests(fv: FactVar, c: Cube) -> list[str]:
         present = 1 in values
         if elem is None:
             named = ", ".join(e for e in fv.elements if e is not None)
+            if not named:  # no country is named: the set is empty or not
+                out.append(f"{fv.name} {'!=' if present else '='} {{}}")
+                continue
             word = "some" if present else "no"
             out.append(f"{fv.name} has {word} country outside {{{named}}}")
             continue
