@@ -28,9 +28,9 @@ from pygments.token import (
 )
 
 DECLARING = ("facts", "policy", "define", "redefine", "decision", "parameter", "enum", "fact",
-             "measure")
+             "measure", "assert")
 KEYWORDS = ("dated", "by", "set", "of", "status", "in", "force", "reads", "amends", "from",
-            "until", "default", "when", "except", "cite", "if", "then", "else")
+            "until", "default", "when", "except", "cite", "if", "then", "else", "implies")
 OPERATOR_WORDS = ("and", "or", "not")
 CONSTANTS = ("true", "false")
 PSEUDO = ("base",)
