@@ -19,10 +19,10 @@ from kprules.analysis.symbolic import symbolic_diff
 from kprules.analysis.symbolic.cover import cover, cube_node
 from kprules.analysis.symbolic.engine import Space, region_sets
 from kprules.analysis.symbolic.mdd import FALSE
-from kprules.cli.fmt_cmd import canonical_text
 from kprules.core.source import Source
 from kprules.eval.interpret import interpret
 from kprules.ir.slots import build_layout
+from kprules.syntax.canonical import canonical_text
 from tests.symbolic import gen
 
 MAX_POINTS = 4000

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 import kprules
 from kprules.analysis.symbolic.prove import prove_all
 from kprules.cli import cli
-from kprules.cli.fmt_cmd import canonical_text
 from kprules.core.diagnostics import PolicyError
 from kprules.core.source import Source
+from kprules.syntax.canonical import canonical_text
 from tests.symbolic import gen
 
 ROOT = Path(__file__).resolve().parents[2]
