@@ -31,6 +31,7 @@ ALLOWED = frozenset({
     "/usr/bin/chromium",  # Debian's browser, driven by the HTML report's browser test
     "/dev/null",  # output thrown away
     "/dev/zero",  # files that are not regular files, in the readers' tests
+    "/dev/stdout",  # a device an output may be written to as a stream
     "/dev/urandom",
     "/proc/self/status",  # a process's peak memory, in bench_compare.py
 })
