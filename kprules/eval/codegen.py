@@ -453,28 +453,46 @@ class TracedGen:
         return var
 
     def _decision(self, t: TermLayout, out: _Lines) -> str:
+        """First match under unknowns (docs/language.md, "Decisions"): `p<n>` is the one outcome
+        possible so far; a rule that applies or may apply adds its outcomes; a second outcome
+        makes the decision unknown (`None`), a rule that applies ends it with `p<n>`."""
         assert isinstance(t.term, ir.DecisionTerm)
-        var = f"v{t.index}"
-        out.add(f"{var} = _NE")
+        var, possible = f"v{t.index}", f"p{t.index}"
+        out.add(f"{var} = {possible} = _NE")
         for i, rule in enumerate(t.rules):
             with _guard(out, f"if {var} is _NE:", i > 0):
                 app = self._applies(rule, t, out)
-                with out.block(f"if {app} is None:"):
-                    out.add(f"{var} = None")
-                with out.block(f"elif {app}:"):
-                    for j, exc in enumerate(rule.exceptions):
-                        with _guard(out, f"if {var} is _NE:", j > 0):
-                            exc_app = self._applies(exc, t, out)
-                            with out.block(f"if {exc_app} is None:"):
-                                out.add(f"{var} = None")
-                            with out.block(f"elif {exc_app}:"):
-                                out.add(f"{var} = {self.ns.literal(exc.rule.outcome)}")
-                    with _guard(out, f"if {var} is _NE:", bool(rule.exceptions)):
-                        out.add(f"{var} = {self.ns.literal(rule.rule.outcome)}")
+                with out.block(f"if {app} is not False:"):
+                    self._chain_outcomes(rule, t, out, rule.exceptions)
+                    with out.block(f"if {app} and {var} is _NE:"):
+                        out.add(f"{var} = {possible}")
+        default = self.ns.literal(t.term.default)
         with _guard(out, f"if {var} is _NE:", bool(t.rules)):
-            out.add(f"{var} = {self.ns.literal(t.term.default)}")
+            out.add(f"{var} = {default} if {possible} is _NE or {possible} == {default} "
+                    "else None")
         out.add(f"s[{t.index}] = {var}")
         return var
+
+    def _chain_outcomes(self, rule: RuleLayout, t: TermLayout, out: _Lines,
+                        exceptions: tuple[RuleLayout, ...]) -> None:
+        """The outcomes of a rule that (may) apply: each exception that may apply adds its own,
+        one that applies ends the chain; else the rule's own outcome."""
+        if not exceptions:
+            self._add_outcome(t, rule.rule.outcome, out)
+            return
+        exc, *rest = exceptions
+        app = self._applies(exc, t, out)
+        with out.block(f"if {app} is not False:"):
+            self._add_outcome(t, exc.rule.outcome, out)
+        with out.block(f"if {app} is not True and v{t.index} is _NE:"):
+            self._chain_outcomes(rule, t, out, tuple(rest))
+
+    def _add_outcome(self, t: TermLayout, outcome: str, out: _Lines) -> None:
+        possible, lit = f"p{t.index}", self.ns.literal(outcome)
+        with out.block(f"if {possible} is _NE:"):
+            out.add(f"{possible} = {lit}")
+        with out.block(f"elif {possible} != {lit}:"):
+            out.add(f"v{t.index} = None")
 
     def _applies(self, rule: RuleLayout, t: TermLayout, out: _Lines) -> str:
         """Whether a rule applies: False when out of force, else its condition (unknown when
@@ -634,7 +652,7 @@ def _guard(out: _Lines, head: str, needed: bool) -> _Indent | _NoGuard:
 
 
 _ALLOWED_ATTRS = frozenset({"get"})
-_LOCAL = re.compile(r"(v|a|t|x)[0-9]+\Z|_[tc][0-9]+\Z")
+_LOCAL = re.compile(r"(v|a|t|x|p)[0-9]+\Z|_[tc][0-9]+\Z")
 
 
 def verify_source(source: str, namespace: dict[str, Any]) -> None:

@@ -8,8 +8,9 @@ span of the failing expression.
 
 Semantics (docs/language.md, "Evaluation"): Kleene three-valued logic; a comparison, membership,
 arithmetic or `if` with an unknown operand is unknown; a decision takes the first rule that is in
-force and whose condition holds, an exception of that rule winning over it; an unknown in that
-search makes the decision unknown; otherwise the default.
+force and whose condition holds, an exception of that rule winning over it; otherwise the
+default. Under unknowns, the outcome when every way of resolving them gives the same one, else
+unknown (`decision`).
 """
 
 from __future__ import annotations
@@ -84,20 +85,35 @@ class Interpreter:
         return value
 
     def decision(self, t: TermLayout) -> Any:
+        """First match under unknowns: the outcomes still possible, rule by rule; an unknown
+        rule lets the walk go on; decided when only one outcome is possible."""
         assert isinstance(t.term, ir.DecisionTerm)
+        possible: set[str] = set()
         for rule in t.rules:
             applies = self.applies(rule, t)
-            if applies is None:
+            if applies is False:
+                continue
+            if not self.contribute(rule, t, possible) or len(possible) > 1:
                 return None
             if applies:
-                for exc in rule.exceptions:
-                    exc_applies = self.applies(exc, t)
-                    if exc_applies is None:
-                        return None
-                    if exc_applies:
-                        return exc.rule.outcome
-                return rule.rule.outcome
-        return t.term.default
+                return possible.pop()
+        possible.add(t.term.default)
+        return possible.pop() if len(possible) == 1 else None
+
+    def contribute(self, rule: RuleLayout, t: TermLayout, possible: set[str]) -> bool:
+        """Add the outcomes a rule that (may) apply can give: its exceptions' in order, an
+        exception that applies ending the chain, else its own. False once two are possible."""
+        for exc in rule.exceptions:
+            exc_applies = self.applies(exc, t)
+            if exc_applies is False:
+                continue
+            possible.add(exc.rule.outcome)
+            if len(possible) > 1:
+                return False
+            if exc_applies:
+                return True
+        possible.add(rule.rule.outcome)
+        return len(possible) == 1
 
     def applies(self, rule: RuleLayout, t: TermLayout) -> bool | None:
         active = in_force((t.context.in_force, rule.rule.validity), self.as_of)

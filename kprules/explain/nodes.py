@@ -53,6 +53,19 @@ class Unknowns:
 
 
 @frozen
+class Moot:
+    """An unknown rule or exception of a decision that is decided all the same: every way it
+    resolves gives `outcome` (it gives that outcome if it applies, and `otherwise`, the rule,
+    exception or default that gave the outcome, does if it does not)."""
+
+    provision: str  # "rule 1", "exception 1 of rule 2"
+    label: str  # "<outcome> when <condition>"
+    why: Unknowns
+    outcome: str
+    otherwise: str  # "rule 3", "the default"
+
+
+@frozen
 class Node:
     """One line of an explanation and what it stands on."""
 
@@ -68,6 +81,7 @@ class Node:
     op: ClauseOp | None = None  # for clauses: the kind of expression
     type: Type | None = None  # of the value (terms, clauses, facts), to show it with its unit
     unknown: Unknowns | None = None  # on a term whose value is unknown: why
+    moot: tuple[Moot, ...] = ()  # on a decided decision: the unknowns that did not matter
 
     @property
     def evaluated(self) -> bool:

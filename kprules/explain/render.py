@@ -7,7 +7,9 @@ missing date, a parameter with no value on the date), its citations with their q
 
 - rules and exceptions: `rule: <outcome> when <condition> -> applies | does not apply | unknown`,
   with `<- gives the outcome` on the one that decided and `<- leaves the outcome unknown` on the
-  one that made a decision unknown; a rule never reached is one line; a parameter's pieces, with
+  one that made a decision unknown; on a decision decided in spite of unknown rules, a line per
+  such rule under the head (why it did not matter) and `<- does not change the outcome` on it;
+  a rule never reached is one line; a parameter's pieces, with
   `<- gives the value` on the one in force;
 - clauses: `<clause> -> <value>`; the facts and terms they read: `<name> = <value>  [fact]`,
   `[fact, not given]`, `[term, explained below]`; anything short-circuited is `not evaluated`.
@@ -22,7 +24,7 @@ from typing import Any
 
 from kprules.core.source import location
 from kprules.core.wording import NOT_EVALUATED_TEXT, quoted, rule_outcome
-from kprules.explain.nodes import TERM_KINDS, ExplanationView, Node, Unknowns, value_json
+from kprules.explain.nodes import TERM_KINDS, ExplanationView, Moot, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.values import format_value
 
@@ -75,6 +77,15 @@ def unknown_lines(why: Unknowns, as_of: Any) -> list[str]:
     return out
 
 
+def moot_line(m: Moot, as_of: Any) -> str:
+    """An unknown that did not matter: `rule 1 (...) is unknown (...), but every way it resolves
+    gives X: if it applies, it gives X; if not, rule 3 does`."""
+    why = "; ".join(line.removeprefix("unknown because ") for line in unknown_lines(m.why, as_of))
+    because = f" ({why})" if why else ""
+    return (f"{m.provision} ({_short(m.label)}) is unknown{because}, but every way it resolves "
+            f"gives {m.outcome}: if it applies, it gives {m.outcome}; if not, {m.otherwise} does")
+
+
 def _term_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
     pad = "  " * depth
     out = [f"{pad}{node.label} = {_value(node)}"]
@@ -83,11 +94,26 @@ def _term_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
         out.append(f"{pad}  ({extra})")
     if node.unknown is not None:
         out.extend(pad + "  " + line for line in unknown_lines(node.unknown, ex.as_of))
+    out.extend(pad + "  " + moot_line(m, ex.as_of) for m in node.moot)
     out.extend(_cites(node, pad + "  "))
-    unknown_at = _first_unknown(node) if node.kind == "decision" and node.value is None else None
+    marks = _marks(node) if node.kind == "decision" else {}
     for child in node.children:
-        out.extend(_lines(child, ex, depth + 1, unknown_at))
+        out.extend(_lines(child, ex, depth + 1, marks))
     return out
+
+
+def _marks(decision: Node) -> dict[int, str]:
+    """Markers of a decision's unknown provisions (by node id): the one that left an unknown
+    decision unknown, or each unknown one of a decided decision."""
+    if decision.value is None:
+        first = _first_unknown(decision)
+        return {} if first is None else {id(first): "  <- leaves the outcome unknown"}
+    if not decision.moot:
+        return {}
+    unknown = [r for r in decision.children if r.value is None]
+    unknown += [x for r in decision.children if r.value is True or r.value is None
+                for x in r.children[1:] if x.value is None]
+    return {id(n): "  <- does not change the outcome" for n in unknown}
 
 
 def _first_unknown(decision: Node) -> Node | None:
@@ -102,7 +128,7 @@ def _first_unknown(decision: Node) -> Node | None:
 
 
 def _provision_lines(node: Node, ex: ExplanationView, depth: int,
-                     unknown_at: Node | None) -> list[str]:
+                     marks: dict[int, str]) -> list[str]:
     """A rule, an exception, a decision's default or a parameter's piece."""
     pad = "  " * depth
     if node.kind == "piece":
@@ -112,8 +138,7 @@ def _provision_lines(node: Node, ex: ExplanationView, depth: int,
         if not node.fired:
             return [f"{pad}{node.label} -> not used"]
         return [f"{pad}{node.label}  <- gives the outcome", *_cites(node, pad + "  ")]
-    marker = "  <- gives the outcome" if node.fired else (
-        "  <- leaves the outcome unknown" if node is unknown_at else "")
+    marker = "  <- gives the outcome" if node.fired else marks.get(id(node), "")
     out = [f"{pad}{node.kind}: {_short(node.label)} -> {_value(node)}{marker}"]
     if node.value is NOT_EVALUATED:
         return out
@@ -124,7 +149,7 @@ def _provision_lines(node: Node, ex: ExplanationView, depth: int,
     if condition.value is not NOT_EVALUATED:
         out.extend(_lines(condition, ex, depth + 1, None))
     for exc in exceptions:
-        out.extend(_provision_lines(exc, ex, depth + 1, unknown_at))
+        out.extend(_provision_lines(exc, ex, depth + 1, marks))
     return out
 
 
@@ -145,11 +170,11 @@ def _clause_lines(node: Node, ex: ExplanationView, depth: int) -> list[str]:
 
 
 def _lines(node: Node, ex: ExplanationView, depth: int,
-           unknown_at: Node | None = None) -> list[str]:
+           marks: dict[int, str] | None = None) -> list[str]:
     if node.kind in TERM_KINDS:
         return _term_lines(node, ex, depth)
     if node.kind in ("rule", "exception", "default", "piece"):
-        return _provision_lines(node, ex, depth, unknown_at)
+        return _provision_lines(node, ex, depth, marks or {})
     return _clause_lines(node, ex, depth)
 
 
@@ -181,6 +206,8 @@ def node_json(node: Node, ex: ExplanationView) -> dict[str, Any]:
         out["location"] = where
     if node.unknown is not None:
         out["unknown_because"] = unknown_json(node.unknown)
+    if node.moot:
+        out["unknowns_that_did_not_matter"] = [moot_json(m) for m in node.moot]
     if node.cites:
         out["cites"] = [{"source": c.source, "locator": c.locator, "quote": c.quote}
                         for c in node.cites]
@@ -206,6 +233,13 @@ def unknown_json(why: Unknowns) -> dict[str, Any]:
     if why.parameters:
         out["parameters_without_value"] = list(why.parameters)
     return out
+
+
+def moot_json(m: Moot) -> dict[str, Any]:
+    """An unknown that did not matter: the provision, why it is unknown, the outcome it gives
+    if it applies, and what gives that outcome if it does not."""
+    return {"provision": m.provision, "text": m.label, "unknown_because": unknown_json(m.why),
+            "gives": m.outcome, "otherwise": m.otherwise}
 
 
 def render_json(ex: ExplanationView) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 from kprules import ir
 from kprules.core.operators import ATOM, LEVEL, arith_needs, level
 from kprules.core.source import Source
-from kprules.explain.nodes import Citation, ClauseOp, Node, NodeKind, RuleKind, Unknowns
+from kprules.explain.nodes import Citation, ClauseOp, Moot, Node, NodeKind, RuleKind, Unknowns
 from kprules.explain.render import render_json, render_text
 from kprules.ir.dates import Interval, in_force
 from kprules.ir.runtime import NOT_EVALUATED
@@ -97,16 +97,32 @@ class Explanation:
                         (self.clause(t.body, t, value is not NOT_EVALUATED),),
                         t.term.origin.span, cites, note=_defined_in(t), type=t.term.type,
                         unknown=unknown)
-        return Node("decision", head, value, self._rules(t), t.term.origin.span, cites,
-                    note=_defined_in(t), type=t.term.type, unknown=unknown)
+        rules = self._rules(t)
+        return Node("decision", head, value, rules, t.term.origin.span, cites,
+                    note=_defined_in(t), type=t.term.type, unknown=unknown,
+                    moot=self._moot(t, rules, value))
 
     def unknowns(self, key: Key) -> Unknowns:
         """Why the term `key` is unknown, through the unknown terms it reads."""
+        return self._unknowns_under([], False, [key], self.layout.terms[key])
+
+    def _unknowns_under(self, roots: list[Clause], no_date: bool, todo: list[Key],
+                        where: TermLayout) -> Unknowns:
+        """The facts, missing date and parameters that unknown clauses `roots` (of term `where`)
+        and unknown terms `todo` stand on."""
         facts: set[str] = set()
         parameters: set[str] = set()
-        no_date = False
-        todo, seen = [key], set()
-        while todo:
+        seen: set[Key] = set()
+        pending: list[tuple[TermLayout, list[Clause]]] = [(where, roots)]
+        while todo or pending:
+            if pending:
+                t, clauses = pending.pop()
+                for c in _unknown_clauses(clauses, self.slots, self.facts):
+                    if isinstance(c.expr, ir.FactRef):
+                        facts.add(c.expr.name)
+                    elif isinstance(c.expr, ir.TermRef | ir.BaseRef):
+                        todo.append(ref_key(t.context, c.expr))
+                continue
             k = todo.pop()
             if k in seen:
                 continue
@@ -117,18 +133,16 @@ class Explanation:
                 if self.as_of is not None:
                     parameters.add(f"{k[0]}.{k[1]}")
                 continue
-            roots, undated = self._unknown_roots(t)
+            more, undated = self._unknown_roots(t)
             no_date = no_date or undated
-            for c in _unknown_clauses(roots, self.slots, self.facts):
-                if isinstance(c.expr, ir.FactRef):
-                    facts.add(c.expr.name)
-                elif isinstance(c.expr, ir.TermRef | ir.BaseRef):
-                    todo.append(ref_key(t.context, c.expr))
+            pending.append((t, more))
         return Unknowns(tuple(sorted(facts)), no_date, tuple(sorted(parameters)))
 
     def _unknown_roots(self, t: TermLayout) -> tuple[list[Clause], bool]:
         """The unknown top clauses of a term (its body, or the conditions of the rules and
         exceptions that made a decision unknown), and whether a rule lacked the date."""
+        if self.slots[t.index] is not None:  # decided (its unknown rules did not matter)
+            return [], False
         if t.body is not None:
             return [t.body], False
         roots: list[Clause] = []
@@ -137,7 +151,7 @@ class Explanation:
         while rules:
             rule = rules.pop()
             applies = self.slots[rule.index]
-            if applies is True:
+            if applies is True or applies is None:  # an unknown rule's exceptions count too
                 rules.extend(rule.exceptions)
             if applies is not None:
                 continue
@@ -172,10 +186,11 @@ class Explanation:
         out = []
         outcome_value = self.slots[t.index]
         fired_any = False
+        decided = outcome_value is not None and outcome_value is not NOT_EVALUATED
         for rule in t.rules:
-            node = self._rule(rule, t, "rule")
+            node = self._rule(rule, t, "rule", decided)
             out.append(node)
-            fired_any = fired_any or node.fired
+            fired_any = fired_any or node.fired or any(x.fired for x in node.children[1:])
         default_used = not fired_any and outcome_value == t.term.default
         out.append(Node("default", f"default {t.term.default}",
                         True if default_used else NOT_EVALUATED, (),
@@ -184,11 +199,14 @@ class Explanation:
                         fired=default_used))
         return tuple(out)
 
-    def _rule(self, rule: RuleLayout, t: TermLayout, kind: RuleKind) -> Node:
+    def _rule(self, rule: RuleLayout, t: TermLayout, kind: RuleKind, decided: bool) -> Node:
+        """A rule or exception; `fired` when it gave the outcome of a decided decision (an
+        exception only when its rule applies: one of an unknown rule gives nothing for sure)."""
         applies = self.slots[rule.index]
-        exceptions = tuple(self._rule(x, t, "exception") for x in rule.exceptions)
+        exceptions = tuple(self._rule(x, t, "exception", decided and applies is True)
+                           for x in rule.exceptions)
         excepted = any(x.fired for x in exceptions)
-        fired = applies is True and not excepted
+        fired = decided and applies is True and not excepted
         active = in_force((t.context.in_force, rule.rule.validity), self.as_of)
         condition = self.clause(rule.condition, t,
                                 applies is not NOT_EVALUATED and active is not False)
@@ -197,6 +215,32 @@ class Explanation:
         return Node(kind, label, applies, (condition, *exceptions), rule.rule.origin.span,
                     tuple(Citation.of(c) for c in rule.rule.origin.cites), fired=fired,
                     note=validity)
+
+    def _moot(self, t: TermLayout, rules: tuple[Node, ...], value: Any) -> tuple[Moot, ...]:
+        """The unknown rules and exceptions of a decided decision, and why they did not
+        matter."""
+        if value is None or value is NOT_EVALUATED:
+            return ()
+        otherwise = _decider(rules)
+        out = []
+        for i, rule in enumerate(t.rules, 1):
+            applies = self.slots[rule.index]
+            if applies is None:
+                out.append(self._moot_one(t, rule, f"rule {i}", value, otherwise))
+            if applies is not True and applies is not None:
+                continue
+            for j, exc in enumerate(rule.exceptions, 1):
+                if self.slots[exc.index] is None:
+                    out.append(self._moot_one(t, exc, f"exception {j} of rule {i}", value,
+                                              otherwise))
+        return tuple(out)
+
+    def _moot_one(self, t: TermLayout, rule: RuleLayout, name: str, value: str,
+                  otherwise: str) -> Moot:
+        undated = in_force((t.context.in_force, rule.rule.validity), self.as_of) is None
+        why = self._unknowns_under([rule.condition], undated, [], t)
+        label = f"{rule.rule.outcome} when {expr_text(rule.rule.condition)}"
+        return Moot(name, label, why, value, otherwise)
 
     def _validity(self, t: TermLayout, validity: Interval | None) -> str | None:
         parts = []
@@ -317,6 +361,20 @@ def all_values(layout: Layout, slots: Sequence[Any], facts: Mapping[str, Any],
             walk(rule.condition, slots[rule.index] is not NOT_EVALUATED and active is not False)
             stack.extend(rule.exceptions)
     return out
+
+
+def _decider(rules: tuple[Node, ...]) -> str:
+    """What gave a decided decision's outcome: "rule 2", "exception 1 of rule 2", "the
+    default"."""
+    for i, rule in enumerate(rules, 1):
+        if rule.kind != "rule":
+            break
+        if rule.fired:
+            return f"rule {i}"
+        for j, exc in enumerate(rule.children[1:], 1):
+            if exc.fired:
+                return f"exception {j} of rule {i}"
+    return "the default"
 
 
 def _interval_text(iv: Interval) -> str:

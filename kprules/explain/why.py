@@ -196,6 +196,7 @@ class _Lite:
     rule: RuleLayout | None = None
     clause: Clause | None = None
     reached: bool = False
+    decided: bool = False  # of a rule: it applies and its decision is decided
 
 
 class _Slots:
@@ -220,7 +221,7 @@ class _Slots:
             return self._rules(n.term, n.value)
         if n.kind in ("rule", "exception"):
             assert n.rule is not None and n.term is not None
-            return self._rule_children(n.rule, n.term, n.value)
+            return self._rule_children(n.rule, n.term, n.value, n.decided)
         if n.kind == "parameter":
             assert n.term is not None and isinstance(n.term.term, ir.ParameterTerm)
             return [_Lite("piece", holds, holds) for holds in
@@ -242,21 +243,28 @@ class _Slots:
 
     def _rules(self, t: TermLayout, outcome: Any) -> list[_Lite]:
         assert isinstance(t.term, ir.DecisionTerm)
-        out = [self._rule(r, t, "rule") for r in t.rules]
-        used = not any(r.fired for r in out) and outcome == t.term.default
+        decided = outcome is not None and outcome is not NOT_EVALUATED
+        out = [self._rule(r, t, "rule", decided) for r in t.rules]
+        used = not any(self._gave(r) for r in out) and outcome == t.term.default
         out.append(_Lite("default", True if used else NOT_EVALUATED, used))
         return out
 
-    def _rule(self, rule: RuleLayout, t: TermLayout, kind: RuleKind) -> _Lite:
-        applies = self.slots[rule.index]
-        excepted = any(self._rule(x, t, "exception").fired for x in rule.exceptions)
-        return _Lite(kind, applies, applies is True and not excepted, term=t, rule=rule)
+    def _gave(self, rule: _Lite) -> bool:
+        """The rule, or one of its exceptions, gave the outcome (as `Explanation._rules`)."""
+        return rule.fired or any(x.fired for x in self.children(rule)[1:])
 
-    def _rule_children(self, rule: RuleLayout, t: TermLayout, applies: Any) -> list[_Lite]:
+    def _rule(self, rule: RuleLayout, t: TermLayout, kind: RuleKind, decided: bool) -> _Lite:
+        applies = self.slots[rule.index]
+        mine = decided and applies is True
+        excepted = any(self._rule(x, t, "exception", mine).fired for x in rule.exceptions)
+        return _Lite(kind, applies, mine and not excepted, term=t, rule=rule, decided=mine)
+
+    def _rule_children(self, rule: RuleLayout, t: TermLayout, applies: Any,
+                       decided: bool) -> list[_Lite]:
         active = in_force((t.context.in_force, rule.rule.validity), self.as_of)
         condition = self.clause(rule.condition, t,
                                 applies is not NOT_EVALUATED and active is not False)
-        return [condition, *(self._rule(x, t, "exception") for x in rule.exceptions)]
+        return [condition, *(self._rule(x, t, "exception", decided) for x in rule.exceptions)]
 
 
 def parting(layout: Layout, slots: tuple[Any, ...], facts: Mapping[str, Any],

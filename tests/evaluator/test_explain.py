@@ -95,9 +95,11 @@ def test_unknown_terms_say_which_facts_were_missing(library: kprules.Library) ->
     ex = explanation(library, "no-date")
     nodes = {n.label: n for n in ex.terms()}
     # The CAR rule reads `exported_on` (not given) and is in force only on some dates (none
-    # given); the conflict diamond definition is false whatever `finances_conflict` is.
+    # given), and its exception reads `zone_compliant` (not given either: with the rule
+    # unknown, the exception's other outcome keeps the decision unknown); the conflict
+    # diamond definition is false whatever `finances_conflict` is.
     assert {label: n.unknown for label, n in nodes.items()} == {
-        "kpcs.export": Unknowns(facts=("exported_on",), no_date=True),
+        "kpcs.export": Unknowns(facts=("exported_on", "zone_compliant"), no_date=True),
         "kpcs.threshold": Unknowns(no_date=True),
         "kpcs.conflict_diamond": None,
     }
