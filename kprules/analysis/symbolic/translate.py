@@ -4,7 +4,8 @@ Stage: layout + domain -> for each term key a `Sym`: a mapping from each value t
 to the set (a diagram node) of points where it takes it; the points in no set are where it is
 unknown. It mirrors the reference semantics (docs/language.md, "Evaluation"): Kleene logic, any
 unknown operand of a comparison, membership, arithmetic or `if` makes it unknown, a decision's
-first applicable rule (exceptions first) decides, an unknown in that search makes it unknown.
+first applicable rule (exceptions first) decides, and unknown rules leave it decided only where
+every way they resolve gives the same outcome.
 
 Values are atoms: `("v", value)` a run-time value; `("cell", fact, i)` the cell i of an ordered
 fact; `("other", fact)` a value of a country or text fact that no policy names; `("set", fact)`
@@ -104,21 +105,40 @@ class Translator:
         return self.m.var_in(fv.var, set(range(len(fv.values))))
 
     def decision(self, t: TermLayout) -> Sym:
+        """The outcome wherever every resolution of the unknown rules gives the same one
+        (docs/language.md, "Under unknowns"): a walk over the rules keeping, region by region,
+        the outcomes still possible; a rule that applies ends the walk, an unknown one adds its
+        outcomes and lets it go on, the default ends it. Where two outcomes are possible the
+        decision is unknown (in no set)."""
         assert isinstance(t.term, ir.DecisionTerm)
         m = self.m
-        out: Sym = {}
-        remaining = TRUE
+        walking = _Possible(m, none=TRUE)
+        done = _Possible(m, none=FALSE)
         for rule in t.rules:
             at, af = self.applies(rule, t)
-            fire = m.conj(remaining, at)
-            for exc in rule.exceptions:
-                et, ef = self.applies(exc, t)
-                _add(m, out, ("v", exc.rule.outcome), m.conj(fire, et))
-                fire = m.conj(fire, ef)
-            _add(m, out, ("v", rule.rule.outcome), fire)
-            remaining = m.conj(remaining, af)
-        _add(m, out, ("v", t.term.default), remaining)
+            maybe = m.neg(m.disj(at, af))
+            joined = walking.join(self._chain(rule, t))
+            done = done.union(joined.within(at))
+            walking = joined.within(maybe).union(walking.within(af))
+        done = done.union(walking.add(t.term.default, TRUE))
+        out: Sym = {}
+        for outcome, region in done.one.items():
+            _add(m, out, ("v", outcome), region)
         return out
+
+    def _chain(self, rule: RuleLayout, t: TermLayout) -> _Possible:
+        """The outcomes a rule may give where it applies: its exceptions in order (one that
+        applies ends the chain, an unknown one adds its outcome), then its own outcome."""
+        m = self.m
+        going = _Possible(m, none=TRUE)
+        done = _Possible(m, none=FALSE)
+        for exc in rule.exceptions:
+            et, ef = self.applies(exc, t)
+            maybe = m.neg(m.disj(et, ef))
+            added = going.add(exc.rule.outcome, TRUE)
+            done = done.union(added.within(et))
+            going = added.within(maybe).union(going.within(ef))
+        return done.union(going.add(rule.rule.outcome, TRUE))
 
     def applies(self, rule: RuleLayout, t: TermLayout) -> tuple[int, int]:
         active_t, active_f = self.in_force((t.context.in_force, rule.rule.validity))
@@ -341,3 +361,45 @@ def _exact_compare(op: str, a: Atom, b: Atom, domain: Domain) -> bool | None:
     return COMPARE[op](value, rep) if flipped else COMPARE[op](rep, value)
 
 
+class _Possible:
+    """Regions of the space by the outcomes still possible there: `none` (no outcome yet),
+    `one[o]` (only o), `many` (two or more: unknown). The regions are disjoint."""
+
+    def __init__(self, m: Manager, none: int = FALSE, one: dict[Any, int] | None = None,
+                 many: int = FALSE) -> None:
+        self.m, self.none, self.one, self.many = m, none, dict(one or {}), many
+
+    def within(self, g: int) -> _Possible:
+        m = self.m
+        return _Possible(m, m.conj(self.none, g), {o: m.conj(r, g) for o, r in self.one.items()},
+                         m.conj(self.many, g))
+
+    def union(self, other: _Possible) -> _Possible:
+        """Both, on disjoint regions."""
+        m = self.m
+        one = dict(self.one)
+        for o, r in other.one.items():
+            one[o] = m.disj(one.get(o, FALSE), r)
+        return _Possible(m, m.disj(self.none, other.none), one, m.disj(self.many, other.many))
+
+    def add(self, outcome: Any, g: int) -> _Possible:
+        """Outcome `outcome` becomes possible in region g."""
+        return self.join(_Possible(self.m, one={outcome: TRUE}).within(g)
+                         .union(_Possible(self.m, none=self.m.neg(g))))
+
+    def join(self, other: _Possible) -> _Possible:
+        """Pointwise: the outcomes possible under either (the union of the two sets)."""
+        m = self.m
+        one: dict[Any, int] = {}
+        many = m.disj(self.many, other.many)
+        for o, r in other.one.items():
+            one[o] = m.disj(one.get(o, FALSE), m.conj(self.none, r))
+        for o, r in self.one.items():
+            one[o] = m.disj(one.get(o, FALSE), m.conj(r, other.none))
+            for o2, r2 in other.one.items():
+                both = m.conj(r, r2)
+                if o2 == o:
+                    one[o] = m.disj(one[o], both)
+                else:
+                    many = m.disj(many, both)
+        return _Possible(m, m.conj(self.none, other.none), one, many)
