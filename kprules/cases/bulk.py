@@ -562,3 +562,32 @@ def _parquet_rows(parquet: Any, check: Validator) -> Iterator[Record | BadRecord
             else:
                 yield BadRecord(number, None, tuple(
                     _diagnostic(p, number, fields, vocab, None) for p in checked))
+
+
+# ----------------------------------------------------------------------------- one record
+
+
+def one_record(fmt: str, text: str | None, fields: Mapping[str, Any], number: int,
+               line: int | None, name: str, vocabulary: ir.Vocabulary) -> Record | BadRecord:
+    """One record read by another engine (the SQL back end), checked as the readers above check
+    it: a JSON Lines record from its line's `text`; a CSV record from its `fields` (header ->
+    cell), shown in `text`; a Parquet record from its `fields` (column -> value)."""
+    if fmt == "jsonl":
+        assert text is not None
+        return _json_record(text, number, line or number, name, Validator(vocabulary, False))
+    if fmt == "csv":
+        feed = _Feed(())
+        feed.record, feed.line = [text or ""], line or number
+        return _csv_record([("" if v is None else str(v)) for v in fields.values()],
+                           list(fields), feed, number, name, Validator(vocabulary, True))
+    checked = _check(dict(fields), Validator(vocabulary, False), number, None)
+    if isinstance(checked, Record):
+        return checked
+    return BadRecord(number, None, tuple(
+        _diagnostic(p, number, fields, vocabulary, None) for p in checked))
+
+
+def header_problems(columns: list[str], vocabulary: ir.Vocabulary) -> list[Diagnostic]:
+    """The problems of a file's column names (as in a CSV header or a Parquet schema)."""
+    return [d for i, c in enumerate(columns)
+            for d in _header_cell(c, columns[:i], vocabulary, None)]
