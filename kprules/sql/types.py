@@ -42,8 +42,8 @@ def to_sql(value: Any) -> Any:
 def from_sql(value: Any, t: Type) -> Any:
     """A value read back from SQL in the evaluator's form (None stays None: unknown).
 
-    Decimals lose the trailing zeros DECIMAL(38,12) gives them (`0.500000000000` is `0.5`);
-    integral ones keep one place (`2.0`)."""
+    Decimals lose the trailing zeros DECIMAL(38,12) gives them (`0.500000000000` is `0.5`,
+    `2.000000000000` is `2`)."""
     if value is None:
         return None
     if isinstance(t, SetType):
@@ -56,7 +56,7 @@ def from_sql(value: Any, t: Type) -> Any:
 
 
 def normal(d: Decimal) -> Decimal:
-    """A decimal without trailing zeros beyond the first place."""
+    """A decimal without trailing zeros (and without an exponent: 10, not 1E+1)."""
     n = d.normalize()
     exp = n.as_tuple().exponent
-    return n.quantize(Decimal("0.1")) if isinstance(exp, int) and exp >= 0 else n
+    return n.quantize(Decimal(1)) if isinstance(exp, int) and exp > 0 else n
