@@ -125,17 +125,16 @@ class SqlFile:
         lines = (f"read_csv({_path(self.path)}, columns={{'_text': 'VARCHAR'}}, header=false, "
                  "delim='\x01', quote='', escape='', auto_detect=false) WITH ORDINALITY")
         blanks = self.con.execute(f"SELECT count(*) FROM {lines} WHERE _text IS NULL OR "
-                                  "trim(_text) = ''").fetchone()[0]
+                                  "(length(_text) < 256 AND trim(_text) = '')").fetchone()[0]
         number = "row_number() OVER (ORDER BY ordinality)" if blanks else "ordinality"
         names = [*facts, ID_FIELD] if self.id_field else list(facts)
-        struct, record_ok = json_record("_text", names)
+        struct, keys, record_ok = json_record("_text", names)
         source = (f"(SELECT {number} AS _row, ordinality AS _line, _text, {struct} AS _s, "
-                  f"{record_ok} AS _rok FROM {lines} WHERE _text IS NOT NULL AND "
-                  "trim(_text) <> '')")
+                  f"{keys} AS _k FROM {lines} WHERE _text IS NOT NULL AND trim(_text) <> '')")
         typed = {n: json_fact(f"_s.{_q(n)}", t) for n, t in facts.items()}
         ident, id_ok = json_id(f"_s.{_q(ID_FIELD)}") if self.id_field \
             else ("CAST(NULL AS VARCHAR)", "TRUE")
-        return self._define(source, typed, ident, f"_rok AND {id_ok}", ["_text"])
+        return self._define(source, typed, ident, f"{record_ok} AND {id_ok}", ["_text"])
 
     def _csv(self, facts: dict[str, Type]) -> list[str]:
         types = ", ".join(f"{DUCKDB.string(c)}: 'VARCHAR'" for c in self.header)

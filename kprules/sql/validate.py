@@ -55,7 +55,9 @@ def allowed(t: Type) -> list[str] | None:
 
 def _member(text: str, t: Type) -> str:
     values = allowed(t)
-    return "TRUE" if values is None else f"list_contains({_strings(values)}, {text})"
+    if values is None:
+        return "TRUE"
+    return f"({text} IN ({', '.join(DUCKDB.string(v) for v in values)}))"
 
 
 def _set(items: str, t: Type) -> tuple[str, str]:
@@ -74,40 +76,50 @@ def _checked(ok: str, typed: str) -> tuple[str, str]:
 
 
 def json_fact(value: str, t: Type) -> tuple[str, str, str]:
-    """(typed value, ok, present) of a fact given as a JSON value (NULL when missing)."""
-    text = f"({value} ->> '$')"
-    kind = f"json_type({value})"
-    present = f"({kind} IS NOT NULL AND {kind} <> 'NULL')"
+    """(typed value, ok, present) of a fact given as a JSON value (NULL when missing).
+
+    A JSON value is its minified text (`true`, `0.5`, `"CF"`, `["a"]`): most checks are string
+    tests on that text, without parsing it again."""
+    s = f"CAST({value} AS VARCHAR)"
+    present = f"({value} IS NOT NULL AND {s} <> 'null')"
     if t == BOOL:
-        return (*_checked(f"{kind} = 'BOOLEAN'", f"CAST({text} AS BOOLEAN)"), present)
+        return (*_checked(f"{s} IN ('true', 'false')", f"({s} = 'true')"), present)
+    plain = f"NOT (contains({s}, '.') OR contains({s}, 'e') OR contains({s}, 'E'))"
     if t == INTEGER:
-        return (*_checked(f"({kind} IN ('BIGINT', 'UBIGINT') AND "
-                          f"regexp_full_match({text}, {_INT}))", f"CAST({text} AS BIGINT)"),
-                present)
+        cast = f"TRY_CAST({s} AS BIGINT)"
+        return (*_checked(f"({plain} AND {cast} IS NOT NULL)", cast), present)
     if t == DECIMAL or isinstance(t, Quantity):
-        return (*_checked(f"({kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND "
-                          f"regexp_full_match({text}, {_DEC}))",
-                          f"CAST({text} AS {DECIMAL_TYPE})"), present)
+        places = f"(NOT contains({s}, '.') OR length({s}) - strpos({s}, '.') <= 12)"
+        exact = f"NOT (contains({s}, 'e') OR contains({s}, 'E'))"
+        cast = f"TRY_CAST({s} AS {DECIMAL_TYPE})"
+        return (*_checked(f"({exact} AND {places} AND {cast} IS NOT NULL)", cast), present)
+    text = (f"(CASE WHEN contains({s}, '\\') THEN ({value} ->> '$') "
+            f"ELSE substr({s}, 2, length({s}) - 2) END)")
+    is_text = f"(starts_with({s}, '\"') AND ends_with({s}, '\"'))"
     if t == DATE:
-        return (*_checked(f"({kind} = 'VARCHAR' AND regexp_full_match({text}, {_DATE}) AND "
-                          f"TRY_CAST({text} AS DATE) IS NOT NULL)", f"CAST({text} AS DATE)"),
-                present)
+        cast = f"TRY_CAST({text} AS DATE)"
+        return (*_checked(f"({is_text} AND length({s}) = 12 AND regexp_full_match({text}, "
+                          f"{_DATE}) AND {cast} IS NOT NULL)", cast), present)
     if isinstance(t, SetType):
         items = f"from_json({value}, '[\"VARCHAR\"]')"
         typed, ok = _set(items, t)
-        return (*_checked(f"({kind} = 'ARRAY' AND {ok})", typed), present)
-    return (*_checked(f"({kind} = 'VARCHAR' AND {_member(text, t)})", text), present)
+        return (*_checked(f"(starts_with({s}, '[') AND {ok})", typed), present)
+    return (*_checked(f"({is_text} AND {_member(text, t)})", text), present)
 
 
-def json_record(line: str, names: list[str]) -> tuple[str, str]:
-    """(the line's fields as a struct of JSON values, whether the line is a JSON object whose
-    keys are all among `names`): one parse for the fields, one for the keys."""
+def json_record(line: str, names: list[str]) -> tuple[str, str, str]:
+    """(the line's fields as a struct of JSON values, its keys, whether a line with those is a
+    JSON object whose keys are all among `names`). TRY: a line that is not JSON gives NULLs
+    (one parse for the fields, one for the keys)."""
     fields = "{" + ", ".join(f'"{n}": "JSON"' for n in names) + "}"
-    obj = f"(CASE WHEN json_valid({line}) THEN json({line}) END)"
-    ok = (f"(CASE WHEN json_type({obj}) = 'OBJECT' THEN "
-          f"list_has_all({_strings(names)}, json_keys({obj})) ELSE FALSE END)")
-    struct = f"(CASE WHEN {ok} THEN json_transform({line}, {DUCKDB.string(fields)}) END)"
-    return struct, ok
+    struct = f"TRY(json_transform({line}, {DUCKDB.string(fields)}))"
+    keys = f"TRY(json_keys({line}))"
+
+    def ok(struct_col: str, keys_col: str) -> str:
+        return (f"({struct_col} IS NOT NULL AND starts_with(ltrim({line}), '{{') AND "
+                f"{keys_col} <@ {_strings(names)})")
+
+    return struct, keys, ok("_s", "_k")
 
 
 def json_id(value: str) -> tuple[str, str]:

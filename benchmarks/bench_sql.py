@@ -1,0 +1,156 @@
+"""`kprules eval --engine duckdb` against hand-written DuckDB SQL and the Python path, in one run.
+
+    .venv/bin/python benchmarks/bench_sql.py                       # 1,000,000 records
+    .venv/bin/python benchmarks/bench_sql.py --records 100000 --python-records 20000
+
+The records are the benchmark workload's (the generator of bench_stream.py), written as JSON Lines
+and, by DuckDB, as Parquet. Each path runs in a child process, end to end (start, read, evaluate
+the three workload rules, write CSV): its wall time, CPU time and peak RSS are measured, and its
+output is checked row by row against plain-Python versions of the rules. Paths:
+
+- kprules eval --engine duckdb --format csv --output out.csv, over Parquet and over JSON Lines;
+- the same rules as hand-written DuckDB SQL (read_parquet / read_json, COPY to CSV), the baseline;
+- kprules eval --engine python (today's path), over fewer records (--python-records: it is ~30x
+  slower), its rate compared per record;
+- with --spark, kprules eval --engine spark (local mode, for information).
+
+Ratios are against the baseline measured in the same run. Nothing is asserted on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_stream import POLICIES, records, reference
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ["workload_kpcs_2003.conflict_diamond", "workload_proposal.conflict_diamond",
+           "workload_restriction.export_blocked"]
+
+# The three rules as a person would write them in DuckDB SQL (the baseline).
+HAND_SQL = """
+COPY (SELECT
+  CAST(row_number() OVER () AS VARCHAR) AS "case",
+  rough AND seller_kind IN ('rebel_movement', 'armed_group_allied_to_rebels')
+    AND proceeds_finance_armed_conflict AND conflict_aims_to_undermine_legitimate_government
+    AS a,
+  rough AND ((seller_kind IN ('rebel_movement', 'armed_group_allied_to_rebels')
+              AND proceeds_finance_armed_conflict
+              AND conflict_aims_to_undermine_legitimate_government)
+             OR (seller_kind IN ('state', 'state_owned_enterprise')
+                 AND proceeds_finance_aggression_against_another_state)
+             OR systematic_human_rights_abuses_at_mine OR un_security_council_sanction) AS b,
+  (origin_country = 'CF' AND export_year BETWEEN 2013 AND 2024
+     AND (export_year < 2015 OR NOT origin_zone_compliant))
+  OR (origin_country = 'RU' AND export_year >= 2024 AND carats >= 0.5)
+  OR NOT kp_participant_compliant AS c
+FROM {source}) TO '{out}' (FORMAT csv, HEADER true)
+"""
+
+CHILD = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                      text=True).returncode
+wall = time.perf_counter() - start
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)
+"""
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall s, CPU s and peak RSS MB of one child process (its own children included)."""
+    out = subprocess.run([sys.executable, "-c", CHILD, *cmd], capture_output=True, text=True,
+                         check=True).stdout.split()
+    if out[0] != "0":
+        sys.exit(f"failed: {' '.join(cmd)}")
+    return float(out[1]), float(out[2]), float(out[3])
+
+
+def check(out: Path, n: int, columns: list[str]) -> str | None:
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = 0
+        for row, r in zip(csv.DictReader(fh), records(n), strict=False):
+            rows += 1
+            got = tuple(row[c] == "true" for c in columns)
+            if got != reference(r) or row["case"] != str(rows):
+                return f"record {rows}: got {got}, want {reference(r)}"
+    return None if rows == n else f"{rows} rows for {n} records"
+
+
+def kprules(data: Path, out: Path, engine: str) -> list[str]:
+    return [sys.executable, "-m", "kprules", "eval", *map(str, POLICIES), "--cases", str(data),
+            "--format", "csv", "--no-seeds", "--engine", engine, "--output", str(out)]
+
+
+def hand(source: str, out: Path) -> list[str]:
+    sql = HAND_SQL.format(source=source, out=out)
+    return [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"]
+
+
+def write_data(tmp: Path, n: int, name: str) -> tuple[Path, Path]:
+    jsonl, parquet = tmp / f"{name}.jsonl", tmp / f"{name}.parquet"
+    with jsonl.open("w", encoding="utf-8") as fh:
+        for r in records(n):
+            fh.write(json.dumps(r) + "\n")
+    import duckdb
+
+    duckdb.sql(f"COPY (SELECT * FROM read_json('{jsonl}', format='newline_delimited')) "
+               f"TO '{parquet}' (FORMAT parquet)")
+    return jsonl, parquet
+
+
+def row(name: str, n: int, figures: tuple[float, float, float], base: float | None,
+        problem: str | None) -> str:
+    wall, cpu, peak = figures
+    rate = n / wall
+    ratio = f"{rate / base:.2f}" if base else "1"
+    ok = "ok" if problem is None else f"MISMATCH {problem}"
+    return (f"| {name} | {n:,} | {wall:.2f} s | {cpu:.2f} s | {rate:,.0f} | {ratio} | "
+            f"{peak:.0f} MB | {ok} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--python-records", type=int, default=100_000)
+    parser.add_argument("--spark", action="store_true", help="also run --engine spark")
+    args = parser.parse_args()
+    n, m = args.records, args.python_records
+    with tempfile.TemporaryDirectory(prefix="kprules-bench-sql-") as tmp_name:
+        tmp = Path(tmp_name)
+        jsonl, parquet = write_data(tmp, n, "big")
+        small_jsonl, small_parquet = write_data(tmp, m, "small")
+        out = tmp / "out.csv"
+        print("| path | records | wall | CPU | records/s (wall) | vs hand-written SQL | "
+              "peak RSS | output |")
+        print("|---|---|---|---|---|---|---|---|")
+        for label, data, reader in (
+                ("Parquet", parquet, f"read_parquet('{parquet}')"),
+                ("JSON Lines", jsonl, f"read_json('{jsonl}', format='newline_delimited')")):
+            base = measure(hand(reader, out))
+            base_rate = n / base[0]
+            print(row(f"hand-written DuckDB SQL, {label}", n, base, None,
+                      check(out, n, ["a", "b", "c"])))
+            got = measure(kprules(data, out, "duckdb"))
+            print(row(f"kprules eval --engine duckdb, {label}", n, got, base_rate,
+                      check(out, n, COLUMNS)))
+            small = small_parquet if data == parquet else small_jsonl
+            py = measure(kprules(small, out, "python"))
+            print(row(f"kprules eval --engine python, {label}", m, py, base_rate,
+                      check(out, m, COLUMNS)))
+            if args.spark:
+                sp = measure(kprules(small, out, "spark"))
+                print(row(f"kprules eval --engine spark (local), {label}", m, sp, base_rate,
+                          check(out, m, COLUMNS)))
+
+
+
+if __name__ == "__main__":
+    main()
