@@ -295,10 +295,14 @@ def summary(tally: Tally, options: StreamOptions) -> None:
 
 def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
           engine: str, output: Path | None) -> int:
+    from kprules.cases.bulk import data_format
     from kprules.cli.eval_sql import choose_engine, prepare
 
-    if choose_engine(engine, path) == "duckdb":
-        prepared = prepare(path, ev, options.as_of)
+    if engine == "spark" and data_format(path) != "parquet":
+        raise click.UsageError("--engine spark reads Parquet files (convert the data, or use "
+                               "--engine duckdb)")
+    if choose_engine(engine, path) in ("duckdb", "spark"):
+        prepared = prepare(path, ev, options.as_of, choose_engine(engine, path))
         if isinstance(prepared, int):
             return prepared
         if prepared is not None:
@@ -325,7 +329,9 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
         [(b.number, b) for b in prepared.bad] + [(n, d) for n, d in failed
                                                  if not isinstance(d, tuple)],
         key=lambda x: int(x[0]))
-    if output is not None and fmt != "text":
+    from kprules.sql.files import SqlFile
+
+    if output is not None and fmt != "text" and isinstance(prepared.file, SqlFile):
         prepared.file.copy(prepared.query, ev.layout, output, fmt)
     elif output is not None:
         with output.open("w", encoding="utf-8", newline="") as out:
@@ -418,7 +424,8 @@ Engines for data files (--engine): `python` reads and evaluates one record at a 
 evaluate the whole file (docs/sql.md): the same values; every valid record is evaluated and the
 first --max-errors invalid ones are reported. `auto` (the default) takes DuckDB for files of 8 MiB
 or more when it is installed. With --output, DuckDB writes csv, json (JSON Lines) or parquet
-straight to the file.
+straight to the file. `spark` (pip install 'kprules[spark]', and Java) runs the same SQL on a
+Spark session (local, or the one spark-submit gives): Parquet files or folders (docs/scale.md).
 
 \b
 Examples:
@@ -442,9 +449,10 @@ errors in policies, case files or data; 2 on usage errors.
               default="text", show_default=True, help="text: one block per case; json: a "
               "document (JSON Lines for data files); csv: one row per case, one column per "
               "policy.term; parquet: data files, with --engine duckdb and --output.")
-@click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto",
-              show_default=True, help="Data files: evaluate record by record in Python, or "
-              "in SQL with DuckDB; auto: DuckDB for files of 8 MiB or more, when installed.")
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb", "spark"]),
+              default="auto", show_default=True, help="Data files: evaluate record by record "
+              "in Python, or in SQL with DuckDB or Spark (Parquet); auto: DuckDB for files of 8 "
+              "MiB or more, when installed.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Data files: write the values to this file instead of standard output.")
 @click.option("--skip-invalid", is_flag=True,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kprules.eval.evaluate import Evaluator
     from kprules.sql.compile import SqlQuery
     from kprules.sql.files import Raw, SqlFile
+    from kprules.sql.spark import SparkFile
 
 # Above this size (bytes), `--engine auto` reads a data file with DuckDB when it is installed.
 AUTO_THRESHOLD = 8 * 1024 * 1024
@@ -73,7 +74,7 @@ class Prepared:
     """A data file in DuckDB, ready to write: the query, the records Python reported (in
     order), the records whose evaluation divides by zero (number, line, typed facts)."""
 
-    file: SqlFile
+    file: SqlFile | SparkFile
     query: SqlQuery
     bad: list[BadRecord]
     failed: list[tuple[int, int | None, dict[str, Any]]]
@@ -81,12 +82,18 @@ class Prepared:
 
     @property
     def records(self) -> int:
+        from kprules.sql.spark import SparkFile
+
+        if isinstance(self.file, SparkFile):
+            return self.file.records
         return int(self.file.con.execute("SELECT count(*) FROM checked").fetchone()[0])
 
 
-def prepare(path: Path, ev: Evaluator, as_of: dt.date | None) -> Prepared | int | None:
+def prepare(path: Path, ev: Evaluator, as_of: dt.date | None,
+            engine: str = "duckdb") -> Prepared | int | None:
     """Open, validate and compile; 1 when the file's header is wrong (reported), None when
-    DuckDB cannot read the file (take the Python path)."""
+    DuckDB cannot read the file (take the Python path). `engine`: duckdb, or spark (Parquet
+    only)."""
     from kprules.cases.bulk import data_format
     from kprules.sql.files import ReadError, evaluate_file
     from kprules.syntax.loader import display_name
@@ -94,7 +101,8 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None) -> Prepared | int 
     name = display_name(path)
     kind = data_format(path) or "jsonl"
     try:
-        file = open_file(path, kind, ev, name)
+        file: SqlFile | SparkFile | None = open_spark(path, ev) if engine == "spark" \
+            else open_file(path, kind, ev, name)
         if file is None:
             return 1
         bad, query = evaluate_file(file, ev.layout, as_of,
@@ -102,6 +110,18 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None) -> Prepared | int 
     except ReadError:
         return None
     return Prepared(file, query, bad, file.failed(query), name)
+
+
+def open_spark(path: Path, ev: Evaluator) -> SparkFile | None:
+    from kprules.cases.bulk import header_problems
+    from kprules.sql.spark import SparkFile
+
+    file = SparkFile(str(path), ev.vocabulary)
+    problems = header_problems(file.header, ev.vocabulary)
+    if problems:
+        report(problems, {})
+        return None
+    return file
 
 
 def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator) -> Any:

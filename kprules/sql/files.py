@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from attrs import frozen
 
@@ -293,7 +293,17 @@ def _csv_text(cells: Sequence[Any]) -> str:
     return out.getvalue()
 
 
-def evaluate_file(file: SqlFile, layout: Layout, as_of: dt.date | None,
+class Opened(Protocol):
+    """A data file opened by an engine (SqlFile, or kprules.sql.spark.SparkFile)."""
+
+    def refused(self) -> Iterator[Raw]: ...
+
+    def add_fixed(self, rows: Sequence[tuple[Raw, Fixed]]) -> None: ...
+
+    def query(self, layout: Layout, as_of: dt.date | None) -> SqlQuery: ...
+
+
+def evaluate_file(file: Opened, layout: Layout, as_of: dt.date | None,
                   recheck: Callable[[Raw], Fixed | Any]) -> tuple[list[Any], SqlQuery]:
     """Hand the refused records to `recheck`; keep the ones it fixes. Returns what it reported
     (in record order) and the query for the accepted records."""
