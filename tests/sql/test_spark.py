@@ -13,17 +13,17 @@ import pytest
 pytest.importorskip("pyspark")
 pytest.importorskip("duckdb")
 
-from evaluator.strategies import cases, fact_sets  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from evaluator.strategies import cases, fact_sets
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-import kprules  # noqa: E402
-from kprules.cases.files import read_suite  # noqa: E402
-from kprules.sql.duck import evaluate_records  # noqa: E402
-from kprules.sql.spark import dataframe, evaluate_dataframe, session  # noqa: E402
-from kprules.sql.types import from_sql  # noqa: E402
+import kprules
+from kprules.cases.files import read_suite
+from kprules.sql.duck import evaluate_records
+from kprules.sql.spark import dataframe, evaluate_dataframe, session
+from kprules.sql.types import from_sql
 
-from .test_differential import python_paths, same  # noqa: E402
+from .test_differential import python_paths, same
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
