@@ -96,7 +96,7 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None,
     only)."""
     from kprules.cases.bulk import data_format
     from kprules.sql.files import ReadError, evaluate_file
-    from kprules.syntax.loader import display_name
+    from kprules.core.files import display_name
 
     name = display_name(path)
     kind = data_format(path) or "jsonl"
