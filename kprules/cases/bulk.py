@@ -21,11 +21,11 @@ naming an unknown fact, Parquet without pyarrow) raises `DataError` (KP100, KP4x
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import importlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,14 +33,12 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.cases.values import fact_code, type_hint
-from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import SourceError, display_name, open_binary
 from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
-from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
-from kprules.ir.values import FactError, coerce
+from kprules.eval.validator import compile_validator
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ID_FIELD = "id"
@@ -161,58 +159,19 @@ def _split_id(fields: dict[str, Any], vocab: ir.Vocabulary) -> tuple[Any, bool]:
     return value, ok
 
 
-_MISS: Any = object()  # a fast reader's "ask `coerce`"
-
-
-def _fast_reader(typ: Type, from_text: bool) -> Callable[[Any], Any]:
-    """A reader that gives the value `coerce` gives for the common cases, else _MISS."""
-    if typ == BOOL:
-        words = {"true": True, "false": False}
-        if from_text:
-            return lambda v: words.get(v, _MISS)
-        return lambda v: v if v is True or v is False else _MISS
-    if isinstance(typ, EnumType) or typ == COUNTRY:
-        allowed = frozenset(typ.values) if isinstance(typ, EnumType) else ISO_3166_ALPHA2
-        return lambda v: v if type(v) is str and v in allowed else _MISS
-    if typ == TEXT:
-        return lambda v: v if type(v) is str else _MISS
-    if typ == INTEGER and not from_text:
-        return lambda v: v if type(v) is int else _MISS
-    if (isinstance(typ, Quantity) or typ == DECIMAL) and not from_text:
-        return lambda v: v if type(v) is int or (type(v) is Decimal and v.is_finite()) \
-            else _MISS
-    if typ == DATE:
-        return lambda v: v if type(v) is dt.date else _MISS
-    return lambda v: _MISS
-
-
 class Validator:
-    """`validate` for one vocabulary, faster on records that fit: the same values, the same
-    `FactsError` (it is `validate` that reports every problem of a record that does not)."""
+    """`validate` for one vocabulary and kind of input, compiled (kprules.eval.validator): the
+    same values, the same `FactsError`, faster on records that fit."""
 
     def __init__(self, vocabulary: ir.Vocabulary, from_text: bool) -> None:
         self.vocabulary = vocabulary
         self.from_text = from_text
-        self.readers = {name: (_fast_reader(info.type, from_text), info.type)
-                        for name, info in vocabulary.facts.items()}
+        self.check = compile_validator(
+            vocabulary, partial(validate, vocabulary=vocabulary, from_text=from_text),
+            from_text=from_text)
 
     def __call__(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        readers, from_text = self.readers, self.from_text
-        for name, raw in fields.items():
-            entry = readers.get(name)
-            if entry is None:
-                return validate(fields, self.vocabulary, from_text=from_text)
-            if raw is None or (from_text and raw == ""):
-                continue
-            value = entry[0](raw)
-            if value is _MISS:
-                try:
-                    value = coerce(raw, entry[1], from_text=from_text)
-                except FactError:
-                    return validate(fields, self.vocabulary, from_text=from_text)
-            out[name] = value
-        return out
+        return self.check(fields)
 
 
 def _check(fields: dict[str, Any], check: Validator, number: int,
