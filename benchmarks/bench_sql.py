@@ -25,6 +25,8 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench_stream import POLICIES, records, reference
@@ -116,12 +118,57 @@ def row(name: str, n: int, figures: tuple[float, float, float], base: float | No
             f"{peak:.0f} MB | {ok} |")
 
 
+def best(fn: Callable[[], object], rounds: int = 3) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def in_process(n: int) -> None:
+    """Validating paths against hand-written Python, per record, in this process."""
+    import kprules
+    from kprules.eval.evaluate import validate
+
+    lib = kprules.load(*POLICIES)
+    targets = [(p.name, t) for p in lib for t in p.terms if p.name != "workload_proposal_state"]
+    ev = lib.evaluator(targets)
+    recs = list(records(n))
+    vocab = ev.vocabulary
+    fast = ev.function(validate_input=False)
+    validating = ev.function()
+    policy = lib["workload_kpcs_2003"]
+    paths: dict[str, Callable[[], object]] = {
+        "hand-written Python": lambda: [reference(r) for r in recs],
+        "function(validate_input=False)": lambda: [fast(r) for r in recs],
+        "function() (compiled validator)": lambda: [validating(r) for r in recs],
+        "function() with the reference validate": lambda: [fast(validate(r, vocab))
+                                                           for r in recs],
+        "a reused evaluator: evaluate()": lambda: [ev.evaluate(r) for r in recs],
+        "evaluate_many": lambda: list(ev.evaluate_many(recs)),
+        "Policy.evaluate, one call per record": lambda: [policy.evaluate(r) for r in recs],
+    }
+    base = best(paths["hand-written Python"])
+    print(f"\n| in process, {n:,} records | time | per record | vs hand-written |")
+    print("|---|---|---|---|")
+    for name, fn in paths.items():
+        t = best(fn)
+        print(f"| {name} | {t:.3f} s | {t / n * 1e6:.2f} us | {t / base:.1f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--python-records", type=int, default=100_000)
     parser.add_argument("--spark", action="store_true", help="also run --engine spark")
+    parser.add_argument("--in-process", type=int, default=0, metavar="N",
+                        help="only the in-process validating paths, over N records")
     args = parser.parse_args()
+    if args.in_process:
+        in_process(args.in_process)
+        return
     n, m = args.records, args.python_records
     with tempfile.TemporaryDirectory(prefix="kprules-bench-sql-") as tmp_name:
         tmp = Path(tmp_name)
