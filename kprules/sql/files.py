@@ -76,9 +76,9 @@ def _q(name: str) -> str:
     return DUCKDB.ident(name)
 
 
-def _raw(columns: Sequence[str]) -> list[str]:
+def _raw(columns: Sequence[str]) -> list[tuple[str, str]]:
     """The file's own columns, kept under names of their own (`_raw_<name>`)."""
-    return [f"{_q(c)} AS {_q('_raw_' + c)}" for c in columns]
+    return [(_q(c), f"_raw_{c}") for c in columns]
 
 
 def _path(path: Path) -> str:
@@ -112,33 +112,43 @@ class SqlFile:
         return self._parquet(facts)
 
     def _define(self, source: str, typed: dict[str, tuple[str, str, str]], ident: str,
-                record_ok: str, raw: list[str]) -> list[str]:
+                record_ok: str, raw: list[tuple[str, str]], blank: str = "FALSE") -> list[str]:
+        """Read the file once, into the table `checked_t`: the record's place (`_n`, `_line`),
+        typed facts, `_ok`, and the raw fields of the records that are not `_ok` (only theirs).
+        The view `checked` numbers the records (`_row`: blank JSON lines are not records)."""
         ok = " AND ".join([record_ok, *(f"({ok} OR NOT {present})"
                                         for _, ok, present in typed.values())])
         cols = ", ".join(f"{sql} AS {_q(n)}" for n, (sql, _, _) in typed.items())
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT _row, _line, "
-                         f"{ident} AS _id, {cols}, ({ok}) IS TRUE AS _ok, "
-                         f"{', '.join(raw)} FROM {source}")
-        return raw
+        inner = (f"SELECT _n, _line, {blank} AS _blank, {ident} AS _id, {cols}, "
+                 f"(({ok}) IS TRUE OR {blank}) AS _ok"
+                 + "".join(f", {expr} AS {_q(name)}" for expr, name in raw) + f" FROM {source}")
+        names = [_q(name) for _, name in raw]
+        outer = ", ".join(f"CASE WHEN NOT _ok THEN {n} END AS {n}" for n in names)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE checked_t AS SELECT * EXCLUDE "
+                         f"({', '.join(names)}), {outer} FROM ({inner})")
+        blanks = self.con.execute("SELECT count(*) FROM checked_t WHERE _blank").fetchone()[0]
+        number = "row_number() OVER (ORDER BY _n)" if blanks else "_n"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT {number} AS _row, * "
+                         "EXCLUDE (_blank, _n) FROM checked_t WHERE NOT _blank")
+        return [name for _, name in raw]
 
     def _jsonl(self, facts: dict[str, Type]) -> list[str]:
         lines = (f"read_csv({_path(self.path)}, columns={{'_text': 'VARCHAR'}}, header=false, "
                  "delim='\x01', quote='', escape='', auto_detect=false) WITH ORDINALITY")
-        blanks = self.con.execute(f"SELECT count(*) FROM {lines} WHERE _text IS NULL OR "
-                                  "(length(_text) < 256 AND trim(_text) = '')").fetchone()[0]
-        number = "row_number() OVER (ORDER BY ordinality)" if blanks else "ordinality"
         names = [*facts, ID_FIELD] if self.id_field else list(facts)
         struct, keys, record_ok = json_record("_text", names)
-        source = (f"(SELECT {number} AS _row, ordinality AS _line, _text, {struct} AS _s, "
-                  f"{keys} AS _k FROM {lines} WHERE _text IS NOT NULL AND trim(_text) <> '')")
+        source = (f"(SELECT ordinality AS _n, ordinality AS _line, _text, {struct} AS _s, "
+                  f"{keys} AS _k FROM {lines})")
         typed = {n: json_fact(f"_s.{_q(n)}", t) for n, t in facts.items()}
         ident, id_ok = json_id(f"_s.{_q(ID_FIELD)}") if self.id_field \
             else ("CAST(NULL AS VARCHAR)", "TRUE")
-        return self._define(source, typed, ident, f"{record_ok} AND {id_ok}", ["_text"])
+        blank = "(_text IS NULL OR trim(_text) = '')"
+        return self._define(source, typed, ident, f"{record_ok} AND {id_ok}",
+                            [("_text", "_text")], blank)
 
     def _csv(self, facts: dict[str, Type]) -> list[str]:
         types = ", ".join(f"{DUCKDB.string(c)}: 'VARCHAR'" for c in self.header)
-        source = (f"(SELECT ordinality AS _row, ordinality + 1 AS _line, * FROM read_csv("
+        source = (f"(SELECT ordinality AS _n, ordinality + 1 AS _line, * FROM read_csv("
                   f"{_path(self.path)}, header=true, delim=',', quote='\"', escape='\"', "
                   f"auto_detect=false, columns={{{types}}}) WITH ORDINALITY)")
         typed = {n: text_fact(_q(n), t) if n in self.header else ("NULL", "TRUE", "FALSE")
@@ -160,7 +170,7 @@ class SqlFile:
             ident = f"CAST({_q(ID_FIELD)} AS VARCHAR)"
             id_ok = "TRUE" if kind in ("VARCHAR", "BIGINT", "INTEGER") \
                 else f"{_q(ID_FIELD)} IS NULL"
-        numbered = (f"(SELECT ordinality AS _row, CAST(NULL AS BIGINT) AS _line, * "
+        numbered = (f"(SELECT ordinality AS _n, CAST(NULL AS BIGINT) AS _line, * "
                     f"FROM {source} WITH ORDINALITY)")
         return self._define(numbered, typed, ident, id_ok, _raw(self.header))
 
