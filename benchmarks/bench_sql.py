@@ -158,6 +158,57 @@ def in_process(n: int) -> None:
         print(f"| {name} | {t:.3f} s | {t / n * 1e6:.2f} us | {t / base:.1f}x |")
 
 
+def compare_summary(n: int) -> None:
+    """kpcs_2003 against every bundled proposal over n generated shipments, summary in SQL."""
+    import duckdb
+
+    import kprules
+    from kprules.compare import Comparison
+    from kprules.sql.compile import compile_sql
+    from kprules.sql.dialect import DUCKDB
+    from kprules.sql.summary import summary_queries, with_query
+    from kprules.sql.types import sql_type
+
+    root = HERE.parent / "policies"
+    start = time.perf_counter()
+    lib = kprules.load(root)
+    proposals = sorted(p.stem for p in (root / "proposals").glob("*.kpr"))
+    comparison = Comparison(lib, "kpcs_2003", proposals)
+    vocab = comparison.vocabulary
+    con = duckdb.connect()
+    cols = []
+    for name, info in sorted(vocab.facts.items()):  # every fact drawn from its type's values
+        t, kind = info.type, sql_type(info.type, DUCKDB)
+        values = getattr(t, "values", None) or getattr(getattr(t, "element", None), "values", None)
+        if kind == "BOOLEAN":
+            cols.append(f"random() < 0.5 AS {name}")
+        elif kind == "DATE":
+            cols.append(f"DATE '2000-01-01' + CAST(floor(random() * 9500) AS INTEGER) AS {name}")
+        elif kind.startswith("DECIMAL") or kind == "BIGINT":
+            cols.append(f"CAST(round(random() * 100, 2) AS {kind}) AS {name}")
+        elif kind.endswith("[]"):
+            items = values or ["RU", "BY", "CF"]
+            cols.append(f"list_sort(list_distinct([{items[0]!r}, "
+                        f"{items[-1]!r}][1:CAST(floor(random() * 3) AS INTEGER)])) AS {name}")
+        else:
+            items = list(values or ["CF", "RU", "BW", "AO", "SL", "ZW", "BE", "US"])
+            cols.append(f"({items!r})[1 + CAST(floor(random() * {len(items)}) AS INTEGER)] "
+                        f"AS {name}")
+    con.execute(f"CREATE TABLE facts AS SELECT {', '.join(cols)} FROM range({n})")
+    made = time.perf_counter()
+    measures = list(comparison.weight_facts)
+    layout = comparison.evaluator.layout
+    query = compile_sql(layout, keep=measures, as_of_fact=vocab.dated_by)
+    sql = summary_queries(query, layout, "kpcs_2003", proposals, comparison.terms, measures)
+    rows = con.execute(with_query(query, sql.transitions)).fetchall()
+    totals = con.execute(with_query(query, sql.totals)).fetchall()
+    done = time.perf_counter()
+    print(f"\ncompare kpcs_2003 against {len(proposals)} proposals ({len(comparison.terms)} "
+          f"terms), {n:,} shipments: summary in SQL {done - made:.2f} s (load and compile "
+          f"{made - start:.2f} s with generating the data); {len(rows)} transitions, "
+          f"{totals[0][0]:,} records")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -165,9 +216,14 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="also run --engine spark")
     parser.add_argument("--in-process", type=int, default=0, metavar="N",
                         help="only the in-process validating paths, over N records")
+    parser.add_argument("--compare", type=int, default=0, metavar="N",
+                        help="only the comparison summary in SQL, over N shipments")
     args = parser.parse_args()
     if args.in_process:
         in_process(args.in_process)
+        return
+    if args.compare:
+        compare_summary(args.compare)
         return
     n, m = args.records, args.python_records
     with tempfile.TemporaryDirectory(prefix="kprules-bench-sql-") as tmp_name:
