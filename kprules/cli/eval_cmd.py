@@ -228,6 +228,7 @@ class StreamOptions:
     as_of: dt.date | None
     skip_invalid: bool
     max_errors: int
+    quiet: bool = False
 
 
 @frozen
@@ -379,14 +380,18 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
                  out: TextIO) -> int:
     from kprules.cases.bulk import DataError, read_data
     from kprules.core.files import display_name
+    from kprules.core.progress import Progress
 
     name = display_name(path)
+    progress = Progress(name, "records", quiet=options.quiet)
     try:
-        tally = eval_stream(read_data(path, ev.vocabulary, name), ev,
-                            make_writer(fmt, True, out, ev), options, lib, name)
+        items = progress.over(read_data(path, ev.vocabulary, name))
+        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name)
     except DataError as err:
         report(err.diagnostics, err.sources)
         return 1
+    finally:
+        progress.close()
     summary(tally, options)
     return 1 if tally.stopped or (tally.invalid and not options.skip_invalid) else 0
 
@@ -455,6 +460,8 @@ errors in policies, case files or data; 2 on usage errors.
               "MiB or more, when installed.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Data files: write the values to this file instead of standard output.")
+@click.option("--quiet", is_flag=True,
+              help="Data files: no progress line (shown on a terminal).")
 @click.option("--skip-invalid", is_flag=True,
               help="Data files: evaluate the valid records, count the invalid ones, exit 0.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
@@ -462,7 +469,7 @@ errors in policies, case files or data; 2 on usage errors.
 @seeds_options
 def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | None,
                  terms: tuple[str, ...], fmt: str, engine: str, output: Path | None,
-                 skip_invalid: bool, max_errors: int, seeds_dir: Path | None,
+                 quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: Path | None,
                  no_seeds: bool) -> None:
     from kprules.cases.bulk import data_format
 
@@ -470,7 +477,7 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if not cases_path.is_dir() and data_format(cases_path) is not None:
-            options = StreamOptions(as_of, skip_invalid, max_errors)
+            options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
             sys.exit(_bulk(cases_path, ev, fmt, options, lib, engine, output))
         if fmt == "parquet" or output is not None:
             raise click.UsageError("--format parquet and --output are for data files")

@@ -95,8 +95,8 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None,
     DuckDB cannot read the file (take the Python path). `engine`: duckdb, or spark (Parquet
     only)."""
     from kprules.cases.bulk import data_format
-    from kprules.sql.files import ReadError, evaluate_file
     from kprules.core.files import display_name
+    from kprules.sql.files import ReadError, evaluate_file
 
     name = display_name(path)
     kind = data_format(path) or "jsonl"
