@@ -303,7 +303,8 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         raise click.UsageError("--engine spark reads Parquet files (convert the data, or use "
                                "--engine duckdb)")
     if choose_engine(engine, path) in ("duckdb", "spark"):
-        prepared = prepare(path, ev, options.as_of, choose_engine(engine, path))
+        optimistic = output is not None and fmt != "text"
+        prepared = prepare(path, ev, options.as_of, choose_engine(engine, path), optimistic)
         if isinstance(prepared, int):
             return prepared
         if prepared is not None:
@@ -322,6 +323,21 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
 def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
                  lib: Library, output: Path | None) -> int:
     """Write the values of a file evaluated in DuckDB; report its invalid records."""
+    from kprules.cli.eval_sql import complete
+    from kprules.sql.files import SqlFile
+
+    file = prepared.file
+    if output is not None and fmt != "text" and isinstance(file, SqlFile):
+        written = file.copy(prepared.query, ev.layout, output, fmt)
+        if not prepared.complete and written + len(prepared.failed) != prepared.records:
+            prepared = complete(prepared, ev, options.as_of)  # some records were refused
+            if file.fixed:  # and Python fixed some: they go in the output too
+                file.copy(prepared.query, ev.layout, output, fmt)
+    elif output is not None:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            _write_sql(prepared, ev, fmt, out)
+    else:
+        _write_sql(prepared, ev, fmt, sys.stdout)
     name, dated_by = prepared.name, ev.vocabulary.dated_by or ""
     failed = [(n, run(ev, facts, facts.get(dated_by, options.as_of),
                       f"record {n} ({name}:{line})" if line else f"record {n} of {name}"))
@@ -330,15 +346,6 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
         [(b.number, b) for b in prepared.bad] + [(n, d) for n, d in failed
                                                  if not isinstance(d, tuple)],
         key=lambda x: int(x[0]))
-    from kprules.sql.files import SqlFile
-
-    if output is not None and fmt != "text" and isinstance(prepared.file, SqlFile):
-        prepared.file.copy(prepared.query, ev.layout, output, fmt)
-    elif output is not None:
-        with output.open("w", encoding="utf-8", newline="") as out:
-            _write_sql(prepared, ev, fmt, out)
-    else:
-        _write_sql(prepared, ev, fmt, sys.stdout)
     _report_some(problems, options, lib)
     summary(Tally(prepared.records, len(problems), problems[0][0] if problems else None,
                   False), options)

@@ -80,20 +80,25 @@ class Prepared:
     failed: list[tuple[int, int | None, dict[str, Any]]]
     name: str
 
+    kind: str
+    complete: bool = True  # False: the refused records are not looked for yet
+
     @property
     def records(self) -> int:
         from kprules.sql.spark import SparkFile
 
         if isinstance(self.file, SparkFile):
             return self.file.records
-        return int(self.file.con.execute("SELECT count(*) FROM checked").fetchone()[0])
+        return self.file.total() or \
+            int(self.file.con.execute("SELECT count(*) FROM checked").fetchone()[0])
 
 
-def prepare(path: Path, ev: Evaluator, as_of: dt.date | None,
-            engine: str = "duckdb") -> Prepared | int | None:
+def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duckdb",
+            optimistic: bool = False) -> Prepared | int | None:
     """Open, validate and compile; 1 when the file's header is wrong (reported), None when
     DuckDB cannot read the file (take the Python path). `engine`: duckdb, or spark (Parquet
-    only)."""
+    only). `optimistic`: do not look for refused records yet (`complete` does), so that a
+    Parquet file written with `copy` is read once when every record is valid."""
     from kprules.cases.bulk import data_format
     from kprules.core.files import display_name
     from kprules.sql.files import ReadError, evaluate_file
@@ -105,11 +110,24 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None,
             else open_file(path, kind, ev, name)
         if file is None:
             return 1
+        if optimistic and kind == "parquet" and engine == "duckdb":
+            query = file.query(ev.layout, as_of)
+            return Prepared(file, query, [], file.failed(query), name, kind, False)
         bad, query = evaluate_file(file, ev.layout, as_of,
                                    lambda raw: _recheck(raw, kind, name, ev))
     except ReadError:
         return None
-    return Prepared(file, query, bad, file.failed(query), name)
+    return Prepared(file, query, bad, file.failed(query), name, kind)
+
+
+def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepared:
+    """An optimistic preparation with its refused records looked for (and fixed ones added)."""
+    from kprules.sql.files import evaluate_file
+
+    name, kind = prepared.name, prepared.kind
+    bad, query = evaluate_file(prepared.file, ev.layout, as_of,
+                               lambda raw: _recheck(raw, kind, name, ev))
+    return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind)
 
 
 def open_spark(path: Path, ev: Evaluator) -> SparkFile | None:

@@ -123,10 +123,14 @@ class SqlFile:
                  f"(({ok}) IS TRUE OR {blank}) AS _ok"
                  + "".join(f", {expr} AS {_q(name)}" for expr, name in raw) + f" FROM {source}")
         names = [_q(name) for _, name in raw]
-        outer = ", ".join(f"CASE WHEN NOT _ok THEN {n} END AS {n}" for n in names)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE checked_t AS SELECT * EXCLUDE "
-                         f"({', '.join(names)}), {outer} FROM ({inner})")
-        blanks = self.con.execute("SELECT count(*) FROM checked_t WHERE _blank").fetchone()[0]
+        if self.fmt == "parquet":  # cheap to read again: a view, read in one pass with the output
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW checked_t AS {inner}")
+            blanks = 0
+        else:
+            outer = ", ".join(f"CASE WHEN NOT _ok THEN {n} END AS {n}" for n in names)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE checked_t AS SELECT * EXCLUDE "
+                             f"({', '.join(names)}), {outer} FROM ({inner})")
+            blanks = self.con.execute("SELECT count(*) FROM checked_t WHERE _blank").fetchone()[0]
         number = "row_number() OVER (ORDER BY _n)" if blanks else "_n"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT {number} AS _row, * "
                          "EXCLUDE (_blank, _n) FROM checked_t WHERE NOT _blank")
@@ -240,13 +244,22 @@ class SqlFile:
                 values = tuple(from_sql(v, t) for v, t in zip(row[4:4 + n], types, strict=True))
                 yield Result(row[0], row[1], row[2], row[3], values)
 
-    def copy(self, query: SqlQuery, layout: Layout, output: Path, fmt: str) -> None:
-        """Write the values straight to a file: csv, json (JSON Lines) or parquet."""
+    def copy(self, query: SqlQuery, layout: Layout, output: Path, fmt: str) -> int:
+        """Write the values straight to a file: csv, json (JSON Lines) or parquet; the number
+        of records written."""
         select = output_select(query, layout, fmt)
         options = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json",
                    "parquet": "FORMAT parquet"}[fmt]
-        self.con.execute(f"COPY (SELECT {select} FROM ({query.sql}) WHERE {_q(ERROR)} IS NULL) "
-                         f"TO {_path(output)} ({options})")
+        row = self.con.execute(f"COPY (SELECT {select} FROM ({query.sql}) WHERE {_q(ERROR)} "
+                               f"IS NULL) TO {_path(output)} ({options})").fetchone()
+        return int(row[0])
+
+    def total(self) -> int | None:
+        """The number of records, when it is known without reading the data (Parquet)."""
+        if self.fmt != "parquet":
+            return None
+        row = self.con.execute(f"SELECT count(*) FROM read_parquet({_path(self.path)})")
+        return int(row.fetchone()[0])
 
 
 def output_select(query: SqlQuery, layout: Layout, fmt: str) -> str:
