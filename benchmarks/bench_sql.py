@@ -150,11 +150,11 @@ def in_process(n: int) -> None:
         "evaluate_many": lambda: list(ev.evaluate_many(recs)),
         "Policy.evaluate, one call per record": lambda: [policy.evaluate(r) for r in recs],
     }
-    base = best(paths["hand-written Python"])
+    times = {name: best(fn) for name, fn in paths.items()}
+    base = times["hand-written Python"]
     print(f"\n| in process, {n:,} records | time | per record | vs hand-written |")
     print("|---|---|---|---|")
-    for name, fn in paths.items():
-        t = best(fn)
+    for name, t in times.items():
         print(f"| {name} | {t:.3f} s | {t / n * 1e6:.2f} us | {t / base:.1f}x |")
 
 
@@ -213,7 +213,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--python-records", type=int, default=100_000)
-    parser.add_argument("--spark", action="store_true", help="also run --engine spark")
+    parser.add_argument("--spark", action="store_true",
+                        help="also run --engine spark (Parquet)")
+    parser.add_argument("--formats", default="parquet,jsonl",
+                        help="the input formats to measure (parquet, jsonl)")
     parser.add_argument("--in-process", type=int, default=0, metavar="N",
                         help="only the in-process validating paths, over N records")
     parser.add_argument("--compare", type=int, default=0, metavar="N",
@@ -234,9 +237,10 @@ def main() -> None:
         print("| path | records | wall | CPU | records/s (wall) | vs hand-written SQL | "
               "peak RSS | output |")
         print("|---|---|---|---|---|---|---|---|")
-        for label, data, reader in (
-                ("Parquet", parquet, f"read_parquet('{parquet}')"),
-                ("JSON Lines", jsonl, f"read_json('{jsonl}', format='newline_delimited')")):
+        inputs = {
+            "parquet": ("Parquet", parquet, f"read_parquet('{parquet}')"),
+            "jsonl": ("JSON Lines", jsonl, f"read_json('{jsonl}', format='newline_delimited')")}
+        for label, data, reader in (inputs[f] for f in args.formats.split(",")):
             base = measure(hand(reader, out))
             base_rate = n / base[0]
             print(row(f"hand-written DuckDB SQL, {label}", n, base, None,
@@ -248,7 +252,7 @@ def main() -> None:
             py = measure(kprules(small, out, "python"))
             print(row(f"kprules eval --engine python, {label}", m, py, base_rate,
                       check(out, m, COLUMNS)))
-            if args.spark:
+            if args.spark and data == parquet:
                 sp = measure(kprules(small, out, "spark"))
                 print(row(f"kprules eval --engine spark (local), {label}", m, sp, base_rate,
                           check(out, m, COLUMNS)))
