@@ -308,9 +308,11 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         if isinstance(prepared, int):
             return prepared
         if prepared is not None:
-            return _bulk_duckdb(prepared, ev, fmt, options, lib, output)
-        if engine == "duckdb":
-            emit("DuckDB cannot read the file as a whole; reading it record by record\n",
+            status = _guarded(prepared, ev, fmt, options, lib, output)
+            if status is not None:
+                return status
+        if engine != "auto" and path.is_file():
+            emit(f"{engine} cannot read the file as a whole; reading it record by record\n",
                  err=True)
     if fmt == "parquet":
         raise click.UsageError("--format parquet needs --engine duckdb")
@@ -318,6 +320,18 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         return _bulk_python(path, ev, fmt, options, lib, sys.stdout)
     with output.open("w", encoding="utf-8", newline="") as out:
         return _bulk_python(path, ev, fmt, options, lib, out)
+
+
+def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
+             lib: Library, output: Path | None) -> int | None:
+    """The SQL engine's run; None when the engine fails before writing to standard output
+    (a value SQL cannot hold, such as an integer beyond 64 bits): the Python path then runs."""
+    try:
+        return _bulk_duckdb(prepared, ev, fmt, options, lib, output)
+    except Exception as err:  # the engines' own errors (duckdb.Error, Spark's)
+        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "pyspark", "py4j"):
+            raise
+        return None
 
 
 def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
@@ -353,14 +367,22 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
 
 
 def _write_sql(prepared: Prepared, ev: Evaluator, fmt: str, out: TextIO) -> None:
+    import itertools
+
     from kprules.ir.values import public
 
     writer = make_writer(fmt, True, out, ev)
+    results = prepared.file.results(prepared.query, ev.layout)
+    first = list(itertools.islice(results, 1))  # the query runs (and may fail) before output
     writer.start()
-    for r in prepared.file.results(prepared.query, ev.layout):
-        label = r.id if r.id is not None else str(r.number)
-        writer.item(Item(label, None, prepared.name, r.line, r.as_of,
-                         tuple(public(v) for v in r.values), r.number, r.id))
+    try:
+        for r in itertools.chain(first, results):
+            label = r.id if r.id is not None else str(r.number)
+            writer.item(Item(label, None, prepared.name, r.line, r.as_of,
+                             tuple(public(v) for v in r.values), r.number, r.id))
+    except Exception as err:  # too late to start again: the output has begun
+        raise RuntimeError(f"the SQL engine failed after writing part of the output: {err}") \
+            from err
     writer.end()
 
 

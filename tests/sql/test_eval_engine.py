@@ -241,3 +241,19 @@ def test_parquet_output_needs_duckdb(policies: Path, tmp_path: Path) -> None:
     _, err, code = run(["eval", str(policies), "--cases", str(data), "--format", "parquet",
                         "--engine", "python", "--output", str(tmp_path / "x.parquet")])
     assert code == 2 and "--format parquet needs --engine duckdb" in err
+
+
+def test_values_sql_cannot_hold_fall_back_to_python(tmp_path: Path) -> None:
+    """An integer product beyond 64 bits fails in SQL; the record-by-record path takes over."""
+    (tmp_path / "v.kpr").write_text("facts v\nfact n: integer\n", encoding="utf-8")
+    (tmp_path / "p.kpr").write_text('policy p "p"\n  status current\n  reads v\n'
+                                    "define big = n * n > 10\n", encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"n": 3}\n{"n": 4611686018427387904}\n{"n": 5}\n', encoding="utf-8")
+    argv = ["eval", str(tmp_path / "p.kpr"), "--cases", str(data), "--format", "csv"]
+    out, err, code = run([*argv, "--engine", "duckdb"])
+    want = run([*argv, "--engine", "python"])
+    assert (out, code) == (want[0], want[2]) == ("case,as_of,p.big\n1,,false\n2,,true\n3,,true\n",
+                                                 0)
+    assert err == "duckdb cannot read the file as a whole; reading it record by record\n" \
+        + want[1]
