@@ -106,3 +106,43 @@ def test_sql_summary_is_the_python_summary(group_by: tuple[str, ...]) -> None:
     if group_by:
         ru = [r for r in records if r.get("exported_from") == "RU"]
         assert [row[g] for row in totals if row[0] == "RU"] == [len(ru)]
+
+
+@pytest.mark.parametrize("group_by", [[], ["exported_from"]])
+def test_compare_engine_duckdb_summarises_as_the_report_does(tmp_path: Path,
+                                                             group_by: list[str]) -> None:
+    """`kprules compare --engine duckdb` on a data file: the report's differing cases, cases
+    per (other, term) and measures reclassified, from the SQL summary (grouped or not)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    vocab = lib["kpcs_2003"].vocabulary
+    rnd = random.Random(4)
+    data = tmp_path / "shipments.jsonl"
+    data.write_text("".join(json.dumps({k: to_json(v) for k, v in shipment(rnd, vocab).items()})
+                            + "\n" for _ in range(300)), encoding="utf-8")
+    argv = ["compare", "kpcs_2003", str(ROOT / "policies" / "proposals"), "--cases", str(data),
+            "--format", "json", "--policies", str(ROOT / "policies")]
+    report = json.loads(CliRunner().invoke(cli, argv).stdout)["summary"]
+    groups = [x for g in group_by for x in ("--group-by", g)]
+    result = CliRunner().invoke(cli, [*argv, "--engine", "duckdb", *groups])
+    assert result.exit_code == 0, result.output
+    sql = json.loads(result.stdout)
+    assert sql["differing_records"] == report["differing_cases"] > 20
+    assert sum(t["records"] for t in sql["totals"]) == report["cases"]
+    cases: dict[tuple[str, str], int] = {}
+    carats: dict[tuple[str, str], Decimal] = {}
+    for t in sql["transitions"]:
+        key = (t["other"], t["term"])
+        cases[key] = cases.get(key, 0) + t["records"]
+        carats[key] = carats.get(key, Decimal(0)) + Decimal(
+            t["measures"]["shipment_carats"] or 0)
+    assert cases == {(d["other"], d["term"]): d["cases"] for d in report["differences"]}
+    assert {k: v for k, v in carats.items() if v} == {
+        (r["other"], r["term"]): Decimal(r["value"]) for r in report["reclassified"]
+        if r["fact"] == "shipment_carats" and Decimal(r["value"])}
