@@ -207,6 +207,16 @@ def compare_summary(n: int) -> None:
           f"terms), {n:,} shipments: summary in SQL {done - made:.2f} s (load and compile "
           f"{made - start:.2f} s with generating the data); {len(rows)} transitions, "
           f"{totals[0][0]:,} records")
+    with tempfile.TemporaryDirectory(prefix="kprules-bench-compare-") as tmp:
+        data = Path(tmp) / "shipments.parquet"
+        con.execute(f"COPY facts TO '{data}' (FORMAT parquet)")
+        cmd = [sys.executable, "-m", "kprules", "compare", "kpcs_2003", str(root / "proposals"),
+               "--cases", str(data), "--policies", str(root), "--engine", "duckdb",
+               "--format", "json"]
+        wall, cpu, peak = measure(cmd)
+        print(f"kprules compare --engine duckdb, end to end (start, read and validate the "
+              f"Parquet file, evaluate, summarise): {wall:.2f} s wall, {cpu:.2f} s CPU, peak "
+              f"RSS {peak:.0f} MB")
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     from kprules.cases.bulk import Record, data_format, one_record
     from kprules.sql.compile import compile_sql
     from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
-    from kprules.sql.summary import summary_queries, with_query
+    from kprules.sql.summary import summary_queries
 
     vocab = comparison.vocabulary
     kind = data_format(path) or "jsonl"
@@ -59,9 +59,10 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
                         as_of=comparison.as_of, as_of_fact=vocab.dated_by)
     sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
                           measures, group_by)
-    transitions = file.con.execute(with_query(query, sql.transitions)).fetchall()
-    totals = file.con.execute(with_query(query, sql.totals)).fetchall()
-    differing = file.con.execute(with_query(query, _differing(comparison, query))).fetchone()[0]
+    file.con.execute(f"CREATE TEMP TABLE __q AS {query.sql}")  # evaluated once, read 3 times
+    transitions = file.con.execute(sql.transitions).fetchall()
+    totals = file.con.execute(sql.totals).fetchall()
+    differing = file.con.execute(_differing(comparison, query)).fetchone()[0]
     doc = _document(comparison, name, group_by, measures, transitions, totals, int(differing))
     if fmt == "json":
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -67,7 +67,7 @@ def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence
     totals_cols = [*groups, "count(*) AS records",
                    *(f"sum({q(m)}) AS {q(m)}, count({q(m)}) AS {q(m + '_records')}"
                      for m in measures)]
-    totals = (f"SELECT {', '.join(totals_cols)} FROM ({query.sql}) WHERE {q(ERROR)} IS NULL"
+    totals = (f"SELECT {', '.join(totals_cols)} FROM __q WHERE {q(ERROR)} IS NULL"
               + (f" GROUP BY {', '.join(groups)} ORDER BY {', '.join(groups)}" if groups else ""))
     return SummaryQueries(transitions, totals)
 
@@ -86,5 +86,6 @@ def _pair(other: str, term: str, b: Key, o: Key, layout: Layout, groups: list[st
 
 
 def with_query(query: SqlQuery, aggregate: str) -> str:
-    """The aggregate with the evaluation query as `__q`."""
-    return f"WITH __q AS ({query.sql}) {aggregate}"
+    """The aggregate with the evaluation query as `__q` (materialized: the aggregate reads it
+    once per other policy and term)."""
+    return f"WITH __q AS MATERIALIZED ({query.sql}) {aggregate}"
