@@ -133,7 +133,8 @@ def in_process(n: int) -> None:
     from kprules.eval.evaluate import validate
 
     lib = kprules.load(*POLICIES)
-    targets = [(p.name, t) for p in lib for t in p.terms if p.name != "workload_proposal_state"]
+    targets = [(p.name, t) for p in lib.values() for t in p.terms
+               if p.name != "workload_proposal_state"]
     ev = lib.evaluator(targets)
     recs = list(records(n))
     vocab = ev.vocabulary

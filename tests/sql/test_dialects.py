@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def bundled_layout() -> tuple[kprules.Library, object]:
     lib = kprules.load(ROOT / "policies")
     vocab = lib["kpcs_2003"].vocabulary.name
-    targets = [(p.name, t) for p in lib if p.vocabulary.name == vocab for t in p.terms]
+    targets = [(p.name, t) for p in lib.values() if p.vocabulary.name == vocab for t in p.terms]
     return lib, lib.evaluator(targets)
 
 

@@ -94,7 +94,7 @@ def test_the_bundled_policies_agree_on_every_case() -> None:
     root = Path(__file__).resolve().parents[2] / "policies"
     lib = kprules.load(root)
     vocab = lib["kpcs_2003"].vocabulary.name
-    targets = [(p.name, t) for p in lib if p.vocabulary.name == vocab for t in p.terms]
+    targets = [(p.name, t) for p in lib.values() if p.vocabulary.name == vocab for t in p.terms]
     ev = lib.evaluator(targets)
     suite = read_suite([root / "cases"], lib, allow_unloaded=True)
     assert suite.ok and len(suite.cases) > 100

@@ -48,7 +48,7 @@ def on_spark(spark: Any, ev: Any, records: list[dict[str, Any]],
 def test_every_bundled_policy_agrees_on_spark_duckdb_and_python(spark: Any) -> None:
     lib = kprules.load(ROOT / "policies")
     vocab = lib["kpcs_2003"].vocabulary.name
-    targets = [(p.name, t) for p in lib if p.vocabulary.name == vocab for t in p.terms]
+    targets = [(p.name, t) for p in lib.values() if p.vocabulary.name == vocab for t in p.terms]
     ev = lib.evaluator(targets)
     suite = read_suite([ROOT / "policies" / "cases"], lib, allow_unloaded=True)
     facts = [c.facts for c in suite.cases]
