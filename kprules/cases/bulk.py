@@ -21,12 +21,12 @@ naming an unknown fact, Parquet without pyarrow) raises `DataError` (KP100, KP4x
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,15 +34,14 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.cases.values import fact_code, type_hint
-from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import SourceError, display_name, open_binary
 from kprules.core.limits import MAX_NUMBER_DIGITS, MAX_RECORD_BYTES
 from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
-from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, TEXT, EnumType, Quantity, Type
-from kprules.ir.values import FactError, LongNumber, coerce, fold_space
+from kprules.eval.validator import compile_validator
+from kprules.ir.values import LongNumber
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ID_FIELD = "id"
@@ -184,66 +183,19 @@ def _split_id(fields: dict[str, Any], vocab: ir.Vocabulary) -> tuple[Any, bool]:
     return value, ok
 
 
-_MISS: Any = object()  # a fast reader's "ask `coerce`"
-_BOUND = 10 ** MAX_NUMBER_DIGITS  # numbers at or beyond it: `coerce` reports them (KP490)
-
-
-def _short_decimal(value: Decimal) -> bool:
-    """Finite, and of at most MAX_NUMBER_DIGITS digits on each side of the point."""
-    exponent = value.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -MAX_NUMBER_DIGITS \
-        and -_BOUND < value < _BOUND
-
-
-def _fast_reader(typ: Type, from_text: bool) -> Callable[[Any], Any]:
-    """A reader that gives the value `coerce` gives for the common cases, else _MISS."""
-    if typ == BOOL:
-        words = {"true": True, "false": False}
-        if from_text:
-            return lambda v: words.get(v, _MISS)
-        return lambda v: v if v is True or v is False else _MISS
-    if isinstance(typ, EnumType) or typ == COUNTRY:
-        allowed = frozenset(typ.values) if isinstance(typ, EnumType) else ISO_3166_ALPHA2
-        return lambda v: v if type(v) is str and v in allowed else _MISS
-    if typ == TEXT:
-        return lambda v: fold_space(v) if type(v) is str else _MISS
-    if typ == INTEGER and not from_text:
-        return lambda v: v if type(v) is int and -_BOUND < v < _BOUND else _MISS
-    if (isinstance(typ, Quantity) or typ == DECIMAL) and not from_text:
-        return lambda v: v if (type(v) is int and -_BOUND < v < _BOUND) or (
-            type(v) is Decimal and _short_decimal(v)) else _MISS
-    if typ == DATE:
-        return lambda v: v if type(v) is dt.date else _MISS
-    return lambda v: _MISS
-
-
 class Validator:
-    """`validate` for one vocabulary, faster on records that fit: the same values, the same
-    `FactsError` (it is `validate` that reports every problem of a record that does not)."""
+    """`validate` for one vocabulary and kind of input, compiled (kprules.eval.validator): the
+    same values, the same `FactsError`, faster on records that fit."""
 
     def __init__(self, vocabulary: ir.Vocabulary, from_text: bool) -> None:
         self.vocabulary = vocabulary
         self.from_text = from_text
-        self.readers = {name: (_fast_reader(info.type, from_text), info.type)
-                        for name, info in vocabulary.facts.items()}
+        self.check = compile_validator(
+            vocabulary, partial(validate, vocabulary=vocabulary, from_text=from_text),
+            from_text=from_text)
 
     def __call__(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        readers, from_text = self.readers, self.from_text
-        for name, raw in fields.items():
-            entry = readers.get(name)
-            if entry is None:
-                return validate(fields, self.vocabulary, from_text=from_text)
-            if raw is None or (from_text and raw == ""):
-                continue
-            value = entry[0](raw)
-            if value is _MISS:
-                try:
-                    value = coerce(raw, entry[1], from_text=from_text)
-                except FactError:
-                    return validate(fields, self.vocabulary, from_text=from_text)
-            out[name] = value
-        return out
+        return self.check(fields)
 
 
 def _check(fields: dict[str, Any], check: Validator, number: int,
@@ -641,3 +593,32 @@ def _parquet_rows(parquet: Any, check: Validator) -> Iterator[Record | BadRecord
             else:
                 yield BadRecord(number, None, tuple(
                     _diagnostic(p, number, fields, vocab, None) for p in checked))
+
+
+# ----------------------------------------------------------------------------- one record
+
+
+def one_record(fmt: str, text: str | None, fields: Mapping[str, Any], number: int,
+               line: int | None, name: str, vocabulary: ir.Vocabulary) -> Record | BadRecord:
+    """One record read by another engine (the SQL back end), checked as the readers above check
+    it: a JSON Lines record from its line's `text`; a CSV record from its `fields` (header ->
+    cell), shown in `text`; a Parquet record from its `fields` (column -> value)."""
+    if fmt == "jsonl":
+        assert text is not None
+        return _json_record(text, number, line or number, name, Validator(vocabulary, False))
+    if fmt == "csv":
+        feed = _Feed(())
+        feed.record, feed.line = [text or ""], line or number
+        return _csv_record([("" if v is None else str(v)) for v in fields.values()],
+                           list(fields), feed, number, name, Validator(vocabulary, True))
+    checked = _check(dict(fields), Validator(vocabulary, False), number, None)
+    if isinstance(checked, Record):
+        return checked
+    return BadRecord(number, None, tuple(
+        _diagnostic(p, number, fields, vocabulary, None) for p in checked))
+
+
+def header_problems(columns: list[str], vocabulary: ir.Vocabulary) -> list[Diagnostic]:
+    """The problems of a file's column names (as in a CSV header or a Parquet schema)."""
+    return [d for i, c in enumerate(columns)
+            for d in _header_cell(c, columns[:i], vocabulary, None)]

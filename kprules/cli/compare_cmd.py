@@ -60,6 +60,11 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 @click.option("--explain", "explain_limit", type=click.IntRange(min=0), metavar="N",
               help="Explain at most N cases of each transition [default: all for case files, "
               f"{BULK_EXPLAIN} for data files].")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+              show_default=True, help="Data files: duckdb computes the bulk summary in SQL "
+              "(records and measures per transition; text or json) instead of the full report.")
+@click.option("--group-by", "group_by", multiple=True, metavar="FACT",
+              help="With --engine duckdb: break the summary down by this fact (repeatable).")
 @click.option("--matrix", type=click.Choice(["all", "differences", "none"]),
               help="Rows of the outcome matrix [default: all for case files, differences for "
               "data files; none in the text report's summary].")
@@ -75,7 +80,8 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,
                     policy_dirs: tuple[Path, ...], explain_limit: int | None,
-                    matrix: str | None, detail: str, listed: int, quiet: bool) -> None:
+                    matrix: str | None, detail: str, listed: int, quiet: bool,
+                    engine: str, group_by: tuple[str, ...]) -> None:
     """Compare BASE with each OTHER policy over the same cases: what changes, and why.
 
     BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The text
@@ -100,6 +106,11 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     except Stop as err:
         fail(err.code, err.message, err.status)
     bulk = cases_path.suffix.lower() in BULK_SUFFIXES
+    if engine == "duckdb" or group_by:
+        differing = _sql_summary(comparison, cases_path, bulk, fmt, output, list(group_by))
+        if fail_on_difference and differing:
+            sys.exit(1)
+        return
     summary = fmt == "text" and detail == "summary"
     options = ReportOptions(
         fail_on_difference, _matrix(matrix, bulk, summary),
@@ -123,6 +134,34 @@ def _matrix(chosen: str | None, bulk: bool, summary: bool) -> Matrix:
 
 def _detail(chosen: str) -> Detail:
     return "summary" if chosen == "summary" else "all"
+
+
+def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
+                 output: Path | None, group_by: list[str]) -> int:
+    """The bulk summary computed in SQL (kprules.cli.compare_sql); the records that differ."""
+    from kprules.cli.compare_sql import Refused, summary_in_sql
+    from kprules.core.files import OutputError, atomic_output, display_name
+
+    if not bulk or fmt not in ("text", "json"):
+        raise click.UsageError("--engine duckdb (and --group-by) summarise a data file (.jsonl, "
+                               ".csv, .parquet) as text or json")
+    unknown = [g for g in group_by if g not in comparison.vocabulary.facts]
+    if unknown:
+        raise click.UsageError(f"--group-by: the vocabulary has no fact `{unknown[0]}`")
+    try:
+        with atomic_output(output) as out:
+            return summary_in_sql(comparison, cases_path, display_name(cases_path), group_by,
+                                  fmt, out)
+    except OutputError as err:
+        fail("KP604", str(err))
+    except Refused as err:
+        print_diagnostics(err.diagnostics, err.sources, "text", err=True)
+        sys.exit(1)
+    except Exception as err:  # DuckDB cannot read the file as a whole
+        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "kprules"):
+            raise
+        fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {err}")
+    return 0
 
 
 def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from kprules.api import Library
     from kprules.cases.bulk import BadRecord, Record
     from kprules.cases.files import Suite
+    from kprules.cli.eval_sql import Prepared
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
@@ -228,6 +229,7 @@ class StreamOptions:
     as_of: dt.date | None
     skip_invalid: bool
     max_errors: int
+    quiet: bool = False
 
 
 @frozen
@@ -275,7 +277,7 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
     return Tally(records, invalid, first, False)
 
 
-def _summary(tally: Tally, options: StreamOptions) -> None:
+def summary(tally: Tally, options: StreamOptions) -> None:
     from kprules.core.diagnostics import Diagnostic
 
     if tally.stopped:
@@ -293,19 +295,134 @@ def _summary(tally: Tally, options: StreamOptions) -> None:
     emit(line + "\n", err=True)
 
 
-def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library) -> int:
+def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
+          engine: str, output: Path | None) -> int:
+    from kprules.cases.bulk import data_format
+    from kprules.cli.eval_sql import choose_engine, prepare
+
+    if engine == "spark" and data_format(path) != "parquet":
+        raise click.UsageError("--engine spark reads Parquet files (convert the data, or use "
+                               "--engine duckdb)")
+    if choose_engine(engine, path) in ("duckdb", "spark"):
+        optimistic = output is not None and fmt != "text"
+        prepared = prepare(path, ev, options.as_of, choose_engine(engine, path), optimistic)
+        if isinstance(prepared, int):
+            return prepared
+        if prepared is not None:
+            status = _guarded(prepared, ev, fmt, options, lib, output)
+            if status is not None:
+                return status
+        if engine != "auto" and path.is_file():
+            emit(f"{engine} cannot read the file as a whole; reading it record by record\n",
+                 err=True)
+    if fmt == "parquet":
+        raise click.UsageError("--format parquet needs --engine duckdb")
+    if output is None:
+        return _bulk_python(path, ev, fmt, options, lib, sys.stdout)
+    with output.open("w", encoding="utf-8", newline="") as out:
+        return _bulk_python(path, ev, fmt, options, lib, out)
+
+
+def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
+             lib: Library, output: Path | None) -> int | None:
+    """The SQL engine's run; None when the engine fails before writing to standard output
+    (a value SQL cannot hold, such as an integer beyond 64 bits): the Python path then runs."""
+    try:
+        return _bulk_duckdb(prepared, ev, fmt, options, lib, output)
+    except Exception as err:  # the engines' own errors (duckdb.Error, Spark's)
+        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "pyspark", "py4j"):
+            raise
+        return None
+
+
+def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
+                 lib: Library, output: Path | None) -> int:
+    """Write the values of a file evaluated in DuckDB; report its invalid records."""
+    from kprules.cli.eval_sql import complete
+    from kprules.sql.files import SqlFile
+
+    file = prepared.file
+    if output is not None and fmt != "text" and isinstance(file, SqlFile):
+        written = file.copy(prepared.query, ev.layout, output, fmt)
+        if not prepared.complete and written + len(prepared.failed) != prepared.records:
+            prepared = complete(prepared, ev, options.as_of)  # some records were refused
+            if file.fixed:  # and Python fixed some: they go in the output too
+                file.copy(prepared.query, ev.layout, output, fmt)
+    elif output is not None:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            _write_sql(prepared, ev, fmt, out)
+    else:
+        _write_sql(prepared, ev, fmt, sys.stdout)
+    name, dated_by = prepared.name, ev.vocabulary.dated_by or ""
+    failed = [(n, run(ev, facts, facts.get(dated_by, options.as_of),
+                      f"record {n} ({name}:{line})" if line else f"record {n} of {name}"))
+              for n, line, facts in prepared.failed]
+    problems: list[tuple[int, Any]] = sorted(
+        [(b.number, b) for b in prepared.bad] + [(n, d) for n, d in failed
+                                                 if not isinstance(d, tuple)],
+        key=lambda x: int(x[0]))
+    _report_some(problems, options, lib)
+    summary(Tally(prepared.records, len(problems), problems[0][0] if problems else None,
+                  False), options)
+    return 1 if problems and not options.skip_invalid else 0
+
+
+def _write_sql(prepared: Prepared, ev: Evaluator, fmt: str, out: TextIO) -> None:
+    import itertools
+
+    from kprules.ir.values import public
+
+    writer = make_writer(fmt, True, out, ev)
+    results = prepared.file.results(prepared.query, ev.layout)
+    first = list(itertools.islice(results, 1))  # the query runs (and may fail) before output
+    writer.start()
+    try:
+        for r in itertools.chain(first, results):
+            label = r.id if r.id is not None else str(r.number)
+            writer.item(Item(label, None, prepared.name, r.line, r.as_of,
+                             tuple(public(v) for v in r.values), r.number, r.id))
+    except Exception as err:  # too late to start again: the output has begun
+        raise RuntimeError(f"the SQL engine failed after writing part of the output: {err}") \
+            from err
+    writer.end()
+
+
+def _report_some(problems: list[tuple[int, Any]], options: StreamOptions,
+                 lib: Library) -> None:
+    """The first --max-errors problems (none with --skip-invalid), in record order."""
+    from kprules.cases.bulk import BadRecord
+
+    if options.skip_invalid:
+        return
+    for i, (_, p) in enumerate(problems[:options.max_errors]):
+        emit("\n" if i else "", err=True)
+        if isinstance(p, BadRecord):
+            report(p.diagnostics, p.sources)
+        else:
+            report([p], lib.sources)
+    more = len(problems) - options.max_errors
+    if more > 0:
+        emit(f"\n... and {more:,} more invalid record{'s' if more != 1 else ''} "
+             "(raise --max-errors to see them)\n", err=True)
+
+
+def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
+                 out: TextIO) -> int:
     from kprules.cases.bulk import DataError, read_data
     from kprules.core.files import display_name
+    from kprules.core.progress import Progress
 
-    out = sys.stdout
     name = display_name(path)
+    progress = Progress(name, "records", quiet=options.quiet)
     try:
-        tally = eval_stream(read_data(path, ev.vocabulary, name), ev,
-                            make_writer(fmt, True, out, ev), options, lib, name)
+        items = progress.over(read_data(path, ev.vocabulary, name))
+        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name)
     except DataError as err:
         report(err.diagnostics, err.sources)
         return 1
-    _summary(tally, options)
+    finally:
+        progress.close()
+    summary(tally, options)
     return 1 if tally.stopped or (tally.invalid and not options.skip_invalid) else 0
 
 
@@ -337,6 +454,15 @@ key) and nothing is evaluated. In data files an invalid record is reported and n
 reading stops after --max-errors of them; with --skip-invalid they are counted, not reported.
 
 \b
+Engines for data files (--engine): `python` reads and evaluates one record at a time; `duckdb`
+(pip install 'kprules[duckdb]') compiles the policies to SQL and lets DuckDB read, validate and
+evaluate the whole file (docs/sql.md): the same values; every valid record is evaluated and the
+first --max-errors invalid ones are reported. `auto` (the default) takes DuckDB for files of 8 MiB
+or more when it is installed. With --output, DuckDB writes csv, json (JSON Lines) or parquet
+straight to the file. `spark` (pip install 'kprules[spark]', and Java) runs the same SQL on a
+Spark session (local, or the one spark-submit gives): Parquet files or folders (docs/scale.md).
+
+\b
 Examples:
   kprules eval policies/kpcs_2003.kpr policies/proposals/ --cases policies/cases/
   kprules eval kpcs_2003 --cases shipments.jsonl --term conflict_diamond --format csv
@@ -354,25 +480,37 @@ errors in policies, case files or data; 2 on usage errors.
 @click.option("--as-of", type=DATE, help="The evaluation date of cases that give none.")
 @click.option("--term", "terms", multiple=True, metavar="NAME",
               help="Evaluate only this term (`term` or `policy.term`); repeatable.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True, help="text: one block per case; json: a document (JSON "
-              "Lines for data files); csv: one row per case, one column per policy.term.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "parquet"]),
+              default="text", show_default=True, help="text: one block per case; json: a "
+              "document (JSON Lines for data files); csv: one row per case, one column per "
+              "policy.term; parquet: data files, with --engine duckdb and --output.")
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb", "spark"]),
+              default="auto", show_default=True, help="Data files: evaluate record by record "
+              "in Python, or in SQL with DuckDB or Spark (Parquet); auto: DuckDB for files of 8 "
+              "MiB or more, when installed.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Data files: write the values to this file instead of standard output.")
+@click.option("--quiet", is_flag=True,
+              help="Data files: no progress line (shown on a terminal).")
 @click.option("--skip-invalid", is_flag=True,
               help="Data files: evaluate the valid records, count the invalid ones, exit 0.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
               help="Data files: stop after this many invalid records.")
 @seeds_options
 def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | None,
-                 terms: tuple[str, ...], fmt: str, skip_invalid: bool, max_errors: int,
-                 seeds_dir: Path | None, no_seeds: bool) -> None:
+                 terms: tuple[str, ...], fmt: str, engine: str, output: Path | None,
+                 quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: Path | None,
+                 no_seeds: bool) -> None:
     from kprules.cases.bulk import data_format
 
     lib = open_library(policies, seeds_dir, no_seeds)
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if not cases_path.is_dir() and data_format(cases_path) is not None:
-            options = StreamOptions(as_of, skip_invalid, max_errors)
-            sys.exit(_bulk(cases_path, ev, fmt, options, lib))
+            options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
+            sys.exit(_bulk(cases_path, ev, fmt, options, lib, engine, output))
+        if fmt == "parquet" or output is not None:
+            raise click.UsageError("--format parquet and --output are for data files")
         sys.exit(_cases(cases_path, ev, fmt, as_of, lib))
     except BrokenPipeError:  # the reader stopped reading (`| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

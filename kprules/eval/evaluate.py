@@ -25,6 +25,7 @@ from kprules import ir
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
 from kprules.eval.codegen import Compiled, Undecided
+from kprules.eval.validator import compile_acceptor, compile_validator
 from kprules.ir.slots import Key, Layout, build_layout
 from kprules.ir.values import FactError, Value, coerce, public, type_hint
 
@@ -161,6 +162,10 @@ class Evaluator:
         self.layout = build_layout(targets)
         self.sources = sources
         self.compiled = Compiled(self.layout)
+        vocab = self.vocabulary
+        self.validate: Callable[[Mapping[str, Any]], dict[str, Any]] = compile_validator(
+            vocab, partial(validate, vocabulary=vocab))
+        self.accepts = compile_acceptor(vocab)
         self._entries: dict[dt.date | None, Compiled] = {}
 
     @property
@@ -180,7 +185,7 @@ class Evaluator:
 
     def evaluate(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
                  explain: bool = False, validated: bool = False) -> Evaluation:
-        typed = dict(facts) if validated else validate(facts, self.vocabulary)
+        typed = dict(facts) if validated else self.validate(facts)
         date = resolve_as_of(typed, self.vocabulary, as_of)
         values, slots = self.run(typed, date, explain)
         return Evaluation({k: public(v) for k, v in zip(self.keys, values, strict=True)},
@@ -201,7 +206,6 @@ class Evaluator:
         loaded by kprules' readers; a float is accepted for a decimal or quantity fact and read
         as its shortest decimal) and that no value is None; a missing fact is handled.
         """
-        vocab = self.vocabulary
         as_of = _date(as_of) if as_of is not None else None
         compiled = self._entries.get(as_of)
         if compiled is None:
@@ -209,9 +213,10 @@ class Evaluator:
         fast = compiled.explain if explain else compiled.fast
         if not validate_input:
             return fast
+        check, accepts = self.validate, self.accepts
 
         def checked(r: Mapping[str, Any]) -> Any:
-            return fast(validate(r, vocab))
+            return fast(r) if accepts(r) else fast(check(r))
 
         return checked
 
@@ -219,9 +224,10 @@ class Evaluator:
         """The generated entry points for one way of dating records (compiled once)."""
         vocab = self.vocabulary
         run = self.run
+        check = self.validate
 
         def fallback(r: Mapping[str, Any]) -> tuple[Any, ...]:
-            typed = validate(r, vocab)
+            typed = check(r)
             values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
             return tuple(public(v) for v in values)
 

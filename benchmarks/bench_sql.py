@@ -1,0 +1,274 @@
+"""`kprules eval --engine duckdb` against hand-written DuckDB SQL and the Python path, in one run.
+
+    .venv/bin/python benchmarks/bench_sql.py                       # 1,000,000 records
+    .venv/bin/python benchmarks/bench_sql.py --records 100000 --python-records 20000
+
+The records are the benchmark workload's (the generator of bench_stream.py), written as JSON Lines
+and, by DuckDB, as Parquet. Each path runs in a child process, end to end (start, read, evaluate
+the three workload rules, write CSV): its wall time, CPU time and peak RSS are measured, and its
+output is checked row by row against plain-Python versions of the rules. Paths:
+
+- kprules eval --engine duckdb --format csv --output out.csv, over Parquet and over JSON Lines;
+- the same rules as hand-written DuckDB SQL (read_parquet / read_json, COPY to CSV), the baseline;
+- kprules eval --engine python (today's path), over fewer records (--python-records: it is ~30x
+  slower), its rate compared per record;
+- with --spark, kprules eval --engine spark (local mode, for information).
+
+Ratios are against the baseline measured in the same run. Nothing is asserted on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench_stream import POLICIES, records, reference
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ["workload_kpcs_2003.conflict_diamond", "workload_proposal.conflict_diamond",
+           "workload_restriction.export_blocked"]
+
+# The three rules as a person would write them in DuckDB SQL (the baseline).
+HAND_SQL = """
+COPY (SELECT
+  CAST(row_number() OVER () AS VARCHAR) AS "case",
+  rough AND seller_kind IN ('rebel_movement', 'armed_group_allied_to_rebels')
+    AND proceeds_finance_armed_conflict AND conflict_aims_to_undermine_legitimate_government
+    AS a,
+  rough AND ((seller_kind IN ('rebel_movement', 'armed_group_allied_to_rebels')
+              AND proceeds_finance_armed_conflict
+              AND conflict_aims_to_undermine_legitimate_government)
+             OR (seller_kind IN ('state', 'state_owned_enterprise')
+                 AND proceeds_finance_aggression_against_another_state)
+             OR systematic_human_rights_abuses_at_mine OR un_security_council_sanction) AS b,
+  (origin_country = 'CF' AND export_year BETWEEN 2013 AND 2024
+     AND (export_year < 2015 OR NOT origin_zone_compliant))
+  OR (origin_country = 'RU' AND export_year >= 2024 AND carats >= 0.5)
+  OR NOT kp_participant_compliant AS c
+FROM {source}) TO '{out}' (FORMAT csv, HEADER true)
+"""
+
+CHILD = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                      text=True).returncode
+wall = time.perf_counter() - start
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)
+"""
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall s, CPU s and peak RSS MB of one child process (its own children included)."""
+    out = subprocess.run([sys.executable, "-c", CHILD, *cmd], capture_output=True, text=True,
+                         check=True).stdout.split()
+    if out[0] != "0":
+        sys.exit(f"failed: {' '.join(cmd)}")
+    return float(out[1]), float(out[2]), float(out[3])
+
+
+def check(out: Path, n: int, columns: list[str]) -> str | None:
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = 0
+        for row, r in zip(csv.DictReader(fh), records(n), strict=False):
+            rows += 1
+            got = tuple(row[c] == "true" for c in columns)
+            if got != reference(r) or row["case"] != str(rows):
+                return f"record {rows}: got {got}, want {reference(r)}"
+    return None if rows == n else f"{rows} rows for {n} records"
+
+
+def kprules(data: Path, out: Path, engine: str) -> list[str]:
+    return [sys.executable, "-m", "kprules", "eval", *map(str, POLICIES), "--cases", str(data),
+            "--format", "csv", "--no-seeds", "--engine", engine, "--output", str(out)]
+
+
+def hand(source: str, out: Path) -> list[str]:
+    sql = HAND_SQL.format(source=source, out=out)
+    return [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"]
+
+
+def write_data(tmp: Path, n: int, name: str) -> tuple[Path, Path]:
+    jsonl, parquet = tmp / f"{name}.jsonl", tmp / f"{name}.parquet"
+    with jsonl.open("w", encoding="utf-8") as fh:
+        for r in records(n):
+            fh.write(json.dumps(r) + "\n")
+    import duckdb
+
+    duckdb.sql(f"COPY (SELECT * FROM read_json('{jsonl}', format='newline_delimited')) "
+               f"TO '{parquet}' (FORMAT parquet)")
+    return jsonl, parquet
+
+
+def row(name: str, n: int, figures: tuple[float, float, float], base: float | None,
+        problem: str | None) -> str:
+    wall, cpu, peak = figures
+    rate = n / wall
+    ratio = f"{rate / base:.2f}" if base else "1"
+    ok = "ok" if problem is None else f"MISMATCH {problem}"
+    return (f"| {name} | {n:,} | {wall:.2f} s | {cpu:.2f} s | {rate:,.0f} | {ratio} | "
+            f"{peak:.0f} MB | {ok} |")
+
+
+def best(fn: Callable[[], object], rounds: int = 3) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def in_process(n: int) -> None:
+    """Validating paths against hand-written Python, per record, in this process."""
+    import kprules
+    from kprules.eval.evaluate import validate
+
+    lib = kprules.load(*POLICIES)
+    targets = [(p.name, t) for p in lib.values() for t in p.terms
+               if p.name != "workload_proposal_state"]
+    ev = lib.evaluator(targets)
+    recs = list(records(n))
+    vocab = ev.vocabulary
+    fast = ev.function(validate_input=False)
+    validating = ev.function()
+    policy = lib["workload_kpcs_2003"]
+    paths: dict[str, Callable[[], object]] = {
+        "hand-written Python": lambda: [reference(r) for r in recs],
+        "function(validate_input=False)": lambda: [fast(r) for r in recs],
+        "function() (compiled validator)": lambda: [validating(r) for r in recs],
+        "function() with the reference validate": lambda: [fast(validate(r, vocab))
+                                                           for r in recs],
+        "a reused evaluator: evaluate()": lambda: [ev.evaluate(r) for r in recs],
+        "evaluate_many": lambda: list(ev.evaluate_many(recs)),
+        "Policy.evaluate, one call per record": lambda: [policy.evaluate(r) for r in recs],
+    }
+    times = {name: best(fn) for name, fn in paths.items()}
+    base = times["hand-written Python"]
+    print(f"\n| in process, {n:,} records | time | per record | vs hand-written |")
+    print("|---|---|---|---|")
+    for name, t in times.items():
+        print(f"| {name} | {t:.3f} s | {t / n * 1e6:.2f} us | {t / base:.1f}x |")
+
+
+def compare_summary(n: int) -> None:
+    """kpcs_2003 against every bundled proposal over n generated shipments, summary in SQL."""
+    import duckdb
+
+    import kprules
+    from kprules.compare import Comparison
+    from kprules.sql.compile import compile_sql
+    from kprules.sql.dialect import DUCKDB
+    from kprules.sql.summary import summary_queries, with_query
+    from kprules.sql.types import sql_type
+
+    root = HERE.parent / "policies"
+    start = time.perf_counter()
+    lib = kprules.load(root)
+    proposals = sorted(p.stem for p in (root / "proposals").glob("*.kpr"))
+    comparison = Comparison(lib, "kpcs_2003", proposals)
+    vocab = comparison.vocabulary
+    con = duckdb.connect()
+    cols = []
+    for name, info in sorted(vocab.facts.items()):  # every fact drawn from its type's values
+        t, kind = info.type, sql_type(info.type, DUCKDB)
+        values = getattr(t, "values", None) or getattr(getattr(t, "element", None), "values", None)
+        if kind == "BOOLEAN":
+            cols.append(f"random() < 0.5 AS {name}")
+        elif kind == "DATE":
+            cols.append(f"DATE '2000-01-01' + CAST(floor(random() * 9500) AS INTEGER) AS {name}")
+        elif kind.startswith("DECIMAL") or kind == "BIGINT":
+            cols.append(f"CAST(round(random() * 100, 2) AS {kind}) AS {name}")
+        elif kind.endswith("[]"):
+            items = values or ["RU", "BY", "CF"]
+            cols.append(f"list_sort(list_distinct([{items[0]!r}, "
+                        f"{items[-1]!r}][1:CAST(floor(random() * 3) AS INTEGER)])) AS {name}")
+        else:
+            items = list(values or ["CF", "RU", "BW", "AO", "SL", "ZW", "BE", "US"])
+            cols.append(f"({items!r})[1 + CAST(floor(random() * {len(items)}) AS INTEGER)] "
+                        f"AS {name}")
+    con.execute(f"CREATE TABLE facts AS SELECT {', '.join(cols)} FROM range({n})")
+    made = time.perf_counter()
+    measures = list(comparison.weight_facts)
+    layout = comparison.evaluator.layout
+    query = compile_sql(layout, keep=measures, as_of_fact=vocab.dated_by)
+    sql = summary_queries(query, layout, "kpcs_2003", proposals, comparison.terms, measures)
+    rows = con.execute(with_query(query, sql.transitions)).fetchall()
+    totals = con.execute(with_query(query, sql.totals)).fetchall()
+    done = time.perf_counter()
+    print(f"\ncompare kpcs_2003 against {len(proposals)} proposals ({len(comparison.terms)} "
+          f"terms), {n:,} shipments: summary in SQL {done - made:.2f} s (load and compile "
+          f"{made - start:.2f} s with generating the data); {len(rows)} transitions, "
+          f"{totals[0][0]:,} records")
+    with tempfile.TemporaryDirectory(prefix="kprules-bench-compare-") as tmp:
+        data = Path(tmp) / "shipments.parquet"
+        con.execute(f"COPY facts TO '{data}' (FORMAT parquet)")
+        cmd = [sys.executable, "-m", "kprules", "compare", "kpcs_2003", str(root / "proposals"),
+               "--cases", str(data), "--policies", str(root), "--engine", "duckdb",
+               "--format", "json"]
+        wall, cpu, peak = measure(cmd)
+        print(f"kprules compare --engine duckdb, end to end (start, read and validate the "
+              f"Parquet file, evaluate, summarise): {wall:.2f} s wall, {cpu:.2f} s CPU, peak "
+              f"RSS {peak:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--python-records", type=int, default=100_000)
+    parser.add_argument("--spark", action="store_true",
+                        help="also run --engine spark (Parquet)")
+    parser.add_argument("--formats", default="parquet,jsonl",
+                        help="the input formats to measure (parquet, jsonl)")
+    parser.add_argument("--in-process", type=int, default=0, metavar="N",
+                        help="only the in-process validating paths, over N records")
+    parser.add_argument("--compare", type=int, default=0, metavar="N",
+                        help="only the comparison summary in SQL, over N shipments")
+    args = parser.parse_args()
+    if args.in_process:
+        in_process(args.in_process)
+        return
+    if args.compare:
+        compare_summary(args.compare)
+        return
+    n, m = args.records, args.python_records
+    with tempfile.TemporaryDirectory(prefix="kprules-bench-sql-") as tmp_name:
+        tmp = Path(tmp_name)
+        jsonl, parquet = write_data(tmp, n, "big")
+        small_jsonl, small_parquet = write_data(tmp, m, "small")
+        out = tmp / "out.csv"
+        print("| path | records | wall | CPU | records/s (wall) | vs hand-written SQL | "
+              "peak RSS | output |")
+        print("|---|---|---|---|---|---|---|---|")
+        inputs = {
+            "parquet": ("Parquet", parquet, f"read_parquet('{parquet}')"),
+            "jsonl": ("JSON Lines", jsonl, f"read_json('{jsonl}', format='newline_delimited')")}
+        for label, data, reader in (inputs[f] for f in args.formats.split(",")):
+            base = measure(hand(reader, out))
+            base_rate = n / base[0]
+            print(row(f"hand-written DuckDB SQL, {label}", n, base, None,
+                      check(out, n, ["a", "b", "c"])))
+            got = measure(kprules(data, out, "duckdb"))
+            print(row(f"kprules eval --engine duckdb, {label}", n, got, base_rate,
+                      check(out, n, COLUMNS)))
+            small = small_parquet if data == parquet else small_jsonl
+            py = measure(kprules(small, out, "python"))
+            print(row(f"kprules eval --engine python, {label}", m, py, base_rate,
+                      check(out, m, COLUMNS)))
+            if args.spark and data == parquet:
+                sp = measure(kprules(small, out, "spark"))
+                print(row(f"kprules eval --engine spark (local), {label}", m, sp, base_rate,
+                          check(out, m, COLUMNS)))
+
+
+
+if __name__ == "__main__":
+    main()

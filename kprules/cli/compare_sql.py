@@ -1,0 +1,129 @@
+"""`kprules compare --engine duckdb`: the bulk summary of a comparison, computed in SQL.
+
+Effects only: open the data file in DuckDB (kprules.sql.files), check the records SQL refuses
+with the Python reader (the first bad record stops the comparison, as on the Python path), run
+the summary queries (kprules.sql.summary), print them as text or JSON. The per-case rows and the
+explained differences of the full report stay on the Python path (`--engine python`).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from kprules.compare import Comparison
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.core.source import Source
+
+
+class Refused(Exception):
+    """A record that does not fit the vocabulary: its diagnostics."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...], sources: dict[str, Source]) -> None:
+        super().__init__("a bad record")
+        self.diagnostics = diagnostics
+        self.sources = sources
+
+
+def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list[str],
+                   fmt: str, out: TextIO) -> int:
+    """Write the summary; the number of records where some term differs. Raises `Refused`."""
+    from kprules.cases.bulk import Record, data_format, one_record
+    from kprules.sql.compile import compile_sql
+    from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
+    from kprules.sql.summary import summary_queries
+
+    vocab = comparison.vocabulary
+    kind = data_format(path) or "jsonl"
+    header: list[str] = []
+    if kind == "csv":
+        import csv
+
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = [c.strip() for c in next(csv.reader(fh), [])]
+    file = SqlFile(path, kind, vocab, header)
+
+    def recheck(raw: Raw) -> Any:
+        checked = one_record(kind, raw.text, raw.fields, raw.number, raw.line, name, vocab)
+        if isinstance(checked, Record):
+            return Fixed(checked.id, dict(checked.facts))
+        raise Refused(checked.diagnostics, checked.sources)
+
+    evaluate_file(file, comparison.evaluator.layout, comparison.as_of, recheck)
+    layout = comparison.evaluator.layout
+    measures = list(comparison.weight_facts)
+    query = compile_sql(layout, source=file.source(), keep=[*measures, *group_by],
+                        as_of=comparison.as_of, as_of_fact=vocab.dated_by)
+    sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
+                          measures, group_by)
+    file.con.execute(f"CREATE TEMP TABLE __q AS {query.sql}")  # evaluated once, read 3 times
+    transitions = file.con.execute(sql.transitions).fetchall()
+    totals = file.con.execute(sql.totals).fetchall()
+    differing = file.con.execute(_differing(comparison, query)).fetchone()[0]
+    doc = _document(comparison, name, group_by, measures, transitions, totals, int(differing))
+    if fmt == "json":
+        out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(_text(doc))
+    return int(differing)
+
+
+def _differing(comparison: Comparison, query: Any) -> str:
+    from kprules.sql.compile import ERROR, column_name
+    from kprules.sql.dialect import DUCKDB
+
+    q = DUCKDB.ident
+    tests = [f"{q(column_name((comparison.base, t)))} IS DISTINCT FROM "
+             f"{q(column_name((o, t)))}" for o in comparison.others for t in comparison.terms]
+    return f"SELECT count(*) FROM __q WHERE {q(ERROR)} IS NULL AND ({' OR '.join(tests)})"
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return value
+
+
+def _document(comparison: Comparison, name: str, group_by: list[str], measures: list[str],
+              transitions: list[tuple[Any, ...]], totals: list[tuple[Any, ...]],
+              differing: int) -> dict[str, Any]:
+    g = len(group_by)
+    return {
+        "version": 1, "engine": "duckdb", "data": name, "base": comparison.base,
+        "others": list(comparison.others), "terms": list(comparison.terms),
+        "group_by": group_by, "differing_records": differing,
+        "totals": [{"group": dict(zip(group_by, row[:g], strict=True)), "records": row[g],
+                    "measures": {m: {"total": _number(row[g + 1 + 2 * i]),
+                                     "records": row[g + 2 + 2 * i]}
+                                 for i, m in enumerate(measures)}} for row in totals],
+        "transitions": [{"other": row[0], "term": row[1], "from": row[2], "to": row[3],
+                         "group": dict(zip(group_by, row[4:4 + g], strict=True)),
+                         "records": row[4 + g],
+                         "measures": {m: _number(v) for m, v in zip(measures, row[5 + g:],
+                                                                    strict=True)}}
+                        for row in transitions],
+    }
+
+
+def _text(doc: dict[str, Any]) -> str:
+    records = sum(t["records"] for t in doc["totals"])
+    lines = [f"{doc['base']} against {', '.join(doc['others'])} over {records:,} records of "
+             f"{doc['data']} (summary computed in SQL)",
+             f"records where a term differs: {doc['differing_records']:,}", ""]
+    for t in doc["totals"]:
+        where = ", ".join(f"{k}={v}" for k, v in t["group"].items())
+        parts = [f"{t['records']:,} records"] + [
+            f"{m} {v['total'] or 0} over {v['records']:,}" for m, v in t["measures"].items()]
+        lines.append(("  " + where + ": " if where else "  total: ") + "; ".join(parts))
+    lines += ["", "transitions:"]
+    for t in doc["transitions"]:
+        where = ", ".join(f"{k}={v}" for k, v in t["group"].items())
+        measures = "; ".join(f"{m} {v or 0}" for m, v in t["measures"].items())
+        lines.append(f"  {t['other']}.{t['term']}: {t['from']} -> {t['to']}"
+                     + (f" [{where}]" if where else "") + f": {t['records']:,} records"
+                     + (f"; {measures}" if measures else ""))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,152 @@
+"""`kprules eval --engine duckdb`: a data file opened in DuckDB (kprules.sql.files).
+
+Effects only: choosing the engine, opening the file in DuckDB, handing the records SQL refuses to
+the Python reader's check (kprules.cases.bulk.one_record) for their diagnostics. Writing and
+reporting are `kprules.cli.eval_cmd`'s, as on the Python path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from kprules.cli.inputs import report
+
+if TYPE_CHECKING:
+    from kprules.cases.bulk import BadRecord
+    from kprules.eval.evaluate import Evaluator
+    from kprules.sql.compile import SqlQuery
+    from kprules.sql.files import Raw, SqlFile
+    from kprules.sql.spark import SparkFile
+
+# Above this size (bytes), `--engine auto` reads a data file with DuckDB when it is installed.
+AUTO_THRESHOLD = 8 * 1024 * 1024
+
+
+def duckdb_available() -> bool:
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def choose_engine(engine: str, path: Path) -> str:
+    if engine != "auto":
+        return engine
+    big = path.is_file() and path.stat().st_size >= AUTO_THRESHOLD
+    return "duckdb" if big and duckdb_available() else "python"
+
+
+def open_file(path: Path, fmt: str, ev: Evaluator, name: str) -> SqlFile | None:
+    """The file in DuckDB; None (after reporting) when its header or columns are wrong. Raises
+    `ReadError` when DuckDB cannot read it as a whole."""
+    from kprules.cases.bulk import DataError, header_problems, read_data
+    from kprules.sql.files import SqlFile
+
+    header: list[str] = []
+    if fmt == "csv":
+        items = read_data(path, ev.vocabulary, name)
+        try:
+            first = next(items, None)  # reads and checks the header (DataError if it is bad)
+        except DataError as err:
+            report(err.diagnostics, err.sources)
+            return None
+        del first
+        import csv
+
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = [c.strip() for c in next(csv.reader(fh))]
+    file = SqlFile(path, fmt, ev.vocabulary, header)
+    if fmt == "parquet":
+        problems = header_problems(file.header, ev.vocabulary)
+        if problems:
+            report(problems, {})
+            return None
+    return file
+
+
+@frozen
+class Prepared:
+    """A data file in DuckDB, ready to write: the query, the records Python reported (in
+    order), the records whose evaluation divides by zero (number, line, typed facts)."""
+
+    file: SqlFile | SparkFile
+    query: SqlQuery
+    bad: list[BadRecord]
+    failed: list[tuple[int, int | None, dict[str, Any]]]
+    name: str
+
+    kind: str
+    complete: bool = True  # False: the refused records are not looked for yet
+
+    @property
+    def records(self) -> int:
+        from kprules.sql.spark import SparkFile
+
+        if isinstance(self.file, SparkFile):
+            return self.file.records
+        return self.file.total() or \
+            int(self.file.con.execute("SELECT count(*) FROM checked").fetchone()[0])
+
+
+def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duckdb",
+            optimistic: bool = False) -> Prepared | int | None:
+    """Open, validate and compile; 1 when the file's header is wrong (reported), None when
+    DuckDB cannot read the file (take the Python path). `engine`: duckdb, or spark (Parquet
+    only). `optimistic`: do not look for refused records yet (`complete` does), so that a
+    Parquet file written with `copy` is read once when every record is valid."""
+    from kprules.cases.bulk import data_format
+    from kprules.core.files import display_name
+    from kprules.sql.files import ReadError, evaluate_file
+
+    name = display_name(path)
+    kind = data_format(path) or "jsonl"
+    try:
+        file: SqlFile | SparkFile | None = open_spark(path, ev) if engine == "spark" \
+            else open_file(path, kind, ev, name)
+        if file is None:
+            return 1
+        if optimistic and kind == "parquet" and engine == "duckdb":
+            query = file.query(ev.layout, as_of)
+            return Prepared(file, query, [], file.failed(query), name, kind, False)
+        bad, query = evaluate_file(file, ev.layout, as_of,
+                                   lambda raw: _recheck(raw, kind, name, ev))
+    except ReadError:
+        return None
+    return Prepared(file, query, bad, file.failed(query), name, kind)
+
+
+def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepared:
+    """An optimistic preparation with its refused records looked for (and fixed ones added)."""
+    from kprules.sql.files import evaluate_file
+
+    name, kind = prepared.name, prepared.kind
+    bad, query = evaluate_file(prepared.file, ev.layout, as_of,
+                               lambda raw: _recheck(raw, kind, name, ev))
+    return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind)
+
+
+def open_spark(path: Path, ev: Evaluator) -> SparkFile | None:
+    from kprules.cases.bulk import header_problems
+    from kprules.sql.spark import SparkFile
+
+    file = SparkFile(str(path), ev.vocabulary)
+    problems = header_problems(file.header, ev.vocabulary)
+    if problems:
+        report(problems, {})
+        return None
+    return file
+
+
+def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator) -> Any:
+    from kprules.cases.bulk import Record, one_record
+    from kprules.sql.files import Fixed
+
+    checked = one_record(fmt, raw.text, raw.fields, raw.number, raw.line, name, ev.vocabulary)
+    if isinstance(checked, Record):
+        return Fixed(checked.id, dict(checked.facts))
+    return checked

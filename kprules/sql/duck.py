@@ -1,0 +1,78 @@
+"""DuckDB: the embedded engine for the SQL back end.
+
+Stage: compiled query (kprules.sql.compile) + data -> values. Effects: an in-process DuckDB
+connection. `duckdb` is an optional dependency (`pip install 'kprules[duckdb]'`); `connect`
+raises `EngineMissing` without it.
+
+`evaluate_records` evaluates validated fact sets (as `kprules.evaluate.validate` returns them)
+in one query: the library's way to run many records through SQL, and what the differential
+tests use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kprules import ir
+from kprules.ir.slots import Layout
+from kprules.sql.compile import ERROR, SqlQuery, compile_sql
+from kprules.sql.dialect import DUCKDB
+from kprules.sql.types import from_sql, sql_type, to_sql
+
+ROW = "_row"
+
+
+class EngineMissing(ImportError):
+    """The engine's Python package is not installed."""
+
+
+def connect() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise EngineMissing("the DuckDB engine needs duckdb: pip install 'kprules[duckdb]'") \
+            from None
+    return duckdb.connect()
+
+
+def facts_table(con: Any, vocabulary: ir.Vocabulary, name: str = "facts") -> list[str]:
+    """Create an empty table with a `_row` column and one typed column per fact."""
+    q = DUCKDB.ident
+    names = sorted(vocabulary.facts)
+    cols = [f"{q(ROW)} BIGINT", *(f"{q(n)} {sql_type(vocabulary.facts[n].type, DUCKDB)}"
+                                  for n in names)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {q(name)} ({', '.join(cols)})")
+    return names
+
+
+def evaluate_records(layout: Layout, vocabulary: ir.Vocabulary,
+                     records: Sequence[Mapping[str, Any]], *, as_of: dt.date | None = None,
+                     con: Any = None) -> list[tuple[tuple[Any, ...], int | None]]:
+    """Per record: the values of the layout's targets (None: unknown) and the number of the
+    division by zero that stops its evaluation (None when it has none).
+
+    The date of a record is `as_of` when given, else its `dated by` fact, else unknown."""
+    con = con or connect()
+    names = facts_table(con, vocabulary)
+    if records:
+        marks = ", ".join("?" for _ in range(len(names) + 1))
+        con.executemany(f"INSERT INTO facts VALUES ({marks})",
+                        [[i, *(to_sql(r.get(n)) for n in names)] for i, r in enumerate(records)])
+    query = compile_sql(layout, keep=[ROW], as_of=as_of,
+                        as_of_fact=None if as_of is not None else vocabulary.dated_by)
+    return read_results(con, query, layout)
+
+
+def read_results(con: Any, query: SqlQuery,
+                 layout: Layout) -> list[tuple[tuple[Any, ...], int | None]]:
+    types = [layout.terms[k].term.type for k in query.targets]
+    rows = con.execute(f"{query.sql} ORDER BY {DUCKDB.ident(ROW)}").fetchall()
+    out = []
+    for row in rows:
+        values = row[2:2 + len(types)]
+        out.append((tuple(from_sql(v, t) for v, t in zip(values, types, strict=True)),
+                    row[-1]))
+    assert all(isinstance(r[1], int | type(None)) for r in out), ERROR
+    return out

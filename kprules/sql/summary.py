@@ -1,0 +1,91 @@
+"""A comparison's bulk summary in SQL: records and measures reclassified, per transition,
+grouped by any facts.
+
+Stage: a compiled query evaluating the base's and the other policies' terms (kprules.sql.compile,
+with the measure and grouping facts kept) -> one aggregate query. Pure (SQL text); the engine
+runs it. What it computes is `kprules.compare.Summary`'s counts, without the causes (those come
+from explanations, which stay in Python): per (other policy, term, base value -> other value,
+group values), the records and the sum of each measure; and per group, the records evaluated
+and each measure's total over the records that give it.
+
+Values are written as `format_value` writes them (`true`, `unknown`, enum values, `{a, b}`;
+decimals without trailing zeros).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from attrs import frozen
+
+from kprules.ir.slots import Key, Layout
+from kprules.ir.types import BOOL, DECIMAL, Quantity, SetType, Type
+from kprules.sql.compile import ERROR, SqlQuery, column_name
+from kprules.sql.dialect import DUCKDB, Dialect
+
+
+@frozen
+class SummaryQueries:
+    """`transitions`: other, term, base_value, other_value, the group columns, records, then a
+    sum per measure. `totals`: the group columns, records, then per measure its total and the
+    number of records that give it."""
+
+    transitions: str
+    totals: str
+
+
+def value_text(col: str, t: Type, dialect: Dialect = DUCKDB) -> str:
+    if t == BOOL:
+        inner = f"CASE WHEN {col} THEN 'true' ELSE 'false' END"
+    elif t == DECIMAL or isinstance(t, Quantity):
+        inner = f"rtrim(rtrim(CAST({col} AS {dialect.string_type}), '0'), '.')"
+    elif isinstance(t, SetType):
+        inner = f"'{{' || array_to_string({col}, ', ') || '}}'"
+    else:
+        inner = f"CAST({col} AS {dialect.string_type})"
+    return f"(CASE WHEN {col} IS NULL THEN 'unknown' ELSE {inner} END)"
+
+
+def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence[str],
+                    terms: Sequence[str], measures: Sequence[str] = (),
+                    group_by: Sequence[str] = (), dialect: Dialect = DUCKDB) -> SummaryQueries:
+    """The aggregates over `query`'s rows (records that divide by zero left out); `query` must
+    keep the `measures` and `group_by` columns."""
+    q = dialect.ident
+    groups = [q(g) for g in group_by]
+    sums = [f"sum({q(m)}) AS {q(m)}" for m in measures]
+    parts = []
+    for other in others:
+        for term in terms:
+            b, o = (base, term), (other, term)
+            parts.append(_pair(other, term, b, o, layout, groups, measures, dialect))
+    union = " UNION ALL ".join(parts)
+    keys = ["other", "term", "base_value", "other_value", *groups]
+    transitions = (f"SELECT {', '.join(keys)}, count(*) AS records"
+                   + "".join(f", {s}" for s in sums)
+                   + f" FROM ({union}) GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
+    totals_cols = [*groups, "count(*) AS records",
+                   *(f"sum({q(m)}) AS {q(m)}, count({q(m)}) AS {q(m + '_records')}"
+                     for m in measures)]
+    totals = (f"SELECT {', '.join(totals_cols)} FROM __q WHERE {q(ERROR)} IS NULL"
+              + (f" GROUP BY {', '.join(groups)} ORDER BY {', '.join(groups)}" if groups else ""))
+    return SummaryQueries(transitions, totals)
+
+
+def _pair(other: str, term: str, b: Key, o: Key, layout: Layout, groups: list[str],
+          measures: Sequence[str], dialect: Dialect) -> str:
+    q = dialect.ident
+    bcol, ocol = q(column_name(b)), q(column_name(o))
+    bt, ot = layout.terms[b].term.type, layout.terms[o].term.type
+    cols = [f"{dialect.string(other)} AS other", f"{dialect.string(term)} AS term",
+            f"{value_text(bcol, bt, dialect)} AS base_value",
+            f"{value_text(ocol, ot, dialect)} AS other_value", *groups,
+            *(q(m) for m in measures)]
+    return (f"SELECT {', '.join(cols)} FROM __q WHERE {q(ERROR)} IS NULL AND "
+            f"{bcol} IS DISTINCT FROM {ocol}")
+
+
+def with_query(query: SqlQuery, aggregate: str) -> str:
+    """The aggregate with the evaluation query as `__q` (materialized: the aggregate reads it
+    once per other policy and term)."""
+    return f"WITH __q AS MATERIALIZED ({query.sql}) {aggregate}"

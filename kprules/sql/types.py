@@ -1,0 +1,62 @@
+"""The SQL types of kprules types, and run-time values to and from SQL.
+
+Stage: shared by the SQL engines. Pure. Decimals and quantities are DECIMAL(38,12), integers
+BIGINT, dates DATE, enum values, countries and text strings, sets sorted lists of distinct
+strings (docs/sql.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, Quantity, SetType, Type
+from kprules.sql.dialect import DECIMAL_TYPE, Dialect
+
+
+def sql_type(t: Type, dialect: Dialect) -> str:
+    if t == BOOL:
+        return "BOOLEAN"
+    if t == INTEGER:
+        return "BIGINT"
+    if t == DECIMAL or isinstance(t, Quantity):
+        return DECIMAL_TYPE
+    if t == DATE:
+        return "DATE"
+    if isinstance(t, SetType):
+        return f"{dialect.string_type}[]" if dialect.name == "duckdb" \
+            else f"ARRAY<{dialect.string_type}>"
+    return dialect.string_type
+
+
+def to_sql(value: Any) -> Any:
+    """A validated fact value as a database driver takes it (sets as sorted lists)."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def from_sql(value: Any, t: Type) -> Any:
+    """A value read back from SQL in the evaluator's form (None stays None: unknown).
+
+    Decimals lose the trailing zeros DECIMAL(38,12) gives them (`0.500000000000` is `0.5`,
+    `2.000000000000` is `2`)."""
+    if value is None:
+        return None
+    if isinstance(t, SetType):
+        return frozenset(value)
+    if isinstance(value, Decimal):
+        return normal(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def normal(d: Decimal) -> Decimal:
+    """A decimal without trailing zeros (and without an exponent: 10, not 1E+1)."""
+    n = d.normalize()
+    exp = n.as_tuple().exponent
+    return n.quantize(Decimal(1)) if isinstance(exp, int) and exp > 0 else n

@@ -1,0 +1,188 @@
+"""SQL-side validation: raw columns of a data file as typed fact columns, and whether each
+record fits.
+
+Stage: data file (read by DuckDB) -> a relation with `_row` (record number), `_line` (its line,
+when the format has lines), `_id`, one typed column per fact and `_ok`. Pure: functions from
+names and types to SQL text (DuckDB dialect).
+
+The SQL checks are the common cases of `kprules.values.coerce`, written strictly: a value SQL
+accepts is one Python accepts, with the same value. SQL refuses some values Python accepts
+(`1e5` for a decimal, `0.5 ct` written as text in JSON, a date with spaces around it, numbers
+with more than 12 decimal places); such a record is not `_ok`, and the engine hands it to the
+Python validator, which reports it (KP4xx, located) or, if it fits after all, gives its typed
+facts to evaluate. So SQL never lets a record through that Python would refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kprules.core.countries import ISO_3166_ALPHA2
+from kprules.ir.types import (
+    BOOL,
+    COUNTRY,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    EnumType,
+    Quantity,
+    SetType,
+    Type,
+)
+from kprules.sql.dialect import DECIMAL_TYPE, DUCKDB
+
+_INT = "'-?[0-9]{1,18}'"
+_DEC = "'-?[0-9]{1,24}(\\.[0-9]{1,12})?'"
+_DATE = "'[0-9]{4}-[0-9]{2}-[0-9]{2}'"
+_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
+              "UBIGINT", "HUGEINT")
+
+
+def _strings(values: Iterable[str]) -> str:
+    return "[" + ", ".join(DUCKDB.string(v) for v in sorted(values)) + "]"
+
+
+def allowed(t: Type) -> list[str] | None:
+    """The values an enum, country or set element may take (None: any text)."""
+    if isinstance(t, SetType):
+        return allowed(t.element)
+    if isinstance(t, EnumType):
+        return list(t.values)
+    if t == COUNTRY:
+        return sorted(ISO_3166_ALPHA2)
+    return None
+
+
+def _member(text: str, t: Type) -> str:
+    values = allowed(t)
+    if values is None:
+        return "TRUE"
+    return f"({text} IN ({', '.join(DUCKDB.string(v) for v in values)}))"
+
+
+def _set(items: str, t: Type) -> tuple[str, str]:
+    """A set from a list of strings: (typed, ok)."""
+    values = allowed(t) or []
+    ok = (f"(list_has_all({_strings(values)}, {items}) AND "
+          f"len(list_filter({items}, lambda x: x IS NULL)) = 0)")
+    return f"list_sort(list_distinct({items}))", ok
+
+
+def _checked(ok: str, typed: str) -> tuple[str, str]:
+    return f"(CASE WHEN {ok} THEN {typed} END)", ok
+
+
+# ----------------------------------------------------------------------------- JSON Lines
+
+
+def json_fact(value: str, t: Type) -> tuple[str, str, str]:
+    """(typed value, ok, present) of a fact given as a JSON value (NULL when missing).
+
+    A JSON value is its minified text (`true`, `0.5`, `"CF"`, `["a"]`): most checks are string
+    tests on that text, without parsing it again."""
+    s = f"CAST({value} AS VARCHAR)"
+    present = f"({value} IS NOT NULL AND {s} <> 'null')"
+    if t == BOOL:
+        return (*_checked(f"{s} IN ('true', 'false')", f"({s} = 'true')"), present)
+    plain = f"NOT (contains({s}, '.') OR contains({s}, 'e') OR contains({s}, 'E'))"
+    if t == INTEGER:
+        cast = f"TRY_CAST({s} AS BIGINT)"
+        return (*_checked(f"({plain} AND {cast} IS NOT NULL)", cast), present)
+    if t == DECIMAL or isinstance(t, Quantity):
+        places = f"(NOT contains({s}, '.') OR length({s}) - strpos({s}, '.') <= 12)"
+        exact = f"NOT (contains({s}, 'e') OR contains({s}, 'E'))"
+        cast = f"TRY_CAST({s} AS {DECIMAL_TYPE})"
+        return (*_checked(f"({exact} AND {places} AND {cast} IS NOT NULL)", cast), present)
+    text = (f"(CASE WHEN contains({s}, '\\') THEN ({value} ->> '$') "
+            f"ELSE substr({s}, 2, length({s}) - 2) END)")
+    is_text = f"(starts_with({s}, '\"') AND ends_with({s}, '\"'))"
+    if t == DATE:
+        cast = f"TRY_CAST({text} AS DATE)"
+        return (*_checked(f"({is_text} AND length({s}) = 12 AND regexp_full_match({text}, "
+                          f"{_DATE}) AND {cast} IS NOT NULL)", cast), present)
+    if isinstance(t, SetType):
+        items = f"from_json({value}, '[\"VARCHAR\"]')"
+        typed, ok = _set(items, t)
+        return (*_checked(f"(starts_with({s}, '[') AND {ok})", typed), present)
+    return (*_checked(f"({is_text} AND {_member(text, t)})", text), present)
+
+
+def json_record(line: str, names: list[str]) -> tuple[str, str, str]:
+    """(the line's fields as a struct of JSON values, its keys, whether a line with those is a
+    JSON object whose keys are all among `names`). TRY: a line that is not JSON gives NULLs
+    (one parse for the fields, one for the keys)."""
+    fields = "{" + ", ".join(f'"{n}": "JSON"' for n in names) + "}"
+    struct = f"TRY(json_transform({line}, {DUCKDB.string(fields)}))"
+    keys = f"TRY(json_keys({line}))"
+
+    def ok(struct_col: str, keys_col: str) -> str:
+        return (f"({struct_col} IS NOT NULL AND starts_with(ltrim({line}), '{{') AND "
+                f"{keys_col} <@ {_strings(names)})")
+
+    return struct, keys, ok("_s", "_k")
+
+
+def json_id(value: str) -> tuple[str, str]:
+    """(the id as text, ok) of a record's `id` field (text or a whole number)."""
+    kind = f"json_type({value})"
+    ok = f"({kind} IS NULL OR {kind} IN ('NULL', 'VARCHAR', 'BIGINT', 'UBIGINT'))"
+    return f"({value} ->> '$')", ok
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def text_fact(cell: str, t: Type) -> tuple[str, str, str]:
+    """(typed value, ok, present) of a CSV cell (text; NULL when empty)."""
+    present = f"({cell} IS NOT NULL)"
+    if t == BOOL:
+        return (*_checked(f"{cell} IN ('true', 'false', 'TRUE', 'FALSE', 'True', 'False')",
+                          f"(lower({cell}) = 'true')"), present)
+    if t == INTEGER:
+        return (*_checked(f"regexp_full_match({cell}, {_INT})", f"CAST({cell} AS BIGINT)"),
+                present)
+    if t == DECIMAL:
+        return (*_checked(f"regexp_full_match({cell}, {_DEC})",
+                          f"CAST({cell} AS {DECIMAL_TYPE})"), present)
+    if isinstance(t, Quantity):
+        number = f"regexp_extract({cell}, '^(-?[0-9]+(\\.[0-9]+)?)', 1)"
+        pattern = DUCKDB.string(f"-?[0-9]{{1,24}}(\\.[0-9]{{1,12}})?( ?{t.unit})?")
+        return (*_checked(f"regexp_full_match({cell}, {pattern})",
+                          f"CAST({number} AS {DECIMAL_TYPE})"), present)
+    if t == DATE:
+        return (*_checked(f"(regexp_full_match({cell}, {_DATE}) AND "
+                          f"TRY_CAST({cell} AS DATE) IS NOT NULL)", f"CAST({cell} AS DATE)"),
+                present)
+    if isinstance(t, SetType):
+        items = (f"list_filter(list_transform(string_split({cell}, ';'), lambda x: trim(x)), "
+                 "lambda x: x <> '')")
+        return (*_checked(_set(items, t)[1], _set(items, t)[0]), present)
+    return (*_checked(_member(cell, t), cell), present)
+
+
+# ----------------------------------------------------------------------------- Parquet
+
+
+def typed_fact(column: str, column_type: str, t: Type) -> tuple[str, str, str]:
+    """(typed value, ok, present) of a typed (Parquet) column of the given DuckDB type."""
+    present = f"({column} IS NOT NULL)"
+    base = column_type.split("(")[0]
+    cast: str | None = None
+    if t == BOOL and base == "BOOLEAN":
+        cast = column
+    elif t == INTEGER and base in _INT_TYPES:
+        cast = f"TRY_CAST({column} AS BIGINT)"
+    elif (t == DECIMAL or isinstance(t, Quantity)) and (
+            base in _INT_TYPES or base in ("DECIMAL", "DOUBLE", "FLOAT")):
+        cast = f"TRY_CAST({column} AS {DECIMAL_TYPE})"
+    elif t == DATE and base == "DATE":
+        cast = column
+    elif isinstance(t, SetType) and column_type == "VARCHAR[]":
+        typed, ok = _set(column, t)
+        return (*_checked(ok, typed), present)
+    elif base == "VARCHAR" and not isinstance(t, SetType) and (
+            allowed(t) is not None or str(t) == "text"):
+        return (*_checked(_member(column, t), column), present)
+    if cast is None:  # a column of another type: every value is Python's to judge
+        return "NULL", "FALSE", present
+    return (*_checked(f"({cast} IS NOT NULL)", cast), present)

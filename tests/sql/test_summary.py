@@ -1,0 +1,148 @@
+"""The comparison's bulk summary in SQL against `kprules.compare.Summary`: kpcs_2003 against
+every bundled proposal over generated shipments (unknown facts included): the same records and
+measures reclassified per transition, the same totals, and groups that add up to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+duckdb = pytest.importorskip("duckdb")
+
+import kprules  # noqa: E402
+from kprules.compare import CaseInput, Comparison, Summary  # noqa: E402
+from kprules.eval.evaluate import validate  # noqa: E402
+from kprules.sql.compile import compile_sql  # noqa: E402
+from kprules.sql.duck import facts_table  # noqa: E402
+from kprules.sql.summary import summary_queries, with_query  # noqa: E402
+from kprules.sql.types import to_sql  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+PROPOSALS = sorted(p.stem for p in (ROOT / "policies" / "proposals").glob("*.kpr"))
+
+
+def shipment(rnd: random.Random, vocab: Any) -> dict[str, Any]:
+    """A random shipment: every fact drawn from its type's values, or missing."""
+    out: dict[str, Any] = {}
+    for name, info in vocab.facts.items():
+        if rnd.random() < 0.2:
+            continue
+        t = str(info.type)
+        values = getattr(info.type, "values", None)
+        if t == "bool":
+            out[name] = rnd.random() < 0.5
+        elif values:
+            out[name] = rnd.choice(values)
+        elif t.startswith("set of"):
+            elems = getattr(info.type.element, "values", None) or ["RU", "BY", "CF", "AE"]
+            out[name] = rnd.sample(list(elems), rnd.randint(0, min(2, len(elems))))
+        elif t == "country":
+            out[name] = rnd.choice(["CF", "RU", "BW", "AO", "SL", "ZW", "BE", "US"])
+        elif t == "date":
+            out[name] = dt.date(2000, 1, 1) + dt.timedelta(days=rnd.randint(0, 9500))
+        elif t in ("carats", "usd", "grams", "decimal"):
+            out[name] = Decimal(rnd.randint(0, 500)) / 4
+        elif t == "integer":
+            out[name] = rnd.randint(0, 10)
+        elif t == "text":
+            out[name] = "x"
+    return validate(out, vocab)
+
+
+@pytest.mark.parametrize("group_by", [(), ("exported_from",)])
+def test_sql_summary_is_the_python_summary(group_by: tuple[str, ...]) -> None:
+    lib = kprules.load(ROOT / "policies")
+    comparison = Comparison(lib, "kpcs_2003", PROPOSALS)
+    vocab = comparison.vocabulary
+    rnd = random.Random(10)
+    records = [shipment(rnd, vocab) for _ in range(600)]
+    summary = Summary()
+    for i, facts in enumerate(records):
+        case = CaseInput(str(i), facts)
+        summary.add(comparison.row(case), comparison.weights(case))
+
+    con = duckdb.connect()
+    names = facts_table(con, vocab)
+    con.executemany(f"INSERT INTO facts VALUES ({', '.join('?' * (len(names) + 1))})",
+                    [[i, *(to_sql(r.get(n)) for n in names)] for i, r in enumerate(records)])
+    measures = list(comparison.weight_facts)
+    layout = comparison.evaluator.layout
+    query = compile_sql(layout, keep=[*measures, *group_by], as_of_fact=vocab.dated_by)
+    sql = summary_queries(query, layout, "kpcs_2003", PROPOSALS, comparison.terms, measures,
+                          group_by)
+    rows = con.execute(with_query(query, sql.transitions)).fetchall()
+    totals = con.execute(with_query(query, sql.totals)).fetchall()
+
+    g = len(group_by)
+    transitions: dict[tuple[str, str, str, str], int] = {}
+    differences: dict[tuple[str, str], int] = {}
+    reclassified: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for other, term, bv, ov, *rest in rows:
+        count, sums = rest[g], rest[g + 1:]
+        key = (other, term, bv, ov)
+        transitions[key] = transitions.get(key, 0) + count
+        differences[(other, term)] = differences.get((other, term), 0) + count
+        shifted = reclassified.setdefault((other, term), {})
+        for m, s in zip(measures, sums, strict=True):
+            if s is not None:
+                shifted[m] = shifted.get(m, Decimal(0)) + s
+    want: dict[tuple[str, str, str, str], int] = {}
+    for (other, term, bv, ov, _cause), t in summary.transitions.items():
+        want[(other, term, bv, ov)] = want.get((other, term, bv, ov), 0) + t.count
+    assert summary.differing_cases > 20 and len(want) > 5
+    assert transitions == want
+    assert differences == summary.differences
+    assert {k: {m: v for m, v in d.items() if v} for k, d in reclassified.items()} == \
+        {k: {m: v for m, v in d.items() if v} for k, d in summary.reclassified.items()}
+    assert sum(row[g] for row in totals) == summary.cases == len(records)
+    for i, m in enumerate(measures):
+        assert sum((row[g + 1 + 2 * i] or 0) for row in totals) == summary.weight_totals[m]
+        assert sum(row[g + 2 + 2 * i] for row in totals) == summary.weight_cases[m]
+    if group_by:
+        ru = [r for r in records if r.get("exported_from") == "RU"]
+        assert [row[g] for row in totals if row[0] == "RU"] == [len(ru)]
+
+
+@pytest.mark.parametrize("group_by", [[], ["exported_from"]])
+def test_compare_engine_duckdb_summarises_as_the_report_does(tmp_path: Path,
+                                                             group_by: list[str]) -> None:
+    """`kprules compare --engine duckdb` on a data file: the report's differing cases, cases
+    per (other, term) and measures reclassified, from the SQL summary (grouped or not)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    vocab = lib["kpcs_2003"].vocabulary
+    rnd = random.Random(4)
+    data = tmp_path / "shipments.jsonl"
+    data.write_text("".join(json.dumps({k: to_json(v) for k, v in shipment(rnd, vocab).items()})
+                            + "\n" for _ in range(300)), encoding="utf-8")
+    argv = ["compare", "kpcs_2003", str(ROOT / "policies" / "proposals"), "--cases", str(data),
+            "--format", "json", "--policies", str(ROOT / "policies")]
+    report = json.loads(CliRunner().invoke(cli, argv).stdout)["summary"]
+    groups = [x for g in group_by for x in ("--group-by", g)]
+    result = CliRunner().invoke(cli, [*argv, "--engine", "duckdb", *groups])
+    assert result.exit_code == 0, result.output
+    sql = json.loads(result.stdout)
+    assert sql["differing_records"] == report["differing_cases"] > 20
+    assert sum(t["records"] for t in sql["totals"]) == report["cases"]
+    cases: dict[tuple[str, str], int] = {}
+    carats: dict[tuple[str, str], Decimal] = {}
+    for t in sql["transitions"]:
+        key = (t["other"], t["term"])
+        cases[key] = cases.get(key, 0) + t["records"]
+        carats[key] = carats.get(key, Decimal(0)) + Decimal(
+            t["measures"]["shipment_carats"] or 0)
+    assert cases == {(d["other"], d["term"]): d["cases"] for d in report["differences"]}
+    assert {k: v for k, v in carats.items() if v} == {
+        (r["other"], r["term"]): Decimal(r["value"]) for r in report["reclassified"]
+        if r["fact"] == "shipment_carats" and Decimal(r["value"])}
