@@ -92,6 +92,8 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
               transitions: list[tuple[Any, ...]], totals: list[tuple[Any, ...]],
               differing: int) -> dict[str, Any]:
     g = len(group_by)
+    group_totals = {tuple(row[:g]): [row[g + 1 + 2 * i] for i in range(len(measures))]
+                    for row in totals}
     return {
         "version": 1, "engine": "duckdb", "data": name, "base": comparison.base,
         "others": list(comparison.others), "terms": list(comparison.terms),
@@ -104,9 +106,27 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
                          "group": dict(zip(group_by, row[4:4 + g], strict=True)),
                          "records": row[4 + g],
                          "measures": {m: _number(v) for m, v in zip(measures, row[5 + g:],
-                                                                    strict=True)}}
+                                                                    strict=True)},
+                         "shares": _shares(measures, row[5 + g:], group_totals.get(
+                             tuple(row[4:4 + g])))}
                         for row in transitions],
     }
+
+
+def _shares(measures: list[str], values: Any, totals: list[Any] | None) -> dict[str, Any]:
+    """Each measure reclassified as a share of its total over the transition's group (of the
+    whole data without --group-by): the share of the world's carats, for production data."""
+    out: dict[str, Any] = {}
+    for i, m in enumerate(measures):
+        total = totals[i] if totals is not None else None
+        value = values[i]
+        out[m] = float(value) / float(total) if value is not None and total else None
+    return out
+
+
+def _measure_text(name: str, value: Any, share: Any) -> str:
+    shown = f"{name} {value or 0}"
+    return shown + (f" ({share:.1%} of the group's)" if share is not None else "")
 
 
 def _text(doc: dict[str, Any]) -> str:
@@ -122,7 +142,8 @@ def _text(doc: dict[str, Any]) -> str:
     lines += ["", "transitions:"]
     for t in doc["transitions"]:
         where = ", ".join(f"{k}={v}" for k, v in t["group"].items())
-        measures = "; ".join(f"{m} {v or 0}" for m, v in t["measures"].items())
+        measures = "; ".join(_measure_text(m, v, t["shares"].get(m))
+                             for m, v in t["measures"].items())
         lines.append(f"  {t['other']}.{t['term']}: {t['from']} -> {t['to']}"
                      + (f" [{where}]" if where else "") + f": {t['records']:,} records"
                      + (f"; {measures}" if measures else ""))

@@ -19,8 +19,9 @@ docs/sql.md says how each construct maps and where SQL's NULL logic needs help:
   soon as any operand is unknown, written out with `IS NULL` tests (SQL's `IN` and `BETWEEN`
   would decide some of them).
 - rules: `active AND condition` is exactly "applies" (false out of force, else unknown when the
-  date or the condition is); a decision is nested `CASE applies WHEN TRUE ... WHEN FALSE ...`,
-  unknown on the first unknown rule; parameters are `CASE` over their pieces' intervals.
+  date or the condition is); a decision walks its rules with a state column per rule (the
+  outcomes still possible, as the evaluators do under unknowns: decided when only one is
+  possible); parameters are `CASE` over their pieces' intervals.
 - division: by NULLIF(divisor, 0), computed in DOUBLE and rounded to 12 places; whether the
   evaluator would have reached a division by zero (through `and`/`or` short cuts, `if` branches,
   rules tried in order) is tracked by guards and reported in `_kp500`.
@@ -188,32 +189,63 @@ class _Gen:
         return f"({test} AND {asof} < {self.d.date(end)})" if end else f"({test})"
 
     def decision(self, t: TermLayout) -> str:
+        """First match under unknowns (docs/language.md), as the evaluators walk it: a state
+        column per rule holds the outcomes still possible: '' none yet, an outcome, '*' two
+        or more (unknown, the walk stops), '!' + an outcome once a rule that applies decided."""
         assert isinstance(t.term, ir.DecisionTerm)
-        code = self.d.string(t.term.default)
-        guard: tuple[str, ...] = ()
-        applies = []
+        state = self.d.string("")
         for rule in t.rules:
-            col = self.rule(rule, t, guard)
-            applies.append(col)
-            guard = (*guard, f"{col} IS FALSE")
-        for rule, col in reversed(list(zip(t.rules, applies, strict=True))):
-            code = f"(CASE {col} WHEN TRUE THEN {self.outcome(rule, t, col)} " \
-                   f"WHEN FALSE THEN {code} END)"
-        return code
+            walking = self._walking(state, "!")
+            applies = self.rule(rule, t, (walking,))
+            contributed = self._contribute(rule, t, state, walking, applies)
+            sql = (f"(CASE WHEN NOT {walking} THEN {state} ELSE (CASE {applies} "
+                   f"WHEN FALSE THEN {state} WHEN TRUE THEN {self._mark(contributed, '!')} "
+                   f"ELSE {contributed} END) END)")
+            state = self._state(f"_s{rule.index}", sql)
+        default = self.d.string(t.term.default)
+        return (f"(CASE WHEN {state} = {self.d.string('*')} THEN NULL "
+                f"WHEN {state} LIKE {self.d.string('!%')} THEN substr({state}, 2) "
+                f"ELSE (CASE WHEN {state} = {self.d.string('')} OR {state} = {default} "
+                f"THEN {default} END) END)")
 
-    def outcome(self, rule: RuleLayout, t: TermLayout, applies: str) -> str:
-        """A rule's value once it applies: its first exception that applies, else its own."""
-        guard = (*self.rule_guard[rule.index], f"{applies} IS TRUE")
-        code = self.d.string(rule.rule.outcome)
-        cols = []
+    def _contribute(self, rule: RuleLayout, t: TermLayout, state: str, walking: str,
+                    applies: str) -> str:
+        """The state after a rule that (may) apply adds its outcomes: its exceptions in order
+        (one that applies ends the chain, marked '#' while the chain runs), then its own."""
+        chain = state
         for exc in rule.exceptions:
-            col = self.rule(exc, t, guard)
-            cols.append(col)
-            guard = (*guard, f"{col} IS FALSE")
-        for exc, col in reversed(list(zip(rule.exceptions, cols, strict=True))):
-            code = f"(CASE {col} WHEN TRUE THEN {self.d.string(exc.rule.outcome)} " \
-                   f"WHEN FALSE THEN {code} END)"
-        return code
+            going = self._walking(chain, "#")
+            col = self.rule(exc, t, (walking, f"{applies} IS NOT FALSE", going))
+            joined = self._join(chain, exc.rule.outcome)
+            sql = (f"(CASE WHEN NOT {going} THEN {chain} ELSE (CASE {col} "
+                   f"WHEN FALSE THEN {chain} WHEN TRUE THEN {self._mark(joined, '#')} "
+                   f"ELSE {joined} END) END)")
+            chain = self._state(f"_x{exc.index}", sql)
+        star = self.d.string("*")
+        return (f"(CASE WHEN {chain} = {star} THEN {star} "
+                f"WHEN {chain} LIKE {self.d.string('#%')} THEN substr({chain}, 2) "
+                f"ELSE {self._join(chain, rule.rule.outcome)} END)")
+
+    def _walking(self, state: str, done: str) -> str:
+        """Whether the walk goes on: not stopped by two outcomes, nor ended."""
+        return (f"({state} <> {self.d.string('*')} AND "
+                f"{state} NOT LIKE {self.d.string(done + '%')})")
+
+    def _join(self, state: str, outcome: str) -> str:
+        """The state once `outcome` is possible too."""
+        o = self.d.string(outcome)
+        return (f"(CASE WHEN {state} = {self.d.string('')} OR {state} = {o} THEN {o} "
+                f"ELSE {self.d.string('*')} END)")
+
+    def _mark(self, state: str, mark: str) -> str:
+        star = self.d.string("*")
+        return f"(CASE WHEN {state} = {star} THEN {star} ELSE {self.d.string(mark)} || {state} END)"
+
+    def _state(self, name: str, sql: str) -> str:
+        """A column of the walk: its dependencies are the columns its SQL names."""
+        deps = {c for c in self.cols if self.d.ident(c) in sql}
+        self.add(name, sql, deps)
+        return self.ref(name)
 
     def rule(self, rule: RuleLayout, t: TermLayout, guard: tuple[str, ...]) -> str:
         """A column: whether the rule applies (in force and its condition holds), Kleene."""
