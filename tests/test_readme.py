@@ -4,6 +4,7 @@ runs, word for word), and the report excerpt it shows is what the main job print
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,23 @@ def test_the_excerpt_is_what_the_main_command_prints(monkeypatch: pytest.MonkeyP
     for piece in re.split(r"^\.\.\.\n", excerpt.group(1), flags=re.M):
         assert piece in out.output, piece
     assert len(out.output.splitlines()) < 300, "the main command's report is its first screen"
+
+
+def test_the_production_figures_are_what_the_command_prints(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's line on world production: each share it quotes is in the command's output
+    (the SQL summary over the bundled production statistics, grouped by year)."""
+    monkeypatch.chdir(ROOT)
+    command = next(line for line in README.splitlines() if "kp_production_2019_2024" in line
+                   and line.startswith(".venv/bin/pip"))
+    args = shlex.split(command.split("&&", 1)[1])[1:]  # after `.venv/bin/kprules`
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "shipment_carats 37320000 (32.0% of the group's)" in out  # 2024
+    assert "shipment_carats 37317000 (33.5% of the group's)" in out  # 2023
+    assert "shipment_value 3606000000 (28.3% of the group's)" in out  # 2023
+    words = " ".join(README.split())
+    for quoted in ("32.0% of the world's 2024 carats", "37.3 Mct", "33.5% of carats",
+                   "28.3% of value"):
+        assert quoted in words
