@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import kprules
 from kprules import ir
 from kprules.core.countries import ISO_3166_ALPHA2
-from kprules.eval import codegen
+from kprules.eval import gen_common
 from kprules.eval.codegen import Compiled, Undecided
 from kprules.eval.evaluate import Evaluator
 from kprules.ir.runtime import EvalError
@@ -211,7 +211,7 @@ def test_any_other_exception_of_the_strict_code_propagates(
     def broken(x: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(codegen, "_num", broken)
+    monkeypatch.setattr(gen_common, "_num", broken)
     lib = kprules.loads(VOCABULARY, POLICY)
     facts = {"w1": Decimal(1), "day": DAY}
     ev = lib.evaluator([("p", "heavy")])
