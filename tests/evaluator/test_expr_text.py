@@ -9,7 +9,7 @@ from kprules.core.source import Source
 from kprules.explain.tree import expr_text
 from kprules.syntax import nodes as n
 from kprules.syntax.parse import parse
-from kprules.syntax.pretty import expr_text as fmt_text
+from kprules.syntax.pretty_expr import expr_text as fmt_text
 
 VOCABULARY = "facts v\nenum c {a b}\nfact x: c\nfact y: bool\nfact z: bool\n"
 

@@ -24,7 +24,8 @@ from kprules.core.source import Source
 from kprules.syntax import nodes as n
 from kprules.syntax.grammar import parser
 from kprules.syntax.parse import parse
-from kprules.syntax.pretty import WIDTH, expr_text, pretty, scan_comments
+from kprules.syntax.pretty import pretty, scan_comments
+from kprules.syntax.pretty_expr import WIDTH, expr_text
 
 # The explain phase re-runs a failing example once per part of it, which takes minutes on trees
 # of this size; the shrunk example is explanation enough.
