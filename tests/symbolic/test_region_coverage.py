@@ -4,8 +4,10 @@ case library reaches, and witness case files for the others."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import kprules
@@ -39,14 +41,30 @@ def test_a_case_counts_only_in_the_disjunct_it_meets() -> None:
         ("only under p1", "b0 and e != k1 and w < 1.0 ct", ("in-first",))]
 
 
+PROPOSALS = sorted(p.stem for p in (ROOT / "policies" / "proposals").glob("*.kpr"))
+
+
+@pytest.mark.parametrize("proposal", PROPOSALS)
+def test_the_bundled_library_covers_every_region_of_every_proposal(proposal: str) -> None:
+    out, code = run(["test", "policies/", "--region-coverage", "kpcs_2003", proposal])
+    assert code == 0, out
+    assert "-- NO CASE" not in out
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("region coverage: ") and last.endswith("(100.0%)"), last
+
+
 def test_the_bundled_library_against_a_proposal(tmp_path: Path) -> None:
-    out, code = run(["test", "policies/", "--region-coverage", "kpcs_2003", "state_actors",
-                     "--region-witnesses", str(tmp_path)])
+    """Without the generated region cases the sourced library leaves disjuncts uncovered."""
+    library = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", library, ignore=shutil.ignore_patterns("region-cases"))
+    witnesses = tmp_path / "witnesses"
+    out, code = run(["test", str(library), "--region-coverage", "kpcs_2003", "state_actors",
+                     "--region-witnesses", str(witnesses)])
     assert code == 0
     assert "covered by ru-alrosa-2022" in out
     last = out.rstrip().splitlines()[-1]
     assert last.startswith("region coverage: ") and "disjuncts reached by a case" in last
     missing = out.count("-- NO CASE")
-    assert len(list(tmp_path.glob("*.toml"))) == missing > 0
-    tested, code = run(["test", str(tmp_path), "policies/"])
+    assert len(list(witnesses.glob("*.toml"))) == missing > 0
+    tested, code = run(["test", str(witnesses), str(library)])
     assert code == 0, tested
