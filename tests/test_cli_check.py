@@ -29,7 +29,7 @@ UNCITED = (HEADER + "define cd = rough\ndecision d: {a, b}\n  default a\n"
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     """A project folder with the fixtures under `policies/` and the seed they cite."""
-    (tmp_path / ".git").mkdir()
+    (tmp_path / "kprules.toml").write_text('policies = ["policies"]\nseeds = ["seeds"]\n')
     shutil.copytree(FIXTURES, tmp_path / "policies")
     (tmp_path / "seeds").mkdir()
     shutil.copy(ROOT / "seeds" / "kpcs_core_document.md", tmp_path / "seeds")

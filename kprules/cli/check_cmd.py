@@ -10,6 +10,7 @@ import click
 
 from kprules.cli.check_inputs import check_case_files, check_data_files
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
+from kprules.cli.inputs import policies_option, seeds_options
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -26,21 +27,22 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: source lines with the problem underlined; gnu: file:line:col "
               "one-liners; json: machine-readable.")
-@click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The folder of source documents citations name [default: the nearest "
-              "`seeds/` folder above the first path].")
-@click.option("--no-seeds", is_flag=True, help="Do not check citations against source documents.")
+@seeds_options
+@policies_option
 @click.option("--prove", is_flag=True, help="Also prove each `assert`, or print a counterexample "
               "as a case file (docs/symbolic.md).")
 @click.option("--decisions", is_flag=True, help="Also analyse each decision: where only the "
               "default applies, rules with different outcomes that can both apply, rules that "
               "never apply; each with a witness (docs/symbolic.md).")
-def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Path | None,
-                  no_seeds: bool, prove: bool, decisions: bool) -> None:
+def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tuple[Path, ...],
+                  no_seeds: bool, policy_dirs: tuple[Path, ...], prove: bool,
+                  decisions: bool) -> None:
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
-    file needs but that is not given is looked for in nearby folders. Case files (`.toml`) are
+    file needs but that is not given is looked for in the --policies folders, the project's
+    policy folders (`kprules.toml`) and the bundled library, and noted with the file it came
+    from. Case files (`.toml`) are
     validated against the policies given, else those their expectations name (found nearby);
     data files (`.jsonl`, `.ndjson`, `.csv`, `.parquet`) record by record against the
     vocabulary of the policies given. Every problem is reported with its code (see
@@ -59,7 +61,8 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     library = None
     read: list[dict[str, object]] = []
     if policies:
-        ws, result = load_and_check(policies, seeds_dir, use_seeds=not no_seeds)
+        ws, result = load_and_check(policies, seeds_dir, use_seeds=not no_seeds,
+                                    folders=policy_dirs)
         diagnostics.extend(result.diagnostics)
         sources.update(ws.sources)
         library = _library(ws, result)

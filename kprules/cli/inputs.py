@@ -52,12 +52,58 @@ class DateParam(click.ParamType[dt.date]):
 DATE = DateParam()
 
 
+LIBRARY = "@library"
+
+
+class CasesParam(click.ParamType[Path]):
+    """A case file or folder, a data file, or `@library` (the bundled library's cases;
+    `@library/FILE` one of them)."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path:
+        return case_path(str(value))
+
+
+CASES = CasesParam()
+
+
+def case_path(value: str) -> Path:
+    """A --cases value as a path: `@library` and `@library/...` name the bundled cases."""
+    if value == LIBRARY or value.startswith(LIBRARY + "/"):
+        from kprules.syntax.project import bundled
+
+        rest = value[len(LIBRARY):].lstrip("/")
+        return bundled().cases / rest if rest else bundled().cases
+    return Path(value)
+
+
 def seeds_options(f: Any) -> Any:
+    """--seeds DIR (repeatable, merged with the project's and the bundled seeds), --no-seeds."""
     f = click.option("--no-seeds", is_flag=True,
                      help="Do not check citations against source documents.")(f)
-    return click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path),
-                        help="The folder of source documents citations name [default: the "
-                        "nearest `seeds/` folder above the first policy].")(f)
+    return click.option("--seeds", "seeds_dir", multiple=True, metavar="DIR",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="A folder of source documents citations name (repeatable); "
+                        "merged with the project's seeds folders and the bundled library's "
+                        "seeds, the first holding a seed winning.")(f)
+
+
+def policies_option(f: Any) -> Any:
+    """--policies DIR (repeatable): where policies named and the bases needed are looked for."""
+    return click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="A folder where the policies named and the bases and vocabularies "
+                        "they need are looked for (repeatable), before the project's policy "
+                        "folders and the bundled library.")(f)
+
+
+def cases_option(f: Any) -> Any:
+    """--cases PATH (repeatable, merged)."""
+    return click.option("--cases", "case_paths", multiple=True, type=CASES, metavar="PATH",
+                        help="Case files or folders, or data files (repeatable, merged); "
+                        "`@library` is the bundled library's cases.")(f)
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -71,26 +117,29 @@ def report(diags: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
         emit(render_all(diags, sources, "text"), err=True)
 
 
-def policy_paths(args: Sequence[str]) -> list[Path]:
+def policy_paths(args: Sequence[str], folders: Sequence[Path] = ()) -> list[Path]:
     """POLICY arguments as paths: a file or folder, or the name of a policy declared in a
-    `.kpr` file near the working folder."""
-    from kprules.syntax.loader import find_module
+    `.kpr` file of `folders`, the project's policy folders or the bundled library."""
+    from kprules.syntax.loader import find_in, find_module
 
     out = []
     for arg in args:
         path = Path(arg)
         if not path.exists() and _NAME.fullmatch(arg):
-            path = find_module(arg, Path.cwd()) or path
+            path = find_in(arg, folders) or find_module(arg, Path.cwd()) or path
         out.append(path)
     return out
 
 
-def open_library(args: Sequence[str], seeds_dir: Path | None, no_seeds: bool) -> Library:
+def open_library(args: Sequence[str], seeds: Sequence[Path] | Path | None, no_seeds: bool,
+                 folders: Sequence[Path] = ()) -> Library:
     """Read and check the policies; on errors print them and exit 1 (warnings are for
-    `kprules check`)."""
+    `kprules check`). Each policy and vocabulary read from outside the arguments is noted on
+    standard error (see `note_origins`)."""
     from kprules.api import Library
 
-    ws, result = load_and_check(policy_paths(args), seeds_dir, use_seeds=not no_seeds)
+    ws, result = load_and_check(policy_paths(args, folders), seeds, use_seeds=not no_seeds,
+                                folders=folders)
     if not result.ok:
         report(result.errors, ws.sources)
         sys.exit(1)
