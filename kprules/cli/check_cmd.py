@@ -10,7 +10,7 @@ import click
 
 from kprules.cli.check_inputs import check_case_files, check_data_files
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
-from kprules.cli.inputs import policies_option, seeds_options
+from kprules.cli.inputs import modules_read, note_origins, policies_option, seeds_options
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -81,10 +81,7 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tu
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if fmt == "text":
-        for m in read:
-            if not m["given"]:
-                emit(f"note: `{m['name']}` is read from {m['file']} (the files given need it; "
-                     "it is not among them)\n", err=True)
+        note_origins(read)
         emit(f"checked {plural(files, 'file')}: {plural(errors, 'error')}, "
              f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
@@ -105,15 +102,6 @@ def _library(ws: Workspace, result: CheckResult) -> Library | None:
     from kprules.api import Library
 
     return Library(ws, result) if result.ok else None
-
-
-def modules_read(ws: Workspace) -> list[dict[str, object]]:
-    """Each policy and vocabulary read: its name, the file it came from, and whether that file
-    was given (or found near the files given, as the base or vocabulary they need)."""
-    from kprules.core.files import display_name
-
-    return [{"name": name, "file": display_name(ws.paths[name]) if name in ws.paths else None,
-             "given": name in ws.given} for name in ws.modules]
 
 
 def _print_json(diagnostics: list[Diagnostic], sources: dict[str, Source],

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
+    from kprules.syntax.loader import Workspace
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -144,6 +145,27 @@ def open_library(args: Sequence[str], seeds: Sequence[Path] | Path | None, no_se
         report(result.errors, ws.sources)
         sys.exit(1)
     return Library(ws, result)
+
+
+def modules_read(ws: Workspace) -> list[dict[str, object]]:
+    """Each policy and vocabulary read: its name, the file it came from, whether that file was
+    given, and whether it belongs to the bundled library (else it was found in a --policies
+    folder or a project's policy folder, as a base or vocabulary the files given need)."""
+    from kprules.core.files import display_name
+    from kprules.syntax.project import is_bundled
+
+    return [{"name": name, "file": display_name(ws.paths[name]) if name in ws.paths else None,
+             "given": name in ws.given,
+             "bundled": name in ws.paths and is_bundled(ws.paths[name])} for name in ws.modules]
+
+
+def note_origins(read: Sequence[Mapping[str, object]]) -> None:
+    """A note on standard error for each module read from outside the files given."""
+    for m in read:
+        if not m["given"]:
+            where = "the bundled library; " if m["bundled"] else ""
+            emit(f"note: `{m['name']}` is read from {m['file']} ({where}the files given need "
+                 "it; it is not among them)\n", err=True)
 
 
 def given_policies(lib: Library) -> list[str]:
