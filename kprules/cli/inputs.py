@@ -274,10 +274,14 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
     if names and not policy_dirs:  # names are looked for beside the files given, or in policies/
         near = [p if p.is_dir() else p.parent for p in paths]
         load.extend(near or ([Path("policies")] if Path("policies").is_dir() else []))
+    load = load or _found_elsewhere(names)
     if not load:
         raise Stop("KP602", f"no policy `{names[0]}`: no policy files given and no `policies/` "
                    "folder here; give the `.kpr` files or --policies FOLDER", 2)
     library = load_policies(load)
+    missing = _found_elsewhere([n for n in names if n not in library.policies])
+    if missing:  # names in the project's policy folders or the bundled library
+        library = load_policies([*load, *missing])
     base_names = named_policies(library, base)
     if len(base_names) != 1:
         listed = ", ".join(f"`{n}`" for n in base_names) or "none"
@@ -289,6 +293,12 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
         raise Stop("KP606", "no policy to compare with the base: the others hold no policy "
                    "but the base", 2)
     return library, base_names[0], out
+
+
+def _found_elsewhere(names: Sequence[str]) -> list[Path]:
+    from kprules.syntax.loader import find_module
+
+    return [p for p in (find_module(n, Path.cwd()) for n in names) if p is not None]
 
 
 def is_path(arg: str) -> bool:
