@@ -21,19 +21,22 @@ cases = ["cases"]
 """
 
 PROPOSAL = """\
-# A starter proposal: amend `{base}` so that rough diamonds used by militias count as rebels'.
-# Change the policy's name, title and definitions; `kprules check --strict policies/` checks it,
-# `kprules test --coverage` runs the cases, `kprules compare {base} my_proposal --cases cases/`
-# shows what changes.
-policy my_proposal "My proposal: {base}, with militias counted among rebels and their allies"
+# A starter proposal: amend `{base}` so that rough diamonds a militia uses to finance conflict
+# against a government are conflict diamonds too. Change the policy's name, title and
+# definitions; `kprules check --strict policies/` checks it, `kprules test --coverage` runs the
+# cases, `kprules compare {base} policies/my_proposal.kpr --cases cases/` shows what changes.
+policy my_proposal "My proposal: {base}, with rough diamonds used by militias"
   status proposed
   amends {base}
 
-redefine rebels_or_their_allies: set of actor
-  "rebel movements, their allies, and militias"
+redefine conflict_diamond
+  "the conflict diamonds of {base}, and rough diamonds used by militias to finance conflict
+   aimed at undermining legitimate governments"
   cite my_proposal_text "Proposed wording"
     "rough diamonds used by rebel movements, their allies or militias"
-  = {{rebel_movement, rebel_ally_state, rebel_ally_group, militia}}
+  = base.conflict_diamond
+    or form = rough and natural and used_by = militia
+      and armed_conflict_against_government in proceeds_finance
 """
 
 SEED = """\
@@ -89,8 +92,10 @@ def init_command(folder: Path, base: str) -> None:
     """Write a starter folder: a project file, a proposal, a case file and a seed.
 
     FOLDER (default: the working folder) gets `kprules.toml` (naming `policies/`, `seeds/` and
-    `cases/`), `policies/my_proposal.kpr` amending POLICY, `seeds/my_proposal_text.md` (the
-    text it cites) and `cases/militia.toml` (a case with expectations for both policies).
+    `cases/`), `policies/my_proposal.kpr` amending POLICY (it redefines `conflict_diamond`, so
+    POLICY is one of the definitions of conflict diamonds: kpcs_2003, a reading or a proposal),
+    `seeds/my_proposal_text.md` (the text it cites) and `cases/militia.toml` (a case with
+    expectations for both policies).
     Existing files are never overwritten: they are kept, and said so.
 
     Example: kprules init drafts --amends kpcs_2003 && cd drafts && kprules check --strict
