@@ -175,7 +175,7 @@ def test_a_drafters_folder_uses_the_bundled_library_by_name(installed: tuple[Pat
                     "cases/militia.toml", "--term", "rebels_or_their_allies"], work, env)
     assert explain.returncode == 0, explain.stderr
     assert "criminal_networks.rebels_or_their_allies = {criminal_network, rebel_ally_group, " \
-        "rebel_ally_state, rebel_movement}" in explain.stdout
+        "rebel_ally_state,\n    rebel_movement}\n" in explain.stdout
 
     compare = _run([kprules, "compare", "kpcs_2003", "policies/criminal_networks.kpr",
                     "adpa_2025", "--cases", "@library", "--quiet"], work, env)

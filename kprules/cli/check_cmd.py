@@ -42,10 +42,10 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tu
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
     file needs but that is not given is looked for in the --policies folders, the project's
     policy folders (`kprules.toml`) and the bundled library, and noted with the file it came
-    from. Case files (`.toml`) are
-    validated against the policies given, else those their expectations name (found nearby);
-    data files (`.jsonl`, `.ndjson`, `.csv`, `.parquet`) record by record against the
-    vocabulary of the policies given. Every problem is reported with its code (see
+    from (docs/cli.md). Case files (`.toml`) are validated against the policies given, else
+    those their expectations name (from the project or the bundled library); data files
+    (`.jsonl`, `.ndjson`, `.csv`, `.parquet`) record by record against the vocabulary of the
+    policies given. Every problem is reported with its code (see
     docs/diagnostics.md), file:line:col, the text underlined and a hint.
 
     Exit status: 0 when there are no errors (and, with --strict, no warnings, and with --prove,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kprules.core.diagnostics import PolicyError
+from kprules.core.files import SourceError
 
 if TYPE_CHECKING:
     from kprules.checker import CheckResult
@@ -74,6 +75,8 @@ def load_and_check(paths: Sequence[Path], seeds: Sequence[Path] | Path | None = 
             if use_seeds else None
     except PolicyError as err:  # a malformed project file
         ws.diagnostics.extend(err.diagnostics)
+        if isinstance(err, SourceError) and err.source is not None:
+            ws.sources[err.source.name] = err.source
         merged = None
     return ws, check(ws, merged)
 

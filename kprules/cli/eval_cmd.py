@@ -434,12 +434,14 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
 EVAL_HELP = """Evaluate policies on cases, and print the value of every term.
 
 \b
-POLICY: `.kpr` files or folders (searched recursively), or policy names declared in a `.kpr`
-file near the working folder; the vocabulary and base policies they need are found nearby.
+POLICY: `.kpr` files or folders (searched recursively), or names of policies in the --policies
+folders, the project's (`kprules.toml`) or the bundled library (docs/cli.md), where the
+vocabulary and base policies they need are found too.
 Every term of each policy given is evaluated, or only the --term names.
 
 \b
---cases is a case file or a folder of them (`.toml`, see docs/cases.md), or a data file
+--cases is a case file or a folder of them (`.toml`, see docs/cases.md; `@library`: the
+bundled case library), or a data file
 read and written as a stream: JSON Lines (`.jsonl`, `.ndjson`), CSV (`.csv`), or Parquet
 (`.parquet`, when pyarrow is installed). An unknown value is shown as `unknown` (text), null
 (JSON) or an empty cell (CSV). Expectations in case files are not checked here (that is

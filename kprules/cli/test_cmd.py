@@ -133,15 +133,16 @@ def _with_project(paths: Sequence[Path], case_paths: Sequence[Path],
     --cases; without PATHS, the project's folders (its case folders only when no --cases is
     given); with the bundled library's cases, its policies too."""
     from kprules.cli.inputs import fail
-    from kprules.core.diagnostics import PolicyError
+    from kprules.core.files import SourceError
     from kprules.syntax.project import bundled, find_project
 
     policies, cases = [*paths, *policy_dirs], [*paths, *case_paths]
     if not paths:
         try:
             project = find_project(Path.cwd())
-        except PolicyError as err:
-            print_diagnostics(err.diagnostics, {}, "text")
+        except SourceError as err:
+            sources = {err.source.name: err.source} if err.source is not None else {}
+            print_diagnostics(err.diagnostics, sources, "text")
             sys.exit(1)
         if project is None:
             fail("KP603", "no policies to test: give the `.kpr` files or their folder, or run "

@@ -17,13 +17,16 @@ checkout's `policies/` and `seeds/` when running from a source tree.
 from __future__ import annotations
 
 import importlib.resources
+import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
 from attrs import frozen
 
-from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.diagnostics import Diagnostic
+from kprules.core.files import SourceError
+from kprules.core.source import Source
 
 PROJECT_FILE = "kprules.toml"
 _KEYS = ("policies", "seeds", "cases")
@@ -70,37 +73,53 @@ def find_project_file(start: Path) -> Path | None:
 
 
 def find_project(start: Path) -> Project | None:
-    """The project at or above `start`; a malformed project file raises PolicyError (KP105)."""
+    """The project at or above `start`; a malformed project file raises SourceError (KP105)."""
     file = find_project_file(start)
     return read_project(file) if file is not None else None
 
 
 def read_project(file: Path) -> Project:
-    from kprules.core.files import display_name
+    """A project file's folders; KP105 (a `SourceError`, located when it can be) if malformed."""
+    from kprules.core.files import display_name, read_source
 
+    source = read_source(file, display_name(file))
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise _bad(display_name(file), f"cannot be read: {err}") from None
+        data = tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as err:
+        where = re.search(r"line (\d+), column (\d+)", str(err))
+        at = _offset(source, int(where[1]), int(where[2])) if where else 0
+        raise _bad(source, at, f"is not valid TOML: {str(err).split(' (at')[0]}") from None
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
-        raise _bad(display_name(file), f"has an unknown key `{unknown[0]}`")
+        raise _bad(source, _key_at(source, unknown[0]), f"has an unknown key `{unknown[0]}`")
     folders: dict[str, tuple[Path, ...]] = {}
     for key in _KEYS:
         value = data.get(key, [])
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _bad(display_name(file), f"`{key}` must be a list of folders")
+            raise _bad(source, _key_at(source, key), f"`{key}` must be a list of folders")
         folders[key] = tuple((file.parent / v).resolve() for v in value)
     return Project(file.resolve(), **folders)
 
 
-def _bad(name: str, problem: str) -> PolicyError:
-    return PolicyError([Diagnostic(
-        "KP105", f"the project file `{name}` {problem}", None,
+def _offset(source: Source, line: int, column: int) -> int:
+    lines = source.text.splitlines(keepends=True)
+    return min(sum(len(x) for x in lines[: line - 1]) + column - 1, len(source.text))
+
+
+def _key_at(source: Source, key: str) -> int:
+    found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", source.text, re.M)
+    return found.start() + len(found[0]) - len(found[0].lstrip()) if found else 0
+
+
+def _bad(source: Source, at: int, problem: str) -> SourceError:
+    end = source.text.find("\n", at)
+    span = source.span(at, max(at + 1, end if end >= 0 else len(source.text)))
+    return SourceError([Diagnostic(
+        "KP105", f"the project file `{source.name}` {problem}", span,
         hint="a project file lists folders: policies = [\"policies\"], seeds = [\"seeds\"], "
-        "cases = [\"cases\"]")])
+        "cases = [\"cases\"]")], source)
 
 
 def projects(starts: Sequence[Path]) -> list[Project]:
