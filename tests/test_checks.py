@@ -45,7 +45,7 @@ from kprules.syntax.seeds import Seed, load_seeds
 CHECKS = Path(__file__).resolve().parent / "checks"
 FIRST_MODULE = "chunk.kpr"
 # Codes about files, not text: no chunk can produce them (golden tests cover them).
-NOT_IN_CHUNKS = frozenset({"KP100", "KP101", "KP102", "KP103", "KP104"})
+NOT_IN_CHUNKS = frozenset({"KP100", "KP101", "KP102", "KP103", "KP104", "KP105"})
 # Size limits whose inputs are large (a thousand elements, files, pieces, rules, policies):
 # tests/test_limits.py and their golden files cover them.
 NOT_IN_CHUNKS |= {"KP190", "KP191", "KP290", "KP291", "KP292", "KP293"}

@@ -29,7 +29,7 @@ UNCITED = (HEADER + "define cd = rough\ndecision d: {a, b}\n  default a\n"
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     """A project folder with the fixtures under `policies/` and the seed they cite."""
-    (tmp_path / ".git").mkdir()
+    (tmp_path / "kprules.toml").write_text('policies = ["policies"]\nseeds = ["seeds"]\n')
     shutil.copytree(FIXTURES, tmp_path / "policies")
     (tmp_path / "seeds").mkdir()
     shutil.copy(ROOT / "seeds" / "kpcs_core_document.md", tmp_path / "seeds")
@@ -148,10 +148,11 @@ def test_json_format(work: Path) -> None:
                       "end_column": 31, "text": "certifed"},
          "hint": "did you mean `certified`?", "related": []},
     ], "modules": [
-        {"name": "core_2003", "file": "policies/core.kpr", "given": True},
-        {"name": "p", "file": "policies/flawed.kpr", "given": True},
-        {"name": "state_actors", "file": "policies/proposals/state_actors.kpr", "given": True},
-        {"name": "shipments", "file": "policies/vocab.kpr", "given": True}]}
+        {"name": "core_2003", "file": "policies/core.kpr", "given": True, "bundled": False},
+        {"name": "p", "file": "policies/flawed.kpr", "given": True, "bundled": False},
+        {"name": "state_actors", "file": "policies/proposals/state_actors.kpr", "given": True,
+         "bundled": False},
+        {"name": "shipments", "file": "policies/vocab.kpr", "given": True, "bundled": False}]}
 
 
 def test_json_format_when_clean(work: Path) -> None:

@@ -44,7 +44,7 @@ DATA = '{"id": "a", "natural": true}\n{"id": "b", "natural": "yes", "mined_in": 
 
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
-    (tmp_path / ".git").mkdir()
+    (tmp_path / "kprules.toml").write_text('policies = ["policies"]\n', encoding="utf-8")
     shutil.copytree(ROOT / "policies", tmp_path / "policies",
                     ignore=shutil.ignore_patterns("cases"))
     (tmp_path / "mine").mkdir()
@@ -102,11 +102,11 @@ def test_two_folders_declaring_one_policy(tmp_path: Path) -> None:
 
 
 def test_check_says_which_file_each_policy_came_from(tmp_path: Path) -> None:
-    """A base found near the file given (not among the paths) is named with its file, in text
-    and in JSON (`modules`)."""
+    """A base found in the project's policy folders (not among the paths) is named with its
+    file, in text and in JSON (`modules`)."""
     import json
 
-    (tmp_path / ".git").mkdir()
+    (tmp_path / "kprules.toml").write_text('policies = ["lib"]\n', encoding="utf-8")
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "f.kpr").write_text("facts f\nfact x: bool\n", encoding="utf-8")
     (tmp_path / "lib" / "p.kpr").write_text(
@@ -120,6 +120,7 @@ def test_check_says_which_file_each_policy_came_from(tmp_path: Path) -> None:
         "note: `f` is read from lib/f.kpr (the files given need it; it is not among them)"]
     doc = json.loads(kprules("check", "--no-seeds", "--format", "json", "q.kpr",
                              cwd=tmp_path).out)
-    assert doc["modules"] == [{"name": "q", "file": "q.kpr", "given": True},
-                              {"name": "p", "file": "lib/p.kpr", "given": False},
-                              {"name": "f", "file": "lib/f.kpr", "given": False}]
+    assert doc["modules"] == [
+        {"name": "q", "file": "q.kpr", "given": True, "bundled": False},
+        {"name": "p", "file": "lib/p.kpr", "given": False, "bundled": False},
+        {"name": "f", "file": "lib/f.kpr", "given": False, "bundled": False}]

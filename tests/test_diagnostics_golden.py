@@ -117,6 +117,13 @@ def _too_many_clauses(folder: Path) -> list[str]:
     return _limit_folder(folder, _HEAD.format(name="kpcs_2003") + defines)
 
 
+def _bad_project(folder: Path) -> list[str]:
+    (folder / "kprules.toml").write_text('seeds = "seeds"\npolicy = ["policies"]\n',
+                                         encoding="utf-8")
+    (folder / "v.kpr").write_text('facts kimberley "k"\n  fact rough: bool\n', encoding="utf-8")
+    return ["v.kpr"]
+
+
 GENERATED: dict[str, Callable[[Path], list[str]]] = {
     "KP100": _missing_file,
     "KP101": _invalid_utf8,
@@ -128,6 +135,7 @@ GENERATED: dict[str, Callable[[Path], list[str]]] = {
     "KP291": _too_many_rules,
     "KP292": _too_deep_amendments,
     "KP293": _too_many_clauses,
+    "KP105": _bad_project,
 }
 # Codes whose golden is also kept in the gnu and json formats: a hint, related spans in one and
 # in two files, no place at all.

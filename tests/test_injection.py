@@ -34,7 +34,8 @@ finances_conflict = true
 def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.copytree(FIXTURES / "shipment", tmp_path / "shipment")
     shutil.copytree(FIXTURES / "seeds", tmp_path / "seeds")
-    (tmp_path / "pyproject.toml").write_text("\n", encoding="utf-8")
+    (tmp_path / "kprules.toml").write_text('policies = ["shipment"]\nseeds = ["seeds"]\n',
+                                           encoding="utf-8")
     (tmp_path / "evil.toml").write_text(CASE, encoding="utf-8")
     (tmp_path / "lots.jsonl").write_text(
         '{"id": "=HYPERLINK(\\"http://x\\")", "rough": true}\n{"id": "-2+3", "rough": true}\n'

@@ -1,4 +1,5 @@
-"""The loader: reading files safely, and finding the modules a file needs in nearby folders."""
+"""The loader: reading files safely, and finding the modules a file needs in the project's policy
+folders (`kprules.toml`), never in sibling folders."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from kprules.checker import check
 from kprules.core.files import MAX_BYTES, SourceError, decode
 from kprules.core.files import read_source as read_text
 from kprules.core.render import render_all
-from kprules.syntax.loader import find_module, load, load_texts, search_folders
+from kprules.syntax.loader import find_module, load, load_texts
 
 VOCAB = 'facts shipments "v"\n  fact rough: bool\n'
 POLICY = 'policy {name} "p"\n  status current\n  reads shipments\n' \
@@ -31,7 +32,7 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:
     root = tmp_path / "project"
     root.mkdir()
-    (root / "pyproject.toml").write_text("")
+    (root / "kprules.toml").write_text('policies = ["."]\n')
     return _tree(root, files)
 
 
@@ -55,21 +56,23 @@ def test_vocabulary_and_base_are_found_nearby(tmp_path: Path) -> None:
     assert result.ok and set(result.policies) == {"core", "mine"}
 
 
-def test_nearest_wins(tmp_path: Path) -> None:
-    root = _project(tmp_path, {
-        "a/facts.kpr": VOCAB,                       # beside the file: nearest
-        "a/sub/facts.kpr": VOCAB,                   # below it
-        "facts.kpr": VOCAB,                         # above it
-        "b/facts.kpr": VOCAB,                       # in a sibling folder
-        "a/p.kpr": POLICY.format(name="p"),
+def test_the_first_policy_folder_listed_wins(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "project", {
+        "kprules.toml": 'policies = ["mine", "shared"]\n',
+        "shared/facts.kpr": VOCAB,
+        "mine/sub/facts.kpr": VOCAB,
+        "mine/p.kpr": POLICY.format(name="p"),
     })
-    assert find_module("shipments", root / "a") == root / "a" / "facts.kpr"
-    (root / "a" / "facts.kpr").unlink()
-    assert find_module("shipments", root / "a") == root / "a" / "sub" / "facts.kpr"
-    (root / "a" / "sub" / "facts.kpr").unlink()
-    assert find_module("shipments", root / "a") == root / "facts.kpr"
-    (root / "facts.kpr").unlink()
-    assert find_module("shipments", root / "a") == root / "b" / "facts.kpr"
+    assert find_module("shipments", root / "mine") == root / "mine" / "sub" / "facts.kpr"
+    (root / "mine" / "sub" / "facts.kpr").unlink()
+    assert find_module("shipments", root / "mine") == root / "shared" / "facts.kpr"
+
+
+def test_no_sibling_folder_is_searched_without_a_project(tmp_path: Path) -> None:
+    _tree(tmp_path, {"b/facts.kpr": VOCAB, "facts.kpr": VOCAB, "a/p.kpr": POLICY.format(name="p")})
+    assert find_module("shipments", tmp_path / "a") is None
+    result = check(load([tmp_path / "a" / "p.kpr"]))
+    assert [d.code for d in result.diagnostics] == ["KP202"]
 
 
 def test_own_files_come_before_deeper_ones_whatever_the_names(tmp_path: Path) -> None:
@@ -80,7 +83,6 @@ def test_own_files_come_before_deeper_ones_whatever_the_names(tmp_path: Path) ->
 def test_search_stops_at_the_project_root(tmp_path: Path) -> None:
     _tree(tmp_path, {"facts.kpr": VOCAB})          # outside the project: never found
     root = _project(tmp_path, {"p/policy.kpr": POLICY.format(name="p")})
-    assert search_folders(root / "p") == [(root / "p").resolve(), root.resolve()]
     assert find_module("shipments", root / "p") is None
     ws = load([root / "p" / "policy.kpr"])
     result = check(ws)
@@ -92,27 +94,6 @@ def test_search_stops_at_the_project_root(tmp_path: Path) -> None:
 def _shown(path: Path) -> str:
     rel = os.path.relpath(path)
     return str(path) if rel.startswith("..") else rel
-
-
-def test_git_folder_marks_a_project_root(tmp_path: Path) -> None:
-    (tmp_path / "repo" / ".git").mkdir(parents=True)
-    assert search_folders(tmp_path / "repo" / "a" / "b")[-1] == (tmp_path / "repo").resolve()
-
-
-def test_without_a_project_root_only_the_folder_and_its_parent(tmp_path: Path) -> None:
-    markers = [p for p in tmp_path.resolve().parents
-               if (p / "pyproject.toml").exists() or (p / ".git").exists()]
-    assert markers == [], "the temporary folder must not be inside a project for this test"
-    start = tmp_path / "a" / "b"
-    assert search_folders(start) == [start.resolve(), (tmp_path / "a").resolve()]
-    assert search_folders(Path("/")) == []
-
-
-def test_search_never_walks_the_home_folder(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(home))
-    assert search_folders(home / "drafts") == [(home / "drafts").resolve()]
 
 
 def test_unrelated_broken_files_elsewhere_are_ignored(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("kprules.cli.explain_cmd", "explain_command",
                 "Explain why each term of the policies has its value on one case."),
     "fmt": ("kprules.cli.fmt_cmd", "fmt_command", "Rewrite `.kpr` files in canonical form."),
+    "init": ("kprules.cli.init_cmd", "init_command",
+             "Write a starter folder: a project file, a proposal, a case file and a seed."),
     "lsp": ("kprules.cli.lsp_cmd", "lsp_command",
             "Run the language server for editors, over stdin and stdout."),
     "test": ("kprules.cli.test_cmd", "test_command",

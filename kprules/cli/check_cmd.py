@@ -10,6 +10,7 @@ import click
 
 from kprules.cli.check_inputs import check_case_files, check_data_files
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
+from kprules.cli.inputs import modules_read, note_origins, policies_option, seeds_options
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -26,24 +27,25 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: source lines with the problem underlined; gnu: file:line:col "
               "one-liners; json: machine-readable.")
-@click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The folder of source documents citations name [default: the nearest "
-              "`seeds/` folder above the first path].")
-@click.option("--no-seeds", is_flag=True, help="Do not check citations against source documents.")
+@seeds_options
+@policies_option
 @click.option("--prove", is_flag=True, help="Also prove each `assert`, or print a counterexample "
               "as a case file (docs/symbolic.md).")
 @click.option("--decisions", is_flag=True, help="Also analyse each decision: where only the "
               "default applies, rules with different outcomes that can both apply, rules that "
               "never apply; each with a witness (docs/symbolic.md).")
-def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Path | None,
-                  no_seeds: bool, prove: bool, decisions: bool) -> None:
+def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tuple[Path, ...],
+                  no_seeds: bool, policy_dirs: tuple[Path, ...], prove: bool,
+                  decisions: bool) -> None:
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
-    file needs but that is not given is looked for in nearby folders. Case files (`.toml`) are
-    validated against the policies given, else those their expectations name (found nearby);
-    data files (`.jsonl`, `.ndjson`, `.csv`, `.parquet`) record by record against the
-    vocabulary of the policies given. Every problem is reported with its code (see
+    file needs but that is not given is looked for in the --policies folders, the project's
+    policy folders (`kprules.toml`) and the bundled library, and noted with the file it came
+    from (docs/cli.md). Case files (`.toml`) are validated against the policies given, else
+    those their expectations name (from the project or the bundled library); data files
+    (`.jsonl`, `.ndjson`, `.csv`, `.parquet`) record by record against the vocabulary of the
+    policies given. Every problem is reported with its code (see
     docs/diagnostics.md), file:line:col, the text underlined and a hint.
 
     Exit status: 0 when there are no errors (and, with --strict, no warnings, and with --prove,
@@ -59,7 +61,8 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     library = None
     read: list[dict[str, object]] = []
     if policies:
-        ws, result = load_and_check(policies, seeds_dir, use_seeds=not no_seeds)
+        ws, result = load_and_check(policies, seeds_dir, use_seeds=not no_seeds,
+                                    folders=policy_dirs)
         diagnostics.extend(result.diagnostics)
         sources.update(ws.sources)
         library = _library(ws, result)
@@ -78,10 +81,7 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: Pa
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if fmt == "text":
-        for m in read:
-            if not m["given"]:
-                emit(f"note: `{m['name']}` is read from {m['file']} (the files given need it; "
-                     "it is not among them)\n", err=True)
+        note_origins(read)
         emit(f"checked {plural(files, 'file')}: {plural(errors, 'error')}, "
              f"{plural(warnings, 'warning')}\n", err=True)
     if errors or (strict and warnings):
@@ -102,15 +102,6 @@ def _library(ws: Workspace, result: CheckResult) -> Library | None:
     from kprules.api import Library
 
     return Library(ws, result) if result.ok else None
-
-
-def modules_read(ws: Workspace) -> list[dict[str, object]]:
-    """Each policy and vocabulary read: its name, the file it came from, and whether that file
-    was given (or found near the files given, as the base or vocabulary they need)."""
-    from kprules.core.files import display_name
-
-    return [{"name": name, "file": display_name(ws.paths[name]) if name in ws.paths else None,
-             "given": name in ws.given} for name in ws.modules]
 
 
 def _print_json(diagnostics: list[Diagnostic], sources: dict[str, Source],

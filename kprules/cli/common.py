@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kprules.core.diagnostics import PolicyError
+from kprules.core.files import SourceError
+
 if TYPE_CHECKING:
     from kprules.checker import CheckResult
     from kprules.core.diagnostics import Diagnostic
@@ -54,16 +57,29 @@ def print_diagnostics(diags: Sequence[Diagnostic], sources: Mapping[str, Source]
         emit(render_all(diags, sources, fmt), err=err)
 
 
-def load_and_check(paths: Sequence[Path], seeds_dir: Path | None = None,
-                   use_seeds: bool = True) -> tuple[Workspace, CheckResult]:
-    """Read the policies (and what they need from nearby), and check them with the seeds."""
+def load_and_check(paths: Sequence[Path], seeds: Sequence[Path] | Path | None = None,
+                   use_seeds: bool = True, folders: Sequence[Path] = ()
+                   ) -> tuple[Workspace, CheckResult]:
+    """Read the policies (and the bases and vocabularies they need, from the project's policy
+    folders and the bundled library), and check them with the seeds: those given, the
+    project's and the bundled library's, merged."""
     from kprules.checker import check
     from kprules.syntax.loader import load
-    from kprules.syntax.seeds import find_seeds_folder, load_seeds
+    from kprules.syntax.project import projects, seed_folders
+    from kprules.syntax.seeds import merge_seeds
 
-    ws = load(paths)
-    seeds = None
-    if use_seeds:
-        folder = seeds_dir or (find_seeds_folder(paths[0]) if paths else None)
-        seeds = load_seeds(folder) if folder is not None else None
-    return ws, check(ws, seeds)
+    ws = load(paths, folders=folders)
+    try:
+        projects([Path.cwd(), *paths])
+        merged = merge_seeds(seed_folders([Path.cwd(), *paths], _listed(seeds))) \
+            if use_seeds else None
+    except PolicyError as err:  # a malformed project file
+        ws.diagnostics.extend(err.diagnostics)
+        if isinstance(err, SourceError) and err.source is not None:
+            ws.sources[err.source.name] = err.source
+        merged = None
+    return ws, check(ws, merged)
+
+
+def _listed(seeds: Sequence[Path] | Path | None) -> list[Path]:
+    return [seeds] if isinstance(seeds, Path) else list(seeds or ())

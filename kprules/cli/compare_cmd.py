@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kprules.cli.common import colour_enabled, emit, print_diagnostics
-from kprules.cli.inputs import DATE, Stop, fail, no_case_files, resolve
+from kprules.cli.inputs import CASES, DATE, Stop, fail, no_case_files, resolve
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 @click.command("compare")
 @click.argument("base")
 @click.argument("others", nargs=-1, required=True)
-@click.option("--cases", "cases_path", required=True, type=click.Path(path_type=Path),
+@click.option("--cases", "cases_path", required=True, type=CASES,
               help="A case file or folder (TOML), or a data file (.jsonl, .csv, .parquet).")
 @click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The evaluation date of the cases that give none (no `date` key, no "

@@ -25,12 +25,14 @@ from attrs import frozen
 
 from kprules.cli.common import emit
 from kprules.cli.inputs import (
+    CASES,
     DATE,
     check_case_path,
     evaluator,
     given_policies,
     load_cases,
     open_library,
+    policies_option,
     report,
     resolve_terms,
     seeds_options,
@@ -432,12 +434,14 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
 EVAL_HELP = """Evaluate policies on cases, and print the value of every term.
 
 \b
-POLICY: `.kpr` files or folders (searched recursively), or policy names declared in a `.kpr`
-file near the working folder; the vocabulary and base policies they need are found nearby.
+POLICY: `.kpr` files or folders (searched recursively), or names of policies in the --policies
+folders, the project's (`kprules.toml`) or the bundled library (docs/cli.md), where the
+vocabulary and base policies they need are found too.
 Every term of each policy given is evaluated, or only the --term names.
 
 \b
---cases is a case file or a folder of them (`.toml`, see docs/cases.md), or a data file
+--cases is a case file or a folder of them (`.toml`, see docs/cases.md; `@library`: the
+bundled case library), or a data file
 read and written as a stream: JSON Lines (`.jsonl`, `.ndjson`), CSV (`.csv`), or Parquet
 (`.parquet`, when pyarrow is installed). An unknown value is shown as `unknown` (text), null
 (JSON) or an empty cell (CSV). Expectations in case files are not checked here (that is
@@ -474,7 +478,7 @@ errors in policies, case files or data; 2 on usage errors.
 
 @click.command("eval", help=EVAL_HELP)
 @click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
-@click.option("--cases", "cases_path", required=True, type=click.Path(path_type=Path),
+@click.option("--cases", "cases_path", required=True, type=CASES,
               help="A case file or folder (.toml), or a data file (.jsonl, .ndjson, .csv, "
               ".parquet).")
 @click.option("--as-of", type=DATE, help="The evaluation date of cases that give none.")
@@ -497,13 +501,14 @@ errors in policies, case files or data; 2 on usage errors.
 @click.option("--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
               help="Data files: stop after this many invalid records.")
 @seeds_options
+@policies_option
 def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | None,
                  terms: tuple[str, ...], fmt: str, engine: str, output: Path | None,
-                 quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: Path | None,
-                 no_seeds: bool) -> None:
+                 quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: tuple[Path, ...],
+                 no_seeds: bool, policy_dirs: tuple[Path, ...]) -> None:
     from kprules.cases.bulk import data_format
 
-    lib = open_library(policies, seeds_dir, no_seeds)
+    lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if not cases_path.is_dir() and data_format(cases_path) is not None:

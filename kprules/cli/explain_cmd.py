@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kprules.cli.inputs import (
+    CASES,
     DATE,
     check_case_path,
     given_policies,
     load_cases,
     open_library,
+    policies_option,
     resolve_terms,
     seeds_options,
 )
@@ -110,7 +112,7 @@ Exit status: 0 on success; 1 on errors in policies or the case file; 2 on usage 
 
 @click.command("explain", help=EXPLAIN_HELP)
 @click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
-@click.option("--case", "case_path", required=True, type=click.Path(path_type=Path),
+@click.option("--case", "case_path", required=True, type=CASES,
               help="A case file (.toml), or a folder of them.")
 @click.option("--case-id", help="The case to explain, when the file holds several.")
 @click.option("--term", "terms", multiple=True, metavar="NAME",
@@ -119,10 +121,12 @@ Exit status: 0 on success; 1 on errors in policies or the case file; 2 on usage 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: indented, for a drafter; json: the tree.")
 @seeds_options
+@policies_option
 def explain_command(policies: tuple[str, ...], case_path: Path, case_id: str | None,
                     terms: tuple[str, ...], as_of: dt.date | None, fmt: str,
-                    seeds_dir: Path | None, no_seeds: bool) -> None:
-    lib = open_library(policies, seeds_dir, no_seeds)
+                    seeds_dir: tuple[Path, ...], no_seeds: bool,
+                    policy_dirs: tuple[Path, ...]) -> None:
+    lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
     targets = resolve_terms(lib, given_policies(lib), terms)
     check_case_path(case_path)
     case = pick_case(load_cases(case_path, lib), case_id)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
+    from kprules.syntax.loader import Workspace
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -52,12 +53,58 @@ class DateParam(click.ParamType[dt.date]):
 DATE = DateParam()
 
 
+LIBRARY = "@library"
+
+
+class CasesParam(click.ParamType[Path]):
+    """A case file or folder, a data file, or `@library` (the bundled library's cases;
+    `@library/FILE` one of them)."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path:
+        return case_path(str(value))
+
+
+CASES = CasesParam()
+
+
+def case_path(value: str) -> Path:
+    """A --cases value as a path: `@library` and `@library/...` name the bundled cases."""
+    if value == LIBRARY or value.startswith(LIBRARY + "/"):
+        from kprules.syntax.project import bundled
+
+        rest = value[len(LIBRARY):].lstrip("/")
+        return bundled().cases / rest if rest else bundled().cases
+    return Path(value)
+
+
 def seeds_options(f: Any) -> Any:
+    """--seeds DIR (repeatable, merged with the project's and the bundled seeds), --no-seeds."""
     f = click.option("--no-seeds", is_flag=True,
                      help="Do not check citations against source documents.")(f)
-    return click.option("--seeds", "seeds_dir", type=click.Path(file_okay=False, path_type=Path),
-                        help="The folder of source documents citations name [default: the "
-                        "nearest `seeds/` folder above the first policy].")(f)
+    return click.option("--seeds", "seeds_dir", multiple=True, metavar="DIR",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="A folder of source documents citations name (repeatable); "
+                        "merged with the project's seeds folders and the bundled library's "
+                        "seeds, the first holding a seed winning.")(f)
+
+
+def policies_option(f: Any) -> Any:
+    """--policies DIR (repeatable): where policies named and the bases needed are looked for."""
+    return click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="A folder where the policies named and the bases and vocabularies "
+                        "they need are looked for (repeatable), before the project's policy "
+                        "folders and the bundled library.")(f)
+
+
+def cases_option(f: Any) -> Any:
+    """--cases PATH (repeatable, merged)."""
+    return click.option("--cases", "case_paths", multiple=True, type=CASES, metavar="PATH",
+                        help="Case files or folders, or data files (repeatable, merged); "
+                        "`@library` is the bundled library's cases.")(f)
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -71,30 +118,54 @@ def report(diags: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
         emit(render_all(diags, sources, "text"), err=True)
 
 
-def policy_paths(args: Sequence[str]) -> list[Path]:
+def policy_paths(args: Sequence[str], folders: Sequence[Path] = ()) -> list[Path]:
     """POLICY arguments as paths: a file or folder, or the name of a policy declared in a
-    `.kpr` file near the working folder."""
-    from kprules.syntax.loader import find_module
+    `.kpr` file of `folders`, the project's policy folders or the bundled library."""
+    from kprules.syntax.loader import find_in, find_module
 
     out = []
     for arg in args:
         path = Path(arg)
         if not path.exists() and _NAME.fullmatch(arg):
-            path = find_module(arg, Path.cwd()) or path
+            path = find_in(arg, folders) or find_module(arg, Path.cwd()) or path
         out.append(path)
     return out
 
 
-def open_library(args: Sequence[str], seeds_dir: Path | None, no_seeds: bool) -> Library:
+def open_library(args: Sequence[str], seeds: Sequence[Path] | Path | None, no_seeds: bool,
+                 folders: Sequence[Path] = ()) -> Library:
     """Read and check the policies; on errors print them and exit 1 (warnings are for
-    `kprules check`)."""
+    `kprules check`). Each policy and vocabulary read from outside the arguments is noted on
+    standard error (see `note_origins`)."""
     from kprules.api import Library
 
-    ws, result = load_and_check(policy_paths(args), seeds_dir, use_seeds=not no_seeds)
+    ws, result = load_and_check(policy_paths(args, folders), seeds, use_seeds=not no_seeds,
+                                folders=folders)
     if not result.ok:
         report(result.errors, ws.sources)
         sys.exit(1)
     return Library(ws, result)
+
+
+def modules_read(ws: Workspace) -> list[dict[str, object]]:
+    """Each policy and vocabulary read: its name, the file it came from, whether that file was
+    given, and whether it belongs to the bundled library (else it was found in a --policies
+    folder or a project's policy folder, as a base or vocabulary the files given need)."""
+    from kprules.core.files import display_name
+    from kprules.syntax.project import is_bundled
+
+    return [{"name": name, "file": display_name(ws.paths[name]) if name in ws.paths else None,
+             "given": name in ws.given,
+             "bundled": name in ws.paths and is_bundled(ws.paths[name])} for name in ws.modules]
+
+
+def note_origins(read: Sequence[Mapping[str, object]]) -> None:
+    """A note on standard error for each module read from outside the files given."""
+    for m in read:
+        if not m["given"]:
+            where = "the bundled library; " if m["bundled"] else ""
+            emit(f"note: `{m['name']}` is read from {m['file']} ({where}the files given need "
+                 "it; it is not among them)\n", err=True)
 
 
 def given_policies(lib: Library) -> list[str]:
@@ -203,10 +274,14 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
     if names and not policy_dirs:  # names are looked for beside the files given, or in policies/
         near = [p if p.is_dir() else p.parent for p in paths]
         load.extend(near or ([Path("policies")] if Path("policies").is_dir() else []))
+    load = load or _found_elsewhere(names)
     if not load:
         raise Stop("KP602", f"no policy `{names[0]}`: no policy files given and no `policies/` "
                    "folder here; give the `.kpr` files or --policies FOLDER", 2)
     library = load_policies(load)
+    missing = _found_elsewhere([n for n in names if n not in library.policies])
+    if missing:  # names in the project's policy folders or the bundled library
+        library = load_policies([*load, *missing])
     base_names = named_policies(library, base)
     if len(base_names) != 1:
         listed = ", ".join(f"`{n}`" for n in base_names) or "none"
@@ -218,6 +293,12 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
         raise Stop("KP606", "no policy to compare with the base: the others hold no policy "
                    "but the base", 2)
     return library, base_names[0], out
+
+
+def _found_elsewhere(names: Sequence[str]) -> list[Path]:
+    from kprules.syntax.loader import find_module
+
+    return [p for p in (find_module(n, Path.cwd()) for n in names) if p is not None]
 
 
 def is_path(arg: str) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kprules.cli.common import emit, print_diagnostics
+from kprules.cli.inputs import cases_option, policies_option
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ WIDTH = 100
 
 
 @click.command("test")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@cases_option
+@policies_option
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path),
               help="Also write the results as JUnit XML to this file.")
 @click.option("--coverage", is_flag=True,
@@ -49,13 +52,17 @@ WIDTH = 100
 @click.option("--region-witnesses", "region_dir", type=click.Path(path_type=Path),
               metavar="DIR", help="With --region-coverage: write a witness case file to DIR for "
               "each disjunct no case reaches.")
-def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: bool,
+def test_command(paths: tuple[Path, ...], case_paths: tuple[Path, ...],
+                 policy_dirs: tuple[Path, ...], junit_path: Path | None, coverage: bool,
                  coverage_min: float | None, boundaries: bool, boundaries_strict: bool,
                  verbose: bool, regions: tuple[str, str] | None, region_dir: Path | None) -> None:
     """Run the expectations of the case files under PATHS against the policies under PATHS.
 
-    PATHS are folders or files: `.kpr` policies (and what they need from nearby folders) and
-    `.toml` case files, e.g. `kprules test policies/`. Each `[expect]` entry `policy.term =
+    PATHS are folders or files: `.kpr` policies (and the bases and vocabularies they need, from
+    the project's policy folders or the bundled library) and `.toml` case files, e.g. `kprules
+    test policies/`; --cases adds case files and folders (`@library`: the bundled library's
+    cases, whose policies are then read too). Without PATHS, the project file's (`kprules.toml`)
+    policy and case folders. Each `[expect]` entry `policy.term =
     value` passes when evaluating the case gives that value; a failure shows the value found and
     why. With --coverage, each policy's definitions, rules, exceptions and clauses that the cases
     never made true, false, or gave an outcome (docs/compare.md, "Clause coverage"). With
@@ -71,13 +78,15 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
     """
     from kprules.cli.inputs import fail, no_case_files
 
+    policy_paths, case_paths = _with_project(paths, case_paths, policy_dirs)
+    paths = tuple(dict.fromkeys([*policy_paths, *case_paths]))
     folders = [p for p in paths if p.is_dir()]
     if folders and all(no_case_files(p) for p in folders) and not any(
             p.suffix == ".toml" for p in paths):
         shown = ", ".join(f"`{p}`" for p in paths)
         fail("KP603", f"no cases to test in {shown}: no case files (`*.toml`)")
-    library = _library(paths)
-    suite = _suite(paths, library)
+    library = _library(policy_paths)
+    suite = _suite(case_paths, library)
     if not suite.cases and suite.ok:
         shown = ", ".join(f"`{p}`" for p in paths)
         fail("KP603", f"no cases to test in {shown}: case files (`*.toml`) hold them")
@@ -116,6 +125,34 @@ def test_command(paths: tuple[Path, ...], junit_path: Path | None, coverage: boo
         _junit(junit_path, checks, suite, paths)
     if errors or low or any(not c.passed for c in checks):
         sys.exit(1)
+
+
+def _with_project(paths: Sequence[Path], case_paths: Sequence[Path],
+                  policy_dirs: Sequence[Path]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """(where the policies are, where the cases are): PATHS with --policies, and PATHS with
+    --cases; without PATHS, the project's folders (its case folders only when no --cases is
+    given); with the bundled library's cases, its policies too."""
+    from kprules.cli.inputs import fail
+    from kprules.core.files import SourceError
+    from kprules.syntax.project import bundled, find_project
+
+    policies, cases = [*paths, *policy_dirs], [*paths, *case_paths]
+    if not paths:
+        try:
+            project = find_project(Path.cwd())
+        except SourceError as err:
+            sources = {err.source.name: err.source} if err.source is not None else {}
+            print_diagnostics(err.diagnostics, sources, "text")
+            sys.exit(1)
+        if project is None:
+            fail("KP603", "no policies to test: give the `.kpr` files or their folder, or run "
+                 "in a project (`kprules.toml`, see `kprules init`)", 2)
+        policies.extend(project.policies)
+        cases.extend(() if case_paths else project.cases)
+    library = bundled()
+    if any(p.resolve().is_relative_to(library.cases.resolve()) for p in case_paths):
+        policies.append(library.policies)
+    return tuple(dict.fromkeys(policies)), tuple(dict.fromkeys(cases))
 
 
 def _library(paths: Sequence[Path]) -> Library:

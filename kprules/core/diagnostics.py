@@ -80,6 +80,7 @@ CODES: dict[str, str] = {
     "KP102": "a file is too large",
     "KP103": "a file contains a NUL byte or another control character",
     "KP104": "a folder holds no kprules files",
+    "KP105": "a project file (`kprules.toml`) that cannot be read or is malformed",
     "KP110": "a character that cannot start any token",
     "KP111": "a token in a place the grammar does not allow",
     "KP112": "the text ends before the construct is complete",

@@ -5,10 +5,10 @@ the parsed modules by module name, and the diagnostics of reading and parsing ev
 files are read, so all their syntax errors are reported together).
 
 A module that a given file `reads` or `amends` but that is not among the given files is looked for
-nearby: in the folder of the file that needs it, then in each parent folder's tree, stopping at the
-project root (a folder holding `pyproject.toml` or `.git`). The nearest match wins. The search
-reads only the header of each candidate file, so broken files elsewhere do not matter, and it is
-bounded (see `find_module`).
+in the policy folders of the project (`kprules.toml`, see kprules.syntax.project: found upward
+from the working folder and from the folder of the file that needs it, never beside it), then in
+the bundled Kimberley library; never in other folders. The search reads only the header of each
+candidate file, so broken files elsewhere do not matter, and it is bounded (see `find_module`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from kprules.syntax.parse import parse
 EXTENSION = ".kpr"
 _HEADER = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*(facts|policy)\s+([A-Za-z_][A-Za-z0-9_]*)")
 MAX_SEARCH_ENTRIES = 20_000
-_ROOT_MARKERS = ("pyproject.toml", ".git")
 _SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 
 
@@ -106,8 +105,10 @@ class Workspace:
             self.paths[module.name] = path
 
 
-def load(paths: Sequence[Path], *, search: bool = True) -> Workspace:
-    """Read and parse the given files and folders, then the modules they need from nearby."""
+def load(paths: Sequence[Path], *, search: bool = True, folders: Sequence[Path] = ()
+         ) -> Workspace:
+    """Read and parse the given files and folders, then the modules they need: from `folders`
+    (the --policies options), the project's policy folders, then the bundled library."""
     ws = Workspace()
     files, problems = expand(paths)
     ws.diagnostics.extend(problems)
@@ -121,7 +122,7 @@ def load(paths: Sequence[Path], *, search: bool = True) -> Workspace:
         if module is not None:
             ws.given.append(module.name)
     if search:
-        _resolve_nearby(ws)
+        _resolve_nearby(ws, folders)
     return ws
 
 
@@ -146,7 +147,7 @@ def _wanted(ws: Workspace) -> dict[str, Path]:
     return out
 
 
-def _resolve_nearby(ws: Workspace) -> None:
+def _resolve_nearby(ws: Workspace, folders: Sequence[Path] = ()) -> None:
     tried: set[str] = set()
     while True:
         wanted = {k: v for k, v in _wanted(ws).items() if k not in tried}
@@ -156,45 +157,38 @@ def _resolve_nearby(ws: Workspace) -> None:
             tried.add(name)
             if len(ws.paths) >= MAX_FILES:
                 return
-            found = find_module(name, needed_by.parent)
+            found = find_in(name, folders) or find_module(name, needed_by.parent)
             if found is not None:
                 ws.add_file(found)
 
 
 def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
-    """The nearest `.kpr` file declaring module `name`, searching outwards from `start`.
+    """The `.kpr` file declaring module `name` in the project's policy folders or the bundled
+    library (`kprules.syntax.project.policy_folders`, from the working folder and `start`).
 
-    Each folder of `search_folders(start)` is searched breadth first (its own files before its
-    subfolders' files, names in sorted order, hidden and tool folders skipped, links to folders
-    not followed), skipping the subfolder searched just before. The search gives up after looking
-    at `budget` folder entries in all, so that it stays fast in a huge tree.
+    Each folder is searched breadth first (its own files before its subfolders' files, names in
+    sorted order, hidden and tool folders skipped, links to folders not followed); the first
+    folder holding one wins. The search gives up after looking at `budget` folder entries in
+    all, so that it stays fast in a huge tree.
     """
+    from kprules.syntax.project import bundled, policy_folders
+
+    try:
+        folders = policy_folders([Path.cwd(), start])
+    except PolicyError:  # a malformed project file: `load_and_check` reports it (KP105)
+        folders = [bundled().policies]
+    return find_in(name, folders, budget)
+
+
+def find_in(name: str, folders: Sequence[Path],
+            budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
+    """The first `.kpr` file declaring module `name` in the trees of `folders`, in order."""
     left = _Budget(budget)
-    searched: Path | None = None
-    for folder in search_folders(start):
-        found = _search_tree(folder, name, searched, left)
+    for folder in folders:
+        found = _search_tree(folder, name, None, left)
         if found is not None or left.entries <= 0:
             return found
-        searched = folder
     return None
-
-
-def search_folders(start: Path) -> list[Path]:
-    """`start` and its parents up to the project root (a folder with `pyproject.toml` or `.git`).
-
-    Without a project root above `start`, only `start` and its parent, and never the file
-    system root or the home folder (their trees can be arbitrarily large).
-    """
-    folder = start.resolve()
-    chain = [folder, *folder.parents]
-    for i, candidate in enumerate(chain):
-        if any((candidate / m).exists() for m in _ROOT_MARKERS):
-            return chain[: i + 1]
-    try:
-        home: Path | None = Path.home().resolve()
-    except RuntimeError:
-        home = None
-    return [f for f in chain[:2] if f.parent != f and f != home]
 
 
 @define

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,33 @@ class SeedFolder(Mapping[str, Seed]):
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+class MergedSeeds(Mapping[str, Seed]):
+    """The seeds of several folders by id; where two folders hold one id, the first wins."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [SeedFolder(f) for f in folders]
+
+    def __getitem__(self, key: str) -> Seed:
+        for folder in self.folders:
+            if key in folder:
+                return folder[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in folder for folder in self.folders)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({k for folder in self.folders for k in folder}))
+
+    def __len__(self) -> int:
+        return len({k for folder in self.folders for k in folder})
+
+
+def merge_seeds(folders: Sequence[Path]) -> MergedSeeds:
+    """Every seed of the folders (read lazily), the first folder's winning."""
+    return MergedSeeds([f for f in folders if f.is_dir()])
 
 
 def load_seeds(folder: Path) -> SeedFolder:

@@ -38,8 +38,8 @@ Golden = Callable[[Path, str], None]
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in ("shipment", "ledger", "seeds"):
         shutil.copytree(FIXTURES / name, tmp_path / name)
-    (tmp_path / "pyproject.toml").write_text("# the root of the searches for nearby files\n",
-                                             encoding="utf-8")
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\nseeds = ["seeds"]\n',
+                                           encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     yield tmp_path
 

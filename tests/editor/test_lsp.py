@@ -73,7 +73,8 @@ def copy(tmp_path: Path) -> Iterator[tuple[Path, Client]]:
     """A copy of the bundled library (policies and seeds), and a server started in it."""
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "kprules.toml").write_text('policies = ["policies"]\nseeds = ["seeds"]\n',
+                                           encoding="utf-8")
     client = Client(tmp_path, "--debounce", "50")
     client.initialize(tmp_path)
     yield tmp_path, client

@@ -104,6 +104,7 @@ def test_lsp_without_pygls_says_how_to_install_it() -> None:
 
 
 def test_files_appearing_and_disappearing_on_disk(tmp_path: Path) -> None:
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
     base = tmp_path / "base.kpr"
     base.write_text('facts v "x"\n  fact a: bool\n', encoding="utf-8")
     policy = tmp_path / "p.kpr"

@@ -147,6 +147,7 @@ def write_parquet(path: Path, recs: list[dict[str, Any]]) -> None:
 
 @pytest.fixture
 def policies(tmp_path: Path) -> Path:
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
     (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
     (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
     return tmp_path / "rules.kpr"
@@ -245,6 +246,7 @@ def test_parquet_output_needs_duckdb(policies: Path, tmp_path: Path) -> None:
 
 def test_values_sql_cannot_hold_fall_back_to_python(tmp_path: Path) -> None:
     """An integer product beyond 64 bits fails in SQL; the record-by-record path takes over."""
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
     (tmp_path / "v.kpr").write_text("facts v\nfact n: integer\n", encoding="utf-8")
     (tmp_path / "p.kpr").write_text('policy p "p"\n  status current\n  reads v\n'
                                     "define big = n * n > 10\n", encoding="utf-8")

@@ -85,6 +85,7 @@ def test_eval_engine_spark_gives_what_python_gives(spark: Any, tmp_path: Path) -
     """`kprules eval --engine spark` on a Parquet file: the same output and diagnostics."""
     from .test_eval_engine import POLICY, VOCABULARY, records, run, write_parquet
 
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
     (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
     (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
     data = tmp_path / "lots.parquet"

@@ -1,0 +1,223 @@
+"""The workspace model (issue 11): the project file `kprules.toml` (found upward from the
+working folder, the first one only, never a sibling folder), the bundled library by name,
+repeated --seeds and --cases merged, and `kprules init`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kprules.cli import cli
+from kprules.cli.init_cmd import starter_files
+from kprules.core.diagnostics import PolicyError
+from kprules.syntax.loader import find_module
+from kprules.syntax.project import bundled, find_project, seed_folders
+from kprules.syntax.seeds import merge_seeds
+
+VOCAB = 'facts shipments "v"\n  fact rough: bool\n'
+POLICY = 'policy {name} "p"\n  status current\n  reads shipments\n' \
+         'define cd = rough\n'
+CITING = ('policy {name} "p"\n  status proposed\n  amends kpcs_2003\n'
+          'redefine rough_diamond "rough"\n  cite {seed} "s" "{quote}"\n  = form = rough\n')
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _seed(ident: str, text: str) -> str:
+    return f'+++\nid = "{ident}"\ntitle = "{ident}"\n+++\n\n{text}\n'
+
+
+def kprules(cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run the command line in-process from `cwd`: (exit status, stdout, stderr)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(cwd)
+        result = CliRunner().invoke(cli, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ---------------------------------------------------------------- finding the project file
+
+
+def test_the_project_file_is_found_upward_and_the_first_one_wins(tmp_path: Path) -> None:
+    _tree(tmp_path, {"kprules.toml": 'policies = ["outer"]\n',
+                     "inner/kprules.toml": 'policies = ["mine"]\nseeds = ["s1", "s2"]\n'})
+    (tmp_path / "inner" / "a" / "b").mkdir(parents=True)
+    project = find_project(tmp_path / "inner" / "a" / "b")
+    assert project is not None
+    assert project.file == (tmp_path / "inner" / "kprules.toml").resolve()
+    assert project.policies == ((tmp_path / "inner" / "mine").resolve(),)
+    assert project.seeds == ((tmp_path / "inner" / "s1").resolve(),
+                             (tmp_path / "inner" / "s2").resolve())
+    outer = find_project(tmp_path)
+    assert outer is not None and outer.policies == ((tmp_path / "outer").resolve(),)
+
+
+def test_no_project_file_is_looked_for_below_or_beside(tmp_path: Path) -> None:
+    _tree(tmp_path, {"sibling/kprules.toml": 'policies = ["."]\n',
+                     "here/sub/kprules.toml": 'policies = ["."]\n'})
+    markers = [p for p in tmp_path.resolve().parents if (p / "kprules.toml").exists()]
+    assert markers == [], "the temporary folder must not be inside a project for this test"
+    assert find_project(tmp_path / "here") is None
+
+
+def test_a_module_is_never_found_beyond_the_project(tmp_path: Path) -> None:
+    _tree(tmp_path, {
+        "facts.kpr": VOCAB,                                   # above the project
+        "sibling/facts.kpr": VOCAB,                           # beside it
+        "project/kprules.toml": 'policies = ["policies"]\n',
+        "project/policies/p.kpr": POLICY.format(name="p"),
+        "project/elsewhere/facts.kpr": VOCAB,                 # in the project, not named in it
+    })
+    project = tmp_path / "project"
+    assert find_module("shipments", project / "policies") is None
+    code, out, _ = kprules(project, "check", "--format", "gnu", "policies")
+    assert code == 1 and "no vocabulary named `shipments` [KP202]" in out
+    _tree(project, {"policies/vocab/facts.kpr": VOCAB})
+    assert find_module("shipments", project / "policies") == \
+        (project / "policies" / "vocab" / "facts.kpr").resolve()
+
+
+def test_a_fixture_folder_with_a_project_file_resolves_whatever_the_working_folder(
+        tmp_path: Path) -> None:
+    root = _tree(tmp_path / "fixture", {"kprules.toml": 'policies = ["."]\n',
+                                        "facts.kpr": VOCAB, "a/p.kpr": POLICY.format(name="p")})
+    (tmp_path / "elsewhere").mkdir()
+    code, _, err = kprules(tmp_path / "elsewhere", "check", str(root / "a" / "p.kpr"))
+    assert code == 0, err
+    assert "note: `shipments` is read from " in err
+
+
+def test_a_malformed_project_file_is_a_located_error(tmp_path: Path) -> None:
+    _tree(tmp_path, {"kprules.toml": "policies = [1]\n", "v.kpr": VOCAB})
+    with pytest.raises(PolicyError) as raised:
+        find_project(tmp_path)
+    assert raised.value.diagnostics[0].code == "KP105"
+    code, out, _ = kprules(tmp_path, "check", "v.kpr")
+    assert code == 1
+    assert out.startswith("error[KP105]: the project file `kprules.toml` `policies` must be a "
+                          "list of folders\n")
+
+
+# ---------------------------------------------------------------- the bundled library
+
+
+def test_the_bundled_library_is_available_by_name(tmp_path: Path) -> None:
+    assert find_module("kpcs_2003", tmp_path) == bundled().policies / "kpcs_2003.kpr"
+    assert find_module("adpa_2025", tmp_path) == \
+        bundled().policies / "proposals" / "adpa_2025.kpr"
+    _tree(tmp_path, {"mine.kpr": CITING.format(
+        name="mine", seed="kpcs_core_document",
+        quote="rough diamonds used by rebel movements or their allies")})
+    code, out, err = kprules(tmp_path, "check", "--strict", "--format", "json", "mine.kpr")
+    assert code == 0, out + err
+    read = {m["name"]: m for m in json.loads(out)["modules"]}
+    assert read["mine"] == {"name": "mine", "file": "mine.kpr", "given": True, "bundled": False}
+    assert read["kpcs_2003"]["bundled"] is True and read["kpcs_2003"]["given"] is False
+    assert read["kpcs_2003"]["file"].endswith("policies/kpcs_2003.kpr")
+
+
+def test_eval_and_explain_name_bundled_policies_from_an_empty_folder(tmp_path: Path) -> None:
+    code, out, err = kprules(tmp_path, "eval", "kpcs_2003", "--cases",
+                             "@library/sl-ruf-2001.toml", "--term", "conflict_diamond")
+    assert code == 0, err
+    assert out.endswith("  kpcs_2003.conflict_diamond  true\n")
+
+
+def test_two_policy_folders_declaring_one_policy_name_both(tmp_path: Path) -> None:
+    _tree(tmp_path, {"a/v.kpr": VOCAB, "b/v.kpr": VOCAB})
+    code, out, _ = kprules(tmp_path, "check", "--format", "gnu", "a", "b")
+    assert code == 1
+    assert out.splitlines()[0] == "b/v.kpr:1:7: error: `shipments` is declared by two files " \
+        "[KP210]"
+    assert out.splitlines()[2] == "a/v.kpr:1:7: note: also declared here"
+
+
+# ---------------------------------------------------------------- repeated --seeds and --cases
+
+
+def test_seeds_folders_merge_first_given_first(tmp_path: Path) -> None:
+    _tree(tmp_path, {"one/x.md": _seed("x", "the first text"),
+                     "two/x.md": _seed("x", "the second text"),
+                     "two/y.md": _seed("y", "only in two")})
+    merged = merge_seeds(seed_folders([tmp_path], [tmp_path / "one", tmp_path / "two"]))
+    assert merged["x"].contains("the first text") and not merged["x"].contains("second")
+    assert merged["y"].contains("only in two")
+    assert "kpcs_core_document" in merged  # the bundled seeds come last
+    assert "nowhere" not in merged
+
+
+def test_check_with_two_seeds_options_and_the_bundled_seeds(tmp_path: Path) -> None:
+    _tree(tmp_path, {
+        "s1/mine.md": _seed("mine", "rough diamonds in my draft"),
+        "s2/other.md": _seed("other", "rough diamonds in another draft"),
+        "a.kpr": CITING.format(name="a", seed="mine", quote="rough diamonds in my draft"),
+        "b.kpr": CITING.format(name="b", seed="other", quote="in another draft"),
+        "c.kpr": CITING.format(name="c", seed="kpcs_core_document", quote="CONFLICT DIAMONDS"),
+    })
+    code, out, err = kprules(tmp_path, "check", "--strict", "--seeds", "s1", "--seeds", "s2",
+                             "a.kpr", "b.kpr", "c.kpr")
+    assert (code, out) == (0, ""), err
+    code, out, _ = kprules(tmp_path, "check", "--format", "gnu", "--seeds", "s1", "b.kpr")
+    assert code == 1 and "no source document `other` in the seeds folder [KP212]" in out
+
+
+def test_test_merges_the_bundled_cases_with_ones_own(tmp_path: Path) -> None:
+    for name, text in starter_files("kpcs_2003").items():
+        _tree(tmp_path, {name: text})
+    code, out, err = kprules(tmp_path, "test")
+    assert code == 0, out + err
+    assert "1 case, 2 expectations: 2 passed, 0 failed" in out
+    code, out, err = kprules(tmp_path, "test", "--cases", "@library/sl-ruf-2001.toml",
+                             "--cases", "cases")
+    assert code == 0, out + err
+    assert "2 cases, " in out and "0 failed" in out
+
+
+def test_test_outside_a_project_without_paths_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = kprules(tmp_path, "test")
+    assert code == 2
+    assert err.startswith("error[KP603]: no policies to test: ")
+
+
+# ---------------------------------------------------------------- kprules init
+
+
+def test_init_writes_a_starter_folder_that_checks_strictly(tmp_path: Path) -> None:
+    code, _, err = kprules(tmp_path, "init", "drafts", "--amends", "kpcs_2003")
+    assert code == 0
+    assert err.splitlines() == [f"wrote drafts/{name}" for name in starter_files("kpcs_2003")]
+    code, out, err = kprules(tmp_path / "drafts", "check", "--strict", "policies")
+    assert (code, out) == (0, ""), err
+
+
+def test_init_never_overwrites(tmp_path: Path) -> None:
+    _tree(tmp_path, {"kprules.toml": "# mine\n"})
+    code, _, err = kprules(tmp_path, "init")
+    assert code == 0
+    assert err.splitlines()[0] == "kept kprules.toml (it exists)"
+    assert (tmp_path / "kprules.toml").read_text() == "# mine\n"
+    assert (tmp_path / "policies" / "my_proposal.kpr").exists()
+
+
+def test_init_amending_another_bundled_policy(tmp_path: Path) -> None:
+    code, _, _ = kprules(tmp_path, "init", "--amends", "state_actors")
+    assert code == 0
+    code, out, err = kprules(tmp_path, "check", "--strict", "policies")
+    assert (code, out) == (0, ""), err
+
+
+def test_init_refuses_a_name_that_is_not_a_policy_name(tmp_path: Path) -> None:
+    code, _, err = kprules(tmp_path, "init", "--amends", "kpcs-2003")
+    assert code == 2 and "is not a policy name" in err
+    assert list(tmp_path.iterdir()) == []
