@@ -29,7 +29,7 @@ from kprules.core.source import Source, location
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 Json = dict[str, Any]
 
 

@@ -32,7 +32,7 @@ def test_json_header_holds_the_symbolic_difference(monkeypatch: pytest.MonkeyPat
     assert got == expected
 
 
-@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("fmt", ["text", "md", "json", "junit", "html"])
 def test_no_symbolic_leaves_it_out(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with_it, _ = run([*ARGS, "--format", fmt], monkeypatch)
     without, code = run([*ARGS, "--format", fmt, "--no-symbolic"], monkeypatch)
