@@ -83,7 +83,9 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     """Compare BASE with each OTHER policy over the same cases: what changes, and why.
 
     BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The text
-    report is a first screen: cases that differ per policy and term, then per policy the
+    report is a first screen: cases that differ per policy and term, each policy's verdict per
+    term over every fact set (the symbolic difference, as `kprules diff` finds it; not with
+    `--no-symbolic`), then per policy the
     verdict, the share of carats and value reclassified, and each provision that causes
     transitions (`false -> true, 4 cases`) with the cases it moves, one line each. `--detail all`
     adds the outcome of every case under every policy and each difference with the two
