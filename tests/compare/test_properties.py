@@ -122,7 +122,10 @@ def _streams(lib: kprules.Library, a: str, b: str,
         if fmt == "html":  # rendered and tested in tests/report_html
             continue
         comparison = Comparison(lib, a, [b], terms)
-        yield fmt, RowStream(comparison, inputs, CaseSource("generated"), ReportOptions())
+        # without the symbolic difference: on some generated policies it takes minutes (to be
+        # bounded; issue 9), and its rendering is tested in test_symbolic_section
+        yield fmt, RowStream(comparison, inputs, CaseSource("generated"),
+                             ReportOptions(symbolic=False))
 
 
 @settings(max_examples=max(10, settings().max_examples // 5))
