@@ -74,18 +74,23 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
               "matrix and every difference explained).")
 @click.option("--list", "listed", type=click.IntRange(min=0), default=10, show_default=True,
               metavar="N", help="Cases listed under each transition (0: all).")
+@click.option("--no-symbolic", "no_symbolic", is_flag=True,
+              help="Leave out the symbolic difference (each policy's verdict and the regions "
+              "where it disagrees with BASE over every fact set, as `kprules diff` finds it).")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress line on standard error (it is shown only on a terminal).")
 def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,
                     policy_dirs: tuple[Path, ...], explain_limit: int | None,
-                    matrix: str | None, detail: str, listed: int, quiet: bool,
-                    engine: str, group_by: tuple[str, ...]) -> None:
+                    matrix: str | None, detail: str, listed: int, no_symbolic: bool,
+                    quiet: bool, engine: str, group_by: tuple[str, ...]) -> None:
     """Compare BASE with each OTHER policy over the same cases: what changes, and why.
 
     BASE and OTHER are policy names, `.kpr` files, or folders (every policy in it). The text
-    report is a first screen: cases that differ per policy and term, then per policy the
+    report is a first screen: cases that differ per policy and term, each policy's verdict per
+    term over every fact set (the symbolic difference, as `kprules diff` finds it; not with
+    `--no-symbolic`), then per policy the
     verdict, the share of carats and value reclassified, and each provision that causes
     transitions (`false -> true, 4 cases`) with the cases it moves, one line each. `--detail all`
     adds the outcome of every case under every policy and each difference with the two
@@ -116,7 +121,8 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
         fail_on_difference, _matrix(matrix, bulk, summary),
         explain_limit if explain_limit is not None or not bulk else BULK_EXPLAIN,
         colour=fmt == "text" and output is None and colour_enabled(),
-        detail=_detail(detail) if fmt == "text" else "all", listed=listed or None)
+        detail=_detail(detail) if fmt == "text" else "all", listed=listed or None,
+        symbolic=not no_symbolic)
     differing = _report(comparison, cases_path, bulk, fmt, output, options, quiet)
     if fail_on_difference and differing:
         sys.exit(1)

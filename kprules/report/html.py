@@ -45,6 +45,7 @@ from attrs import define, field, frozen
 from kprules.core.wording import NOT_EVALUATED_TEXT, shown
 from kprules.report.charts import MAX_COLUMNS, HeatRow, outcome_heatmap, reclassified_bars
 from kprules.report.model import Json, ReportOptions, RowStream, value_text
+from kprules.report.symbolic import compact, hint
 
 NOT_EVALUATED = NOT_EVALUATED_TEXT
 _T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
@@ -52,7 +53,7 @@ _PLAIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _PAGE_IDS = frozenset({"matrix", "shown", "only-diff", "matrix-controls", "matrix-heading",
                        "summary-heading", "by-term", "transitions", "explained-heading",
                        "explain-tools", "expand-all", "collapse-all", "charts",
-                       "chart-reclassified", "chart-outcomes", "outcomes-map"})
+                       "chart-reclassified", "chart-outcomes", "outcomes-map", "symbolic"})
 
 
 @frozen
@@ -277,8 +278,20 @@ class _Page:
     def summary_section(self) -> str:
         return ("<section aria-labelledby=\"summary-heading\">\n"
                 "<h2 id=\"summary-heading\">Summary</h2>\n"
-                + self.figures() + self.differences_table() + self.bars() + self.transitions()
-                + "</section>\n")
+                + self.figures() + self.differences_table() + self.symbolic() + self.bars()
+                + self.transitions() + "</section>\n")
+
+    def symbolic(self) -> str:
+        """Per policy and term, the verdict and regions over every fact set (kprules diff)."""
+        entries = self.header.get("symbolic")
+        if entries is None:
+            return ""
+        items = "".join(f"<li>{esc(compact(e))}</li>\n" for e in entries)
+        return ("<h3 id=\"symbolic\">Over every fact set, not only these cases</h3>\n"
+                "<p>The symbolic difference: each policy's verdict against "
+                f"<code>{esc(self.base)}</code> and the regions where they disagree; "
+                f"<code>{esc(hint(self.base))}</code> lists each region.</p>\n"
+                f"<ul class=\"symbolic\">\n{items}</ul>\n")
 
     def bars(self) -> str:
         if not self.others or not self.terms:

@@ -21,6 +21,7 @@ from kprules.explain.render import node_json
 from kprules.ir.values import format_value
 from kprules.report.blocks import path_lines, tree_lines
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
+from kprules.report.symbolic import compact
 
 if TYPE_CHECKING:
     from kprules.analysis.testing import Check
@@ -68,6 +69,9 @@ def report_lines(spool: Spool, fail: bool) -> Iterator[str]:
         for key, value in (("base", base), ("other", other), ("cases", h["cases"]["path"]),
                            ("as_of", h["as_of"] or "each case's own")):
             yield "      " + element("property", {"name": key, "value": value}) + "/>"
+        for entry in (e for e in h.get("symbolic") or () if e["other"] == other):
+            yield "      " + element("property", {"name": f"symbolic.{entry['term']}",
+                                                 "value": compact(entry)}) + "/>"
         yield "    </properties>"
         yield from _cases(spool, base, other, terms, fail)
         yield "  </testsuite>"

@@ -26,6 +26,7 @@ from kprules.report.blocks import (
     unknown_texts,
 )
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
+from kprules.report.symbolic import compact, hint
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
@@ -102,12 +103,26 @@ def _summary(spool: Spool) -> Iterator[str]:
     for p in h["others"]:
         cells = [str(counts.get((p["name"], t), 0)) for t in h["terms"]]
         yield f"| {code(p['name'])} | " + " | ".join(cells) + " |"
+    yield from _symbolic(h)
     if s["causes"]:
         yield ""
         yield "### Transitions, by the provision that caused them"
         for group in s["causes"]:
             yield from _cause(group)
     yield from _weights(spool)
+
+
+def _symbolic(h: Json) -> Iterator[str]:
+    """Per policy and term, the verdict and regions over every fact set (kprules diff)."""
+    if h.get("symbolic") is None:
+        return
+    yield ""
+    yield "### Over every fact set, not only these cases"
+    yield ""
+    yield (f"The symbolic difference: {code(hint(h['base']['name']))} lists each region.")
+    yield ""
+    for entry in h["symbolic"]:
+        yield f"- {esc(compact(entry))}"
 
 
 def _cause(group: Json) -> Iterator[str]:

@@ -29,7 +29,7 @@ from kprules.core.source import Source, location
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 Json = dict[str, Any]
 
 
@@ -51,7 +51,8 @@ class ReportOptions:
     """How to report. `matrix`: "all" rows, only "differences", or "none"; `explain_limit`: see
     above. `detail` (the text report): "summary" (the first screen: per policy, the transitions
     and the cases they move) or "all" (also the matrix and every explanation); `listed`: cases
-    listed per transition (None: all), the others counted with the option that shows them."""
+    listed per transition (None: all), the others counted with the option that shows them.
+    `symbolic`: the header carries the symbolic difference (kprules.report.symbolic)."""
 
     fail_on_difference: bool = False
     matrix: Matrix = "all"
@@ -60,6 +61,7 @@ class ReportOptions:
     width: int = 100
     detail: Detail = "all"
     listed: int | None = 10
+    symbolic: bool = True
 
 
 def tool_version() -> str:
@@ -109,7 +111,14 @@ def header_json(comparison: Comparison, source: CaseSource, options: ReportOptio
         "weight_facts": [{"name": name, "unit": _unit(comparison, name)}
                          for name in comparison.weight_facts],
         "explain_limit": options.explain_limit,
+        "symbolic": _symbolic(comparison) if options.symbolic else None,
     }
+
+
+def _symbolic(comparison: Comparison) -> list[Json]:
+    from kprules.report.symbolic import symbolic_json
+
+    return symbolic_json(comparison)
 
 
 def _unit(comparison: Comparison, fact: str) -> str:

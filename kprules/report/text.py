@@ -31,6 +31,7 @@ from kprules.report.blocks import (
     wrap,
 )
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
+from kprules.report.symbolic import compact, hint
 
 ID_WIDTH = 32  # the case column of the matrix, at most
 
@@ -111,10 +112,24 @@ def _summary(spool: Spool, options: ReportOptions, paint: Paint) -> Iterator[str
                     "least one policy.", width, "")
     yield ""
     yield from _difference_table(spool, width, paint)
+    yield from _symbolic(spool, width)
     yield from _totals(spool, width)
     moves = collect_moves(spool, options.listed)
     for other in h["others"]:
         yield from _policy_section(other["name"], spool, moves, options, paint)
+
+
+def _symbolic(spool: Spool, width: int) -> Iterator[str]:
+    """Per policy and term, the verdict and regions over every fact set (kprules diff)."""
+    entries = spool.header.get("symbolic")
+    if entries is None:
+        return
+    base = spool.header["base"]["name"]
+    yield ""
+    yield from wrap("Over every fact set, not only these cases (the symbolic difference; "
+                    f"`{hint(base)}` lists each region):", width, "")
+    for entry in entries:
+        yield from wrap(compact(entry), width, "  ", "      ")
 
 
 def _difference_table(spool: Spool, width: int, paint: Paint) -> Iterator[str]:

@@ -122,7 +122,10 @@ def _streams(lib: kprules.Library, a: str, b: str,
         if fmt == "html":  # rendered and tested in tests/report_html
             continue
         comparison = Comparison(lib, a, [b], terms)
-        yield fmt, RowStream(comparison, inputs, CaseSource("generated"), ReportOptions())
+        # without the symbolic difference: on some generated policies it takes minutes (to be
+        # bounded; issue 9), and its rendering is tested in test_symbolic_section
+        yield fmt, RowStream(comparison, inputs, CaseSource("generated"),
+                             ReportOptions(symbolic=False))
 
 
 @settings(max_examples=max(10, settings().max_examples // 5))
@@ -158,8 +161,9 @@ def test_row_lines_are_the_rows_as_json(drawn: tuple[Case, list[CaseInput]]) -> 
     a, b = case.policies
     terms = shared_terms(lib, [a, b])
     assume(terms)
-    streams = [RowStream(Comparison(lib, a, [b], terms), inputs, CaseSource("generated"))
-               for _ in range(2)]
+    # the rows only: the header's symbolic difference is tested in test_symbolic_section
+    streams = [RowStream(Comparison(lib, a, [b], terms), inputs, CaseSource("generated"),
+                         ReportOptions(symbolic=False)) for _ in range(2)]
     try:
         lines = [line for _, line in streams[0].lines()]
         rows = [dumps(row) for row in streams[1].rows()]
