@@ -31,9 +31,11 @@ class Refused(Exception):
 def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list[str],
                    fmt: str, out: TextIO) -> int:
     """Write the summary; the number of records where some term differs. Raises `Refused`."""
+    import duckdb
+
     from kprules.cases.bulk import Record, data_format, one_record
     from kprules.sql.compile import compile_sql
-    from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
+    from kprules.sql.files import REFUSED, Fixed, Raw, SqlFile, evaluate_file
     from kprules.sql.summary import summary_queries
 
     vocab = comparison.vocabulary
@@ -52,14 +54,24 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
             return Fixed(checked.id, dict(checked.facts))
         raise Refused(checked.diagnostics, checked.sources)
 
-    evaluate_file(file, comparison.evaluator.layout, comparison.as_of, recheck)
     layout = comparison.evaluator.layout
     measures = list(comparison.weight_facts)
-    query = compile_sql(layout, source=file.source(), keep=[*measures, *group_by],
-                        as_of=comparison.as_of, as_of_fact=vocab.dated_by)
+
+    def evaluated(source: str) -> Any:  # evaluated once into __q, read three times
+        query = compile_sql(layout, source=source, keep=[*measures, *group_by],
+                            as_of=comparison.as_of, as_of_fact=vocab.dated_by)
+        file.con.execute(f"CREATE OR REPLACE TEMP TABLE __q AS {query.sql}")
+        return query
+
+    try:  # one pass when SQL accepts every record
+        query = evaluated(file.optimistic_source())
+    except duckdb.Error as err:
+        if REFUSED not in str(err):
+            raise
+        evaluate_file(file, layout, comparison.as_of, recheck)
+        query = evaluated(file.source())
     sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
                           measures, group_by)
-    file.con.execute(f"CREATE TEMP TABLE __q AS {query.sql}")  # evaluated once, read 3 times
     transitions = file.con.execute(sql.transitions).fetchall()
     totals = file.con.execute(sql.totals).fetchall()
     differing = file.con.execute(_differing(comparison, query)).fetchone()[0]

@@ -286,6 +286,9 @@ class _Gen:
                 self.facts.add(name)
                 return self.d.ident(name)
             case ir.TermRef() | ir.BaseRef():
+                known = self.constant(c, t)
+                if known is not None:  # a named constant: inlined, not a column per row
+                    return self.const(known.value, known.type)
                 key = ref_key(t.context, e)
                 if self.track:
                     self.refs.append((t.key, guard, key))
@@ -300,8 +303,25 @@ class _Gen:
                 other = self.expr(kids[2], t, (*guard, f"{cond} IS FALSE"))
                 return f"(CASE {cond} WHEN TRUE THEN {then} WHEN FALSE THEN {other} END)"
         args = [self.expr(k, t, guard) for k in kids]
-        maybe = [a for k, a in zip(kids, args, strict=True) if not isinstance(k.expr, ir.Const)]
+        maybe = [a for k, a in zip(kids, args, strict=True) if self.constant(k, t) is None]
         return self.op(c, args, maybe, guard, t)
+
+    def constant(self, c: Clause, t: TermLayout) -> ir.Const | None:
+        """The constant a clause is: a literal, or a term defined as one (through any chain
+        of names), such as a set of outcomes named once and used in many rules. A named
+        constant written as a column would be built for every row (a list per row for a set:
+        seconds over a million rows); inlined, `x in named_set` is SQL's `IN` over literals."""
+        seen = 0
+        while seen < len(self.layout.terms):
+            if isinstance(c.expr, ir.Const):
+                return c.expr
+            if not isinstance(c.expr, ir.TermRef | ir.BaseRef):
+                return None
+            ref = self.layout.terms.get(ref_key(t.context, c.expr))
+            if ref is None or ref.body is None or isinstance(ref.term, ir.ParameterTerm):
+                return None
+            c, t, seen = ref.body, ref, seen + 1
+        return None
 
     def chain(self, kids: tuple[Clause, ...], t: TermLayout, guard: tuple[str, ...],
               is_or: bool) -> str:
@@ -320,7 +340,7 @@ class _Gen:
             case ir.Compare(op=op):
                 return f"({a[0]} {_OPS[op]} {a[1]})"
             case ir.Member(negated=neg):
-                return self.member(c, a, maybe, neg)
+                return self.member(c, a, maybe, neg, t)
             case ir.InRange(negated=neg):
                 test = f"({a[0]} BETWEEN {a[1]} AND {a[2]})"
                 return _unknown_if(maybe, f"(NOT {test})" if neg else test)
@@ -338,10 +358,14 @@ class _Gen:
                 return _unknown_if(maybe, self.d.set_value(a))
         raise AssertionError(f"kprules bug: unhandled {type(e).__name__}")
 
-    def member(self, c: Clause, a: list[str], maybe: list[str], neg: bool) -> str:
+    def member(self, c: Clause, a: list[str], maybe: list[str], neg: bool,
+               t: TermLayout) -> str:
         """`x in s`: unknown when `x` or `s` (or an item of a set literal) is unknown."""
         coll = c.children[1].expr
         word = "NOT IN" if neg else "IN"
+        known = self.constant(c.children[1], t)
+        if known is not None:
+            coll = known
         if isinstance(coll, ir.Const):
             assert isinstance(coll.value, frozenset)
             if not coll.value:
