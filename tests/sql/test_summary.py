@@ -146,3 +146,45 @@ def test_compare_engine_duckdb_summarises_as_the_report_does(tmp_path: Path,
     assert {k: v for k, v in carats.items() if v} == {
         (r["other"], r["term"]): Decimal(r["value"]) for r in report["reclassified"]
         if r["fact"] == "shipment_carats" and Decimal(r["value"])}
+
+
+def _compare(data: Path, *extra: str) -> Any:
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    argv = ["compare", "kpcs_2003", str(ROOT / "policies" / "proposals"), "--cases", str(data),
+            "--format", "json", "--policies", str(ROOT / "policies"), "--no-symbolic", *extra]
+    return CliRunner().invoke(cli, argv)
+
+
+def test_compare_engine_duckdb_takes_the_robust_path_for_records_sql_refuses(
+        tmp_path: Path) -> None:
+    """The summary is computed in one pass when SQL accepts every record; a record SQL refuses
+    sends the comparison to the robust path: a value only Python reads (`"2 ct"` as text) is
+    still counted, and a bad value stops the comparison with the Python path's diagnostic."""
+    import json
+
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    vocab = lib["kpcs_2003"].vocabulary
+    rnd = random.Random(9)
+    rows = [{k: to_json(v) for k, v in shipment(rnd, vocab).items()} for _ in range(120)]
+    rows[7]["shipment_carats"] = "2 ct"
+    data = tmp_path / "odd.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = json.loads(_compare(data).stdout)["summary"]
+    result = _compare(data, "--engine", "duckdb")
+    assert result.exit_code == 0, result.output
+    sql = json.loads(result.stdout)
+    assert sql["differing_records"] == report["differing_cases"] > 5
+    assert sum(t["records"] for t in sql["totals"]) == report["cases"] == 120
+
+    rows[30]["exported_from"] = "XX"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    python, duck = _compare(data), _compare(data, "--engine", "duckdb")
+    assert python.exit_code == duck.exit_code != 0
+    assert "odd.jsonl:31:" in duck.output and "XX" in duck.output
+    codes = [ln for ln in duck.output.splitlines() if "KP4" in ln]
+    assert codes and codes == [ln for ln in python.output.splitlines() if "KP4" in ln]
