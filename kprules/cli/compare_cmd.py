@@ -60,9 +60,11 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 @click.option("--explain", "explain_limit", type=click.IntRange(min=0), metavar="N",
               help="Explain at most N cases of each transition [default: all for case files, "
               f"{BULK_EXPLAIN} for data files].")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto",
               show_default=True, help="Data files: duckdb computes the bulk summary in SQL "
-              "(records and measures per transition; text or json) instead of the full report.")
+              "(records and measures per transition; text or json) instead of the full report; "
+              "python writes the full report; auto: duckdb for a data file of 8 MiB or more "
+              "in text or json when DuckDB is installed, else python.")
 @click.option("--group-by", "group_by", multiple=True, metavar="FACT",
               help="With --engine duckdb: break the summary down by this fact (repeatable).")
 @click.option("--matrix", type=click.Choice(["all", "differences", "none"]),
@@ -111,6 +113,8 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     except Stop as err:
         fail(err.code, err.message, err.status)
     bulk = cases_path.suffix.lower() in BULK_SUFFIXES
+    if engine == "auto":
+        engine = _auto_engine(cases_path, bulk, fmt)
     if engine == "duckdb" or group_by:
         differing = _sql_summary(comparison, cases_path, bulk, fmt, output, list(group_by))
         if fail_on_difference and differing:
@@ -126,6 +130,16 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     differing = _report(comparison, cases_path, bulk, fmt, output, options, quiet)
     if fail_on_difference and differing:
         sys.exit(1)
+
+
+def _auto_engine(path: Path, bulk: bool, fmt: str) -> str:
+    """`--engine auto`: the SQL summary for a big data file in a format it writes (a full
+    report over millions of records would take minutes and explain only a few of them)."""
+    from kprules.cli.eval_sql import choose_engine
+
+    if not bulk or fmt not in ("text", "json"):
+        return "python"
+    return choose_engine("auto", path)
 
 
 def _matrix(chosen: str | None, bulk: bool, summary: bool) -> Matrix:

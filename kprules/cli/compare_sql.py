@@ -145,7 +145,9 @@ def _text(doc: dict[str, Any]) -> str:
     records = sum(t["records"] for t in doc["totals"])
     lines = [f"{doc['base']} against {', '.join(doc['others'])} over {records:,} records of "
              f"{doc['data']} (summary computed in SQL)",
-             f"records where a term differs: {doc['differing_records']:,}", ""]
+             f"records where a term differs: {doc['differing_records']:,}",
+             "(the provisions behind each transition and explained differences: "
+             "--engine python)", ""]
     for t in doc["totals"]:
         where = ", ".join(f"{k}={v}" for k, v in t["group"].items())
         parts = [f"{t['records']:,} records"] + [

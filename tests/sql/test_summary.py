@@ -188,3 +188,28 @@ def test_compare_engine_duckdb_takes_the_robust_path_for_records_sql_refuses(
     assert "odd.jsonl:31:" in duck.output and "XX" in duck.output
     codes = [ln for ln in duck.output.splitlines() if "KP4" in ln]
     assert codes and codes == [ln for ln in python.output.splitlines() if "KP4" in ln]
+
+
+def test_compare_engine_auto_summarises_big_data_files_in_sql(tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
+    """`--engine auto` (the default): the SQL summary for a data file at or over the size
+    threshold written as text or json; the full report below it, and in the other formats."""
+    import json
+
+    from kprules.cli import eval_sql
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    rnd = random.Random(5)
+    data = tmp_path / "shipments.jsonl"
+    data.write_text("".join(json.dumps({k: to_json(v) for k, v in shipment(
+        rnd, lib["kpcs_2003"].vocabulary).items()}) + "\n" for _ in range(40)), encoding="utf-8")
+    size = data.stat().st_size
+    monkeypatch.setattr(eval_sql, "AUTO_THRESHOLD", size + 1)
+    assert "summary" in json.loads(_compare(data).stdout)  # the full report
+    monkeypatch.setattr(eval_sql, "AUTO_THRESHOLD", size)
+    assert json.loads(_compare(data).stdout)["engine"] == "duckdb"
+    text = _compare(data, "--format", "text")
+    assert "(summary computed in SQL)" in text.stdout and "--engine python" in text.stdout
+    assert "<html" in _compare(data, "--format", "html").stdout.lower()
+    assert "summary" in json.loads(_compare(data, "--engine", "python").stdout)
