@@ -190,56 +190,61 @@ class _Gen:
 
     def decision(self, t: TermLayout) -> str:
         """First match under unknowns (docs/language.md), as the evaluators walk it: a state
-        column per rule holds the outcomes still possible: '' none yet, an outcome, '*' two
-        or more (unknown, the walk stops), '!' + an outcome once a rule that applies decided."""
+        column per rule holds the outcomes still possible, as a number (string states cost
+        several times more per row): 0 none yet, i the i-th outcome, -1 two or more (unknown,
+        the walk stops), DECIDED + i once a rule that applies decided i."""
         assert isinstance(t.term, ir.DecisionTerm)
-        state = self.d.string("")
+        numbers = _outcomes(t)
+        state = "0"
         for rule in t.rules:
-            walking = self._walking(state, "!")
+            walking = self._walking(state, _DECIDED)
             applies = self.rule(rule, t, (walking,))
             contributed = self._contribute(rule, t, state, walking, applies)
             sql = (f"(CASE WHEN NOT {walking} THEN {state} ELSE (CASE {applies} "
-                   f"WHEN FALSE THEN {state} WHEN TRUE THEN {self._mark(contributed, '!')} "
+                   f"WHEN FALSE THEN {state} WHEN TRUE THEN {self._mark(contributed, _DECIDED)} "
                    f"ELSE {contributed} END) END)")
             state = self._state(f"_s{rule.index}", sql)
-        default = self.d.string(t.term.default)
-        return (f"(CASE WHEN {state} = {self.d.string('*')} THEN NULL "
-                f"WHEN {state} LIKE {self.d.string('!%')} THEN substr({state}, 2) "
-                f"ELSE (CASE WHEN {state} = {self.d.string('')} OR {state} = {default} "
-                f"THEN {default} END) END)")
+        default = numbers[t.term.default]
+        names = " ".join(f"WHEN {i} THEN {self.d.string(o)}" for o, i in
+                         [("", 0), *numbers.items()])
+        return (f"(CASE WHEN {state} = -1 THEN NULL "
+                f"WHEN {state} >= {_DECIDED} AND {state} < {_ENDED} "
+                f"THEN (CASE {state} - {_DECIDED} {names} END) "
+                f"ELSE (CASE WHEN {state} = 0 OR {state} = {default} "
+                f"THEN {self.d.string(t.term.default)} END) END)")
 
     def _contribute(self, rule: RuleLayout, t: TermLayout, state: str, walking: str,
                     applies: str) -> str:
         """The state after a rule that (may) apply adds its outcomes: its exceptions in order
-        (one that applies ends the chain, marked '#' while the chain runs), then its own."""
+        (one that applies ends the chain, marked ENDED + i while the chain runs), then its
+        own."""
         chain = state
         for exc in rule.exceptions:
-            going = self._walking(chain, "#")
+            going = self._walking(chain, _ENDED)
             col = self.rule(exc, t, (walking, f"{applies} IS NOT FALSE", going))
-            joined = self._join(chain, exc.rule.outcome)
+            joined = self._join(chain, exc.rule.outcome, t)
             sql = (f"(CASE WHEN NOT {going} THEN {chain} ELSE (CASE {col} "
-                   f"WHEN FALSE THEN {chain} WHEN TRUE THEN {self._mark(joined, '#')} "
+                   f"WHEN FALSE THEN {chain} WHEN TRUE THEN {self._mark(joined, _ENDED)} "
                    f"ELSE {joined} END) END)")
             chain = self._state(f"_x{exc.index}", sql)
-        star = self.d.string("*")
-        return (f"(CASE WHEN {chain} = {star} THEN {star} "
-                f"WHEN {chain} LIKE {self.d.string('#%')} THEN substr({chain}, 2) "
-                f"ELSE {self._join(chain, rule.rule.outcome)} END)")
+        return (f"(CASE WHEN {chain} = -1 THEN -1 "
+                f"WHEN {chain} >= {_ENDED} THEN {chain} - {_ENDED} "
+                f"ELSE {self._join(chain, rule.rule.outcome, t)} END)")
 
-    def _walking(self, state: str, done: str) -> str:
-        """Whether the walk goes on: not stopped by two outcomes, nor ended."""
-        return (f"({state} <> {self.d.string('*')} AND "
-                f"{state} NOT LIKE {self.d.string(done + '%')})")
+    def _walking(self, state: str, done: int) -> str:
+        """Whether the walk goes on: not stopped by two outcomes, nor ended (a state marked
+        `done`: DECIDED marks lie below ENDED marks)."""
+        if done == _ENDED:
+            return f"({state} <> -1 AND {state} < {_ENDED})"
+        return f"({state} <> -1 AND NOT ({state} >= {_DECIDED} AND {state} < {_ENDED}))"
 
-    def _join(self, state: str, outcome: str) -> str:
-        """The state once `outcome` is possible too."""
-        o = self.d.string(outcome)
-        return (f"(CASE WHEN {state} = {self.d.string('')} OR {state} = {o} THEN {o} "
-                f"ELSE {self.d.string('*')} END)")
+    def _join(self, state: str, outcome: str, t: TermLayout) -> str:
+        """The state once `outcome` (of the decision `t`) is possible too."""
+        o = _outcomes(t)[outcome]
+        return f"(CASE WHEN {state} = 0 OR {state} = {o} THEN {o} ELSE -1 END)"
 
-    def _mark(self, state: str, mark: str) -> str:
-        star = self.d.string("*")
-        return f"(CASE WHEN {state} = {star} THEN {star} ELSE {self.d.string(mark)} || {state} END)"
+    def _mark(self, state: str, mark: int) -> str:
+        return f"(CASE WHEN {state} = -1 THEN -1 ELSE {mark} + {state} END)"
 
     def _state(self, name: str, sql: str) -> str:
         """A column of the walk: its dependencies are the columns its SQL names."""
@@ -412,6 +417,20 @@ class _Gen:
         for key in self.layout.terms:
             reach(key)
         return out
+
+
+_DECIDED = 1000  # + i: a rule that applies decided the i-th outcome (a decision's walk ends)
+_ENDED = 2000  # + i: an exception that applies gave the i-th outcome (its rule's chain ends)
+
+
+def _outcomes(t: TermLayout) -> dict[str, int]:
+    """A decision's outcomes, numbered from 1 (in the order of its type, else first seen)."""
+    assert isinstance(t.term, ir.DecisionTerm)
+    values = getattr(t.term.type, "values", None) or ()
+    seen = [*values, t.term.default]
+    for rule in t.rules:
+        seen += [rule.rule.outcome, *(e.rule.outcome for e in rule.exceptions)]
+    return {o: i for i, o in enumerate(dict.fromkeys(seen), 1)}
 
 
 def _unknown_if(maybe: list[str], code: str) -> str:
