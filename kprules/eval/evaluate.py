@@ -121,82 +121,75 @@ class _Context:
         self.positions = positions
 
 
-class Evaluation:
+class _Head(NamedTuple):
+    """The first items of an `Evaluation`; the values follow them."""
+
+    as_of: dt.date | None
+    slots: tuple[Any, ...] | None
+    record: Mapping[str, Any]
+    context: _Context
+
+
+_ROW = slice(len(_Head._fields), None)
+
+
+def _rebuild(items: tuple[Any, ...]) -> Evaluation:
+    return tuple.__new__(Evaluation, items)
+
+
+class Evaluation(_Head):
     """The values of the requested terms for one fact set (UNKNOWN where undecided).
 
     `values` maps each target's key to its value; `row` is the same values as a tuple, in the
     order of the evaluator's keys; `evaluation[name]` or `evaluation[key]` is one of them;
     `facts` the typed facts evaluated, `as_of` the evaluation date, `slots` the clause values
-    (with explain=True), `explanation` the tree built from them.
+    (with explain=True), `explanation` the tree built from them; `record` the mapping evaluated.
 
-    Built once per record by the validating entry points, so it is cheap to build: `values` is
-    made when first read, and so are `facts` when the record was evaluated as given (its values
-    already typed, floats for decimals aside): they are then the record's facts as `validate`
-    reads them, when first read, so do not change the record while they may still be needed."""
-
-    __slots__ = ("_as_of", "_context", "_given", "_row", "_slots", "_typed", "_values")
-    _slots: tuple[Any, ...] | None
-    _typed: dict[str, Any]
-    _values: dict[Key, Any]
-
-    def __init__(self, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
-                 facts: Mapping[str, Any]) -> None:
-        """An evaluation of the record `facts` as given (values of their canonical forms); the
-        others (unset until read) are made when read."""
-        self._row = row
-        self._as_of = as_of
-        self._context = context
-        self._given = facts
+    Built once per record by the validating entry points, so it is cheap to build: one tuple,
+    made with `tuple.__new__`, of the named items (as_of, slots, record, context) followed by
+    the values (one object per record: fewer for the garbage collector to scan when results
+    are kept); `values` is made when first read, and so are `facts` when the record was
+    evaluated as given (its values already of their canonical forms, floats for decimals
+    aside): they are then `validate`'s reading of the record, when first read, so do not change
+    the record while they may still be needed."""
 
     @classmethod
     def of_typed(cls, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
                  slots: tuple[Any, ...] | None, typed: dict[str, Any]) -> Evaluation:
         """An evaluation of typed facts (as `validate` gives them), with its slots, if any."""
-        out = cls(row, as_of, context, typed)
+        out = tuple.__new__(cls, (as_of, slots, typed, context, *row))
         out._typed = typed
-        out._slots = slots
         return out
 
     @property
     def row(self) -> tuple[Any, ...]:
-        return self._row
+        return tuple.__getitem__(self, _ROW)
 
     @property
     def values(self) -> Mapping[Key, Any]:
         try:
             return self._values
         except AttributeError:
-            self._values = dict(zip(self._context.keys, self._row, strict=True))
+            self._values: dict[Key, Any] = dict(zip(self.context.keys, self.row, strict=True))
             return self._values
 
     @property
-    def as_of(self) -> dt.date | None:
-        return self._as_of
-
-    @property
     def layout(self) -> Layout:
-        return self._context.layout
-
-    @property
-    def slots(self) -> tuple[Any, ...] | None:
-        try:
-            return self._slots
-        except AttributeError:
-            return None
+        return self.context.layout
 
     @property
     def facts(self) -> Mapping[str, Any]:
         try:
             return self._typed
         except AttributeError:
-            self._typed = self._context.validate(self._given)
+            self._typed: dict[str, Any] = self.context.validate(self.record)
             return self._typed
 
-    def __getitem__(self, key: str | Key) -> Any:
-        position = self._context.positions.get(key)
+    def __getitem__(self, key: str | Key) -> Any:  # type: ignore[override]
+        position = self.context.positions.get(key)
         if position is None:
             raise KeyError(key)
-        return self._row[position]
+        return self.row[position]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Evaluation):
@@ -204,11 +197,19 @@ class Evaluation:
         return (self.values, self.as_of, self.layout, self.slots, self.facts) == \
             (other.values, other.as_of, other.layout, other.slots, other.facts)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (tuple(self),), getattr(self, "__dict__", None)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (f"Evaluation(values={self.values!r}, as_of={self.as_of!r}, "
                 f"slots={self.slots!r}, facts={self.facts!r})")
+
 
     @property
     def explanation(self) -> Any:
@@ -285,12 +286,7 @@ class Evaluator:
             if _plain_date(as_of) else None
         if entry is None or explain or validated:
             return self._evaluate_other(facts, as_of, explain, validated)
-        out = entry.checked(facts, entry.slow_evaluation)
-        if type(out) is not tuple:  # the reference path decided it
-            return out  # type: ignore[no-any-return]
-        dated_by = entry.dated_by
-        return Evaluation(out, entry.as_of if dated_by is None else facts[dated_by],
-                          self._context, facts)
+        return entry.evaluating(facts)  # type: ignore[no-any-return]
 
     def _evaluate_other(self, facts: Mapping[str, Any], as_of: dt.date | None, explain: bool,
                         validated: bool) -> Evaluation:
@@ -316,17 +312,7 @@ class Evaluator:
         if not _plain_date(as_of):  # the reference path: its FactsError, then TypeError
             yield from (self.evaluate(record, as_of=as_of) for record in records)
             return
-        entry = self._entry(as_of)
-        checked, slow, dated_by, date = entry.checked, entry.slow_evaluation, entry.dated_by, \
-            entry.as_of
-        context, evaluation, plain = self._context, Evaluation, tuple
-        for record in records:
-            out = checked(record, slow)
-            if type(out) is not plain:
-                yield out
-            else:
-                yield evaluation(out, date if dated_by is None else record[dated_by], context,
-                                 record)
+        yield from map(self._entry(as_of).evaluating, records)
 
     def function(self, *, validate_input: bool = True, as_of: dt.date | None = None,
                  explain: bool = False) -> Callable[[Mapping[str, Any]], Any]:
@@ -367,9 +353,10 @@ class Evaluator:
 
 class _Entry:
     """The generated entry points of an evaluator for one way of dating records (compiled once):
-    `compiled` (the fast and explaining functions), `checked` (the checked entry: its default
-    slow path is the validating function's, `fast(r) if accepts(r) else fast(validate(r))`),
-    and `slow_evaluation`, the reference path of `evaluate` for the checked entry."""
+    `compiled` (the fast and explaining functions), `checked` (the checked entry: its slow
+    path is the validating function's, `fast(r) if accepts(r) else fast(validate(r))`), and
+    `evaluating` (the checked entry returning an `Evaluation`: its slow path is the reference
+    path of `evaluate`)."""
 
     def __init__(self, ev: Evaluator, as_of: dt.date | None) -> None:
         vocab = ev.vocabulary
@@ -393,7 +380,9 @@ class _Entry:
         def slow_evaluation(r: Mapping[str, Any]) -> Evaluation:
             return ev._evaluate(check(r), as_of, False)
 
-        self.slow_evaluation = slow_evaluation
-        self.checked = compile_checked(
-            ev.layout, {name: info.type for name, info in vocab.facts.items()}, validating,
-            as_of_fact=self.dated_by, as_of=as_of)
+        types = {name: info.type for name, info in vocab.facts.items()}
+        self.checked = compile_checked(ev.layout, types, validating, as_of_fact=self.dated_by,
+                                       as_of=as_of)
+        self.evaluating = compile_checked(ev.layout, types, slow_evaluation,
+                                          as_of_fact=self.dated_by, as_of=as_of,
+                                          build=(Evaluation, ev._context))

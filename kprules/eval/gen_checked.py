@@ -35,18 +35,30 @@ Checked = Callable[..., Any]  # (r[, slow]) -> the strict values' tuple, or what
 
 
 def compile_checked(layout: Layout, facts: Mapping[str, Type], slow: Callable[[Any], Any], *,
-                    as_of_fact: str | None = None, as_of: dt.date | None = None) -> Checked:
+                    as_of_fact: str | None = None, as_of: dt.date | None = None,
+                    build: tuple[type, Any] | None = None) -> Checked:
     """The checked entry of `layout` over the vocabulary's `facts` (name -> type). Its date is
     the fact `as_of_fact` of the record, or the fixed `as_of`, or none. `slow(r)` is the default
-    for every record it does not decide; a caller may pass another as the second argument."""
+    for every record it does not decide; a caller may pass another as the second argument.
+
+    It returns the tuple of the targets' values; with `build=(cls, context)`, a `cls` (a tuple
+    subclass: `Evaluation`) made of `(date or None, None, r, context, *values)`, built with
+    `tuple.__new__`, the cheapest constructor."""
     ns = Namespace()
     ns.values.update(HELPERS)
     ns.values.update(_slw=slow, _len=len, _dict=dict)
     gen = StrictGen(layout, ns, fact_locals=True)
-    body = gen.entry()
     date = "_ND" if as_of is None else ns.literal(as_of)
     if as_of_fact is not None:
         date = gen.fact_local(as_of_fact)
+    value = "None" if date == "_ND" else date
+
+    def wrap(values: list[str]) -> str:
+        return f"_new(_E, ({value}, None, r, _X, {', '.join(values)}))"
+
+    if build is not None:
+        ns.values.update(_new=tuple.__new__, _E=build[0], _X=build[1])
+    body = gen.entry(wrap if build is not None else None)
     assert gen.fact_locals is not None
     needed = dict(gen.fact_locals)
     assert needed.keys() <= facts.keys(), "kprules bug: the code reads a fact not in facts"

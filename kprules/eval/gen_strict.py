@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kprules import ir
 from kprules.eval.gen_common import (
     Namespace,
@@ -43,11 +45,12 @@ class StrictGen:
         # and checks it), not from the record `r`.
         self.fact_locals: dict[str, str] | None = {} if fact_locals else None
 
-    def entry(self) -> str:
+    def entry(self, wrap: Callable[[list[str]], str] | None = None) -> str:
+        """The body computing the targets; it returns their tuple (or `wrap(their code)`)."""
         results = [self._result(k) for k in self.layout.targets]
         body = [f"    {line}" for line in self.prelude]
         tup = "(" + ", ".join(results) + ("," if len(results) == 1 else "") + ")"
-        return "\n".join([*body, f"    return {tup}"])
+        return "\n".join([*body, f"    return {wrap(results) if wrap else tup}"])
 
     def _result(self, key: Key) -> str:
         """A target's value; a decimal one may be a fact given as a float: read it exactly."""
