@@ -136,7 +136,7 @@ def validating_paths(lib: kprules.Library) -> dict[str, tuple[Batch, Callable[[A
         return tuple(x)
 
     def row(x: Any) -> Any:
-        return x.row
+        return tuple(x.values.values())
 
     def first(x: Any) -> Any:
         return x["conflict_diamond"]

@@ -10,6 +10,11 @@ compiled three-valued traced function decides. With `explain=True` the traced fu
 runs, and its slots become the explanation. `Evaluator.function(explain=True)` is the fast path
 with explanations: the traced function, returning `Explained` values whose explanation tree is
 built only when asked for.
+
+Validating entry points (`function()`, `evaluate`, `evaluate_many`): the checked entry
+(kprules.eval.gen_checked), validation fused into the strict code, decides a dict whose values
+are of their canonical forms without building typed facts; any other record takes the reference
+path above (`validate`, then the strict or traced code), so values and errors are the same.
 """
 
 from __future__ import annotations
@@ -90,8 +95,9 @@ def _date(as_of: object) -> dt.date:
 
 
 def _plain_date(as_of: object) -> bool:
-    """None, or a date that `_date` takes as it is."""
-    return as_of is None or (isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime))
+    """None, or a `datetime.date` itself (the fast path; a subclass takes the reference path,
+    which gives it back as it is)."""
+    return as_of is None or type(as_of) is dt.date
 
 
 def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
@@ -290,8 +296,9 @@ class Evaluator:
 
     def _evaluate_other(self, facts: Mapping[str, Any], as_of: dt.date | None, explain: bool,
                         validated: bool) -> Evaluation:
-        """Explaining, facts already validated, an `as_of` not a date (the reference path: its
-        FactsError, then the TypeError of `as_of`), or the first evaluation on a date."""
+        """Explaining, facts already validated, an `as_of` that is not a plain date (the
+        reference path: its FactsError, then the TypeError of a bad `as_of`), or the first
+        evaluation on a date (its entry made, then the fast path)."""
         if explain or validated or not _plain_date(as_of):
             return self._evaluate(dict(facts) if validated else self.validate(facts), as_of,
                                   explain)
@@ -309,7 +316,7 @@ class Evaluator:
     def evaluate_many(self, records: Iterable[Mapping[str, Any]], *,
                       as_of: dt.date | None = None) -> Iterator[Evaluation]:
         """`evaluate` on each record, lazily."""
-        if not _plain_date(as_of):  # the reference path: its FactsError, then TypeError
+        if not _plain_date(as_of):  # the reference path (a bad as_of: its FactsError first)
             yield from (self.evaluate(record, as_of=as_of) for record in records)
             return
         yield from map(self._entry(as_of).evaluating, records)

@@ -68,7 +68,7 @@ def float_decimal(v: float) -> Any:
 # The names the tests use, as a generated namespace binds them.
 HELPERS: Final[dict[str, Any]] = {
     "_MISS": MISS, "_ty": type, "_Dec": Decimal, "_date": dt.date, "_fl": float_decimal,
-    "_fin": finite_decimal, "_str": str, "_int": int, "_float": float, "_B": BOUND,
+    "_fin": finite_decimal, "_str": str, "_int": int, "_float": float, "_B": BOUND, "_NB": -BOUND,
     "_fold": fold_space, "_fs": frozenset,
 }
 
@@ -94,11 +94,11 @@ def accept_test(t: Type, v: str, bind: Callable[[Any], str]) -> str:
     allowed = allowed_strings(t)
     if t == DECIMAL or isinstance(t, Quantity):
         return (f"(_ty({v}) is _float and {_float_test(v)}) or (_ty({v}) is _int and "
-                f"-_B < {v} < _B) or (_ty({v}) is _Dec and _fin({v}))")
+                f"_NB < {v} < _B) or (_ty({v}) is _Dec and _fin({v}))")
     if t == BOOL:
         return f"{v} is True or {v} is False"
     if t == INTEGER:
-        return f"_ty({v}) is _int and -_B < {v} < _B"
+        return f"_ty({v}) is _int and _NB < {v} < _B"
     if allowed is not None:
         return f"_ty({v}) is _str and {v} in {bind(allowed)}"
     if t == TEXT:  # accepted as given only when already folded, as `validate` would give it

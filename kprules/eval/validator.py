@@ -90,7 +90,7 @@ def _typed_test(src: _Source, t: Type) -> tuple[str, str] | None:
     if t == BOOL:
         return "v0 is True or v0 is False", "v0"
     if t == INTEGER:
-        return "_ty(v0) is _int and -_B < v0 < _B", "v0"
+        return "_ty(v0) is _int and _NB < v0 < _B", "v0"
     if allowed is not None:
         return f"_ty(v0) is _str and v0 in {src.bind(allowed)}", "v0"
     if t == TEXT:
