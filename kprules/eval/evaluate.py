@@ -269,7 +269,7 @@ class Evaluator:
         self.accepts = compile_acceptor(vocab)
         self._context = _Context(self.layout, self.validate)
         self._entries: dict[dt.date | None, _Entry] = {}
-        self._plain: _Entry | None = None  # self._entries[None], once made
+        self._plain: Callable[[Mapping[str, Any]], Evaluation] | None = None  # its evaluating
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -288,8 +288,11 @@ class Evaluator:
 
     def evaluate(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
                  explain: bool = False, validated: bool = False) -> Evaluation:
-        entry = self._plain if as_of is None else self._entries.get(as_of) \
-            if _plain_date(as_of) else None
+        if as_of is None and not explain and not validated:
+            plain = self._plain  # the evaluating entry of the records' own dates, once made
+            if plain is not None:
+                return plain(facts)
+        entry = self._entries.get(as_of) if _plain_date(as_of) else None
         if entry is None or explain or validated:
             return self._evaluate_other(facts, as_of, explain, validated)
         return entry.evaluating(facts)  # type: ignore[no-any-return]
@@ -354,7 +357,7 @@ class Evaluator:
         if entry is None:
             entry = self._entries[as_of] = _Entry(self, as_of)
             if as_of is None:
-                self._plain = entry
+                self._plain = entry.evaluating
         return entry
 
 
