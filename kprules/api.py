@@ -188,9 +188,12 @@ class Policy:
                  terms: Sequence[str] | None = None, explain: bool = False) -> Result:
         """Evaluate the terms (all by default) on one fact mapping; with `explain=True`, an
         `ExplainedResult` (its `explanation` always there)."""
-        ev, names = self._prepare(terms)
+        prepared = self._prepared.get(None) if terms is None else None
+        ev, names = prepared if prepared is not None else self._prepare(terms)
         out = ev.evaluate(facts, as_of=as_of, explain=explain)
-        return self._result(out, explain, names)
+        if explain:
+            return self._result(out, explain, names)
+        return Result(dict(zip(names, out.row, strict=True)), out.as_of)
 
     def _result(self, out: Evaluation, explain: bool, names: tuple[str, ...]) -> Result:
         values: dict[str, Value] = dict(zip(names, out.row, strict=True))
