@@ -166,7 +166,8 @@ class Policy:
         key = tuple(terms) if terms is not None else None
         prepared = self._prepared.get(key)
         if prepared is None:
-            ev = self.library.evaluator([(self.name, t) for t in key or self.terms])
+            names = self.terms if key is None else key
+            ev = self.library.evaluator([(self.name, t) for t in names])
             prepared = self._prepared[key] = (ev, tuple(k[1] for k in ev.keys))
         return prepared
 

@@ -348,3 +348,12 @@ def test_evaluate_many_is_lazy_and_takes_any_iterable() -> None:
     assert next(stream).row == (True,)
     with pytest.raises(FactsError):
         next(stream)
+
+
+def test_policy_evaluate_with_no_terms_still_refuses() -> None:
+    """`terms=[]` is not "every term": as before, there is nothing to evaluate."""
+    policy = kprules.loads(VOCAB, POLICY)["p"]
+    with pytest.raises(ValueError, match="nothing to evaluate"):
+        policy.evaluate(TYPED, terms=[])
+    assert policy.evaluate(TYPED, terms=["few_read"]).values == {"few_read": True}
+    assert set(policy.evaluate(TYPED).values) == {"all_read", "few_read"}
