@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from attrs import frozen
@@ -305,8 +305,10 @@ class Evaluator:
         if explain or validated or not _plain_date(as_of):
             return self._evaluate(dict(facts) if validated else self.validate(facts), as_of,
                                   explain)
-        self._entry(as_of)
-        return self.evaluate(facts, as_of=as_of)
+        evaluating = self._entry(as_of).evaluating
+        if as_of is None:
+            self._plain = evaluating
+        return evaluating(facts)  # type: ignore[no-any-return]
 
     def _evaluate(self, typed: dict[str, Any], as_of: dt.date | None,
                   explain: bool) -> Evaluation:
@@ -356,21 +358,19 @@ class Evaluator:
         entry = self._entries.get(as_of)
         if entry is None:
             entry = self._entries[as_of] = _Entry(self, as_of)
-            if as_of is None:
-                self._plain = entry.evaluating
         return entry
 
 
 class _Entry:
-    """The generated entry points of an evaluator for one way of dating records (compiled once):
-    `compiled` (the fast and explaining functions), `checked` (the checked entry: its slow
-    path is the validating function's, `fast(r) if accepts(r) else fast(validate(r))`), and
-    `evaluating` (the checked entry returning an `Evaluation`: its slow path is the reference
-    path of `evaluate`)."""
+    """The generated entry points of an evaluator for one way of dating records, each compiled
+    once, when first needed: `compiled` (the fast and explaining functions), `checked` (the
+    checked entry: its slow path is the validating function's, `fast(r) if accepts(r) else
+    fast(validate(r))`), and `evaluating` (the checked entry returning an `Evaluation`: its
+    slow path is the reference path of `evaluate`)."""
 
     def __init__(self, ev: Evaluator, as_of: dt.date | None) -> None:
         vocab = ev.vocabulary
-        run, check, accepts = ev.run, ev.validate, ev.accepts
+        run, check = ev.run, ev.validate
         self.as_of = as_of
         self.dated_by = vocab.dated_by if as_of is None else None
 
@@ -379,20 +379,29 @@ class _Entry:
             values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
             return tuple(public(v) for v in values)
 
-        self.compiled = compiled = Compiled(
+        self.compiled = Compiled(
             ev.layout, fallback=fallback, as_of_fact=self.dated_by, as_of=as_of,
             explained=partial(tuple.__new__, Explained), explain_context=(ev.layout, ev.sources))
-        fast = compiled.fast
+        self._ev = ev
+        self._types = {name: info.type for name, info in vocab.facts.items()}
+
+    @cached_property
+    def checked(self) -> Callable[..., Any]:
+        fast, check, accepts = self.compiled.fast, self._ev.validate, self._ev.accepts
 
         def validating(r: Mapping[str, Any]) -> tuple[Any, ...]:
             return fast(r) if accepts(r) else fast(check(r))
 
+        return compile_checked(self._ev.layout, self._types, validating,
+                               as_of_fact=self.dated_by, as_of=self.as_of)
+
+    @cached_property
+    def evaluating(self) -> Callable[..., Any]:
+        ev, check, as_of = self._ev, self._ev.validate, self.as_of
+
         def slow_evaluation(r: Mapping[str, Any]) -> Evaluation:
             return ev._evaluate(check(r), as_of, False)
 
-        types = {name: info.type for name, info in vocab.facts.items()}
-        self.checked = compile_checked(ev.layout, types, validating, as_of_fact=self.dated_by,
-                                       as_of=as_of)
-        self.evaluating = compile_checked(ev.layout, types, slow_evaluation,
-                                          as_of_fact=self.dated_by, as_of=as_of,
-                                          build=(Evaluation, ev._context))
+        return compile_checked(ev.layout, self._types, slow_evaluation,
+                               as_of_fact=self.dated_by, as_of=as_of,
+                               build=(Evaluation, ev._context))
