@@ -21,6 +21,16 @@ records, `--rounds` times (the median counts):
   record, on the first `--full-records` records.
 
 Targets: the fast path within 1.25x of the hand-written functions, explanations within 10x.
+
+    .venv/bin/python benchmarks/bench_evaluate.py --validating 100000
+
+(also `bench_sql.py --in-process 100000`) times the validating entry points instead (issue 10):
+the validating `function()` (target 2x), a reused evaluator's `evaluate()` (3x) and
+`evaluate_many` (3x), `Policy.evaluate` of `workload_kpcs_2003`, one call per record (10x), and
+for information the compiled function without validation and with the reference `validate`.
+Each path's CPU time (`time.process_time`: steadier than wall time on a machine shared with
+other jobs) over all the records, interleaved, `--rounds` times (7); the best round counts. Every
+path's values are first checked against the hand-written functions on every record.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +115,82 @@ def run(records: list[Record], reference: Reference, paths: dict[str, Callable[[
     return {name: statistics.median(times) for name, times in runs.items()}
 
 
+# ----------------------------------------------------------------------------- validating paths
+
+
+Batch = Callable[[list[Record]], Sequence[Any]]
+
+
+def validating_paths(lib: kprules.Library) -> dict[str, tuple[Batch, Callable[[Any], Any],
+                                                          float | None]]:
+    """The validating entry points, each over a list of records; how to read the three values
+    from one of its results; its target."""
+    from kprules.eval.evaluate import validate
+
+    ev = lib.evaluator(TARGETS)
+    vocab = ev.vocabulary
+    fast, validating = ev.function(validate_input=False), ev.function()
+    policy = lib["workload_kpcs_2003"]
+
+    def same(x: Any) -> Any:
+        return tuple(x)
+
+    def row(x: Any) -> Any:
+        return tuple(x.values.values())
+
+    def first(x: Any) -> Any:
+        return x["conflict_diamond"]
+
+    return {
+        "hand-written Python": (lambda rs: [reference(r) for r in rs], same, None),
+        "function(validate_input=False)": (lambda rs: [fast(r) for r in rs], same, None),
+        "function() (validating)": (lambda rs: [validating(r) for r in rs], same, 2.0),
+        "function() with the reference validate": (
+            lambda rs: [fast(validate(r, vocab)) for r in rs], same, None),
+        "a reused evaluator: evaluate()": (lambda rs: [ev.evaluate(r) for r in rs], row, 3.0),
+        "evaluate_many": (lambda rs: list(ev.evaluate_many(rs)), row, 3.0),
+        "evaluate_many, streamed (each result dropped)": (
+            lambda rs: collections.deque(ev.evaluate_many(rs), maxlen=1), row, None),
+        "Policy.evaluate, one call per record": (
+            lambda rs: [policy.evaluate(r) for r in rs], first, 10.0),
+    }
+
+
+def validating(n: int, rounds: int = 7, seed: int = 2003) -> int:
+    """Time the validating entry points on n records against hand-written Python (CPU time,
+    interleaved, best of `rounds`); 1 when a path's values differ from the reference."""
+    records = generate(n, seed)
+    lib = kprules.load(*sorted((HERE / "workload").glob("*.kpr")))
+    paths = validating_paths(lib)
+    want = [tuple(reference(r)) for r in records]
+    for name, (fn, read, _) in paths.items():
+        got = [read(x) for x in fn(records)]
+        expected = [w[0] for w in want] if "Policy" in name else want
+        expected = expected[-len(got):]  # a streamed path keeps its last result
+        if got != expected or not all(type(v) is bool for g in got for v in
+                                      (g if isinstance(g, tuple) else (g,))):
+            print(f"MISMATCH: {name} differs from the hand-written functions")
+            return 1
+    times: dict[str, list[float]] = collections.defaultdict(list)
+    for i in range(rounds):
+        order = list(paths.items())
+        for name, (fn, _, _) in order[i % 2:] + order[:i % 2]:
+            gc.collect()
+            start = time.process_time()
+            fn(records)
+            times[name].append(time.process_time() - start)
+    base = min(times["hand-written Python"])
+    print(f"\n| in process, {n:,} records, CPU time, best of {rounds} | time | per record "
+          "| vs hand-written | target |")
+    print("|---|---|---|---|---|")
+    for name, (_, _, target) in paths.items():
+        t = min(times[name])
+        verdict = "" if target is None else \
+            f"{target:g}x: {'met' if t / base <= target else 'MISSED'}"
+        print(f"| {name} | {t:.3f} s | {t / n * 1e6:.2f} us | {t / base:.2f}x | {verdict} |")
+    return 0
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -128,11 +214,17 @@ def report(per_record: dict[str, float], n: int, full_records: int) -> list[str]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds of every path (5; with --validating, 7)")
     parser.add_argument("--full-records", type=int, default=100_000,
                         help="records for the validating Policy.evaluate path (slow)")
     parser.add_argument("--seed", type=int, default=2003)
+    parser.add_argument("--validating", type=int, default=0, metavar="N",
+                        help="time the validating entry points instead, over N records")
     args = parser.parse_args(argv)
+    if args.validating:
+        return validating(args.validating, args.rounds or 7, args.seed)
+    args.rounds = args.rounds or 5
     full_records = min(args.full_records, args.records)
 
     records = generate(args.records, args.seed)

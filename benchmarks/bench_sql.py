@@ -128,36 +128,12 @@ def best(fn: Callable[[], object], rounds: int = 3) -> float:
     return min(times)
 
 
-def in_process(n: int) -> None:
-    """Validating paths against hand-written Python, per record, in this process."""
-    import kprules
-    from kprules.eval.evaluate import validate
+def in_process(n: int) -> int:
+    """The validating entry points against hand-written Python, per record, in this process
+    (bench_evaluate.py --validating N: the same table, with the targets)."""
+    from bench_evaluate import validating
 
-    lib = kprules.load(*POLICIES)
-    targets = [(p.name, t) for p in lib.values() for t in p.terms
-               if p.name != "workload_proposal_state"]
-    ev = lib.evaluator(targets)
-    recs = list(records(n))
-    vocab = ev.vocabulary
-    fast = ev.function(validate_input=False)
-    validating = ev.function()
-    policy = lib["workload_kpcs_2003"]
-    paths: dict[str, Callable[[], object]] = {
-        "hand-written Python": lambda: [reference(r) for r in recs],
-        "function(validate_input=False)": lambda: [fast(r) for r in recs],
-        "function() (compiled validator)": lambda: [validating(r) for r in recs],
-        "function() with the reference validate": lambda: [fast(validate(r, vocab))
-                                                           for r in recs],
-        "a reused evaluator: evaluate()": lambda: [ev.evaluate(r) for r in recs],
-        "evaluate_many": lambda: list(ev.evaluate_many(recs)),
-        "Policy.evaluate, one call per record": lambda: [policy.evaluate(r) for r in recs],
-    }
-    times = {name: best(fn) for name, fn in paths.items()}
-    base = times["hand-written Python"]
-    print(f"\n| in process, {n:,} records | time | per record | vs hand-written |")
-    print("|---|---|---|---|")
-    for name, t in times.items():
-        print(f"| {name} | {t:.3f} s | {t / n * 1e6:.2f} us | {t / base:.1f}x |")
+    return validating(n)
 
 
 def compare_summary(n: int) -> None:
@@ -237,8 +213,7 @@ def main() -> None:
                         help="only the comparison summary in SQL, over N shipments")
     args = parser.parse_args()
     if args.in_process:
-        in_process(args.in_process)
-        return
+        sys.exit(in_process(args.in_process))
     if args.compare:
         compare_summary(args.compare)
         return

@@ -130,6 +130,8 @@ class Policy:
     def __init__(self, library: Library, checked: ir.CheckedPolicy) -> None:
         self.library = library
         self.checked = checked
+        # (terms) -> its evaluator and the names of its values, so that a call is a look-up
+        self._prepared: dict[tuple[str, ...] | None, tuple[Evaluator, tuple[str, ...]]] = {}
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} ({self.status})>"
@@ -156,8 +158,18 @@ class Policy:
         return tuple(sorted(self.checked.terms))
 
     def _evaluator(self, terms: Sequence[str] | None) -> Evaluator:
-        names = tuple(terms) if terms is not None else self.terms
-        return self.library.evaluator([(self.name, t) for t in names])
+        return self._prepare(terms)[0]
+
+    def _prepare(self, terms: Sequence[str] | None) -> tuple[Evaluator, tuple[str, ...]]:
+        """The library's evaluator of these terms (all by default), and the term name of each
+        of its values, in order; kept for the next call."""
+        key = tuple(terms) if terms is not None else None
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            names = self.terms if key is None else key
+            ev = self.library.evaluator([(self.name, t) for t in names])
+            prepared = self._prepared[key] = (ev, tuple(k[1] for k in ev.keys))
+        return prepared
 
     @overload
     def evaluate(self, facts: Facts, *, as_of: dt.date | None = None,
@@ -177,12 +189,15 @@ class Policy:
                  terms: Sequence[str] | None = None, explain: bool = False) -> Result:
         """Evaluate the terms (all by default) on one fact mapping; with `explain=True`, an
         `ExplainedResult` (its `explanation` always there)."""
-        ev = self._evaluator(terms)
+        prepared = self._prepared.get(None) if terms is None else None
+        ev, names = prepared if prepared is not None else self._prepare(terms)
         out = ev.evaluate(facts, as_of=as_of, explain=explain)
-        return self._result(out, explain)
+        if explain:
+            return self._result(out, explain, names)
+        return Result(dict(zip(names, out.row, strict=True)), out.as_of)
 
-    def _result(self, out: Evaluation, explain: bool) -> Result:
-        values: dict[str, Value] = {key[1]: value for key, value in out.values.items()}
+    def _result(self, out: Evaluation, explain: bool, names: tuple[str, ...]) -> Result:
+        values: dict[str, Value] = dict(zip(names, out.row, strict=True))
         if explain and out.slots is not None:
             return ExplainedResult(values, out.as_of, Explanation(
                 out.layout, out.slots, out.facts, out.as_of, self.library.sources))
@@ -196,9 +211,9 @@ class Policy:
                       as_of: dt.date | None = None,
                       terms: Sequence[str] | None = None) -> Iterator[Result]:
         """Evaluate a stream of fact mappings lazily (memory does not grow with the stream)."""
-        ev = self._evaluator(terms)
-        for record in records:
-            yield self._result(ev.evaluate(record, as_of=as_of), False)
+        ev, names = self._prepare(terms)
+        for out in ev.evaluate_many(records, as_of=as_of):
+            yield Result(dict(zip(names, out.row, strict=True)), out.as_of)
 
     @overload
     def function(self, terms: Sequence[str] | None = None, *, as_of: dt.date | None = None,

@@ -46,7 +46,7 @@ from kprules.ir.values import UNKNOWN
 _ALLOWED_ATTRS = frozenset({"get"})
 
 
-_LOCAL = re.compile(r"(v|a|t|x|p)[0-9]+\Z|_[tc][0-9]+\Z")
+_LOCAL = re.compile(r"(v|a|t|x|p|f|n)[0-9]+\Z|_[tc][0-9]+\Z")
 
 
 def verify_source(source: str, namespace: dict[str, Any]) -> None:

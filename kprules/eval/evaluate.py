@@ -10,13 +10,18 @@ compiled three-valued traced function decides. With `explain=True` the traced fu
 runs, and its slots become the explanation. `Evaluator.function(explain=True)` is the fast path
 with explanations: the traced function, returning `Explained` values whose explanation tree is
 built only when asked for.
+
+Validating entry points (`function()`, `evaluate`, `evaluate_many`): the checked entry
+(kprules.eval.gen_checked), validation fused into the strict code, decides a dict whose values
+are of their canonical forms without building typed facts; any other record takes the reference
+path above (`validate`, then the strict or traced code), so values and errors are the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from attrs import frozen
@@ -25,6 +30,7 @@ from kprules import ir
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
 from kprules.eval.codegen import Compiled, Undecided
+from kprules.eval.gen_checked import compile_checked
 from kprules.eval.validator import compile_acceptor, compile_validator
 from kprules.ir.slots import Key, Layout, build_layout
 from kprules.ir.values import FactError, Value, coerce, public, type_hint
@@ -88,6 +94,12 @@ def _date(as_of: object) -> dt.date:
                     f"{type(as_of).__name__} {as_of!r}{hint}")
 
 
+def _plain_date(as_of: object) -> bool:
+    """None, or a `datetime.date` itself (the fast path; a subclass takes the reference path,
+    which gives it back as it is)."""
+    return as_of is None or type(as_of) is dt.date
+
+
 def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
                   as_of: dt.date | None) -> dt.date | None:
     if as_of is not None:
@@ -98,23 +110,112 @@ def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
     return None
 
 
-@frozen
-class Evaluation:
-    """The values of the requested terms for one fact set (UNKNOWN where undecided)."""
+class _Context:
+    """What every evaluation of one evaluator shares: the keys of its targets, where each is
+    (by key, and by term name when the name is one target's), its layout, and its validator."""
 
-    values: Mapping[Key, Any]
+    __slots__ = ("keys", "layout", "positions", "validate")
+
+    def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]]
+                 ) -> None:
+        self.keys = layout.targets
+        self.layout = layout
+        self.validate = validate
+        names = [k[1] for k in self.keys]
+        positions: dict[object, int] = {k: i for i, k in enumerate(self.keys)}
+        positions.update((n, i) for i, n in enumerate(names) if names.count(n) == 1)
+        self.positions = positions
+
+
+class _Head(NamedTuple):
+    """The first items of an `Evaluation`; the values follow them."""
+
     as_of: dt.date | None
-    layout: Layout
     slots: tuple[Any, ...] | None
-    facts: Mapping[str, Any]
+    record: Mapping[str, Any]
+    context: _Context
 
-    def __getitem__(self, key: str | Key) -> Any:
-        if isinstance(key, str):
-            matches = [k for k in self.values if k[1] == key]
-            if len(matches) != 1:
-                raise KeyError(key)
-            key = matches[0]
-        return self.values[key]
+
+_ROW = slice(len(_Head._fields), None)
+
+
+def _rebuild(items: tuple[Any, ...]) -> Evaluation:
+    return tuple.__new__(Evaluation, items)
+
+
+class Evaluation(_Head):
+    """The values of the requested terms for one fact set (UNKNOWN where undecided).
+
+    `values` maps each target's key to its value; `row` is the same values as a tuple, in the
+    order of the evaluator's keys; `evaluation[name]` or `evaluation[key]` is one of them;
+    `facts` the typed facts evaluated, `as_of` the evaluation date, `slots` the clause values
+    (with explain=True), `explanation` the tree built from them; `record` the mapping evaluated.
+
+    Built once per record by the validating entry points, so it is cheap to build: one tuple,
+    made with `tuple.__new__`, of the named items (as_of, slots, record, context) followed by
+    the values (one object per record: fewer for the garbage collector to scan when results
+    are kept); `values` is made when first read, and so are `facts` when the record was
+    evaluated as given (its values already of their canonical forms, floats for decimals
+    aside): they are then `validate`'s reading of the record, when first read, so do not change
+    the record while they may still be needed."""
+
+    @classmethod
+    def of_typed(cls, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
+                 slots: tuple[Any, ...] | None, typed: dict[str, Any]) -> Evaluation:
+        """An evaluation of typed facts (as `validate` gives them), with its slots, if any."""
+        out = tuple.__new__(cls, (as_of, slots, typed, context, *row))
+        out._typed = typed
+        return out
+
+    @property
+    def row(self) -> tuple[Any, ...]:
+        return tuple.__getitem__(self, _ROW)
+
+    @property
+    def values(self) -> Mapping[Key, Any]:
+        try:
+            return self._values
+        except AttributeError:
+            self._values: dict[Key, Any] = dict(zip(self.context.keys, self.row, strict=True))
+            return self._values
+
+    @property
+    def layout(self) -> Layout:
+        return self.context.layout
+
+    @property
+    def facts(self) -> Mapping[str, Any]:
+        try:
+            return self._typed
+        except AttributeError:
+            self._typed: dict[str, Any] = self.context.validate(self.record)
+            return self._typed
+
+    def __getitem__(self, key: str | Key) -> Any:  # type: ignore[override]
+        position = self.context.positions.get(key)
+        if position is None:
+            raise KeyError(key)
+        return self.row[position]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Evaluation):
+            return NotImplemented
+        return (self.values, self.as_of, self.layout, self.slots, self.facts) == \
+            (other.values, other.as_of, other.layout, other.slots, other.facts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (tuple(self),), getattr(self, "__dict__", None)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Evaluation(values={self.values!r}, as_of={self.as_of!r}, "
+                f"slots={self.slots!r}, facts={self.facts!r})")
+
 
     @property
     def explanation(self) -> Any:
@@ -166,7 +267,9 @@ class Evaluator:
         self.validate: Callable[[Mapping[str, Any]], dict[str, Any]] = compile_validator(
             vocab, partial(validate, vocabulary=vocab))
         self.accepts = compile_acceptor(vocab)
-        self._entries: dict[dt.date | None, Compiled] = {}
+        self._context = _Context(self.layout, self.validate)
+        self._entries: dict[dt.date | None, _Entry] = {}
+        self._plain: Callable[[Mapping[str, Any]], Evaluation] | None = None  # its evaluating
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -185,16 +288,43 @@ class Evaluator:
 
     def evaluate(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
                  explain: bool = False, validated: bool = False) -> Evaluation:
-        typed = dict(facts) if validated else self.validate(facts)
+        if as_of is None and not explain and not validated:
+            plain = self._plain  # the evaluating entry of the records' own dates, once made
+            if plain is not None:
+                return plain(facts)
+        entry = self._entries.get(as_of) if _plain_date(as_of) else None
+        if entry is None or explain or validated:
+            return self._evaluate_other(facts, as_of, explain, validated)
+        return entry.evaluating(facts)  # type: ignore[no-any-return]
+
+    def _evaluate_other(self, facts: Mapping[str, Any], as_of: dt.date | None, explain: bool,
+                        validated: bool) -> Evaluation:
+        """Explaining, facts already validated, an `as_of` that is not a plain date (the
+        reference path: its FactsError, then the TypeError of a bad `as_of`), or the first
+        evaluation on a date (its entry made, then the fast path)."""
+        if explain or validated or not _plain_date(as_of):
+            return self._evaluate(dict(facts) if validated else self.validate(facts), as_of,
+                                  explain)
+        evaluating = self._entry(as_of).evaluating
+        if as_of is None:
+            self._plain = evaluating
+        return evaluating(facts)  # type: ignore[no-any-return]
+
+    def _evaluate(self, typed: dict[str, Any], as_of: dt.date | None,
+                  explain: bool) -> Evaluation:
+        """The reference path: typed facts, their date, the strict or traced code."""
         date = resolve_as_of(typed, self.vocabulary, as_of)
         values, slots = self.run(typed, date, explain)
-        return Evaluation({k: public(v) for k, v in zip(self.keys, values, strict=True)},
-                          date, self.layout, slots, typed)
+        return Evaluation.of_typed(tuple(public(v) for v in values), date, self._context, slots,
+                                   typed)
 
     def evaluate_many(self, records: Iterable[Mapping[str, Any]], *,
                       as_of: dt.date | None = None) -> Iterator[Evaluation]:
-        for record in records:
-            yield self.evaluate(record, as_of=as_of)
+        """`evaluate` on each record, lazily."""
+        if not _plain_date(as_of):  # the reference path (a bad as_of: its FactsError first)
+            yield from (self.evaluate(record, as_of=as_of) for record in records)
+            return
+        yield from map(self._entry(as_of).evaluating, records)
 
     def function(self, *, validate_input: bool = True, as_of: dt.date | None = None,
                  explain: bool = False) -> Callable[[Mapping[str, Any]], Any]:
@@ -205,33 +335,73 @@ class Evaluator:
         that every value present has its fact's type (as `validate` returns them, or as
         loaded by kprules' readers; a float is accepted for a decimal or quantity fact and read
         as its shortest decimal) and that no value is None; a missing fact is handled.
+        With validation (the default), it is the checked entry (kprules.eval.gen_checked):
+        validation fused into the compiled code, and the reference path for anything unusual.
         """
-        as_of = _date(as_of) if as_of is not None else None
-        compiled = self._entries.get(as_of)
-        if compiled is None:
-            compiled = self._entries[as_of] = self._entry(as_of)
-        fast = compiled.explain if explain else compiled.fast
+        entry = self._entry(as_of)
+        compiled = entry.compiled
         if not validate_input:
-            return fast
-        check, accepts = self.validate, self.accepts
+            return compiled.explain if explain else compiled.fast
+        if not explain:
+            return entry.checked
+        fast, check, accepts = compiled.explain, self.validate, self.accepts
 
         def checked(r: Mapping[str, Any]) -> Any:
             return fast(r) if accepts(r) else fast(check(r))
 
         return checked
 
-    def _entry(self, as_of: dt.date | None) -> Compiled:
-        """The generated entry points for one way of dating records (compiled once)."""
-        vocab = self.vocabulary
-        run = self.run
-        check = self.validate
+    def _entry(self, as_of: dt.date | None) -> _Entry:
+        """The entry points for one evaluation date, or for dates taken from the records."""
+        if as_of is not None:
+            as_of = _date(as_of)
+        entry = self._entries.get(as_of)
+        if entry is None:
+            entry = self._entries[as_of] = _Entry(self, as_of)
+        return entry
+
+
+class _Entry:
+    """The generated entry points of an evaluator for one way of dating records, each compiled
+    once, when first needed: `compiled` (the fast and explaining functions), `checked` (the
+    checked entry: its slow path is the validating function's, `fast(r) if accepts(r) else
+    fast(validate(r))`), and `evaluating` (the checked entry returning an `Evaluation`: its
+    slow path is the reference path of `evaluate`)."""
+
+    def __init__(self, ev: Evaluator, as_of: dt.date | None) -> None:
+        vocab = ev.vocabulary
+        run, check = ev.run, ev.validate
+        self.as_of = as_of
+        self.dated_by = vocab.dated_by if as_of is None else None
 
         def fallback(r: Mapping[str, Any]) -> tuple[Any, ...]:
             typed = check(r)
             values, _ = run(typed, resolve_as_of(typed, vocab, as_of), False)
             return tuple(public(v) for v in values)
 
-        return Compiled(self.layout, fallback=fallback,
-                        as_of_fact=None if as_of is not None else vocab.dated_by,
-                        as_of=as_of, explained=partial(tuple.__new__, Explained),
-                        explain_context=(self.layout, self.sources))
+        self.compiled = Compiled(
+            ev.layout, fallback=fallback, as_of_fact=self.dated_by, as_of=as_of,
+            explained=partial(tuple.__new__, Explained), explain_context=(ev.layout, ev.sources))
+        self._ev = ev
+        self._types = {name: info.type for name, info in vocab.facts.items()}
+
+    @cached_property
+    def checked(self) -> Callable[..., Any]:
+        fast, check, accepts = self.compiled.fast, self._ev.validate, self._ev.accepts
+
+        def validating(r: Mapping[str, Any]) -> tuple[Any, ...]:
+            return fast(r) if accepts(r) else fast(check(r))
+
+        return compile_checked(self._ev.layout, self._types, validating,
+                               as_of_fact=self.dated_by, as_of=self.as_of)
+
+    @cached_property
+    def evaluating(self) -> Callable[..., Any]:
+        ev, check, as_of = self._ev, self._ev.validate, self.as_of
+
+        def slow_evaluation(r: Mapping[str, Any]) -> Evaluation:
+            return ev._evaluate(check(r), as_of, False)
+
+        return compile_checked(ev.layout, self._types, slow_evaluation,
+                               as_of_fact=self.dated_by, as_of=as_of,
+                               build=(Evaluation, ev._context))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kprules import ir
 from kprules.eval.gen_common import (
     Namespace,
@@ -32,19 +34,23 @@ _INLINE_DEPTH = 25
 class StrictGen:
     """Two-valued expressions, terms inlined where used once and small, else computed once."""
 
-    def __init__(self, layout: Layout, ns: Namespace) -> None:
+    def __init__(self, layout: Layout, ns: Namespace, fact_locals: bool = False) -> None:
         self.layout = layout
         self.ns = ns
         self.uses = _use_counts(layout)
         self.locals: dict[Key, str] = {}
         self.prelude: list[str] = []
         self.facts: set[str] = set()  # the facts the code reads
+        # With `fact_locals`, a fact is read from a local variable (f0, f1, ...: its caller reads
+        # and checks it), not from the record `r`.
+        self.fact_locals: dict[str, str] | None = {} if fact_locals else None
 
-    def entry(self) -> str:
+    def entry(self, wrap: Callable[[list[str]], str] | None = None) -> str:
+        """The body computing the targets; it returns their tuple (or `wrap(their code)`)."""
         results = [self._result(k) for k in self.layout.targets]
         body = [f"    {line}" for line in self.prelude]
         tup = "(" + ", ".join(results) + ("," if len(results) == 1 else "") + ")"
-        return "\n".join([*body, f"    return {tup}"])
+        return "\n".join([*body, f"    return {wrap(results) if wrap else tup}"])
 
     def _result(self, key: Key) -> str:
         """A target's value; a decimal one may be a fact given as a float: read it exactly."""
@@ -100,7 +106,7 @@ class StrictGen:
                 return self.ns.literal(v)
             case ir.FactRef(name=name):
                 self.facts.add(name)
-                return f"r[{self.ns.literal(name)}]"
+                return self._fact(name)
             case ir.TermRef() | ir.BaseRef():
                 return self.term(ref_key(t.context, e))
             case ir.And() | ir.Or():
@@ -118,6 +124,19 @@ class StrictGen:
                 return python_op(e, [self._arith_operand(k, t) for k in kids], self.ns,
                                  strict=True)
         return python_op(e, [self.expr(k, t) for k in kids], self.ns)
+
+    def _fact(self, name: str) -> str:
+        if self.fact_locals is None:
+            return f"r[{self.ns.literal(name)}]"
+        return self.fact_local(name)
+
+    def fact_local(self, name: str) -> str:
+        """The local variable a fact is read from (with `fact_locals`)."""
+        assert self.fact_locals is not None
+        var = self.fact_locals.get(name)
+        if var is None:
+            var = self.fact_locals[name] = f"f{len(self.fact_locals)}"
+        return var
 
     def _in_range(self, c: Clause, t: TermLayout) -> str:
         """`low <= x <= high` with every operand evaluated: a chained comparison skips the last

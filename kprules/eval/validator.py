@@ -19,50 +19,39 @@ the source is checked by `verify_source` and runs with empty builtins.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from kprules import ir
-from kprules.core.countries import ISO_3166_ALPHA2
-from kprules.core.limits import MAX_NUMBER_DIGITS
 from kprules.eval.codegen import verify_source
+from kprules.eval.gen_accept import (
+    BOUND,
+    HELPERS,
+    MISS,
+    accept_test,
+    allowed_strings,
+    finite_decimal,
+    float_decimal,
+)
 from kprules.ir.types import (
     BOOL,
-    COUNTRY,
     DATE,
     DECIMAL,
     INTEGER,
     TEXT,
-    EnumType,
     Quantity,
     SetType,
     Type,
 )
-from kprules.ir.values import FactError, coerce, fold_space
+from kprules.ir.values import FactError, coerce
 
-_MISS: Any = object()
+_MISS: Any = MISS
+_BOUND = BOUND
+_fl = float_decimal
+_fin = finite_decimal
+_allowed = allowed_strings
 Validate = Callable[[Mapping[str, Any]], dict[str, Any]]
-
-
-_BOUND = 10 ** MAX_NUMBER_DIGITS  # numbers at or beyond it: `coerce` reports them (KP490)
-
-
-def _fl(v: float) -> Any:
-    """A float for a decimal fact: its shortest decimal, or _MISS when it is not finite or has
-    more digits than the limit (then `coerce` reports it)."""
-    if not math.isfinite(v):
-        return _MISS
-    d = Decimal(repr(v))
-    return d if _fin(d) else _MISS
-
-
-def _fin(v: Decimal) -> bool:
-    """Finite, and of at most MAX_NUMBER_DIGITS digits on each side of the point."""
-    exponent = v.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -MAX_NUMBER_DIGITS and -_BOUND < v < _BOUND
 
 
 def _set_of(allowed: frozenset[str]) -> Callable[[Any], Any]:
@@ -83,10 +72,7 @@ def _text_set_of(allowed: frozenset[str]) -> Callable[[Any], Any]:
 
 class _Source:
     def __init__(self) -> None:
-        self.values: dict[str, Any] = {"_MISS": _MISS, "_ty": type, "_Dec": Decimal,
-                                       "_date": dt.date, "_fl": _fl, "_fin": _fin, "_str": str,
-                                       "_int": int, "_float": float, "_B": _BOUND,
-                                       "_fold": fold_space}
+        self.values: dict[str, Any] = dict(HELPERS)
         self.lines: list[str] = []
 
     def bind(self, value: Any) -> str:
@@ -98,21 +84,13 @@ class _Source:
         self.lines.append("    " * level + text)
 
 
-def _allowed(t: Type) -> frozenset[str] | None:
-    if isinstance(t, EnumType):
-        return frozenset(t.values)
-    if t == COUNTRY:
-        return ISO_3166_ALPHA2
-    return None
-
-
 def _typed_test(src: _Source, t: Type) -> tuple[str, str] | None:
     """(test on `v0`, value when it holds) for typed input, or None: a helper reads it."""
     allowed = _allowed(t)
     if t == BOOL:
         return "v0 is True or v0 is False", "v0"
     if t == INTEGER:
-        return "_ty(v0) is _int and -_B < v0 < _B", "v0"
+        return "_ty(v0) is _int and _NB < v0 < _B", "v0"
     if allowed is not None:
         return f"_ty(v0) is _str and v0 in {src.bind(allowed)}", "v0"
     if t == TEXT:
@@ -194,13 +172,12 @@ def compile_acceptor(vocabulary: ir.Vocabulary) -> Callable[[Mapping[str, Any]],
     them), so the validating entry points skip building them."""
     src = _Source()
     names = sorted(vocabulary.facts)
-    src.values.update(_known=frozenset(names), _keys=_keys_within, _isfin=math.isfinite,
-                      _fs=frozenset)
+    src.values.update(_known=frozenset(names), _keys=_keys_within)
     src.add(0, "def _accepts(r):")
     src.add(1, "if not _keys(r, _known):")
     src.add(2, "return False")
     for name in names:
-        test = _canonical(src, vocabulary.facts[name].type)
+        test = accept_test(vocabulary.facts[name].type, "v0", src.bind)
         src.add(1, f"v0 = r.get({name!r}, _MISS)")
         src.add(1, f"if v0 is not _MISS and not ({test}):")
         src.add(2, "return False")
@@ -212,19 +189,6 @@ def compile_acceptor(vocabulary: ir.Vocabulary) -> Callable[[Mapping[str, Any]],
     exec(compile(source, "<kprules acceptor>", "exec"), namespace)
     fn: Callable[[Mapping[str, Any]], bool] = namespace["_accepts"]
     return fn
-
-
-def _canonical(src: _Source, t: Type) -> str:
-    if t == DECIMAL or isinstance(t, Quantity):
-        return ("(_ty(v0) is _int and -_B < v0 < _B) or (_ty(v0) is _float and _fl(v0) is not "
-                "_MISS) or (_ty(v0) is _Dec and _fin(v0))")
-    if t == TEXT:  # accepted as given only when already folded, as `validate` would give it
-        return "_ty(v0) is _str and _fold(v0) == v0"
-    if isinstance(t, SetType):
-        return f"_ty(v0) is _fs and v0 <= {src.bind(_allowed(t.element) or frozenset())}"
-    test = _typed_test(src, t)
-    assert test is not None
-    return test[0]
 
 
 def _keys_within(r: Mapping[str, Any], known: frozenset[str]) -> bool:
