@@ -328,4 +328,10 @@ def test_the_fast_validator_is_validate(fields: dict[str, Any], from_text: bool)
     vocab = vocabulary()
     fast = _outcome(Validator(vocab, from_text), fields)
     slow = _outcome(lambda r: validate(r, vocab, from_text=from_text), fields)
-    assert repr(fast) == repr(slow)
+    assert repr(_in_order(fast)) == repr(_in_order(slow))  # every value and its type
+
+
+def _in_order(outcome: Any) -> Any:
+    """Typed facts by name: the generated validator gives them in the vocabulary's order,
+    `validate` in the record's (a mapping's order is not part of what validation gives)."""
+    return sorted(outcome.items()) if isinstance(outcome, dict) else outcome
