@@ -1,0 +1,66 @@
+"""Progress of DuckDB statements: a thread that polls a connection and feeds a `Progress`.
+
+Effects: one daemon thread per `QueryProgress`, started by `watch(con)` only when the progress
+is drawn (a terminal, no --quiet); it asks `con.query_progress()` (the percentage of the
+statement running on the connection, -1 when none) every `interval` seconds and hands it to
+`Progress.at`, which draws `evaluating shipments.parquet in DuckDB: 42%, about 3 s left`.
+`close` (or leaving the `with` block, on success, on an error, on Ctrl-C) stops the thread,
+waits for it, and erases the line. Being a daemon, the thread never keeps the process alive.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from kprules.core.progress import Progress
+
+POLL = 0.1  # seconds between two questions to DuckDB
+
+
+class QueryProgress:
+    """The progress of the statements that run on one DuckDB connection."""
+
+    def __init__(self, progress: Progress, interval: float = POLL) -> None:
+        self.progress, self.interval = progress, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, con: Any) -> Any:
+        """Start polling `con` (when the progress is drawn at all); `con`."""
+        if not self.progress.enabled or self._thread is not None or self._stop.is_set():
+            return con
+        con.execute("SET enable_progress_bar = true")  # DuckDB measures progress only then
+        con.execute("SET enable_progress_bar_print = false")  # and draws nothing itself
+        self._thread = threading.Thread(target=self._poll, args=(con,), daemon=True,
+                                        name="kprules-query-progress")
+        self._thread.start()
+        return con
+
+    def _poll(self, con: Any) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                percent = float(con.query_progress())
+            except Exception:  # the connection is closed or busy closing: stop watching
+                return
+            if percent >= 0 and not self._stop.is_set():
+                self.progress.at(min(percent, 100.0) / 100)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def close(self) -> None:
+        """Stop polling, wait for the thread, erase the line; again: nothing."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5 * self.interval + 1)
+        self.progress.close()
+
+    def __enter__(self) -> QueryProgress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
