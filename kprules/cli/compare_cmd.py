@@ -80,7 +80,8 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
               help="Leave out the symbolic difference (each policy's verdict and the regions "
               "where it disagrees with BASE over every fact set, as `kprules diff` finds it).")
 @click.option("--quiet", "-q", is_flag=True,
-              help="No progress line on standard error (it is shown only on a terminal).")
+              help="No progress line (cases or records read, rate, share done and time "
+              "left; drawn on standard error when it is a terminal, after a second).")
 def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,

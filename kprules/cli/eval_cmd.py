@@ -514,7 +514,8 @@ errors in policies, case files or data; 2 on usage errors.
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Data files: write the values to this file instead of standard output.")
 @click.option("--quiet", is_flag=True,
-              help="Data files: no progress line (shown on a terminal).")
+              help="Data files: no progress line (records read, rate, share done and "
+              "time left; drawn on standard error when it is a terminal, after a second).")
 @click.option("--skip-invalid", is_flag=True,
               help="Data files: evaluate the valid records, count the invalid ones, exit 0.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=20, show_default=True,
