@@ -6,6 +6,7 @@ erased at the end; silent when piped, in tests, or with --quiet. The CLI measure
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import sys
 from collections.abc import Callable
@@ -141,6 +142,20 @@ def test_over_erases_the_line_when_its_items_are_exhausted() -> None:
     assert screen.getvalue().endswith("\r" + " " * 23 + "\r")
 
 
+def test_cleared_for_a_message_then_drawn_again() -> None:
+    screen, clock = Terminal(), Clock()
+    progress = Progress("data.jsonl", stream=screen, clock=clock, delay=0, interval=0)
+    clock.now = 1.0
+    progress.tick()
+    progress.clear()
+    screen.write("error: record 2\n")
+    clock.now = 2.0
+    progress.tick()
+    progress.close()
+    assert drawn(screen) == ["", "data.jsonl: 1 records (1/s)", " " * 27, "error: record 2\n",
+                             "data.jsonl: 2 records (1/s)", " " * 27, ""]
+
+
 @pytest.mark.parametrize("screen", [io.StringIO(), Terminal()], ids=["piped", "quiet"])
 def test_silent_when_piped_or_quiet(screen: io.StringIO) -> None:
     clock = Clock()
@@ -188,16 +203,20 @@ def test_a_parquet_file_is_measured_in_rows(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- the commands
 
-EVAL = ["eval", "shipment", "--cases", "data/shipments.jsonl", "--format", "csv",
+EVAL = ["eval", str(CASES / "shipment"), "--cases", "data/shipments.jsonl", "--format", "csv",
         "--as-of", "2024-09-15"]
 COMPARE = ["compare", "kpcs", "proposal", "--cases", "data/shipments.jsonl", "--no-symbolic"]
 RUNS = {
     "eval-python": [*EVAL, "--engine", "python"],
+    "eval-python-bad": [*EVAL, "--engine", "python", "--cases", "BAD"],
     "eval-duckdb": [*EVAL, "--engine", "duckdb"],
+    "eval-duckdb-bad": [*EVAL, "--engine", "duckdb", "--cases", "BAD"],
     "compare-python": [*COMPARE, "--engine", "python"],
     "compare-duckdb": [*COMPARE, "--engine", "duckdb"],
 }
-LINE = re.compile(r"\r(data/shipments\.jsonl|compared): \d+ (records|cases) \([\d,]+/s\), \d+%")
+DRAWN = re.compile(r"(\S*shipments\.jsonl|compared|(evaluating|comparing over) \S*shipments"
+                   r"\.jsonl in DuckDB): ([\d,]+ (records|cases) \([\d,]+/s\)(, |$))?"
+                   r"(\d+%(, about [0-9hmins ]+ left)?)?")
 
 
 def invoke(argv: list[str], tmp_path: Path) -> tuple[str, str, int]:
@@ -207,7 +226,8 @@ def invoke(argv: list[str], tmp_path: Path) -> tuple[str, str, int]:
     result = CliRunner().invoke(cli, argv)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.stdout + (out.read_text("utf-8") if out.exists() else ""), result.stderr, \
+    stderr = result.stderr_bytes.decode()  # as written (`stderr` turns \r\n into \n)
+    return result.stdout + (out.read_text("utf-8") if out.exists() else ""), stderr, \
         result.exit_code
 
 
@@ -219,26 +239,47 @@ def seeming_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(progress_module, "INTERVAL", 0.0)
 
 
+def printed(stderr: str) -> tuple[str, int]:
+    """What is left of standard error without the progress lines, and how many were drawn; a
+    line drawn is followed by another, or erased before anything else is printed."""
+    pieces = stderr.split("\r")
+    text, lines = [pieces[0]], 0
+    for before, piece in itertools.pairwise(pieces):
+        if piece and not piece.strip():  # erased
+            assert DRAWN.fullmatch(before.rstrip()), (before, piece)
+        elif DRAWN.fullmatch(piece.rstrip()):
+            lines += 1
+        else:
+            assert not before.strip(), (before, piece)  # printed after an erasing
+            text.append(piece)
+    return "".join(text), lines
+
+
 @pytest.mark.parametrize("run", list(RUNS))
 def test_commands_draw_on_a_terminal_and_not_with_quiet_nor_when_piped(
         run: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    if run.endswith("duckdb"):
+    if "duckdb" in run:
         pytest.importorskip("duckdb")
-    monkeypatch.chdir(CASES)
+    monkeypatch.chdir(tmp_path)  # short names: a line is cut at the terminal's width
+    lines = (CASES / "data" / "shipments.jsonl").read_text("utf-8").splitlines(keepends=True)
+    for folder, text in [("data", lines), ("bad", [*lines[:2], '{"rough": "yes"}\n',
+                                                   *lines[2:], '{"rough": 3}\n'])]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "shipments.jsonl").write_text("".join(text), encoding="utf-8")
     argv = [*RUNS[run], "--policies", str(CASES)]
+    argv = ["bad/shipments.jsonl" if a == "BAD" else a for a in argv]
     piped = invoke(argv, tmp_path)
     seeming_terminal(monkeypatch)
     quiet = invoke([*argv, "--quiet"], tmp_path)
     loud = invoke(argv, tmp_path)
-    assert piped == quiet and piped[2] == 0, piped
+    assert piped == quiet and piped[2] == (1 if run.endswith("bad") else 0), piped
     assert "\r" not in piped[1]
-    if run.endswith("python"):  # the file is read in Python: each record is counted
-        assert LINE.search(loud[1]) is not None, loud[1]
-    # whatever was drawn is erased before the rest, which is what a run without a terminal
-    # prints
-    assert (loud[0], loud[2]) == (piped[0], piped[2]) and loud[1].endswith(piped[1])
-    lines = loud[1][:len(loud[1]) - len(piped[1])]
-    assert lines == "" or re.fullmatch(r"(\r[^\r\n]+)+\r +\r", lines), lines
+    # whatever was drawn is erased before anything else is printed, which is what a run
+    # without a terminal prints
+    text, drawn_lines = printed(loud[1])
+    assert (loud[0], text, loud[2]) == piped
+    if "python" in run:  # the file is read in Python: each record is counted
+        assert drawn_lines >= 4, loud[1]
 
 
 def test_compare_is_silent_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

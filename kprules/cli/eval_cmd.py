@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from kprules.cases.files import Suite
     from kprules.cli.eval_sql import Prepared
     from kprules.core.diagnostics import Diagnostic
+    from kprules.core.progress import Progress
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
     from kprules.ir.types import Type
@@ -244,9 +245,10 @@ class Tally:
 
 
 def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writer,
-                options: StreamOptions, lib: Library, file: str) -> Tally:
+                options: StreamOptions, lib: Library, file: str,
+                progress: Progress | None = None) -> Tally:
     """Evaluate records as they are read, writing each result at once; report bad records
-    (unless skipped) and stop after `max_errors` of them."""
+    (unless skipped; the progress line erased first) and stop after `max_errors` of them."""
     from kprules.cases.bulk import BadRecord
 
     records = invalid = 0
@@ -271,6 +273,8 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
         first = item.number if first is None else first
         if options.skip_invalid:
             continue
+        if progress is not None:
+            progress.clear()
         emit("\n" if invalid > 1 else "", err=True)
         report(problems, sources)
         if invalid >= options.max_errors:
@@ -437,7 +441,8 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
     progress = Progress(name, "records", quiet=options.quiet or on_terminal(out))
     try:
         items = progress.over(read_data(path, ev.vocabulary, name, measured(progress, path)))
-        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name)
+        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name,
+                            progress)
     except DataError as err:
         report(err.diagnostics, err.sources)
         return 1

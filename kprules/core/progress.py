@@ -11,8 +11,9 @@ the work is known: `measure(total)` (the rows of a Parquet file), `measure(total
 (the bytes of a file and the bytes read so far, asked only when the line is drawn, so that
 counting costs nothing more per item), or `at(fraction)` (a share reported by an engine, such as
 DuckDB's query progress). The rate and the time left are measured over the last `window`
-seconds. `close` erases the line, so that what the command prints next starts clean; `over`
-closes it when its items are exhausted.
+seconds. `close` erases the line, so that what the command prints next starts clean (`clear`
+erases it for a diagnostic printed on the way, and drawing goes on); `over` closes it when its
+items are exhausted.
 
 It draws only when its stream is a terminal and the caller did not ask for quiet (`--quiet`):
 piped or redirected output, CI logs and tests see nothing. No global state: the command owns its
@@ -134,13 +135,18 @@ class Progress:
         self._drawn = len(text)
         self._next = now + self.interval
 
-    def close(self) -> None:
-        """Erase the line (if one was drawn); nothing is drawn afterwards."""
-        self.enabled = False
+    def clear(self) -> None:
+        """Erase the line (if one was drawn), so that something else can be printed; the next
+        line is drawn when it is due."""
         if self._drawn:
             self.stream.write("\r" + " " * self._drawn + "\r")
             self.stream.flush()
             self._drawn = 0
+
+    def close(self) -> None:
+        """Erase the line (if one was drawn); nothing is drawn afterwards."""
+        self.enabled = False
+        self.clear()
 
     def __enter__(self) -> Progress:
         return self
