@@ -36,6 +36,7 @@ class QueryProgress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connections: list[Any] = []
+        self._handling = False  # our SIGINT handler is installed
         self._previous: Any = None  # the SIGINT handler before ours
 
     def watch(self, con: Any) -> Any:
@@ -44,8 +45,9 @@ class QueryProgress:
         if self._stop.is_set():
             return con
         self._connections.append(con)
-        if self._previous is None and threading.current_thread() is threading.main_thread():
+        if not self._handling and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._interrupt)
+            self._handling = True
         if not self.progress.enabled or self._thread is not None:
             return con
         con.execute("SET enable_progress_bar = true")  # DuckDB measures progress only then
@@ -78,13 +80,16 @@ class QueryProgress:
         """Stop polling, wait for the thread, erase the line, put SIGINT's handler back; again:
         nothing. Raises `KeyboardInterrupt` when Ctrl-C interrupted a statement."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5 * self.interval + 1)
-        self.progress.close()
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-        self._connections.clear()
+        try:
+            if self._thread is not None:
+                self._thread.join(timeout=5 * self.interval + 1)
+            self.progress.close()
+        finally:  # even when a second Ctrl-C comes while it waits
+            if self._handling:
+                previous = self._previous
+                signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+                self._handling, self._previous = False, None
+            self._connections.clear()
         if self.interrupted:
             self.interrupted = False
             raise KeyboardInterrupt
