@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/bench_stream.py              # 1,000,000 records
     .venv/bin/python benchmarks/bench_stream.py --records 100000
+    .venv/bin/python benchmarks/bench_stream.py --engine python --terminal --repeat 3
+
+`--engine` is passed to the command (auto: DuckDB for a file this big, when installed).
+`--terminal` gives the child a pseudo-terminal as standard error, so that it draws its progress
+line (kprules.core.progress), and runs it again with `--quiet` (no line): the ratio of the two
+is the cost of the progress line; `--repeat` runs each that many times (the best is kept).
 
 The records of the benchmark workload (benchmarks/workload.py, generated one at a time) are
 written to a temporary `.jsonl` file. The command evaluates the three workload policies
@@ -18,10 +24,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
+import pty
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,18 +49,50 @@ def write_records(path: Path, n: int) -> None:
             fh.write(json.dumps(r) + "\n")
 
 
-def run_eval(data: Path, out: Path) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds and peak RSS in MB of the child, and its stderr."""
+def run_eval(data: Path, out: Path, engine: str = "auto", terminal: bool = False,
+             quiet: bool = False) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak RSS in MB of the child, and its stderr (as drawn on
+    the pseudo-terminal with `terminal`)."""
     cmd = [sys.executable, "-m", "kprules", "eval", *map(str, POLICIES), "--cases", str(data),
-           "--format", "csv", "--no-seeds"]
+           "--format", "csv", "--no-seeds", "--engine", engine, *(["--quiet"] if quiet else [])]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with out.open("w", encoding="utf-8") as fh:
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.PIPE, text=True, check=False)
+        if terminal:
+            code, stderr = _on_terminal(cmd, fh)
+        else:
+            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.PIPE, text=True, check=False)
+            code, stderr = proc.returncode, proc.stderr
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        sys.exit(f"kprules eval failed (exit {proc.returncode}):\n{proc.stderr}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.stderr
+    if code != 0:
+        sys.exit(f"kprules eval failed (exit {code}):\n{stderr}")
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024, stderr
+
+
+def _on_terminal(cmd: list[str], out: object) -> tuple[int, str]:
+    """Run `cmd` with standard error on a pseudo-terminal, read as it is written."""
+    main, child = pty.openpty()
+    drawn: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            drawn.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run(cmd, stdout=out, stderr=child, check=False)  # type: ignore[arg-type]
+    os.close(child)
+    reader.join(timeout=5)
+    os.close(main)
+    return proc.returncode, b"".join(drawn).decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def check_output(out: Path, n: int) -> str | None:
@@ -72,6 +113,10 @@ def check_output(out: Path, n: int) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=["auto", "python", "duckdb"], default="auto")
+    parser.add_argument("--terminal", action="store_true",
+                        help="standard error on a pseudo-terminal, against --quiet")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kprules-bench-") as tmp:
         data, out = Path(tmp) / "records.jsonl", Path(tmp) / "out.csv"
@@ -80,11 +125,24 @@ def main() -> None:
         size_mb = data.stat().st_size / 1e6
         print(f"generated {args.records:,} records ({size_mb:,.0f} MB) in "
               f"{time.perf_counter() - start:.1f} s")
-        wall, cpu, peak, stderr = run_eval(data, out)
-        print(f"kprules eval --format csv: {wall:.1f} s wall ({args.records / wall:,.0f} "
-              f"records/s), {cpu:.1f} s CPU ({args.records / cpu:,.0f} records/s), "
-              f"peak RSS {peak:.0f} MB (target < {TARGET_MB:.0f} MB); {stderr.strip()}")
-        problem = check_output(out, args.records)
+        peak, problem = 0.0, None
+        runs = [(True, False), (True, True)] if args.terminal else [(False, False)]
+        best: dict[bool, float] = {}
+        for _ in range(args.repeat):
+            for terminal, quiet in runs:
+                wall, cpu, peak, stderr = run_eval(data, out, args.engine, terminal, quiet)
+                best[quiet] = min(best.get(quiet, wall), wall)
+                what = " on a terminal" + (" --quiet" if quiet else "") if terminal else ""
+                lines = max(stderr.count("\r") - 2, 0)  # each line drawn, and the erasing
+                print(f"kprules eval --format csv --engine {args.engine}{what}: {wall:.1f} s "
+                      f"wall ({args.records / wall:,.0f} records/s), {cpu:.1f} s CPU "
+                      f"({args.records / cpu:,.0f} records/s), peak RSS {peak:.0f} MB (target "
+                      f"< {TARGET_MB:.0f} MB); {lines} progress lines; "
+                      f"{stderr.split(chr(13))[-1].strip()}")
+                problem = problem or check_output(out, args.records)
+        if args.terminal:
+            print(f"best of {args.repeat}: drawn {best[False]:.2f} s, --quiet "
+                  f"{best[True]:.2f} s: ratio {best[False] / best[True]:.3f}")
     print("output: every row agrees with the reference" if problem is None
           else f"output MISMATCH: {problem}")
     if problem is not None or peak >= TARGET_MB:

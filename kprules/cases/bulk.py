@@ -20,9 +20,9 @@ naming an unknown fact, Parquet without pyarrow) raises `DataError` (KP100, KP4x
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kprules import ir
 from kprules.cases.csv_data import (
@@ -67,9 +67,12 @@ def data_format(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
 
 
-def read_data(path: Path, vocabulary: ir.Vocabulary,
-              name: str | None = None) -> Iterator[Record | BadRecord]:
-    """The records of a data file, lazily; `DataError` at once if it cannot be opened."""
+def read_data(path: Path, vocabulary: ir.Vocabulary, name: str | None = None,
+              opened: Callable[[IO[bytes]], object] | None = None,
+              ) -> Iterator[Record | BadRecord]:
+    """The records of a data file, lazily; `DataError` at once if it cannot be opened.
+    `opened` is given the open JSON Lines or CSV file (a progress line asks it how far the
+    reader is: `tell()`, when it draws, never per record)."""
     name = name or display_name(path)
     fmt = data_format(path)
     if fmt is None:
@@ -82,6 +85,8 @@ def read_data(path: Path, vocabulary: ir.Vocabulary,
         fh = open_binary(path, name)
     except SourceError as err:
         raise DataError(err.diagnostics) from None
+    if opened is not None:
+        opened(fh)
     reader = jsonl_records if fmt == "jsonl" else csv_records
     return _closing(fh, reader(_bounded_lines(fh), name, vocabulary))
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -80,7 +80,8 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
               help="Leave out the symbolic difference (each policy's verdict and the regions "
               "where it disagrees with BASE over every fact set, as `kprules diff` finds it).")
 @click.option("--quiet", "-q", is_flag=True,
-              help="No progress line on standard error (it is shown only on a terminal).")
+              help="No progress line (cases or records read, rate, share done and time "
+              "left; drawn on standard error when it is a terminal, after a second).")
 def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,
@@ -116,7 +117,8 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     if engine == "auto":
         engine = _auto_engine(cases_path, bulk, fmt)
     if engine == "duckdb" or group_by:
-        differing = _sql_summary(comparison, cases_path, bulk, fmt, output, list(group_by))
+        differing = _sql_summary(comparison, cases_path, bulk, fmt, output, list(group_by),
+                                 quiet)
         if fail_on_difference and differing:
             sys.exit(1)
         return
@@ -157,9 +159,9 @@ def _detail(chosen: str) -> Detail:
 
 
 def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
-                 output: Path | None, group_by: list[str]) -> int:
+                 output: Path | None, group_by: list[str], quiet: bool = False) -> int:
     """The bulk summary computed in SQL (kprules.cli.compare_sql); the records that differ."""
-    from kprules.cli.compare_sql import Refused, summary_in_sql
+    from kprules.cli.compare_sql import Refused
     from kprules.core.files import OutputError, atomic_output, display_name
 
     if not bulk or fmt not in ("text", "json"):
@@ -170,8 +172,9 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
         raise click.UsageError(f"--group-by: the vocabulary has no fact `{unknown[0]}`")
     try:
         with atomic_output(output) as out:
-            return summary_in_sql(comparison, cases_path, display_name(cases_path), group_by,
-                                  fmt, out)
+            text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
+            out.write(text)
+            return differing
     except OutputError as err:
         fail("KP604", str(err))
     except Refused as err:
@@ -184,20 +187,44 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     return 0
 
 
+def _summarised(comparison: Comparison, cases_path: Path, group_by: list[str], fmt: str,
+                quiet: bool) -> tuple[str, int]:
+    """The summary's text, and the records that differ; with the progress of DuckDB's
+    statements, erased before the summary is written."""
+    import io
+
+    from kprules.cli.compare_sql import summary_in_sql
+    from kprules.cli.progress import in_duckdb
+    from kprules.core.files import display_name
+    from kprules.sql.duck import connect
+
+    name = display_name(cases_path)
+    buffer = io.StringIO()
+    with in_duckdb(f"comparing over {name}", quiet) as watch:
+        differing = summary_in_sql(comparison, cases_path, name, group_by, fmt, buffer,
+                                   watch.watch(connect()))
+    return buffer.getvalue(), differing
+
+
 def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
             output: Path | None, options: ReportOptions, quiet: bool = False) -> int:
     """Write the report (with a progress line on a terminal); the number of cases that differ."""
+    from kprules.cli.progress import measured
     from kprules.core.files import OutputError, atomic_output, display_name
-    from kprules.core.progress import Progress
+    from kprules.core.progress import Progress, on_terminal
     from kprules.report import WRITERS, CaseSource, RowStream
 
     writer = WRITERS[fmt]
     source = CaseSource(display_name(cases_path) + ("/" if cases_path.is_dir() else ""),
                         "bulk" if bulk else "library")
+    # the text report is written once the cases are read (and the line erased); the other
+    # formats may write as they go: no line over them on a terminal
+    quiet = quiet or (output is None and fmt != "text" and on_terminal(sys.stdout))
+    progress = Progress("compared", "records" if bulk else "cases", quiet=quiet)
     try:
-        cases = _cases(comparison, cases_path, bulk, source)
-        with atomic_output(output, inputs=[cases_path]) as out, Progress(
-                "compared", "records" if bulk else "cases", quiet=quiet) as progress:
+        cases = _cases(comparison, cases_path, bulk, source,
+                       measured(progress, cases_path) if bulk else None)
+        with atomic_output(output, inputs=[cases_path]) as out, progress:
             stream = RowStream(comparison, _nonempty(progress.over(cases), source), source,
                                options)
             writer(out, stream, options)
@@ -226,10 +253,10 @@ class _Diagnosed(Exception):
         self.sources = sources
 
 
-def _cases(comparison: Comparison, path: Path, bulk: bool,
-           source: CaseSource) -> Iterator[CaseInput]:
+def _cases(comparison: Comparison, path: Path, bulk: bool, source: CaseSource,
+           opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[CaseInput]:
     if bulk:
-        return _records(comparison, path)
+        return _records(comparison, path, opened)
     return iter(_library_cases(comparison, path, source))
 
 
@@ -252,14 +279,15 @@ def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> li
     return cases
 
 
-def _records(comparison: Comparison, path: Path) -> Iterator[CaseInput]:
+def _records(comparison: Comparison, path: Path,
+             opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[CaseInput]:
     from kprules.cases.bulk import BadRecord, DataError, read_data
     from kprules.compare import from_record
     from kprules.core.files import display_name
 
     name = display_name(path)
     try:
-        records = read_data(path, comparison.vocabulary, name)
+        records = read_data(path, comparison.vocabulary, name, opened)
         for record in records:
             if isinstance(record, BadRecord):
                 raise _Diagnosed(record.diagnostics, record.sources)

@@ -29,8 +29,9 @@ class Refused(Exception):
 
 
 def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list[str],
-                   fmt: str, out: TextIO) -> int:
-    """Write the summary; the number of records where some term differs. Raises `Refused`."""
+                   fmt: str, out: TextIO, con: Any = None) -> int:
+    """Write the summary; the number of records where some term differs. Raises `Refused`.
+    `con`: the DuckDB connection to use (a new one by default)."""
     import duckdb
 
     from kprules.cases.bulk import Record, data_format, one_record
@@ -46,7 +47,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
 
         with path.open(encoding="utf-8-sig", newline="") as fh:
             header = [c.strip() for c in next(csv.reader(fh), [])]
-    file = SqlFile(path, kind, vocab, header)
+    file = SqlFile(path, kind, vocab, header, con=con)
 
     def recheck(raw: Raw) -> Any:
         checked = one_record(kind, raw.text, raw.fields, raw.number, raw.line, name, vocab)

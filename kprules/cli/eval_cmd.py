@@ -46,9 +46,11 @@ if TYPE_CHECKING:
     from kprules.cases.files import Suite
     from kprules.cli.eval_sql import Prepared
     from kprules.core.diagnostics import Diagnostic
+    from kprules.core.progress import Progress
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
     from kprules.ir.types import Type
+    from kprules.sql.progress import QueryProgress
 
 WIDTH = 100
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -243,9 +245,10 @@ class Tally:
 
 
 def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writer,
-                options: StreamOptions, lib: Library, file: str) -> Tally:
+                options: StreamOptions, lib: Library, file: str,
+                progress: Progress | None = None) -> Tally:
     """Evaluate records as they are read, writing each result at once; report bad records
-    (unless skipped) and stop after `max_errors` of them."""
+    (unless skipped; the progress line erased first) and stop after `max_errors` of them."""
     from kprules.cases.bulk import BadRecord
 
     records = invalid = 0
@@ -270,6 +273,8 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
         first = item.number if first is None else first
         if options.skip_invalid:
             continue
+        if progress is not None:
+            progress.clear()
         emit("\n" if invalid > 1 else "", err=True)
         report(problems, sources)
         if invalid >= options.max_errors:
@@ -307,13 +312,15 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
                                "--engine duckdb)")
     if choose_engine(engine, path) in ("duckdb", "spark"):
         optimistic = output is not None and fmt != "text"
-        prepared = prepare(path, ev, options.as_of, choose_engine(engine, path), optimistic)
-        if isinstance(prepared, int):
-            return prepared
-        if prepared is not None:
-            status = _guarded(prepared, ev, fmt, options, lib, output)
-            if status is not None:
-                return status
+        with _sql_progress(path, options, output) as watch:
+            prepared = prepare(path, ev, options.as_of, choose_engine(engine, path), optimistic,
+                               watch)
+            if isinstance(prepared, int):
+                return prepared
+            if prepared is not None:
+                status = _guarded(prepared, ev, fmt, options, lib, output, watch)
+                if status is not None:
+                    return status
         if engine != "auto" and path.is_file():
             emit(f"{engine} cannot read the file as a whole; reading it record by record\n",
                  err=True)
@@ -325,12 +332,24 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         return _bulk_python(path, ev, fmt, options, lib, out)
 
 
+def _sql_progress(path: Path, options: StreamOptions, output: Path | None) -> QueryProgress:
+    """The progress of DuckDB's statements (none while the values go to a terminal: they
+    show how far it is, and the line would mix with them)."""
+    from kprules.cli.progress import in_duckdb
+    from kprules.core.files import display_name
+    from kprules.core.progress import on_terminal
+
+    quiet = options.quiet or (output is None and on_terminal(sys.stdout))
+    return in_duckdb(f"evaluating {display_name(path)}", quiet)
+
+
 def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
-             lib: Library, output: Path | None) -> int | None:
+             lib: Library, output: Path | None, watch: QueryProgress | None = None,
+             ) -> int | None:
     """The SQL engine's run; None when the engine fails before writing to standard output
     (a value SQL cannot hold, such as an integer beyond 64 bits): the Python path then runs."""
     try:
-        return _bulk_duckdb(prepared, ev, fmt, options, lib, output)
+        return _bulk_duckdb(prepared, ev, fmt, options, lib, output, watch)
     except Exception as err:  # the engines' own errors (duckdb.Error, Spark's)
         if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "pyspark", "py4j"):
             raise
@@ -338,7 +357,7 @@ def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions
 
 
 def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,
-                 lib: Library, output: Path | None) -> int:
+                 lib: Library, output: Path | None, watch: QueryProgress | None = None) -> int:
     """Write the values of a file evaluated in DuckDB; report its invalid records."""
     from kprules.cli.eval_sql import complete
     from kprules.sql.files import SqlFile
@@ -355,6 +374,8 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
             _write_sql(prepared, ev, fmt, out)
     else:
         _write_sql(prepared, ev, fmt, sys.stdout)
+    if watch is not None:
+        watch.close()  # the long statements are done: erase the line before the reports
     name, dated_by = prepared.name, ev.vocabulary.dated_by or ""
     failed = [(n, run(ev, facts, facts.get(dated_by, options.as_of),
                       f"record {n} ({name}:{line})" if line else f"record {n} of {name}"))
@@ -411,14 +432,17 @@ def _report_some(problems: list[tuple[int, Any]], options: StreamOptions,
 def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
                  out: TextIO) -> int:
     from kprules.cases.bulk import DataError, read_data
+    from kprules.cli.progress import measured
     from kprules.core.files import display_name
-    from kprules.core.progress import Progress
+    from kprules.core.progress import Progress, on_terminal
 
     name = display_name(path)
-    progress = Progress(name, "records", quiet=options.quiet)
+    # not over the values themselves: they show how far it is, and the line would mix with them
+    progress = Progress(name, "records", quiet=options.quiet or on_terminal(out))
     try:
-        items = progress.over(read_data(path, ev.vocabulary, name))
-        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name)
+        items = progress.over(read_data(path, ev.vocabulary, name, measured(progress, path)))
+        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name,
+                            progress)
     except DataError as err:
         report(err.diagnostics, err.sources)
         return 1
@@ -495,7 +519,8 @@ errors in policies, case files or data; 2 on usage errors.
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Data files: write the values to this file instead of standard output.")
 @click.option("--quiet", is_flag=True,
-              help="Data files: no progress line (shown on a terminal).")
+              help="Data files: no progress line (records read, rate, share done and "
+              "time left; drawn on standard error when it is a terminal, after a second).")
 @click.option("--skip-invalid", is_flag=True,
               help="Data files: evaluate the valid records, count the invalid ones, exit 0.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=20, show_default=True,

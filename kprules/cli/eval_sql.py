@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kprules.eval.evaluate import Evaluator
     from kprules.sql.compile import SqlQuery
     from kprules.sql.files import Raw, SqlFile
+    from kprules.sql.progress import QueryProgress
     from kprules.sql.spark import SparkFile
 
 # Above this size (bytes), `--engine auto` reads a data file with DuckDB when it is installed.
@@ -41,10 +42,13 @@ def choose_engine(engine: str, path: Path) -> str:
     return "duckdb" if big and duckdb_available() else "python"
 
 
-def open_file(path: Path, fmt: str, ev: Evaluator, name: str) -> SqlFile | None:
+def open_file(path: Path, fmt: str, ev: Evaluator, name: str,
+              watch: QueryProgress | None = None) -> SqlFile | None:
     """The file in DuckDB; None (after reporting) when its header or columns are wrong. Raises
-    `ReadError` when DuckDB cannot read it as a whole."""
+    `ReadError` when DuckDB cannot read it as a whole. `watch`: shows the progress of the
+    statements on the file's connection."""
     from kprules.cases.bulk import DataError, header_problems, read_data
+    from kprules.sql.duck import connect
     from kprules.sql.files import SqlFile
 
     header: list[str] = []
@@ -60,10 +64,15 @@ def open_file(path: Path, fmt: str, ev: Evaluator, name: str) -> SqlFile | None:
 
         with path.open(encoding="utf-8-sig", newline="") as fh:
             header = [c.strip() for c in next(csv.reader(fh))]
-    file = SqlFile(path, fmt, ev.vocabulary, header)
+    con = connect()
+    if watch is not None:
+        watch.watch(con)
+    file = SqlFile(path, fmt, ev.vocabulary, header, con=con)
     if fmt == "parquet":
         problems = header_problems(file.header, ev.vocabulary)
         if problems:
+            if watch is not None:
+                watch.close()
             report(problems, {})
             return None
     return file
@@ -94,11 +103,13 @@ class Prepared:
 
 
 def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duckdb",
-            optimistic: bool = False) -> Prepared | int | None:
+            optimistic: bool = False, watch: QueryProgress | None = None,
+            ) -> Prepared | int | None:
     """Open, validate and compile; 1 when the file's header is wrong (reported), None when
     DuckDB cannot read the file (take the Python path). `engine`: duckdb, or spark (Parquet
     only). `optimistic`: do not look for refused records yet (`complete` does), so that a
-    Parquet file written with `copy` is read once when every record is valid."""
+    Parquet file written with `copy` is read once when every record is valid. `watch`: the
+    progress of DuckDB's statements."""
     from kprules.cases.bulk import data_format
     from kprules.core.files import display_name
     from kprules.sql.files import ReadError, evaluate_file
@@ -107,7 +118,7 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
     kind = data_format(path) or "jsonl"
     try:
         file: SqlFile | SparkFile | None = open_spark(path, ev) if engine == "spark" \
-            else open_file(path, kind, ev, name)
+            else open_file(path, kind, ev, name, watch)
         if file is None:
             return 1
         if optimistic and kind == "parquet" and engine == "duckdb":
