@@ -305,7 +305,7 @@ def summary(tally: Tally, options: StreamOptions) -> None:
 def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
           engine: str, output: Path | None) -> int:
     from kprules.cases.bulk import data_format
-    from kprules.cli.eval_sql import choose_engine, prepare
+    from kprules.cli.eval_sql import choose_engine, one_pass, prepare
 
     if engine == "spark" and data_format(path) != "parquet":
         raise click.UsageError("--engine spark reads Parquet files (convert the data, or use "
@@ -313,6 +313,11 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
     if choose_engine(engine, path) in ("duckdb", "spark"):
         optimistic = output is not None and fmt != "text"
         with _sql_progress(path, options, output) as watch:
+            if output is not None and fmt != "text" and choose_engine(engine, path) == "duckdb":
+                written = one_pass(path, ev, options.as_of, output, fmt, watch)
+                if written is not None:  # every record valid: read, evaluated, written at once
+                    summary(Tally(written, 0, None, False), options)
+                    return 0
             prepared = prepare(path, ev, options.as_of, choose_engine(engine, path), optimistic,
                                watch)
             if isinstance(prepared, int):

@@ -42,28 +42,72 @@ def choose_engine(engine: str, path: Path) -> str:
     return "duckdb" if big and duckdb_available() else "python"
 
 
+# Whether `kprules eval` tries the one pass (kprules.sql.fast) before the robust path; the tests
+# turn it off to compare the two.
+ONE_PASS = True
+
+
+def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt: str,
+             watch: QueryProgress | None = None) -> int | None:
+    """The number of records of a data file evaluated and written to `output` in one pass;
+    None, with nothing written, when the robust path (`prepare`) must run. `watch`: shows the
+    progress of the statement (and turns Ctrl-C into KeyboardInterrupt, not a fallback)."""
+    from kprules.cases.bulk import data_format
+    from kprules.core.files import display_name
+    from kprules.sql.fast import NotFast
+    from kprules.sql.fast import one_pass as run
+
+    kind = data_format(path)
+    if not ONE_PASS or kind is None or not path.is_file():
+        return None
+    header: list[str] = []
+    if kind == "csv":
+        found = _csv_header(path, ev, display_name(path), quiet=True)
+        if found is None:
+            return None
+        header = found
+    try:
+        return run(path, kind, ev.vocabulary, ev.layout, as_of, output, fmt, header,
+                   watch.watch if watch is not None else None)
+    except NotFast:
+        if watch is not None and watch.interrupted:
+            raise KeyboardInterrupt from None
+        return None
+
+
+def _csv_header(path: Path, ev: Evaluator, name: str, quiet: bool = False) -> list[str] | None:
+    """The columns of a CSV file; None (after reporting, unless `quiet`) when the Python reader
+    finds its header wrong."""
+    import csv
+
+    from kprules.cases.bulk import DataError, read_data
+
+    items = read_data(path, ev.vocabulary, name)
+    try:
+        next(items, None)  # reads and checks the header (DataError if it is bad)
+    except DataError as err:
+        if not quiet:
+            report(err.diagnostics, err.sources)
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [c.strip() for c in next(csv.reader(fh))]
+
+
 def open_file(path: Path, fmt: str, ev: Evaluator, name: str,
               watch: QueryProgress | None = None) -> SqlFile | None:
     """The file in DuckDB; None (after reporting) when its header or columns are wrong. Raises
     `ReadError` when DuckDB cannot read it as a whole. `watch`: shows the progress of the
     statements on the file's connection."""
-    from kprules.cases.bulk import DataError, header_problems, read_data
+    from kprules.cases.bulk import header_problems
     from kprules.sql.duck import connect
     from kprules.sql.files import SqlFile
 
     header: list[str] = []
     if fmt == "csv":
-        items = read_data(path, ev.vocabulary, name)
-        try:
-            first = next(items, None)  # reads and checks the header (DataError if it is bad)
-        except DataError as err:
-            report(err.diagnostics, err.sources)
+        found = _csv_header(path, ev, name)
+        if found is None:
             return None
-        del first
-        import csv
-
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            header = [c.strip() for c in next(csv.reader(fh))]
+        header = found
     con = connect()
     if watch is not None:
         watch.watch(con)

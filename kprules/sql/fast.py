@@ -1,0 +1,206 @@
+"""One pass over a data file whose records are all valid: read, validate, evaluate and write in
+a single DuckDB statement (no table of the records, no second scan).
+
+Stage: a data file (JSON Lines, CSV, Parquet), a vocabulary, a compiled layout -> an output file
+(CSV, JSON Lines, Parquet), or `NotFast` and nothing written. Effects: DuckDB reads the data file
+and writes a file next to the output, renamed onto it once complete (the output appears whole or
+not at all).
+
+The pass is optimistic. The statement checks every record with the SQL validation of the robust
+path (kprules.sql.validate: for a present value, the typed value is NULL exactly when the robust
+path refuses it) and stops with `error()` at the first record the robust path would hand to
+Python, and at the first division by zero (KP500). DuckDB's own errors stop it too: a JSON line
+that is not one object, with an unknown or repeated key (`read_json` in auto-detect mode refuses
+a key its sample did not show), or longer than the Python readers read (KP491). Then, or when
+the file's columns do not fit (an unknown column: its diagnostic is the robust path's), the
+caller takes the robust path (kprules.sql.files), which locates and reports every problem. So
+what the pass writes is what the robust path writes for the same file.
+
+JSON values: `read_json` with `maximum_depth=1` gives each top-level field as its JSON text,
+the text `json_transform` gives the robust path (the same parser and writer; the tests compare
+them on generated lines). Numbering as the Python readers: records from 1 in file order, blank
+lines skipped; a JSON Lines record's line is its number when the file has no blank line (the
+JSON Lines output, which has lines, is kept only then); a CSV record's line is its row + 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kprules import ir
+from kprules.core.limits import MAX_RECORD_BYTES
+from kprules.ir.slots import Layout
+from kprules.sql.compile import ERROR, SqlQuery, compile_sql
+from kprules.sql.dialect import DUCKDB
+from kprules.sql.duck import connect
+from kprules.sql.types import sql_type
+from kprules.sql.validate import json_id, json_typed, text_fact, typed_fact
+
+ID_FIELD = "id"
+OPTIONS = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json", "parquet": "FORMAT parquet"}
+
+
+class NotFast(Exception):
+    """The one pass does not apply to this file, or it stopped: nothing was written."""
+
+
+def _q(name: str) -> str:
+    return DUCKDB.ident(name)
+
+
+def _path(path: Path) -> str:
+    return DUCKDB.string(str(path))
+
+
+def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
+             as_of: dt.date | None, output: Path, out_fmt: str,
+             header: Sequence[str] = (), watch: Callable[[Any], Any] | None = None) -> int:
+    """Evaluate every record of a data file (`fmt`: jsonl, csv with its `header`, parquet) and
+    write the values to `output` (`out_fmt`: csv, json, parquet) as the robust path writes them;
+    the number of records. `NotFast` when a record is not valid, a division by zero, a value SQL
+    cannot hold, or a file the pass does not read: nothing is written then. `watch` is given
+    the connection (kprules.sql.progress.QueryProgress.watch: progress, Ctrl-C)."""
+    if output.exists() and not output.is_file():
+        raise NotFast("the output is not a regular file")
+    con = connect()
+    if watch is not None:
+        watch(con)
+    try:
+        source = _source(con, path, fmt, vocabulary, header)
+        query = compile_sql(layout, source=f"({source})", keep=["_row", "_line", "_id"],
+                            as_of=as_of, as_of_fact=vocabulary.dated_by)
+        return _write(con, query, layout, output, out_fmt,
+                      path if fmt == "jsonl" and out_fmt == "json" else None)
+    except NotFast:
+        raise
+    except Exception as err:  # duckdb's errors: a record or a value the pass does not take
+        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+            raise
+        raise NotFast(str(err)) from None
+    finally:
+        con.close()
+
+
+def _write(con: Any, query: SqlQuery, layout: Layout, output: Path, fmt: str,
+           lines_of: Path | None) -> int:
+    """COPY to a file beside `output`, renamed onto it once whole (and, for `lines_of`, once
+    its records are known to be its lines)."""
+    from kprules.sql.files import output_select
+
+    stop = f" WHERE CASE WHEN {_q(ERROR)} IS NULL THEN TRUE ELSE error('kprules: division " \
+        "by zero') END" if query.divisions else ""
+    part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:12]}.part")
+    try:
+        row = con.execute(f"COPY (SELECT {output_select(query, layout, fmt)} FROM "
+                          f"({query.sql}){stop}) TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
+        written = int(row[0])
+        if lines_of is not None and _lines(lines_of) != written:
+            raise NotFast("blank lines: records and lines are numbered apart")
+        os.replace(part, output)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+    return written
+
+
+def _lines(path: Path) -> int:
+    """The number of lines of a file, as `readline` counts them."""
+    count, last = 0, b"\n"
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+def _source(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
+            header: Sequence[str]) -> str:
+    """The records as a relation `_row, _line, _id, <facts>`, typed, in file order; a record
+    the robust path would not accept stops the query."""
+    if fmt == "jsonl":
+        return _jsonl(con, path, vocabulary)
+    if fmt == "csv":
+        return _csv(path, vocabulary, header)
+    return _parquet(con, path, vocabulary)
+
+
+def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: str,
+             id_ok: str, vocabulary: ir.Vocabulary) -> str:
+    """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, numbered, with a
+    stop at the first record whose present value does not fit."""
+    inner, checks = [f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
+    for i, name in enumerate(sorted(vocabulary.facts)):
+        kind = sql_type(vocabulary.facts[name].type, DUCKDB)
+        value, present = typed.get(name, ("NULL", "FALSE"))
+        inner.append(f"CAST({value} AS {kind}) AS {_q(name)}")
+        if present != "FALSE":
+            inner.append(f"{present} AS _p{i}")
+            checks.append(f"(NOT _p{i} OR {_q(name)} IS NOT NULL)")
+    facts = ", ".join(_q(n) for n in sorted(vocabulary.facts))
+    stop = f"CASE WHEN {' AND '.join(checks)} THEN TRUE ELSE error('kprules: a record SQL " \
+        "does not accept') END"
+    return (f"SELECT row_number() OVER () AS _row, {line} AS _line, _id, {facts} FROM "
+            f"(SELECT {', '.join(inner)} FROM {source}) WHERE {stop}")
+
+
+def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
+    # A line longer than the Python readers read (KP491, with its newline) is not one object.
+    source = (f"read_json({_path(path)}, format='newline_delimited', maximum_depth=1, "
+              f"maximum_object_size={MAX_RECORD_BYTES - 2})")
+    columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * "
+                               f"FROM {source})").fetchall())
+    id_field = ID_FIELD not in vocabulary.facts
+    if not set(columns) <= _known(vocabulary) or any(t != "JSON" for t in columns.values()):
+        raise NotFast("a field that is not a fact")
+    # JSON null is read as NULL: a value is present when it is not NULL (the robust path's
+    # `present` also says no to a text `null`, which the check here would stop at)
+    typed = {n: (json_typed(_q(n), vocabulary.facts[n].type), f"({_q(n)} IS NOT NULL)")
+             for n in columns if n in vocabulary.facts}
+    ident, id_ok = json_id(_q(ID_FIELD)) if id_field and ID_FIELD in columns \
+        else ("CAST(NULL AS VARCHAR)", "TRUE")
+    return _checked(source, "_row", typed, ident, id_ok, vocabulary)
+
+
+def _known(vocabulary: ir.Vocabulary) -> set[str]:
+    """The fields a record may have: the facts, and `id` unless it is a fact."""
+    return {*vocabulary.facts, ID_FIELD}
+
+
+def _csv(path: Path, vocabulary: ir.Vocabulary, header: Sequence[str]) -> str:
+    if not set(header) <= _known(vocabulary) or len(set(header)) != len(header):
+        raise NotFast("a column that is not a fact")
+    types = ", ".join(f"{DUCKDB.string(c)}: 'VARCHAR'" for c in header)
+    source = (f"read_csv({_path(path)}, header=true, delim=',', quote='\"', escape='\"', "
+              f"auto_detect=false, columns={{{types}}})")
+    typed = {n: (text_fact(_q(n), vocabulary.facts[n].type)[0],
+                 text_fact(_q(n), vocabulary.facts[n].type)[2])
+             for n in header if n in vocabulary.facts}
+    ident = _q(ID_FIELD) if ID_FIELD not in vocabulary.facts and ID_FIELD in header \
+        else "CAST(NULL AS VARCHAR)"
+    return _checked(source, "_row + 1", typed, ident, "TRUE", vocabulary)
+
+
+def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
+    source = f"read_parquet({_path(path)})"
+    columns = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {source}")
+               .fetchall()}
+    if not set(columns) <= _known(vocabulary):
+        raise NotFast("a column that is not a fact")
+    typed = {n: (typed_fact(_q(n), columns[n], vocabulary.facts[n].type)[0],
+                 typed_fact(_q(n), columns[n], vocabulary.facts[n].type)[2])
+             for n in columns if n in vocabulary.facts}
+    ident, id_ok = "CAST(NULL AS VARCHAR)", "TRUE"
+    if ID_FIELD not in vocabulary.facts and ID_FIELD in columns:
+        kind = columns[ID_FIELD].split("(")[0]
+        ident = f"CAST({_q(ID_FIELD)} AS VARCHAR)"
+        id_ok = "TRUE" if kind in ("VARCHAR", "BIGINT", "INTEGER") else f"{_q(ID_FIELD)} IS NULL"
+    return _checked(source, "CAST(NULL AS BIGINT)", typed, ident, id_ok, vocabulary)
