@@ -135,9 +135,10 @@ def _source(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
 
 def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: str,
              id_ok: str, vocabulary: ir.Vocabulary) -> str:
-    """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, numbered, with a
-    stop at the first record whose present value does not fit."""
-    inner, checks = [f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
+    """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, numbered in file
+    order (`WITH ORDINALITY`, as on the robust path), with a stop at the first record whose
+    present value does not fit."""
+    inner, checks = ["ordinality AS _n", f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
     for i, name in enumerate(sorted(vocabulary.facts)):
         kind = sql_type(vocabulary.facts[name].type, DUCKDB)
         value, present = typed.get(name, ("NULL", "FALSE"))
@@ -148,8 +149,8 @@ def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: s
     facts = ", ".join(_q(n) for n in sorted(vocabulary.facts))
     stop = f"CASE WHEN {' AND '.join(checks)} THEN TRUE ELSE error('kprules: a record SQL " \
         "does not accept') END"
-    return (f"SELECT row_number() OVER () AS _row, {line} AS _line, _id, {facts} FROM "
-            f"(SELECT {', '.join(inner)} FROM {source}) WHERE {stop}")
+    return (f"SELECT _n AS _row, {line} AS _line, _id, {facts} FROM "
+            f"(SELECT {', '.join(inner)} FROM {source} WITH ORDINALITY) WHERE {stop}")
 
 
 def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
@@ -167,7 +168,7 @@ def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
              for n in columns if n in vocabulary.facts}
     ident, id_ok = json_id(_q(ID_FIELD)) if id_field and ID_FIELD in columns \
         else ("CAST(NULL AS VARCHAR)", "TRUE")
-    return _checked(source, "_row", typed, ident, id_ok, vocabulary)
+    return _checked(source, "_n", typed, ident, id_ok, vocabulary)
 
 
 def _known(vocabulary: ir.Vocabulary) -> set[str]:
@@ -186,7 +187,7 @@ def _csv(path: Path, vocabulary: ir.Vocabulary, header: Sequence[str]) -> str:
              for n in header if n in vocabulary.facts}
     ident = _q(ID_FIELD) if ID_FIELD not in vocabulary.facts and ID_FIELD in header \
         else "CAST(NULL AS VARCHAR)"
-    return _checked(source, "_row + 1", typed, ident, "TRUE", vocabulary)
+    return _checked(source, "_n + 1", typed, ident, "TRUE", vocabulary)
 
 
 def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
