@@ -295,8 +295,8 @@ def output_select(query: SqlQuery, layout: Layout, fmt: str) -> str:
 
 def _text(col: str, t: Type) -> str:
     kind = sql_type(t, DUCKDB)
-    if kind == "BOOLEAN":
-        return f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
+    if kind == "BOOLEAN":  # DuckDB's CSV writer writes true, false, and NULL as nothing
+        return col
     if kind.startswith("DECIMAL"):
         return _decimal_text(col)
     if kind.endswith("[]"):
