@@ -40,7 +40,14 @@ from kprules.sql.compile import ERROR, SqlQuery, compile_sql
 from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect
 from kprules.sql.types import sql_type
-from kprules.sql.validate import json_id, json_typed, text_fact, typed_fact
+from kprules.sql.validate import (
+    column_typed,
+    json_id,
+    json_typed,
+    text_fact,
+    text_typed,
+    typed_fact,
+)
 
 ID_FIELD = "id"
 OPTIONS = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json", "parquet": "FORMAT parquet"}
@@ -182,7 +189,7 @@ def _csv(path: Path, vocabulary: ir.Vocabulary, header: Sequence[str]) -> str:
     types = ", ".join(f"{DUCKDB.string(c)}: 'VARCHAR'" for c in header)
     source = (f"read_csv({_path(path)}, header=true, delim=',', quote='\"', escape='\"', "
               f"auto_detect=false, columns={{{types}}})")
-    typed = {n: (text_fact(_q(n), vocabulary.facts[n].type)[0],
+    typed = {n: (text_typed(_q(n), vocabulary.facts[n].type),
                  text_fact(_q(n), vocabulary.facts[n].type)[2])
              for n in header if n in vocabulary.facts}
     ident = _q(ID_FIELD) if ID_FIELD not in vocabulary.facts and ID_FIELD in header \
@@ -196,7 +203,7 @@ def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
                .fetchall()}
     if not set(columns) <= _known(vocabulary):
         raise NotFast("a column that is not a fact")
-    typed = {n: (typed_fact(_q(n), columns[n], vocabulary.facts[n].type)[0],
+    typed = {n: (column_typed(_q(n), columns[n], vocabulary.facts[n].type),
                  typed_fact(_q(n), columns[n], vocabulary.facts[n].type)[2])
              for n in columns if n in vocabulary.facts}
     ident, id_ok = "CAST(NULL AS VARCHAR)", "TRUE"

@@ -11,6 +11,9 @@ located diagnostics (KP4xx) of a bad record, or the typed facts of a record that
 strict for, which is then evaluated in SQL with the others. A division by zero (KP500) is
 found by the query (`_kp500`); the caller re-evaluates that record in Python for its diagnostic.
 
+This is the robust path: `kprules eval` first tries `kprules.sql.fast`, one pass that writes the
+output when every record is valid, and comes here when it stops.
+
 Numbering as the Python readers: records from 1 in file order (blank JSON lines skipped); the
 line of a JSON Lines record is its line; of a CSV record, its row + 1 (one line per row; a
 quoted line break shifts later numbers); Parquet records have no line.

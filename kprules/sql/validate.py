@@ -240,3 +240,27 @@ def typed_fact(column: str, column_type: str, t: Type) -> tuple[str, str, str]:
     if cast is None:  # a column of another type: every value is Python's to judge
         return "NULL", "FALSE", present
     return (*_checked(f"({cast} IS NOT NULL)", cast), present)
+
+
+def _lookup(column: str, t: Type) -> str | None:
+    """An enum value or country code given as text, looked up in an `ENUM` of the allowed
+    values (a hash lookup, where `IN` over 249 country codes is a join): NULL when it is none;
+    None when the type is not one of those, or has values the ENUM would not hold as written."""
+    values = allowed(t)
+    if isinstance(t, SetType) or values is None or not all(map(_PLAIN.fullmatch, values)):
+        return None
+    listed = ", ".join(DUCKDB.string(v) for v in values)
+    return f"CAST(TRY_CAST({column} AS ENUM({listed})) AS VARCHAR)"
+
+
+def column_typed(column: str, column_type: str, t: Type) -> str:
+    """The typed value of a typed (Parquet) column, NULL when it does not fit: the `typed` of
+    `typed_fact`, with enum values and country codes looked up (`_lookup`)."""
+    found = _lookup(column, t) if column_type == "VARCHAR" else None
+    return found or typed_fact(column, column_type, t)[0]
+
+
+def text_typed(cell: str, t: Type) -> str:
+    """The typed value of a CSV cell, NULL when it does not fit: the `typed` of `text_fact`,
+    with enum values and country codes looked up (`_lookup`)."""
+    return _lookup(cell, t) or text_fact(cell, t)[0]
