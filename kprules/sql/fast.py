@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import stat
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -109,6 +110,8 @@ def _write(con: Any, query: SqlQuery, layout: Layout, output: Path, fmt: str,
         written = int(row[0])
         if lines_of is not None and _lines(lines_of) != written:
             raise NotFast("blank lines: records and lines are numbered apart")
+        if output.exists():  # the file replaced keeps its permissions
+            os.chmod(part, stat.S_IMODE(output.stat().st_mode))
         os.replace(part, output)
     finally:
         with contextlib.suppress(FileNotFoundError):

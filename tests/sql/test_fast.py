@@ -292,3 +292,22 @@ def test_read_json_gives_json_transforms_texts(tmp_path: Path, values: list[Any]
                         [line]).fetchone()[0] for line in lines]
     if set(got) != {None}:  # all null: no column `v` to compare
         assert got == want
+
+
+def test_a_linked_output_is_written_through_the_link(policies: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     taken: list[str]) -> None:
+    """The pass renames a file onto its output: not onto a symbolic link (the robust path
+    writes where the link points, as before)."""
+    data = tmp_path / "lots.jsonl"
+    data.write_text('{"rough": true}\n', encoding="utf-8")
+    target = tmp_path / "target.csv"
+    target.write_text("before\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", "--term",
+            "conflict", "--engine", "duckdb", "--output", str(link)]
+    _, err, code = run(argv)
+    assert (err, code, taken) == ("evaluated 1 record\n", 0, ["stopped"])
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == \
+        "case,as_of,rules.conflict\n1,,\n"
