@@ -294,20 +294,22 @@ def test_read_json_gives_json_transforms_texts(tmp_path: Path, values: list[Any]
         assert got == want
 
 
-def test_a_linked_output_is_written_through_the_link(policies: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch,
-                                                     taken: list[str]) -> None:
-    """The pass renames a file onto its output: not onto a symbolic link (the robust path
-    writes where the link points, as before)."""
+def test_a_linked_output_ends_as_on_the_robust_path(policies: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   taken: list[str]) -> None:
+    """DuckDB's COPY replaces a symbolic link with the file it writes; so does the pass."""
     data = tmp_path / "lots.jsonl"
     data.write_text('{"rough": true}\n', encoding="utf-8")
-    target = tmp_path / "target.csv"
-    target.write_text("before\n", encoding="utf-8")
-    link = tmp_path / "link.csv"
-    link.symlink_to(target)
-    argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", "--term",
-            "conflict", "--engine", "duckdb", "--output", str(link)]
-    _, err, code = run(argv)
-    assert (err, code, taken) == ("evaluated 1 record\n", 0, ["stopped"])
-    assert link.is_symlink() and target.read_text(encoding="utf-8") == \
-        "case,as_of,rules.conflict\n1,,\n"
+    ends = []
+    for one_pass in (True, False):
+        monkeypatch.setattr(eval_sql, "ONE_PASS", one_pass)
+        target, link = tmp_path / "target.csv", tmp_path / "link.csv"
+        target.write_text("before\n", encoding="utf-8")
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+        argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", "--term",
+                "conflict", "--engine", "duckdb", "--output", str(link)]
+        ends.append((run(argv), link.is_symlink(), link.read_text(encoding="utf-8"),
+                     target.read_text(encoding="utf-8")))
+    assert taken == ["written"] and ends[0] == ends[1]
+    assert ends[0][2] == "case,as_of,rules.conflict\n1,,\n"
