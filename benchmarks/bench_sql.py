@@ -8,13 +8,17 @@ and, by DuckDB, as Parquet. Each path runs in a child process, end to end (start
 the three workload rules, write CSV): its wall time, CPU time and peak RSS are measured, and its
 output is checked row by row against plain-Python versions of the rules. Paths:
 
-- kprules eval --engine duckdb --format csv --output out.csv, over Parquet and over JSON Lines;
+- kprules eval --engine duckdb --format csv --output out.csv, over Parquet and over JSON Lines
+  (--repeat N: N times, alternately with the baseline; --robust: also with the one pass turned
+  off, the robust path alone);
 - the same rules as hand-written DuckDB SQL (read_parquet / read_json, COPY to CSV), the baseline;
 - kprules eval --engine python (today's path), over fewer records (--python-records: it is ~30x
   slower), its rate compared per record;
 - with --spark, kprules eval --engine spark (local mode, for information).
 
-Ratios are against the baseline measured in the same run. Nothing is asserted on time.
+The children keep Python's compiled modules (in a cache under the temporary folder), as an
+installed kprules has them. Ratios are against the baseline measured in the same run. Nothing is
+asserted on time.
 """
 
 from __future__ import annotations
