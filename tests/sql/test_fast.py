@@ -193,15 +193,38 @@ def files(draw: st.DrawFn) -> list[dict[str, Any]]:
     return draw(st.lists(st.composite(_record)(), min_size=1, max_size=12))
 
 
-@settings(max_examples=30, deadline=None,
+# How a JSON Lines file is written: separators, escapes, line ends, a byte order mark, numbers
+# in other spellings (an exponent, more digits than a double holds), spaces around a record.
+STYLES = st.fixed_dictionaries({
+    "separators": st.sampled_from([(", ", ": "), (",", ":"), (" ,", " : ")]),
+    "ascii": st.booleans(), "end": st.sampled_from(["\n", "\r\n"]), "bom": st.booleans(),
+    "numbers": st.sampled_from([{}, {"0.5": "5E-1", "2.75": "0.275e1"},
+                                {"0.25": "0.2500000000000000000001"}]),
+    "padded": st.booleans()})
+
+
+def write_styled(path: Path, recs: list[dict[str, Any]], style: dict[str, Any]) -> None:
+    lines = []
+    for r in recs:
+        line = json.dumps(r, separators=style["separators"], ensure_ascii=style["ascii"])
+        for plain, other in style["numbers"].items():
+            line = line.replace(f"{style['separators'][1]}{plain}",
+                                f"{style['separators'][1]}{other}")
+        lines.append(f" {line}\t" if style["padded"] else line)
+    text = "".join(line + style["end"] for line in lines)
+    path.write_bytes((("\ufeff" if style["bom"] else "") + text).encode("utf-8"))
+
+
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(recs=files(), kind=st.sampled_from(list(WRITERS)),
-       fmt=st.sampled_from(["csv", "json", "parquet"]))
+       fmt=st.sampled_from(["csv", "json", "parquet"]), style=STYLES)
 def test_generated_files(policies: Path, monkeypatch: pytest.MonkeyPatch,
-                         recs: list[dict[str, Any]], kind: str, fmt: str) -> None:
+                         recs: list[dict[str, Any]], kind: str, fmt: str,
+                         style: dict[str, Any]) -> None:
     data = policies.parent / f"gen.{kind}"
     if kind == "jsonl":
-        data.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+        write_styled(data, recs, style)
     else:
         WRITERS[kind](data, recs)
     argv = ["eval", str(policies), "--cases", str(data), "--format", fmt, *TERMS,
