@@ -146,15 +146,9 @@ def _source(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
 def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: str,
              id_ok: str, vocabulary: ir.Vocabulary) -> str:
     """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, numbered in file
-    order (`WITH ORDINALITY`; Parquet by its reader's `file_row_number`, as on the robust
-    path), with a stop at the first record whose
+    order (`WITH ORDINALITY`, as on the robust path), with a stop at the first record whose
     present value does not fit."""
-    number = "ordinality"
-    if source.startswith("read_parquet("):  # numbered by the reader: half WITH ORDINALITY's cost
-        source, number = source[:-1] + ", file_row_number=true)", "file_row_number + 1"
-    else:
-        source += " WITH ORDINALITY"
-    inner, checks = [f"{number} AS _n", f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
+    inner, checks = ["ordinality AS _n", f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
     for i, name in enumerate(sorted(vocabulary.facts)):
         kind = sql_type(vocabulary.facts[name].type, DUCKDB)
         value, present = typed.get(name, ("NULL", "FALSE"))
@@ -166,7 +160,7 @@ def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: s
     stop = f"CASE WHEN {' AND '.join(checks)} THEN TRUE ELSE error('kprules: a record SQL " \
         "does not accept') END"
     return (f"SELECT _n AS _row, {line} AS _line, _id, {facts} FROM "
-            f"(SELECT {', '.join(inner)} FROM {source}) WHERE {stop}")
+            f"(SELECT {', '.join(inner)} FROM {source} WITH ORDINALITY) WHERE {stop}")
 
 
 def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
