@@ -353,8 +353,12 @@ def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions
              ) -> int | None:
     """The SQL engine's run; None when the engine fails before writing to standard output
     (a value SQL cannot hold, such as an integer beyond 64 bits): the Python path then runs."""
+    from kprules.sql.files import ReadError
+
     try:
         return _bulk_duckdb(prepared, ev, fmt, options, lib, output, watch)
+    except ReadError:  # a record Python accepts holds a value SQL cannot
+        return None
     except Exception as err:  # the engines' own errors (duckdb.Error, Spark's)
         if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "pyspark", "py4j"):
             raise

@@ -207,9 +207,14 @@ class SqlFile:
                 *(f"{_q(n)} {sql_type(self.vocabulary.facts[n].type, DUCKDB)}" for n in names)]
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE fixed ({', '.join(cols)})")
         marks = ", ".join("?" for _ in range(len(names) + 3))
-        self.con.executemany(f"INSERT INTO fixed VALUES ({marks})", [
-            [raw.number, raw.line, fx.id, *(to_sql(fx.facts.get(n)) for n in names)]
-            for raw, fx in rows])
+        try:
+            self.con.executemany(f"INSERT INTO fixed VALUES ({marks})", [
+                [raw.number, raw.line, fx.id, *(to_sql(fx.facts.get(n)) for n in names)]
+                for raw, fx in rows])
+        except Exception as err:  # a value SQL cannot hold (a decimal beyond DECIMAL(38, 12))
+            if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            raise ReadError(str(err)) from None  # the caller takes the Python path
         self.fixed = True
 
     def source(self) -> str:

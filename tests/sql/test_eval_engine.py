@@ -259,3 +259,23 @@ def test_values_sql_cannot_hold_fall_back_to_python(tmp_path: Path) -> None:
                                                  0)
     assert err == "duckdb cannot read the file as a whole; reading it record by record\n" \
         + want[1]
+
+
+@pytest.mark.parametrize("output", [False, True])
+def test_a_decimal_sql_cannot_hold_falls_back_to_python(tmp_path: Path, output: bool) -> None:
+    """A decimal Python accepts but DECIMAL(38, 12) cannot hold (found by the one-pass work:
+    it ended in KP900 when the record was added to the others): the Python path takes over."""
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
+    (tmp_path / "v.kpr").write_text("facts v\nfact w: decimal\n", encoding="utf-8")
+    (tmp_path / "p.kpr").write_text('policy p "p"\n  status current\n  reads v\n'
+                                    "define heavy = w >= 0.5\n", encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"w": 0.25}\n{"w": 100000000000000000000000000000.5}\n{"w": 1}\n',
+                    encoding="utf-8")
+    argv = ["eval", str(tmp_path / "p.kpr"), "--cases", str(data), "--format", "csv"]
+    if output:
+        argv += ["--output", str(tmp_path / "out.csv")]
+    out, err, code = run([*argv, "--engine", "duckdb"])
+    written = (tmp_path / "out.csv").read_text(encoding="utf-8") if output else out
+    assert (written, code) == ("case,as_of,p.heavy\n1,,false\n2,,true\n3,,true\n", 0)
+    assert "KP900" not in err and "evaluated 3 records" in err
