@@ -36,7 +36,9 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
 
     from kprules.cases.bulk import Record, data_format, one_record
     from kprules.sql.compile import compile_sql
-    from kprules.sql.files import REFUSED, Fixed, Raw, SqlFile, evaluate_file
+    from kprules.sql.duck import connect
+    from kprules.sql.fast import NotFast, records
+    from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
     from kprules.sql.summary import summary_queries
 
     vocab = comparison.vocabulary
@@ -47,7 +49,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
 
         with path.open(encoding="utf-8-sig", newline="") as fh:
             header = [c.strip() for c in next(csv.reader(fh), [])]
-    file = SqlFile(path, kind, vocab, header, con=con)
+    con = con if con is not None else connect()
 
     def recheck(raw: Raw) -> Any:
         checked = one_record(kind, raw.text, raw.fields, raw.number, raw.line, name, vocab)
@@ -61,21 +63,20 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     def evaluated(source: str) -> Any:  # evaluated once into __q, read three times
         query = compile_sql(layout, source=source, keep=[*measures, *group_by],
                             as_of=comparison.as_of, as_of_fact=vocab.dated_by)
-        file.con.execute(f"CREATE OR REPLACE TEMP TABLE __q AS {query.sql}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __q AS {query.sql}")
         return query
 
-    try:  # one pass when SQL accepts every record
-        query = evaluated(file.optimistic_source())
-    except duckdb.Error as err:
-        if REFUSED not in str(err):
-            raise
+    try:  # one pass (kprules.sql.fast) when SQL accepts every record
+        query = evaluated(f"({records(con, path, kind, vocab, header)})")
+    except (NotFast, duckdb.Error):  # the robust path finds and reports what stopped it
+        file = SqlFile(path, kind, vocab, header, con=con)
         evaluate_file(file, layout, comparison.as_of, recheck)
         query = evaluated(file.source())
     sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
                           measures, group_by)
-    transitions = file.con.execute(sql.transitions).fetchall()
-    totals = file.con.execute(sql.totals).fetchall()
-    differing = file.con.execute(_differing(comparison, query)).fetchone()[0]
+    transitions = con.execute(sql.transitions).fetchall()
+    totals = con.execute(sql.totals).fetchall()
+    differing = con.execute(_differing(comparison, query)).fetchone()[0]
     doc = _document(comparison, name, group_by, measures, transitions, totals, int(differing))
     if fmt == "json":
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -38,7 +38,6 @@ from kprules.sql.types import from_sql, sql_type, to_sql
 from kprules.sql.validate import json_fact, json_id, json_record, text_fact, typed_fact
 
 ID_FIELD = "id"
-REFUSED = "kprules: a record SQL does not accept"
 BATCH = 8192
 
 
@@ -224,15 +223,6 @@ class SqlFile:
         if not self.fixed:
             return f"({valid})"
         return f"({valid} UNION ALL SELECT _row, _line, _id, {facts} FROM fixed ORDER BY _row)"
-
-    def optimistic_source(self) -> str:
-        """The relation of every record, typed, when SQL accepts them all: a record it does not
-        accept stops the query that reads this (DuckDB raises an error with REFUSED in its
-        message), and the caller then takes the robust path (`evaluate_file`). One pass over
-        the file instead of two when the data is clean, as it usually is."""
-        facts = ", ".join(_q(n) for n in sorted(self.vocabulary.facts))
-        return (f"(SELECT _row, _line, _id, {facts} FROM checked WHERE CASE WHEN _ok THEN TRUE "
-                f"ELSE error({DUCKDB.string(REFUSED)}) END)")
 
     # ---------------------------------------------------------------- evaluating
 
