@@ -4,8 +4,8 @@ and the exactness of the faster shapes.
 - A term defined as a constant (a named set of outcomes, through any chain of names) is written
   inline, so `x in named_set` is SQL's `IN` over literals, not a list built for every row; the
   values stay the interpreter's, unknowns included.
-- A set given as a list is checked item by item against its allowed values by a substring test
-  on one constant string, and kept as it is when it is already canonical (sorted, distinct):
+- A set given as a list is checked item by item against its allowed values by a lookup in an
+  `ENUM` of them, and kept as it is when it is already canonical (sorted, distinct):
   both exact, checked against plain Python on generated lists.
 """
 
