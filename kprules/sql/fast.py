@@ -21,6 +21,13 @@ the text `json_transform` gives the robust path (the same parser and writer; the
 them on generated lines). Numbering as the Python readers: records from 1 in file order, blank
 lines skipped; a JSON Lines record's line is its number when the file has no blank line (the
 JSON Lines output, which has lines, is kept only then); a CSV record's line is its row + 1.
+
+Two statements, so that both cores work: numbering records in the statement that reads them
+(`WITH ORDINALITY`, `row_number() OVER ()`) makes DuckDB read, validate and evaluate on one
+thread. So the first statement evaluates every record into a temporary table, in parallel and
+unnumbered (DuckDB keeps the file's order on insertion: its "order preservation" guarantee for
+SELECT and WHERE over one table function), and the second writes the output from that table,
+numbering each record by its `rowid` (its place in that order).
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ from kprules.sql.validate import (
 )
 
 ID_FIELD = "id"
+EVALUATED = "_kprules_evaluated"  # the temporary table of the evaluated, unnumbered records
+LINE = {"jsonl": 0, "csv": 1}  # a record's line is its number plus this (Parquet: no line)
 OPTIONS = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json", "parquet": "FORMAT parquet"}
 
 
@@ -81,9 +90,10 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
         watch(con)
     try:
         source = _source(con, path, fmt, vocabulary, header)
-        query = compile_sql(layout, source=f"({source})", keep=["_row", "_line", "_id"],
+        query = compile_sql(layout, source=f"({source})", keep=["_id"],
                             as_of=as_of, as_of_fact=vocabulary.dated_by)
-        return _write(con, query, layout, output, out_fmt,
+        _evaluate(con, query)
+        return _write(con, query, layout, output, out_fmt, LINE.get(fmt),
                       path if fmt == "jsonl" and out_fmt == "json" else None)
     except NotFast:
         raise
@@ -95,18 +105,31 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
         con.close()
 
 
-def _write(con: Any, query: SqlQuery, layout: Layout, output: Path, fmt: str,
-           lines_of: Path | None) -> int:
-    """COPY to a file beside `output`, renamed onto it once whole (and, for `lines_of`, once
-    its records are known to be its lines)."""
-    from kprules.sql.files import output_select
-
+def _evaluate(con: Any, query: SqlQuery) -> None:
+    """Every record's values into the temporary table `EVALUATED`, in file order, unnumbered;
+    a division by zero stops the statement."""
     stop = f" WHERE CASE WHEN {_q(ERROR)} IS NULL THEN TRUE ELSE error('kprules: division " \
         "by zero') END" if query.divisions else ""
+    con.execute("SET preserve_insertion_order = true")  # DuckDB's default, relied upon
+    con.execute(f"CREATE TEMP TABLE {EVALUATED} AS SELECT * FROM ({query.sql}){stop}")
+
+
+def _numbered(line: int | None) -> str:
+    """`EVALUATED` with `_row` (from 1, in file order) and `_line` (`_row` + `line`)."""
+    at = "CAST(NULL AS BIGINT)" if line is None else f"rowid + {line + 1}"
+    return f"(SELECT rowid + 1 AS _row, {at} AS _line, * FROM {EVALUATED})"
+
+
+def _write(con: Any, query: SqlQuery, layout: Layout, output: Path, fmt: str,
+           line: int | None, lines_of: Path | None) -> int:
+    """COPY the evaluated records to a file beside `output`, renamed onto it once whole (and,
+    for `lines_of`, once its records are known to be its lines)."""
+    from kprules.sql.files import output_select
+
     part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:12]}.part")
     try:
         row = con.execute(f"COPY (SELECT {output_select(query, layout, fmt)} FROM "
-                          f"({query.sql}){stop}) TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
+                          f"{_numbered(line)}) TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
         written = int(row[0])
         if lines_of is not None and _lines(lines_of) != written:
             raise NotFast("blank lines: records and lines are numbered apart")
@@ -142,8 +165,9 @@ def records(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
 
 def _source(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
             header: Sequence[str]) -> str:
-    """The records as a relation `_row, _line, _id, <facts>`, typed, in file order; a record
-    the robust path would not accept stops the query."""
+    """The records as a relation `_id, <facts>`, typed, in file order, unnumbered (numbering
+    them here would make DuckDB read on one thread); a record the robust path would not accept
+    stops the query."""
     if fmt == "jsonl":
         return _jsonl(con, path, vocabulary)
     if fmt == "csv":
@@ -151,12 +175,11 @@ def _source(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
     return _parquet(con, path, vocabulary)
 
 
-def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: str,
-             id_ok: str, vocabulary: ir.Vocabulary) -> str:
-    """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, numbered in file
-    order (`WITH ORDINALITY`, as on the robust path), with a stop at the first record whose
-    present value does not fit."""
-    inner, checks = ["ordinality AS _n", f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
+def _checked(source: str, typed: dict[str, tuple[str, str]], ident: str, id_ok: str,
+             vocabulary: ir.Vocabulary) -> str:
+    """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, with a stop at
+    the first record whose present value does not fit."""
+    inner, checks = [f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
     for i, name in enumerate(sorted(vocabulary.facts)):
         kind = sql_type(vocabulary.facts[name].type, DUCKDB)
         value, present = typed.get(name, ("NULL", "FALSE"))
@@ -167,8 +190,7 @@ def _checked(source: str, line: str, typed: dict[str, tuple[str, str]], ident: s
     facts = ", ".join(_q(n) for n in sorted(vocabulary.facts))
     stop = f"CASE WHEN {' AND '.join(checks)} THEN TRUE ELSE error('kprules: a record SQL " \
         "does not accept') END"
-    return (f"SELECT _n AS _row, {line} AS _line, _id, {facts} FROM "
-            f"(SELECT {', '.join(inner)} FROM {source} WITH ORDINALITY) WHERE {stop}")
+    return f"SELECT _id, {facts} FROM (SELECT {', '.join(inner)} FROM {source}) WHERE {stop}"
 
 
 def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
@@ -186,7 +208,7 @@ def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
              for n in columns if n in vocabulary.facts}
     ident, id_ok = json_id(_q(ID_FIELD)) if id_field and ID_FIELD in columns \
         else ("CAST(NULL AS VARCHAR)", "TRUE")
-    return _checked(source, "_n", typed, ident, id_ok, vocabulary)
+    return _checked(source, typed, ident, id_ok, vocabulary)
 
 
 def _known(vocabulary: ir.Vocabulary) -> set[str]:
@@ -205,7 +227,7 @@ def _csv(path: Path, vocabulary: ir.Vocabulary, header: Sequence[str]) -> str:
              for n in header if n in vocabulary.facts}
     ident = _q(ID_FIELD) if ID_FIELD not in vocabulary.facts and ID_FIELD in header \
         else "CAST(NULL AS VARCHAR)"
-    return _checked(source, "_n + 1", typed, ident, "TRUE", vocabulary)
+    return _checked(source, typed, ident, "TRUE", vocabulary)
 
 
 def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
@@ -222,4 +244,4 @@ def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
         kind = columns[ID_FIELD].split("(")[0]
         ident = f"CAST({_q(ID_FIELD)} AS VARCHAR)"
         id_ok = "TRUE" if kind in ("VARCHAR", "BIGINT", "INTEGER") else f"{_q(ID_FIELD)} IS NULL"
-    return _checked(source, "CAST(NULL AS BIGINT)", typed, ident, id_ok, vocabulary)
+    return _checked(source, typed, ident, id_ok, vocabulary)

@@ -8,6 +8,7 @@ zero); nothing left behind when it stops. And its pieces: `json_typed` against `
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,38 @@ def test_the_pass_writes_what_the_robust_path_writes(policies: Path, monkeypatch
     if fmt == "parquet":  # parquet files hold their writer's name and version: compare rows
         return
     assert len(want[3].splitlines()) == 200 + (fmt == "csv")
+
+
+def shuffled_records(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Valid records drawn at random (no period a shifted block of rows could hide behind),
+    without ids: a record's case in the output is its number."""
+    rnd = random.Random(seed)
+    return [{k: rnd.choice(v) for k, v in GOOD.items() if k != "stones" and rnd.random() < 0.8}
+            | {"stones": rnd.choice([1, 3])} for _ in range(n)]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "parquet"])
+def test_a_file_read_in_parallel_keeps_its_order(policies: Path, monkeypatch:
+                                                 pytest.MonkeyPatch, taken: list[str],
+                                                 kind: str) -> None:
+    """The one pass reads on every thread and numbers records afterwards (by `rowid` of the
+    evaluated table): on a file of many read_json buffers, CSV blocks or Parquet row groups,
+    each record keeps its number and values, as on the robust path (numbered as it reads)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    recs, data = shuffled_records(150_000), policies.parent / f"many.{kind}"
+    if kind == "jsonl":
+        data.write_text("".join(json.dumps(r) + "\n" for r in recs), "utf-8")
+    elif kind == "csv":
+        WRITERS["csv"](data, recs)
+    else:
+        cols = {k: [r.get(k) for r in recs] for k in ["rough", "buyer", "origin", "stones"]}
+        pq.write_table(pa.table(cols), data, row_group_size=2_000)
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", *TERMS]
+    got, want = both(monkeypatch, argv, policies.parent / "out.csv")
+    assert taken == ["written"] and want[2] == 0
+    assert got == want and len(want[3].splitlines()) == 150_001
 
 
 def lines_after_sample(last: str, n: int = 20500) -> str:
