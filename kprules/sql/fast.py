@@ -59,6 +59,10 @@ from kprules.sql.validate import (
 
 ID_FIELD = "id"
 EVALUATED = "_kprules_evaluated"  # the temporary table of the evaluated, unnumbered records
+# The records read_json samples for the fields (twice: the DESCRIBE, then the statement): a
+# field first seen later stops the pass. 4,096 rather than DuckDB's 20,480: each sampling
+# takes 0.03 s instead of 0.1 s.
+JSON_SAMPLE = 4096
 LINE = {"jsonl": 0, "csv": 1}  # a record's line is its number plus this (Parquet: no line)
 OPTIONS = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json", "parquet": "FORMAT parquet"}
 
@@ -196,7 +200,7 @@ def _checked(source: str, typed: dict[str, tuple[str, str]], ident: str, id_ok: 
 def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
     # A line longer than the Python readers read (KP491, with its newline) is not one object.
     source = (f"read_json({_path(path)}, format='newline_delimited', maximum_depth=1, "
-              f"maximum_object_size={MAX_RECORD_BYTES - 2})")
+              f"maximum_object_size={MAX_RECORD_BYTES - 2}, sample_size={JSON_SAMPLE})")
     columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * "
                                f"FROM {source})").fetchall())
     id_field = ID_FIELD not in vocabulary.facts

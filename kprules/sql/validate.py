@@ -116,10 +116,8 @@ def json_fact(value: str, t: Type) -> tuple[str, str, str]:
         cast = f"TRY_CAST({s} AS BIGINT)"
         return (*_checked(f"({plain} AND {cast} IS NOT NULL)", cast), present)
     if t == DECIMAL or isinstance(t, Quantity):
-        places = f"(NOT contains({s}, '.') OR length({s}) - strpos({s}, '.') <= 12)"
-        exact = f"NOT (contains({s}, 'e') OR contains({s}, 'E'))"
         cast = f"TRY_CAST({s} AS {DECIMAL_TYPE})"
-        return (*_checked(f"({exact} AND {places} AND {cast} IS NOT NULL)", cast), present)
+        return (*_checked(f"({_json_decimal(s)} AND {cast} IS NOT NULL)", cast), present)
     text = (f"(CASE WHEN contains({s}, '\\') THEN ({value} ->> '$') "
             f"ELSE substr({s}, 2, length({s}) - 2) END)")
     is_text = f"(starts_with({s}, '\"') AND ends_with({s}, '\"'))"
@@ -134,6 +132,13 @@ def json_fact(value: str, t: Type) -> tuple[str, str, str]:
     return (*_checked(f"({is_text} AND {_member(text, t)})", text), present)
 
 
+def _json_decimal(s: str) -> str:
+    """Whether a JSON text `s` may be a decimal: no exponent, at most 12 places (string tests,
+    cheaper than a pattern; what is not a number then fails the cast)."""
+    places = f"(NOT contains({s}, '.') OR length({s}) - strpos({s}, '.') <= 12)"
+    return f"(NOT (contains({s}, 'e') OR contains({s}, 'E')) AND {places})"
+
+
 def json_typed(value: str, t: Type) -> str:
     """The typed value of a fact given as a JSON value, NULL when the value does not fit (or is
     missing): the `typed` of `json_fact`, written for one pass (each test computed once) where
@@ -145,9 +150,8 @@ def json_typed(value: str, t: Type) -> str:
     plain = f"NOT (contains({s}, '.') OR contains({s}, 'e') OR contains({s}, 'E'))"
     if t == INTEGER:
         return f"(CASE WHEN {plain} THEN TRY_CAST({s} AS BIGINT) END)"
-    if t == DECIMAL or isinstance(t, Quantity):  # digits, at most 12 places, no exponent
-        return (f"(CASE WHEN regexp_full_match({s}, '-?[0-9]+(\\.[0-9]{{1,12}})?') "
-                f"THEN TRY_CAST({s} AS {DECIMAL_TYPE}) END)")
+    if t == DECIMAL or isinstance(t, Quantity):
+        return f"(CASE WHEN {_json_decimal(s)} THEN TRY_CAST({s} AS {DECIMAL_TYPE}) END)"
     values = allowed(t)
     if not isinstance(t, SetType) and values is not None and all(map(_PLAIN.fullmatch, values)):
         # a value without characters JSON escapes is its own text between quotes: looked up

@@ -133,8 +133,8 @@ def test_a_file_read_in_parallel_keeps_its_order(policies: Path, monkeypatch:
     assert got == want and len(want[3].splitlines()) == 150_001
 
 
-def lines_after_sample(last: str, n: int = 20500) -> str:
-    """`n` valid lines (beyond read_json's sample of 20,480), then `last`."""
+def lines_after_sample(last: str, n: int = fast.JSON_SAMPLE + 20) -> str:
+    """`n` valid lines (beyond read_json's sample), then `last`."""
     line = json.dumps({"rough": True, "buyer": "rebel", "origin": "CF", "day": "2020-01-01"})
     return (line + "\n") * n + last + "\n"
 
