@@ -114,14 +114,16 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
     except Stop as err:
         fail(err.code, err.message, err.status)
     bulk = cases_path.suffix.lower() in BULK_SUFFIXES
+    chosen = engine == "auto" and not group_by  # a full report will do if SQL cannot read
     if engine == "auto":
         engine = _auto_engine(cases_path, bulk, fmt)
     if engine == "duckdb" or group_by:
-        differing = _sql_summary(comparison, cases_path, bulk, fmt, output, list(group_by),
-                                 quiet)
-        if fail_on_difference and differing:
-            sys.exit(1)
-        return
+        sql_differing = _sql_summary(comparison, cases_path, bulk, fmt, output,
+                                     list(group_by), quiet, chosen)
+        if sql_differing is not None:
+            if fail_on_difference and sql_differing:
+                sys.exit(1)
+            return
     summary = fmt == "text" and detail == "summary"
     options = ReportOptions(
         fail_on_difference, _matrix(matrix, bulk, summary),
@@ -158,11 +160,19 @@ def _detail(chosen: str) -> Detail:
     return "summary" if chosen == "summary" else "all"
 
 
+class _Unreadable(Exception):
+    """DuckDB cannot read the data file as a whole (a value SQL cannot hold)."""
+
+
 def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
-                 output: Path | None, group_by: list[str], quiet: bool = False) -> int:
-    """The bulk summary computed in SQL (kprules.cli.compare_sql); the records that differ."""
+                 output: Path | None, group_by: list[str], quiet: bool = False,
+                 fallback: bool = False) -> int | None:
+    """The bulk summary computed in SQL (kprules.cli.compare_sql); the records that differ.
+    When DuckDB cannot read the file as a whole: KP100, or, with `fallback` (the engine was
+    chosen by `--engine auto`), None with nothing written: the Python path's report then."""
     from kprules.cli.compare_sql import Refused
     from kprules.core.files import OutputError, atomic_output, display_name
+    from kprules.sql.files import ReadError
 
     if not bulk or fmt not in ("text", "json"):
         raise click.UsageError("--engine duckdb (and --group-by) summarise a data file (.jsonl, "
@@ -172,7 +182,14 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
         raise click.UsageError(f"--group-by: the vocabulary has no fact `{unknown[0]}`")
     try:
         with atomic_output(output) as out:
-            text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
+            try:
+                text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
+            except ReadError as err:  # a record Python accepts holds a value SQL cannot
+                raise _Unreadable(str(err)) from None
+            except Exception as err:  # DuckDB cannot read the file as a whole
+                if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "kprules"):
+                    raise
+                raise _Unreadable(str(err)) from None
             out.write(text)
             return differing
     except OutputError as err:
@@ -180,11 +197,14 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     except Refused as err:
         print_diagnostics(err.diagnostics, err.sources, "text", err=True)
         sys.exit(1)
-    except Exception as err:  # DuckDB cannot read the file as a whole
-        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "kprules"):
-            raise
-        fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {err}")
-    return 0
+    except _Unreadable as err:
+        if not fallback:
+            fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {err} "
+                 "(--engine python reads it record by record)")
+    if not quiet:
+        print("duckdb cannot read the file as a whole; comparing record by record",
+              file=sys.stderr)
+    return None
 
 
 def _summarised(comparison: Comparison, cases_path: Path, group_by: list[str], fmt: str,

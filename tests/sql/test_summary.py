@@ -213,3 +213,34 @@ def test_compare_engine_auto_summarises_big_data_files_in_sql(tmp_path: Path,
     assert "(summary computed in SQL)" in text.stdout and "--engine python" in text.stdout
     assert "<html" in _compare(data, "--format", "html").stdout.lower()
     assert "summary" in json.loads(_compare(data, "--engine", "python").stdout)
+
+
+def test_a_value_sql_cannot_hold_sends_auto_to_the_python_report(tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    """A decimal Python accepts but DECIMAL(38,12) cannot hold: under `--engine auto` the
+    comparison falls back to the Python path's full report (a note on standard error, the
+    report's own result); under `--engine duckdb`, which promises the SQL summary, it stops
+    with KP100 and says which engine reads the file; nothing is written to --output."""
+    import json
+
+    from kprules.cli import eval_sql
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    rnd = random.Random(6)
+    rows = [{k: to_json(v) for k, v in shipment(rnd, lib["kpcs_2003"].vocabulary).items()}
+            for _ in range(40)]
+    rows[3]["shipment_carats"] = "HUGE"
+    data = tmp_path / "huge.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows).replace(
+        '"HUGE"', "1" + "0" * 27 + ".5"), encoding="utf-8")  # 28 digits: at most 30
+    monkeypatch.setattr(eval_sql, "AUTO_THRESHOLD", 0)
+    python = _compare(data, "--engine", "python")
+    auto = _compare(data)
+    assert python.exit_code == auto.exit_code == 0, auto.output
+    assert json.loads(auto.stdout) == json.loads(python.stdout)
+    assert "duckdb cannot read the file as a whole; comparing record by record" in auto.stderr
+    out = tmp_path / "summary.json"
+    duck = _compare(data, "--engine", "duckdb", "--output", str(out))
+    assert duck.exit_code == 1 and "error[KP100]" in duck.stderr
+    assert "--engine python reads it record by record" in duck.stderr and not out.exists()
