@@ -184,6 +184,8 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
         with atomic_output(output) as out:
             try:
                 text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
+            except Refused:  # a bad record: its diagnostics, below
+                raise
             except ReadError as err:  # a record Python accepts holds a value SQL cannot
                 raise _Unreadable(str(err)) from None
             except Exception as err:  # DuckDB cannot read the file as a whole
