@@ -48,21 +48,24 @@ class QueryProgress:
         if not self._handling and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._interrupt)
             self._handling = True
-        if not self.progress.enabled or self._thread is not None:
+        if not self.progress.enabled:
             return con
         con.execute("SET enable_progress_bar = true")  # DuckDB measures progress only then
         con.execute("SET enable_progress_bar_print = false")  # and draws nothing itself
-        self._thread = threading.Thread(target=self._poll, args=(con,), daemon=True,
-                                        name="kprules-query-progress")
-        self._thread.start()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._poll, daemon=True,
+                                            name="kprules-query-progress")
+            self._thread.start()
         return con
 
-    def _poll(self, con: Any) -> None:
+    def _poll(self) -> None:
+        """Ask the connection watched last (the robust path's, after a one pass that stopped
+        and closed its own) until `close`."""
         while not self._stop.wait(self.interval):
             try:
-                percent = float(con.query_progress())
-            except Exception:  # the connection is closed or busy closing: stop watching
-                return
+                percent = float(self._connections[-1].query_progress())
+            except Exception:  # closed or closing: a connection watched later may follow
+                continue
             if percent >= 0 and not self._stop.is_set():
                 self.progress.at(min(percent, 100.0) / 100)
 

@@ -57,6 +57,24 @@ def test_a_slow_query_shows_its_percentage_and_the_thread_stops_after() -> None:
     assert screen.getvalue() == drawn  # nothing after the end
 
 
+def test_a_connection_watched_after_one_closed_is_polled() -> None:
+    """The one pass stops and closes its connection, then the robust path runs on a new one:
+    the same line goes on, with the new connection's statements."""
+    screen = Terminal()
+    with watched(screen) as watch:
+        first = watch.watch(connect())
+        first.execute("SELECT 1").fetchall()
+        first.close()
+        time.sleep(0.1)  # polls of the closed connection fail: the thread goes on
+        assert watch.running
+        drawn = len(screen.getvalue())
+        con = watch.watch(connect())
+        assert con.execute(SLOW).fetchone()[0] > 0
+        after = screen.getvalue()[drawn:]
+    assert [p for p in after.split("\r") if LINE.fullmatch(p.rstrip())]
+    assert not watch.running and progress_threads() == []
+
+
 def test_an_error_in_the_query_stops_the_thread() -> None:
     screen = Terminal()
     with pytest.raises(duckdb.Error), watched(screen) as watch:
