@@ -312,7 +312,7 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
                                "--engine duckdb)")
     if choose_engine(engine, path) in ("duckdb", "spark"):
         optimistic = output is not None and fmt != "text"
-        with _sql_progress(path, options, output) as watch:
+        with _sql_progress(path, options, output, choose_engine(engine, path)) as watch:
             if output is not None and fmt != "text" and choose_engine(engine, path) == "duckdb":
                 written = one_pass(path, ev, options.as_of, output, fmt, watch)
                 if written is not None:  # every record valid: read, evaluated, written at once
@@ -337,15 +337,17 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         return _bulk_python(path, ev, fmt, options, lib, out)
 
 
-def _sql_progress(path: Path, options: StreamOptions, output: Path | None) -> QueryProgress:
-    """The progress of DuckDB's statements (none while the values go to a terminal: they
-    show how far it is, and the line would mix with them)."""
+def _sql_progress(path: Path, options: StreamOptions, output: Path | None,
+                  engine: str) -> QueryProgress:
+    """The progress of DuckDB's statements or Spark's jobs (none while the values go to a
+    terminal: they show how far it is, and the line would mix with them)."""
     from kprules.cli.progress import in_duckdb
     from kprules.core.files import display_name
     from kprules.core.progress import on_terminal
 
     quiet = options.quiet or (output is None and on_terminal(sys.stdout))
-    return in_duckdb(f"evaluating {display_name(path)}", quiet)
+    return in_duckdb(f"evaluating {display_name(path)}", quiet,
+                     "Spark" if engine == "spark" else "DuckDB")
 
 
 def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions,

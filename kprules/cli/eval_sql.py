@@ -161,8 +161,8 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
     name = display_name(path)
     kind = data_format(path) or "jsonl"
     try:
-        file: SqlFile | SparkFile | None = open_spark(path, ev) if engine == "spark" \
-            else open_file(path, kind, ev, name, watch)
+        file: SqlFile | SparkFile | None = open_spark(path, ev, watch) \
+            if engine == "spark" else open_file(path, kind, ev, name, watch)
         if file is None:
             return 1
         if optimistic and kind == "parquet" and engine == "duckdb":
@@ -185,11 +185,17 @@ def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepar
     return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind)
 
 
-def open_spark(path: Path, ev: Evaluator) -> SparkFile | None:
+def open_spark(path: Path, ev: Evaluator, watch: QueryProgress | None = None,
+               ) -> SparkFile | None:
+    """The Parquet file in Spark; None (after reporting) when its columns are wrong. `watch`:
+    shows the progress of the session's jobs (and cancels them on Ctrl-C)."""
     from kprules.cases.bulk import header_problems
-    from kprules.sql.spark import SparkFile
+    from kprules.sql.spark import SparkFile, session
 
-    file = SparkFile(str(path), ev.vocabulary)
+    spark = session()
+    if watch is not None:
+        watch.watch_spark(spark)
+    file = SparkFile(str(path), ev.vocabulary, spark)
     problems = header_problems(file.header, ev.vocabulary)
     if problems:
         report(problems, {})

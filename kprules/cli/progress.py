@@ -44,7 +44,7 @@ def parquet_rows(path: Path) -> int | None:
         return None
 
 
-def in_duckdb(what: str, quiet: bool) -> QueryProgress:
-    """`<what> in DuckDB: 42%, about 3 s left` while statements run on the connection it is
-    given to watch."""
-    return QueryProgress(Progress(f"{what} in DuckDB", quiet=quiet))
+def in_duckdb(what: str, quiet: bool, engine: str = "DuckDB") -> QueryProgress:
+    """`<what> in DuckDB: 42%, about 3 s left` while statements run on the connection (or
+    the Spark session, `engine` "Spark") it is given to watch."""
+    return QueryProgress(Progress(f"{what} in {engine}", quiet=quiet))

@@ -99,3 +99,42 @@ def test_eval_engine_spark_gives_what_python_gives(spark: Any, tmp_path: Path) -
     problems = [line for line in got[1].splitlines() if "error[" in line or "evaluated" in line]
     assert problems == [line for line in want[1].splitlines()
                         if "error[" in line or "evaluated" in line]
+
+
+def test_a_spark_job_shows_its_progress_and_ctrl_c_cancels_it(spark: Any) -> None:
+    """`QueryProgress.watch_spark`: the line gives the share of the active stages' tasks done,
+    rising, and is erased at the end; an interrupt cancels the session's jobs."""
+    import io
+    import re
+
+    from kprules.core.progress import Progress
+    from kprules.sql.progress import QueryProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    line = re.compile(r"counting in Spark: (\d+)%(, about [0-9hmins ]+ left)?")
+    with QueryProgress(Progress("counting in Spark", stream=screen, delay=0, interval=0),
+                       interval=0.02) as watch:
+        assert watch.watch_spark(spark) is spark and watch.running
+        total = spark.range(0, 6_000_000, numPartitions=12) \
+            .selectExpr("sum((id * 7) % 13) AS s").collect()[0][0]
+    assert total > 0 and not watch.running
+    drawn = [p.rstrip() for p in screen.getvalue().split("\r") if p.strip()]
+    shares = [int(m[1]) for p in drawn if (m := line.fullmatch(p))]
+    assert shares and len(shares) == len(drawn), drawn
+    assert shares == sorted(shares) and shares[-1] > shares[0]
+    assert screen.getvalue().split("\r")[-1] == ""  # erased
+
+    cancelled: list[str] = []
+    watch = QueryProgress(Progress("counting in Spark", quiet=True))
+    watch.watch_spark(spark)
+    real = watch._engines[-1].interrupt
+    watch._engines[-1].interrupt = lambda: cancelled.append("jobs") or real()
+    with pytest.raises(KeyboardInterrupt):
+        watch._interrupt(2, None)
+    with pytest.raises(KeyboardInterrupt):  # the interrupt is not lost
+        watch.close()
+    assert cancelled == ["jobs"]
