@@ -192,17 +192,15 @@ class Policy:
         """Evaluate the terms (all by default) on one fact mapping; with `explain=True`, an
         `ExplainedResult` (its `explanation` always there).
 
-        The first call with the facts alone sets this policy's own `evaluate`: the checked
-        entry of every term, with this signature, making the `Result` itself, so that every
-        later call is one call of generated code; it hands a call with other arguments to
-        `_evaluate_general`, this method's logic."""
+        The first call with the facts alone sets this policy's own `evaluate` (unless a
+        subclass overrides it): the checked entry of every term standing in for this method
+        and making the `Result` itself, so that every later call is one call of generated code;
+        it hands a call with keywords to this method."""
         if as_of is None and terms is None and not explain:
-            prepared = self._prepare(None)
-            keywords = (("as_of", None), ("terms", None), ("explain", False))
-            front = prepared.ev.mapping_entry(prepared.names, _new_result,
-                                              front=Front(keywords, self._evaluate_general))
-            vars(self)["evaluate"] = stand_in(front, Policy.evaluate)
-            return front(facts)  # type: ignore[no-any-return]
+            front = self._prepare(None).front(Policy.evaluate.__get__(self))
+            if type(self).evaluate is Policy.evaluate:
+                vars(self)["evaluate"] = front
+            return front(facts)
         return self._evaluate_general(facts, as_of, terms, explain)
 
     def _evaluate_general(self, facts: Facts, as_of: dt.date | None,
@@ -276,6 +274,7 @@ class _Prepared:
     def __init__(self, ev: Evaluator) -> None:
         self.ev = ev
         self.names = tuple(k[1] for k in ev.keys)
+        self._front: Callable[..., Result] | None = None
 
     @cached_property
     def results(self) -> Callable[[Facts], Result]:
@@ -284,6 +283,13 @@ class _Prepared:
     @cached_property
     def many(self) -> Callable[[Iterable[Facts]], Iterator[Result]]:
         return self.ev.mapping_entry(self.names, _new_result, many=True)
+
+    def front(self, general: Callable[..., Result]) -> Callable[..., Result]:
+        """The checked entry standing in for `Policy.evaluate` (`general`, bound), made once."""
+        if self._front is None:
+            entry = self.ev.mapping_entry(self.names, _new_result, front=Front(general))
+            self._front = stand_in(entry, Policy.evaluate)
+        return self._front
 
 
 _new_object = object.__new__

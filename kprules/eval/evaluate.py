@@ -305,12 +305,14 @@ class Evaluator:
         """Validate the facts (unless `validated`) and evaluate them on `as_of` (else the
         records' own dates); with `explain=True`, keep every clause's value.
 
-        The first call with the facts alone sets this evaluator's own `evaluate`: the checked
-        entry with this signature (`_Entry.front`), so that every later call is one call of
-        generated code; it hands a call with other arguments to `_evaluate_general`, this
-        method's logic."""
+        The first call with the facts alone sets this evaluator's own `evaluate` (unless a
+        subclass overrides it): the checked entry standing in for this method (`_Entry.front`),
+        so that every later call is one call of generated code; it hands a call with keywords
+        to this method."""
         if as_of is None and not explain and not validated:
-            front = vars(self)["evaluate"] = self._entry(None).front
+            front = self._entry(None).front
+            if type(self).evaluate is Evaluator.evaluate:
+                vars(self)["evaluate"] = front
             return front(facts)  # type: ignore[no-any-return]
         return self._evaluate_general(facts, as_of, explain, validated)
 
@@ -455,11 +457,10 @@ class _Entry:
 
     @cached_property
     def front(self) -> Callable[..., Any]:
-        """`evaluating` with the signature of `Evaluator.evaluate` (for the records' own
-        dates: any other call goes to `_evaluate_general`)."""
-        general = self._ev._evaluate_general
-        keywords = (("as_of", None), ("explain", False), ("validated", False))
-        return stand_in(self._evaluating(front=Front(keywords, general)), Evaluator.evaluate)
+        """`evaluating` standing in for `Evaluator.evaluate` (for the records' own dates: a
+        call with keywords goes to the method)."""
+        general = Evaluator.evaluate.__get__(self._ev)
+        return stand_in(self._evaluating(front=Front(general)), Evaluator.evaluate)
 
 
 def _types(vocab: ir.Vocabulary) -> dict[str, Type]:

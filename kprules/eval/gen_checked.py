@@ -28,6 +28,7 @@ empty builtins.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -50,20 +51,16 @@ _ASOF = re.compile(r"\basof\b")
 
 @frozen
 class Front:
-    """The signature of a public method the entry stands in for: `(facts, *, name=default, ...)`
-    for each keyword (name, default: None or False). A call with every keyword at its default
-    takes the checked entry; any other goes to `general(facts, *the keywords' values)`."""
+    """A public method `(facts, *, keywords...)` the entry stands in for: a call with the facts
+    alone takes the checked entry; a call with any keyword goes to `general(facts, **keywords)`
+    (the method itself, which checks them). `**kw` rather than the keywords themselves, since
+    Python fills keyword-only defaults by name on every call: dearer than an empty dict."""
 
-    keywords: tuple[tuple[str, bool | None], ...]
     general: Callable[..., Any]
 
     def header(self) -> list[str]:
-        names = [name for name, _ in self.keywords]
-        params = ", ".join(f"{name}={default!r}" for name, default in self.keywords)
-        other = " or ".join(name if default is False else f"{name} is not None"
-                            for name, default in self.keywords)
-        return [f"def _checked(facts, *, {params}):", f"    if {other}:",
-                f"        return _gen(facts, {', '.join(names)})", "    r = facts"]
+        return ["def _checked(facts, **kw):", "    if kw:",
+                "        return _gen(facts, **kw)", "    r = facts"]
 
 
 def evaluation_output(cls: type, context: object) -> Output:
@@ -103,9 +100,9 @@ def compile_checked(layout: Layout, facts: Mapping[str, Type], slow: Callable[[A
         ["return _slw(r)"] if front is not None else ["return s(r)"]
     try:
         body = _body(layout, facts, ns, fail, as_of_fact, as_of, output, many)
-        return _compile(ns, _shape(body, front, many), front)
+        return _compile(ns, _shape(body, front, many))
     except (SyntaxError, RecursionError, MemoryError):  # too deeply nested for Python
-        return _compile(ns, _shape(fail, front, many), front)
+        return _compile(ns, _shape(fail, front, many))
 
 
 def _body(layout: Layout, facts: Mapping[str, Type], ns: Namespace, fail: list[str],
@@ -153,16 +150,18 @@ def _shape(body: list[str], front: Front | None, many: bool) -> str:
     return "\n".join(head + [indent + line for line in body])
 
 
-def _compile(ns: Namespace, source: str, front: Front | None) -> Checked:
-    params = {"facts", "records"} | {name for name, _ in (front.keywords if front else ())}
-    fn: Checked = _exec(source, ns.values, frozenset(params))["_checked"]
+def _compile(ns: Namespace, source: str) -> Checked:
+    fn: Checked = _exec(source, ns.values, frozenset({"facts", "records", "kw"}))["_checked"]
     return fn
 
 
 def stand_in(fn: Checked, method: Callable[..., Any]) -> Checked:
-    """A generated `Front` entry under the name and documentation of the method it stands in
-    for (what `help` and tracebacks show)."""
+    """A generated `Front` entry under the name, documentation and signature (without `self`)
+    of the method it stands in for: what `help`, `inspect` and tracebacks show."""
     fn.__name__, fn.__qualname__, fn.__doc__ = method.__name__, method.__qualname__, method.__doc__
+    signature = inspect.signature(method)
+    fn.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=list(signature.parameters.values())[1:])
     return fn
 
 
