@@ -118,24 +118,31 @@ def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
 
 
 class _Context:
-    """What every evaluation of one evaluator shares: the keys of its targets, where each is
-    (by key, and by term name when the name is one target's), its layout, and its validator."""
+    """What every evaluation of one evaluator's entry shares: the keys of its targets, where
+    each is (by key, and by term name when the name is one target's), its layout, its
+    validator, and how the entry dates a record: the fixed `as_of`, else the fact `dated_by`
+    (the checked entry reads it as a date), else none."""
 
-    __slots__ = ("keys", "layout", "positions", "validate")
+    __slots__ = ("as_of", "dated_by", "keys", "layout", "positions", "validate")
 
-    def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]]
-                 ) -> None:
+    def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]],
+                 as_of: dt.date | None = None, dated_by: str | None = None) -> None:
         self.keys = layout.targets
         self.layout = layout
         self.validate = validate
+        self.as_of, self.dated_by = as_of, dated_by
         names = [k[1] for k in self.keys]
         positions: dict[object, int] = {k: i for i, k in enumerate(self.keys)}
         positions.update((n, i) for i, n in enumerate(names) if names.count(n) == 1)
         self.positions = positions
 
+    def date_of(self, record: Mapping[str, Any]) -> dt.date | None:
+        """The date of a record the checked entry evaluated as given."""
+        return record[self.dated_by] if self.dated_by is not None else self.as_of
+
 
 _item = tuple.__getitem__
-_ROW = slice(4, None)  # the values follow the head: as_of, slots, record, context
+_ROW = slice(2, None)  # the values follow the head: record, context
 
 
 def _rebuild(items: tuple[Any, ...]) -> Evaluation:
@@ -150,36 +157,46 @@ class Evaluation(tuple[Any, ...]):
     `facts` the typed facts evaluated, `as_of` the evaluation date, `slots` the clause values
     (with explain=True), `explanation` the tree built from them; `record` the mapping evaluated.
 
-    Built once per record by the validating entry points, so it is cheap to build: one tuple of
-    the head (as_of, slots, record, context) followed by the values, made by calling the class,
-    whose construction is tuple's own (one object per record: fewer for the garbage collector
-    to scan when results are kept); `values` is made when first read, and so are `facts` when
-    the record was evaluated as given (its values already of their canonical forms, floats for
-    decimals aside): they are then `validate`'s reading of the record, when first read, so do
-    not change the record while they may still be needed."""
+    Built once per record by the validating entry points, so it is cheap to build and to keep:
+    one tuple of the record and the context followed by the values, made by calling the class,
+    whose construction is tuple's own (one object per record, and a small one: the garbage
+    collector scans each result kept). `values` is made when first read, and so are `facts`
+    and `as_of` when the record was evaluated as given (its values already of their canonical
+    forms, floats for decimals aside): they are then `validate`'s reading of the record and
+    its date, when first read, so do not change the record while they may still be needed.
+    The reference path's evaluations keep their date and slots (`of_typed`)."""
 
-    @property
-    def as_of(self) -> dt.date | None:
-        return _item(self, 0)  # type: ignore[no-any-return]
-
-    @property
-    def slots(self) -> tuple[Any, ...] | None:
-        return _item(self, 1)  # type: ignore[no-any-return]
+    _as_of: dt.date | None  # in the instance's __dict__, when kept
+    _slots: tuple[Any, ...] | None
 
     @property
     def record(self) -> Mapping[str, Any]:
-        return _item(self, 2)
+        return _item(self, 0)
 
     @property
     def context(self) -> _Context:
-        return _item(self, 3)  # type: ignore[no-any-return]
+        return _item(self, 1)  # type: ignore[no-any-return]
+
+    @property
+    def as_of(self) -> dt.date | None:
+        try:
+            return self._as_of
+        except AttributeError:
+            return self.context.date_of(self.record)
+
+    @property
+    def slots(self) -> tuple[Any, ...] | None:
+        try:
+            return self._slots
+        except AttributeError:
+            return None
 
     @classmethod
     def of_typed(cls, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
                  slots: tuple[Any, ...] | None, typed: dict[str, Any]) -> Evaluation:
         """An evaluation of typed facts (as `validate` gives them), with its slots, if any."""
-        out = cls((as_of, slots, typed, context, *row))
-        out._typed = typed
+        out = cls((typed, context, *row))
+        out._typed, out._as_of, out._slots = typed, as_of, slots
         return out
 
     @property
@@ -424,6 +441,7 @@ class _Entry:
             explained=partial(tuple.__new__, Explained), explain_context=(ev.layout, ev.sources))
         self._ev = ev
         self._types = _types(vocab)
+        self.context = _Context(ev.layout, ev.validate, as_of, self.dated_by)
 
     @cached_property
     def checked(self) -> Callable[..., Any]:
@@ -444,7 +462,7 @@ class _Entry:
         ev = self._ev
         return compile_checked(ev.layout, self._types, self.slow_evaluation,
                                as_of_fact=self.dated_by, as_of=self.as_of,
-                               output=evaluation_output(Evaluation, ev._context), **shape)
+                               output=evaluation_output(Evaluation, self.context), **shape)
 
     @cached_property
     def evaluating(self) -> Callable[..., Any]:

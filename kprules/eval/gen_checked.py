@@ -64,10 +64,10 @@ class Front:
 
 
 def evaluation_output(cls: type, context: object) -> Output:
-    """`cls((date or None, None, r, context, *values))`: an `Evaluation`, made by its class's
-    call, which is tuple's own (no Python `__new__`): the cheapest constructor of an object."""
+    """`cls((r, context, *values))`: an `Evaluation` (its context knows the date), made by its
+    class's call, which is tuple's own (no Python `__new__`): the cheapest constructor."""
     def output(ns: Namespace, date: str, values: list[str]) -> str:
-        return f"{ns.bind(cls)}(({date}, None, r, {ns.bind(context)}, {', '.join(values)}))"
+        return f"{ns.bind(cls)}((r, {ns.bind(context)}, {', '.join(values)}))"
     return output
 
 
