@@ -121,9 +121,11 @@ class _Context:
     """What every evaluation of one evaluator's entry shares: the keys of its targets, where
     each is (by key, and by term name when the name is one target's), its layout, its
     validator, and how the entry dates a record: the fixed `as_of`, else the fact `dated_by`
-    (the checked entry reads it as a date), else none."""
+    (the checked entry reads it as a date), else none; and `evaluation`, the class of its
+    evaluations: `Evaluation` with this context as a class attribute, so that an evaluation
+    does not carry it."""
 
-    __slots__ = ("as_of", "dated_by", "keys", "layout", "positions", "validate")
+    __slots__ = ("as_of", "dated_by", "evaluation", "keys", "layout", "positions", "validate")
 
     def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]],
                  as_of: dt.date | None = None, dated_by: str | None = None) -> None:
@@ -135,6 +137,9 @@ class _Context:
         positions: dict[object, int] = {k: i for i, k in enumerate(self.keys)}
         positions.update((n, i) for i, n in enumerate(names) if names.count(n) == 1)
         self.positions = positions
+        self.evaluation: type[Evaluation] = type(
+            "Evaluation", (Evaluation,), {"__slots__": (), "context": self,
+                                          "__module__": __name__, "__doc__": Evaluation.__doc__})
 
     def date_of(self, record: Mapping[str, Any]) -> dt.date | None:
         """The date of a record the checked entry evaluated as given."""
@@ -142,11 +147,7 @@ class _Context:
 
 
 _item = tuple.__getitem__
-_ROW = slice(2, None)  # the values follow the head: record, context
-
-
-def _rebuild(items: tuple[Any, ...]) -> Evaluation:
-    return Evaluation(items)
+_ROW = slice(1, None)  # the values follow the record
 
 
 class Evaluation(tuple[Any, ...]):
@@ -158,24 +159,22 @@ class Evaluation(tuple[Any, ...]):
     (with explain=True), `explanation` the tree built from them; `record` the mapping evaluated.
 
     Built once per record by the validating entry points, so it is cheap to build and to keep:
-    one tuple of the record and the context followed by the values, made by calling the class,
-    whose construction is tuple's own (one object per record, and a small one: the garbage
-    collector scans each result kept). `values` is made when first read, and so are `facts`
-    and `as_of` when the record was evaluated as given (its values already of their canonical
-    forms, floats for decimals aside): they are then `validate`'s reading of the record and
-    its date, when first read, so do not change the record while they may still be needed.
+    one tuple of the record followed by the values, made by calling the class (the context's
+    `evaluation`, which holds the context), whose construction is tuple's own: one object per
+    record, and a small one (the garbage collector scans each result kept). `values` is made
+    when first read, and so are `facts` and `as_of` when the record was evaluated as given (its
+    values already of their canonical forms, floats for decimals aside): they are then
+    `validate`'s reading of the record and its date, when first read, so do not change the
+    record while they may still be needed.
     The reference path's evaluations keep their date and slots (`of_typed`)."""
 
+    context: _Context  # a class attribute of each context's own subclass
     _as_of: dt.date | None  # in the instance's __dict__, when kept
     _slots: tuple[Any, ...] | None
 
     @property
     def record(self) -> Mapping[str, Any]:
         return _item(self, 0)
-
-    @property
-    def context(self) -> _Context:
-        return _item(self, 1)  # type: ignore[no-any-return]
 
     @property
     def as_of(self) -> dt.date | None:
@@ -195,7 +194,7 @@ class Evaluation(tuple[Any, ...]):
     def of_typed(cls, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
                  slots: tuple[Any, ...] | None, typed: dict[str, Any]) -> Evaluation:
         """An evaluation of typed facts (as `validate` gives them), with its slots, if any."""
-        out = cls((typed, context, *row))
+        out = context.evaluation((typed, *row))
         out._typed, out._as_of, out._slots = typed, as_of, slots
         return out
 
@@ -236,7 +235,7 @@ class Evaluation(tuple[Any, ...]):
             (other.values, other.as_of, other.layout, other.slots, other.facts)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild, (tuple(self),), getattr(self, "__dict__", None)
+        return type(self), (tuple(self),), getattr(self, "__dict__", None)
 
     def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
@@ -462,7 +461,7 @@ class _Entry:
         ev = self._ev
         return compile_checked(ev.layout, self._types, self.slow_evaluation,
                                as_of_fact=self.dated_by, as_of=self.as_of,
-                               output=evaluation_output(Evaluation, self.context), **shape)
+                               output=evaluation_output(self.context.evaluation), **shape)
 
     @cached_property
     def evaluating(self) -> Callable[..., Any]:

@@ -63,11 +63,12 @@ class Front:
                 "        return _gen(facts, **kw)", "    r = facts"]
 
 
-def evaluation_output(cls: type, context: object) -> Output:
-    """`cls((r, context, *values))`: an `Evaluation` (its context knows the date), made by its
-    class's call, which is tuple's own (no Python `__new__`): the cheapest constructor."""
+def evaluation_output(cls: type) -> Output:
+    """`cls((r, *values))`: an `Evaluation` (its class holds its context, which knows the date),
+    made by its class's call, which is tuple's own (no Python `__new__`): the cheapest
+    constructor."""
     def output(ns: Namespace, date: str, values: list[str]) -> str:
-        return f"{ns.bind(cls)}((r, {ns.bind(context)}, {', '.join(values)}))"
+        return f"{ns.bind(cls)}((r, {', '.join(values)}))"
     return output
 
 
