@@ -15,6 +15,9 @@ Validating entry points (`function()`, `evaluate`, `evaluate_many`): the checked
 (kprules.eval.gen_checked), validation fused into the strict code, decides a dict whose values
 are of their canonical forms without building typed facts; any other record takes the reference
 path above (`validate`, then the strict or traced code), so values and errors are the same.
+One call of generated code per record: `evaluate_many` is the entry's own generator loop, and
+after its first call with the facts alone an evaluator's `evaluate` is the entry itself, set on
+the instance with the method's signature (a call with keywords goes to the method).
 """
 
 from __future__ import annotations
