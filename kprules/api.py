@@ -195,7 +195,7 @@ class Policy:
         The first call with the facts alone sets this policy's own `evaluate` (unless a
         subclass overrides it): the checked entry of every term standing in for this method
         and making the `Result` itself, so that every later call is one call of generated code;
-        it hands a call with keywords to this method."""
+        it hands any other call (a keyword, a wrong argument) to this method."""
         if as_of is None and terms is None and not explain:
             front = self._prepare(None).front(Policy.evaluate.__get__(self))
             if type(self).evaluate is Policy.evaluate:
@@ -287,7 +287,9 @@ class _Prepared:
     def front(self, general: Callable[..., Result]) -> Callable[..., Result]:
         """The checked entry standing in for `Policy.evaluate` (`general`, bound), made once."""
         if self._front is None:
-            entry = self.ev.mapping_entry(self.names, _new_result, front=Front(general))
+            keywords = (("as_of", None), ("terms", None), ("explain", False))
+            entry = self.ev.mapping_entry(self.names, _new_result,
+                                          front=Front(keywords, general))
             self._front = stand_in(entry, Policy.evaluate)
         return self._front
 

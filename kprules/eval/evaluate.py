@@ -17,7 +17,7 @@ are of their canonical forms without building typed facts; any other record take
 path above (`validate`, then the strict or traced code), so values and errors are the same.
 One call of generated code per record: `evaluate_many` is the entry's own generator loop, and
 after its first call with the facts alone an evaluator's `evaluate` is the entry itself, set on
-the instance with the method's signature (a call with keywords goes to the method).
+the instance with the method's signature (any other call goes to the method).
 """
 
 from __future__ import annotations
@@ -326,8 +326,8 @@ class Evaluator:
 
         The first call with the facts alone sets this evaluator's own `evaluate` (unless a
         subclass overrides it): the checked entry standing in for this method (`_Entry.front`),
-        so that every later call is one call of generated code; it hands a call with keywords
-        to this method."""
+        so that every later call is one call of generated code; it hands any other call (a
+        keyword, a wrong argument) to this method."""
         if as_of is None and not explain and not validated:
             front = self._entry(None).front
             if type(self).evaluate is Evaluator.evaluate:
@@ -480,7 +480,9 @@ class _Entry:
         """`evaluating` standing in for `Evaluator.evaluate` (for the records' own dates: a
         call with keywords goes to the method)."""
         general = Evaluator.evaluate.__get__(self._ev)
-        return stand_in(self._evaluating(front=Front(general)), Evaluator.evaluate)
+        keywords = (("as_of", None), ("explain", False), ("validated", False))
+        front = Front(keywords, general)
+        return stand_in(self._evaluating(front=front), Evaluator.evaluate)
 
 
 def _types(vocab: ir.Vocabulary) -> dict[str, Type]:

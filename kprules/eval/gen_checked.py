@@ -47,20 +47,45 @@ Checked = Callable[..., Any]  # (r[, slow]) -> the strict values' tuple, or what
 Output = Callable[[Namespace, str, list[str]], str]
 
 _ASOF = re.compile(r"\basof\b")
+# the names of the generated functions' parameters (besides r, s), and of public keywords
+_PARAMS = frozenset({"facts", "records", "_f", "_p", "as_of", "explain", "validated", "terms"})
+
+
+_NO: Any = object()  # an argument not given
 
 
 @frozen
 class Front:
-    """A public method `(facts, *, keywords...)` the entry stands in for: a call with the facts
-    alone takes the checked entry; a call with any keyword goes to `general(facts, **keywords)`
-    (the method itself, which checks them). `**kw` rather than the keywords themselves, since
-    Python fills keyword-only defaults by name on every call: dearer than an empty dict."""
+    """A public method `(facts, *, name=default, ...)` the entry stands in for, each keyword
+    with its default (None, or False). A call with the facts alone (positionally) and every
+    keyword at its default takes the checked entry; any other call goes to `general` (the
+    method itself), called as the stand-in was (`recall`), so that the method checks it.
 
+    The stand-in's own signature is `(_f, _p, /, name=default, ..., facts)`: a simple one, that
+    Python's specialised call fills from the defaults' tuple; keyword-only parameters (filled
+    by name on every call) or `**kw` (a dict per call) cost a tenth of the evaluation. `_p`
+    catches a positional argument the method would refuse, `facts` the facts by name."""
+
+    keywords: tuple[tuple[str, bool | None], ...]
     general: Callable[..., Any]
 
     def header(self) -> list[str]:
-        return ["def _checked(facts, **kw):", "    if kw:",
-                "        return _gen(facts, **kw)", "    r = facts"]
+        params = ", ".join(f"{name}={default!r}" for name, default in self.keywords)
+        other = " or ".join(name if default is False else f"{name} is not None"
+                            for name, default in self.keywords)
+        names = ", ".join(name for name, _ in self.keywords)
+        return [f"def _checked(_f=_NO, _p=_NO, /, {params}, facts=_NO):",
+                f"    if _p is not _NO or facts is not _NO or _f is _NO or {other}:",
+                f"        return _again(_f, _p, facts, {names})", "    r = _f"]
+
+    def recall(self, f: Any, p: Any, facts: Any, *values: Any) -> Any:
+        """`general` called with the arguments given to the stand-in (the keywords not at
+        their defaults: the same call, and Python's own message when it is a wrong one)."""
+        named = {name: value for (name, default), value in zip(self.keywords, values, strict=True)
+                 if value is not default}
+        if facts is not _NO:
+            named["facts"] = facts
+        return self.general(*(x for x in (f, p) if x is not _NO), **named)
 
 
 def evaluation_output(cls: type) -> Output:
@@ -96,7 +121,7 @@ def compile_checked(layout: Layout, facts: Mapping[str, Type], slow: Callable[[A
     ns.values.update(HELPERS)
     ns.values.update(_slw=slow, _len=len, _dict=dict)
     if front is not None:
-        ns.values["_gen"] = front.general
+        ns.values.update(_again=front.recall, _NO=_NO)
     fail = ["yield s(r)", "continue"] if many else \
         ["return _slw(r)"] if front is not None else ["return s(r)"]
     try:
@@ -152,7 +177,7 @@ def _shape(body: list[str], front: Front | None, many: bool) -> str:
 
 
 def _compile(ns: Namespace, source: str) -> Checked:
-    fn: Checked = _exec(source, ns.values, frozenset({"facts", "records", "kw"}))["_checked"]
+    fn: Checked = _exec(source, ns.values, _PARAMS)["_checked"]
     return fn
 
 
