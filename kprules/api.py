@@ -302,8 +302,8 @@ _SET_VALUES, _SET_AS_OF, _SET_EXPLANATION = (
 def _new_result(values: dict[str, Value], as_of: dt.date | None) -> Result:
     """`Result(values, as_of)`, made as attrs' frozen `__init__` makes it (the object, then
     its three slots set past the frozen `__setattr__`) without the cost of that call: the
-    validating entry points make one per record (tests/test_api_library.py checks that the two
-    are the same)."""
+    validating entry points make one per record (tests/evaluator/test_checked_entry.py checks
+    that the two are the same)."""
     out: Result = _new_object(Result)
     _SET_VALUES(out, values)
     _SET_AS_OF(out, as_of)
