@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, overload
 
@@ -26,6 +27,7 @@ from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.source import Source
 from kprules.core.suggest import closest, did_you_mean
 from kprules.eval.evaluate import Evaluation, Evaluator, Explained, validate
+from kprules.eval.gen_checked import Front, stand_in
 from kprules.explain.tree import Explanation
 from kprules.ir.values import Value
 from kprules.syntax.loader import Workspace, load_texts
@@ -131,7 +133,7 @@ class Policy:
         self.library = library
         self.checked = checked
         # (terms) -> its evaluator and the names of its values, so that a call is a look-up
-        self._prepared: dict[tuple[str, ...] | None, tuple[Evaluator, tuple[str, ...]]] = {}
+        self._prepared: dict[tuple[str, ...] | None, _Prepared] = {}
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} ({self.status})>"
@@ -158,17 +160,17 @@ class Policy:
         return tuple(sorted(self.checked.terms))
 
     def _evaluator(self, terms: Sequence[str] | None) -> Evaluator:
-        return self._prepare(terms)[0]
+        return self._prepare(terms).ev
 
-    def _prepare(self, terms: Sequence[str] | None) -> tuple[Evaluator, tuple[str, ...]]:
-        """The library's evaluator of these terms (all by default), and the term name of each
-        of its values, in order; kept for the next call."""
+    def _prepare(self, terms: Sequence[str] | None) -> _Prepared:
+        """The library's evaluator of these terms (all by default), with the term name of each
+        of its values; kept for the next call."""
         key = tuple(terms) if terms is not None else None
         prepared = self._prepared.get(key)
         if prepared is None:
             names = self.terms if key is None else key
             ev = self.library.evaluator([(self.name, t) for t in names])
-            prepared = self._prepared[key] = (ev, tuple(k[1] for k in ev.keys))
+            prepared = self._prepared[key] = _Prepared(ev)
         return prepared
 
     @overload
@@ -188,13 +190,28 @@ class Policy:
     def evaluate(self, facts: Facts, *, as_of: dt.date | None = None,
                  terms: Sequence[str] | None = None, explain: bool = False) -> Result:
         """Evaluate the terms (all by default) on one fact mapping; with `explain=True`, an
-        `ExplainedResult` (its `explanation` always there)."""
-        prepared = self._prepared.get(None) if terms is None else None
-        ev, names = prepared if prepared is not None else self._prepare(terms)
-        out = ev.evaluate(facts, as_of=as_of, explain=explain)
+        `ExplainedResult` (its `explanation` always there).
+
+        The first call with the facts alone sets this policy's own `evaluate` (unless a
+        subclass overrides it): the checked entry of every term standing in for this method
+        and making the `Result` itself, so that every later call is one call of generated code;
+        it hands any other call (a keyword, a wrong argument) to this method."""
+        if as_of is None and terms is None and not explain:
+            front = self._prepare(None).front(Policy.evaluate.__get__(self))
+            if type(self).evaluate is Policy.evaluate:
+                vars(self)["evaluate"] = front
+            return front(facts)
+        return self._evaluate_general(facts, as_of, terms, explain)
+
+    def _evaluate_general(self, facts: Facts, as_of: dt.date | None,
+                          terms: Sequence[str] | None, explain: bool) -> Result:
+        prepared = self._prepare(terms)
+        if as_of is None and not explain:
+            return prepared.results(facts)
+        out = prepared.ev.evaluate(facts, as_of=as_of, explain=explain)
         if explain:
-            return self._result(out, explain, names)
-        return Result(dict(zip(names, out.row, strict=True)), out.as_of)
+            return self._result(out, explain, prepared.names)
+        return _new_result(dict(zip(prepared.names, out.row, strict=True)), out.as_of)
 
     def _result(self, out: Evaluation, explain: bool, names: tuple[str, ...]) -> Result:
         values: dict[str, Value] = dict(zip(names, out.row, strict=True))
@@ -211,9 +228,12 @@ class Policy:
                       as_of: dt.date | None = None,
                       terms: Sequence[str] | None = None) -> Iterator[Result]:
         """Evaluate a stream of fact mappings lazily (memory does not grow with the stream)."""
-        ev, names = self._prepare(terms)
-        for out in ev.evaluate_many(records, as_of=as_of):
-            yield Result(dict(zip(names, out.row, strict=True)), out.as_of)
+        prepared = self._prepare(terms)
+        if as_of is None:
+            yield from prepared.many(records)
+            return
+        for out in prepared.ev.evaluate_many(records, as_of=as_of):
+            yield _new_result(dict(zip(prepared.names, out.row, strict=True)), out.as_of)
 
     @overload
     def function(self, terms: Sequence[str] | None = None, *, as_of: dt.date | None = None,
@@ -244,6 +264,51 @@ class Policy:
         """Typed facts from raw ones (raises FactsError listing every problem, each with a
         hint)."""
         return validate(facts, self.vocabulary)
+
+
+class _Prepared:
+    """A policy's evaluator of some terms, the term name of each of its values (in order), and
+    its checked entries making `Result`s (of one record, and a generator over many), each made
+    when first needed."""
+
+    def __init__(self, ev: Evaluator) -> None:
+        self.ev = ev
+        self.names = tuple(k[1] for k in ev.keys)
+        self._front: Callable[..., Result] | None = None
+
+    @cached_property
+    def results(self) -> Callable[[Facts], Result]:
+        return self.ev.mapping_entry(self.names, _new_result)
+
+    @cached_property
+    def many(self) -> Callable[[Iterable[Facts]], Iterator[Result]]:
+        return self.ev.mapping_entry(self.names, _new_result, many=True)
+
+    def front(self, general: Callable[..., Result]) -> Callable[..., Result]:
+        """The checked entry standing in for `Policy.evaluate` (`general`, bound), made once."""
+        if self._front is None:
+            keywords = (("as_of", None), ("terms", None), ("explain", False))
+            entry = self.ev.mapping_entry(self.names, _new_result,
+                                          front=Front(keywords, general))
+            self._front = stand_in(entry, Policy.evaluate)
+        return self._front
+
+
+_new_object = object.__new__
+_SET_VALUES, _SET_AS_OF, _SET_EXPLANATION = (
+    Result.__dict__[name].__set__ for name in ("values", "as_of", "explanation"))
+
+
+def _new_result(values: dict[str, Value], as_of: dt.date | None) -> Result:
+    """`Result(values, as_of)`, made as attrs' frozen `__init__` makes it (the object, then
+    its three slots set past the frozen `__setattr__`) without the cost of that call: the
+    validating entry points make one per record (tests/evaluator/test_checked_entry.py checks
+    that the two are the same)."""
+    out: Result = _new_object(Result)
+    _SET_VALUES(out, values)
+    _SET_AS_OF(out, as_of)
+    _SET_EXPLANATION(out, None)
+    return out
 
 
 def _library(ws: Workspace, seeds_dir: Path | None) -> Library:

@@ -49,10 +49,12 @@ _ALLOWED_ATTRS = frozenset({"get"})
 _LOCAL = re.compile(r"(v|a|t|x|p|f|n)[0-9]+\Z|_[tc][0-9]+\Z")
 
 
-def verify_source(source: str, namespace: dict[str, Any]) -> None:
-    """Reject generated code that names anything this module did not generate."""
+def verify_source(source: str, namespace: dict[str, Any],
+                  params: frozenset[str] = frozenset()) -> None:
+    """Reject generated code that names anything this module did not generate; `params` are
+    the names of parameters it may have besides its own (a public method's keywords)."""
     tree = ast.parse(source)
-    params = {"r", "asof", "s", "err"}
+    params = params | {"r", "asof", "s", "err"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             ok = node.id in namespace or node.id in params or _LOCAL.match(node.id)
@@ -75,10 +77,11 @@ def _never(r: Any, asof: Any = None) -> Any:
     raise Undecided("uncompiled")
 
 
-def _exec(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
+def _exec(source: str, namespace: dict[str, Any],
+          params: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Verify and run generated source in a namespace of its own, with no builtins."""
     namespace = dict(namespace)
-    verify_source(source, namespace)
+    verify_source(source, namespace, params)
     namespace["__builtins__"] = {}
     exec(compile(source, "<kprules generated>", "exec"), namespace)
     return namespace

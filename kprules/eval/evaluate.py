@@ -15,6 +15,9 @@ Validating entry points (`function()`, `evaluate`, `evaluate_many`): the checked
 (kprules.eval.gen_checked), validation fused into the strict code, decides a dict whose values
 are of their canonical forms without building typed facts; any other record takes the reference
 path above (`validate`, then the strict or traced code), so values and errors are the same.
+One call of generated code per record: `evaluate_many` is the entry's own generator loop, and
+after its first call with the facts alone an evaluator's `evaluate` is the entry itself, set on
+the instance with the method's signature (any other call goes to the method).
 """
 
 from __future__ import annotations
@@ -30,9 +33,16 @@ from kprules import ir
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
 from kprules.eval.codegen import Compiled, Undecided
-from kprules.eval.gen_checked import compile_checked
+from kprules.eval.gen_checked import (
+    Front,
+    compile_checked,
+    evaluation_output,
+    mapping_output,
+    stand_in,
+)
 from kprules.eval.validator import compile_acceptor, compile_validator
 from kprules.ir.slots import Key, Layout, build_layout
+from kprules.ir.types import Type
 from kprules.ir.values import FactError, Value, coerce, public, type_hint
 
 if TYPE_CHECKING:
@@ -111,39 +121,39 @@ def resolve_as_of(facts: Mapping[str, Any], vocabulary: ir.Vocabulary,
 
 
 class _Context:
-    """What every evaluation of one evaluator shares: the keys of its targets, where each is
-    (by key, and by term name when the name is one target's), its layout, and its validator."""
+    """What every evaluation of one evaluator's entry shares: the keys of its targets, where
+    each is (by key, and by term name when the name is one target's), its layout, its
+    validator, and how the entry dates a record: the fixed `as_of`, else the fact `dated_by`
+    (the checked entry reads it as a date), else none; and `evaluation`, the class of its
+    evaluations: `Evaluation` with this context as a class attribute, so that an evaluation
+    does not carry it."""
 
-    __slots__ = ("keys", "layout", "positions", "validate")
+    __slots__ = ("as_of", "dated_by", "evaluation", "keys", "layout", "positions", "validate")
 
-    def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]]
-                 ) -> None:
+    def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]],
+                 as_of: dt.date | None = None, dated_by: str | None = None) -> None:
         self.keys = layout.targets
         self.layout = layout
         self.validate = validate
+        self.as_of, self.dated_by = as_of, dated_by
         names = [k[1] for k in self.keys]
         positions: dict[object, int] = {k: i for i, k in enumerate(self.keys)}
         positions.update((n, i) for i, n in enumerate(names) if names.count(n) == 1)
         self.positions = positions
+        self.evaluation: type[Evaluation] = type(
+            "Evaluation", (Evaluation,), {"__slots__": (), "context": self,
+                                          "__module__": __name__, "__doc__": Evaluation.__doc__})
+
+    def date_of(self, record: Mapping[str, Any]) -> dt.date | None:
+        """The date of a record the checked entry evaluated as given."""
+        return record[self.dated_by] if self.dated_by is not None else self.as_of
 
 
-class _Head(NamedTuple):
-    """The first items of an `Evaluation`; the values follow them."""
-
-    as_of: dt.date | None
-    slots: tuple[Any, ...] | None
-    record: Mapping[str, Any]
-    context: _Context
+_item = tuple.__getitem__
+_ROW = slice(1, None)  # the values follow the record
 
 
-_ROW = slice(len(_Head._fields), None)
-
-
-def _rebuild(items: tuple[Any, ...]) -> Evaluation:
-    return tuple.__new__(Evaluation, items)
-
-
-class Evaluation(_Head):
+class Evaluation(tuple[Any, ...]):
     """The values of the requested terms for one fact set (UNKNOWN where undecided).
 
     `values` maps each target's key to its value; `row` is the same values as a tuple, in the
@@ -151,20 +161,44 @@ class Evaluation(_Head):
     `facts` the typed facts evaluated, `as_of` the evaluation date, `slots` the clause values
     (with explain=True), `explanation` the tree built from them; `record` the mapping evaluated.
 
-    Built once per record by the validating entry points, so it is cheap to build: one tuple,
-    made with `tuple.__new__`, of the named items (as_of, slots, record, context) followed by
-    the values (one object per record: fewer for the garbage collector to scan when results
-    are kept); `values` is made when first read, and so are `facts` when the record was
-    evaluated as given (its values already of their canonical forms, floats for decimals
-    aside): they are then `validate`'s reading of the record, when first read, so do not change
-    the record while they may still be needed."""
+    Built once per record by the validating entry points, so it is cheap to build and to keep:
+    one tuple of the record followed by the values, made by calling the class (the context's
+    `evaluation`, which holds the context), whose construction is tuple's own: one object per
+    record, and a small one (the garbage collector scans each result kept). `values` is made
+    when first read, and so are `facts` and `as_of` when the record was evaluated as given (its
+    values already of their canonical forms, floats for decimals aside): they are then
+    `validate`'s reading of the record and its date, when first read, so do not change the
+    record while they may still be needed.
+    The reference path's evaluations keep their date and slots (`of_typed`)."""
+
+    context: _Context  # a class attribute of each context's own subclass
+    _as_of: dt.date | None  # in the instance's __dict__, when kept
+    _slots: tuple[Any, ...] | None
+
+    @property
+    def record(self) -> Mapping[str, Any]:
+        return _item(self, 0)
+
+    @property
+    def as_of(self) -> dt.date | None:
+        try:
+            return self._as_of
+        except AttributeError:
+            return self.context.date_of(self.record)
+
+    @property
+    def slots(self) -> tuple[Any, ...] | None:
+        try:
+            return self._slots
+        except AttributeError:
+            return None
 
     @classmethod
     def of_typed(cls, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
                  slots: tuple[Any, ...] | None, typed: dict[str, Any]) -> Evaluation:
         """An evaluation of typed facts (as `validate` gives them), with its slots, if any."""
-        out = tuple.__new__(cls, (as_of, slots, typed, context, *row))
-        out._typed = typed
+        out = context.evaluation((typed, *row))
+        out._typed, out._as_of, out._slots = typed, as_of, slots
         return out
 
     @property
@@ -204,7 +238,7 @@ class Evaluation(_Head):
             (other.values, other.as_of, other.layout, other.slots, other.facts)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild, (tuple(self),), getattr(self, "__dict__", None)
+        return type(self), (tuple(self),), getattr(self, "__dict__", None)
 
     def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
@@ -269,7 +303,6 @@ class Evaluator:
         self.accepts = compile_acceptor(vocab)
         self._context = _Context(self.layout, self.validate)
         self._entries: dict[dt.date | None, _Entry] = {}
-        self._plain: Callable[[Mapping[str, Any]], Evaluation] | None = None  # its evaluating
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -288,27 +321,29 @@ class Evaluator:
 
     def evaluate(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None,
                  explain: bool = False, validated: bool = False) -> Evaluation:
-        if as_of is None and not explain and not validated:
-            plain = self._plain  # the evaluating entry of the records' own dates, once made
-            if plain is not None:
-                return plain(facts)
-        entry = self._entries.get(as_of) if _plain_date(as_of) else None
-        if entry is None or explain or validated:
-            return self._evaluate_other(facts, as_of, explain, validated)
-        return entry.evaluating(facts)  # type: ignore[no-any-return]
+        """Validate the facts (unless `validated`) and evaluate them on `as_of` (else the
+        records' own dates); with `explain=True`, keep every clause's value.
 
-    def _evaluate_other(self, facts: Mapping[str, Any], as_of: dt.date | None, explain: bool,
-                        validated: bool) -> Evaluation:
-        """Explaining, facts already validated, an `as_of` that is not a plain date (the
-        reference path: its FactsError, then the TypeError of a bad `as_of`), or the first
-        evaluation on a date (its entry made, then the fast path)."""
+        The first call with the facts alone sets this evaluator's own `evaluate` (unless a
+        subclass overrides it): the checked entry standing in for this method (`_Entry.front`),
+        so that every later call is one call of generated code; it hands any other call (a
+        keyword, a wrong argument) to this method."""
+        if as_of is None and not explain and not validated:
+            front = self._entry(None).front
+            if type(self).evaluate is Evaluator.evaluate:
+                vars(self)["evaluate"] = front
+            return front(facts)  # type: ignore[no-any-return]
+        return self._evaluate_general(facts, as_of, explain, validated)
+
+    def _evaluate_general(self, facts: Mapping[str, Any], as_of: dt.date | None,
+                          explain: bool, validated: bool) -> Evaluation:
+        """Explaining, facts already validated, or an `as_of` that is not a plain date: the
+        reference path (its FactsError, then the TypeError of a bad `as_of`); else the
+        checked entry of the date."""
         if explain or validated or not _plain_date(as_of):
             return self._evaluate(dict(facts) if validated else self.validate(facts), as_of,
                                   explain)
-        evaluating = self._entry(as_of).evaluating
-        if as_of is None:
-            self._plain = evaluating
-        return evaluating(facts)  # type: ignore[no-any-return]
+        return self._entry(as_of).evaluating(facts)  # type: ignore[no-any-return]
 
     def _evaluate(self, typed: dict[str, Any], as_of: dt.date | None,
                   explain: bool) -> Evaluation:
@@ -320,11 +355,35 @@ class Evaluator:
 
     def evaluate_many(self, records: Iterable[Mapping[str, Any]], *,
                       as_of: dt.date | None = None) -> Iterator[Evaluation]:
-        """`evaluate` on each record, lazily."""
-        if not _plain_date(as_of):  # the reference path (a bad as_of: its FactsError first)
-            yield from (self.evaluate(record, as_of=as_of) for record in records)
-            return
-        yield from map(self._entry(as_of).evaluating, records)
+        """`evaluate` on each record, lazily: a generator (nothing is read before the first
+        result is asked for); for a plain date or none, the checked entry's own loop."""
+        if not _plain_date(as_of):
+            return self._evaluate_each(records, as_of)
+        many: Iterator[Evaluation] = self._entry(as_of).many(records)
+        return many
+
+    def _evaluate_each(self, records: Iterable[Mapping[str, Any]],
+                       as_of: dt.date | None) -> Iterator[Evaluation]:
+        """The reference path (a bad as_of: each record's FactsError first)."""
+        for record in records:
+            yield self._evaluate_general(record, as_of, False, False)
+
+    def mapping_entry(self, names: Sequence[str],
+                      make: Callable[[dict[str, Any], dt.date | None], Any], *,
+                      front: Front | None = None, many: bool = False) -> Callable[..., Any]:
+        """The checked entry of the records' own dates returning `make({name: value, ...},
+        as_of)` (the targets' values under `names`, in order), or `slow(r)`'s result for any
+        record it does not decide, where `slow` makes the same of `evaluate(r)`; with `front`
+        or `many`, in that shape (kprules.eval.gen_checked)."""
+        slow_evaluation = self._entry(None).slow_evaluation
+
+        def slow(r: Mapping[str, Any]) -> Any:
+            out = slow_evaluation(r)
+            return make(dict(zip(names, out.row, strict=True)), out.as_of)
+
+        return compile_checked(self.layout, _types(self.vocabulary), slow,
+                               as_of_fact=self.vocabulary.dated_by,
+                               output=mapping_output(make, names), front=front, many=many)
 
     def function(self, *, validate_input: bool = True, as_of: dt.date | None = None,
                  explain: bool = False) -> Callable[[Mapping[str, Any]], Any]:
@@ -383,7 +442,8 @@ class _Entry:
             ev.layout, fallback=fallback, as_of_fact=self.dated_by, as_of=as_of,
             explained=partial(tuple.__new__, Explained), explain_context=(ev.layout, ev.sources))
         self._ev = ev
-        self._types = {name: info.type for name, info in vocab.facts.items()}
+        self._types = _types(vocab)
+        self.context = _Context(ev.layout, ev.validate, as_of, self.dated_by)
 
     @cached_property
     def checked(self) -> Callable[..., Any]:
@@ -395,13 +455,36 @@ class _Entry:
         return compile_checked(self._ev.layout, self._types, validating,
                                as_of_fact=self.dated_by, as_of=self.as_of)
 
+    def slow_evaluation(self, r: Mapping[str, Any]) -> Evaluation:
+        """The reference path of `evaluate` on this entry's dates."""
+        return self._ev._evaluate(self._ev.validate(r), self.as_of, False)
+
+    def _evaluating(self, **shape: Any) -> Callable[..., Any]:
+        """The checked entry returning an `Evaluation` (its slow path `slow_evaluation`)."""
+        ev = self._ev
+        return compile_checked(ev.layout, self._types, self.slow_evaluation,
+                               as_of_fact=self.dated_by, as_of=self.as_of,
+                               output=evaluation_output(self.context.evaluation), **shape)
+
     @cached_property
     def evaluating(self) -> Callable[..., Any]:
-        ev, check, as_of = self._ev, self._ev.validate, self.as_of
+        return self._evaluating()
 
-        def slow_evaluation(r: Mapping[str, Any]) -> Evaluation:
-            return ev._evaluate(check(r), as_of, False)
+    @cached_property
+    def many(self) -> Callable[..., Any]:
+        """`evaluating` over an iterable of records, as a generator."""
+        return self._evaluating(many=True)
 
-        return compile_checked(ev.layout, self._types, slow_evaluation,
-                               as_of_fact=self.dated_by, as_of=as_of,
-                               build=(Evaluation, ev._context))
+    @cached_property
+    def front(self) -> Callable[..., Any]:
+        """`evaluating` standing in for `Evaluator.evaluate` (for the records' own dates: a
+        call with keywords goes to the method)."""
+        general = Evaluator.evaluate.__get__(self._ev)
+        keywords = (("as_of", None), ("explain", False), ("validated", False))
+        front = Front(keywords, general)
+        return stand_in(self._evaluating(front=front), Evaluator.evaluate)
+
+
+def _types(vocab: ir.Vocabulary) -> dict[str, Type]:
+    return {name: info.type for name, info in vocab.facts.items()}
+

@@ -47,10 +47,15 @@ class StrictGen:
 
     def entry(self, wrap: Callable[[list[str]], str] | None = None) -> str:
         """The body computing the targets; it returns their tuple (or `wrap(their code)`)."""
+        prelude, results = self.targets()
+        body = [f"    {line}" for line in prelude]
+        return "\n".join([*body, f"    return {wrap(results) if wrap else as_tuple(results)}"])
+
+    def targets(self) -> tuple[list[str], list[str]]:
+        """The statements computing the targets (each a line, unindented), and the code of
+        each target's value after them."""
         results = [self._result(k) for k in self.layout.targets]
-        body = [f"    {line}" for line in self.prelude]
-        tup = "(" + ", ".join(results) + ("," if len(results) == 1 else "") + ")"
-        return "\n".join([*body, f"    return {wrap(results) if wrap else tup}"])
+        return list(self.prelude), results
 
     def _result(self, key: Key) -> str:
         """A target's value; a decimal one may be a fact given as a float: read it exactly."""
@@ -172,6 +177,11 @@ class StrictGen:
         code = self.expr(k, t)
         return f"_num({code})" if _is_decimal(k.expr) and not isinstance(k.expr, ir.Const) \
             else code
+
+
+def as_tuple(values: list[str]) -> str:
+    """The code of a tuple of these values."""
+    return "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
 
 
 def _depth(code: str) -> int:

@@ -4,30 +4,36 @@ For generated policies and generated records of every shape (typed facts as `val
 them, and the same with hostile changes: wrong types, unknown fields, `id`, None, floats with
 many digits, NaN and infinities, bools where integers are expected, Decimals, strings outside an
 enum, text not folded, lists for sets, missing facts, a mapping that is not a dict), every
-validating entry point (`function()`, `evaluate`, `evaluate_many`, `Policy.evaluate`,
-`Policy.evaluate_many`) gives exactly what the reference gives: `validate`, then the evaluation
-of the typed facts (`evaluate(..., validated=True)`): the same values (types and digits
-included), the same date and typed facts, or the same `FactsError` (text and problems) or
-located evaluation error. And the float test of the acceptance code agrees with reading the
-float's shortest decimal.
+validating entry point (`function()`, `evaluate`, `evaluate_many`, `Policy.evaluate` with and
+without `terms`, `Policy.evaluate_many`) gives exactly what the reference gives: `validate`,
+then the evaluation of the typed facts (`evaluate(..., validated=True)`): the same values (types
+and digits included), the same date and typed facts, or the same `FactsError` (text and
+problems) or located evaluation error; a policy's results are `Result`s as `Result(values,
+as_of)` makes them. And the float test of the acceptance code agrees with reading the float's
+shortest decimal; the generated stand-ins for `evaluate` have their methods' signatures and
+errors; the streams are generators; an entry Python cannot compile takes the slow path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import math
 import types
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import kprules
+from kprules.api import Policy, Result, _new_result
+from kprules.eval import gen_checked
 from kprules.eval.evaluate import Evaluation, Evaluator, FactsError, validate
 from kprules.eval.gen_accept import CHEAP_HIGH, CHEAP_LOW, HELPERS, MISS, accept_test, float_decimal
 from kprules.eval.gen_checked import compile_checked
@@ -154,15 +160,21 @@ def check_policy(lib: kprules.Library, name: str, record: Mapping[str, Any],
     ev = lib.evaluator([(name, t) for t in policy.terms])
     want = reference(ev, record, as_of)
     if want[0] not in ("FactsError", "EvalError"):
-        want = (dict(zip([k[1] for k in ev.keys], want[0], strict=True)), want[2])
+        values = dict(zip([k[1] for k in ev.keys], want[0], strict=True))
+        want = _result(Result(values, want[2]))
     got = outcome(lambda: _result(policy.evaluate(record, as_of=as_of)))
     assert same(got, want), ("Policy.evaluate", record, got, want)
+    terms = list(reversed(policy.terms))  # the entry of named terms, in another order
+    got = outcome(lambda: _result(policy.evaluate(record, as_of=as_of, terms=terms)))
+    assert same(got, want), ("Policy.evaluate, terms", record, got, want)
     got = outcome(lambda: _result(next(iter(policy.evaluate_many([record], as_of=as_of)))))
     assert same(got, want), ("Policy.evaluate_many", record, got, want)
 
 
 def _result(result: Any) -> tuple[Any, ...]:
-    return (dict(result.values), result.as_of)
+    """What a `Result` is: its values, date, no explanation, its type, its repr."""
+    return (dict(result.values), result.as_of, result.explanation, type(result).__name__,
+            repr(Result(dict(sorted(result.values.items())), result.as_of)))
 
 
 @given(data=st.data())
@@ -357,3 +369,109 @@ def test_policy_evaluate_with_no_terms_still_refuses() -> None:
         policy.evaluate(TYPED, terms=[])
     assert policy.evaluate(TYPED, terms=["few_read"]).values == {"few_read": True}
     assert set(policy.evaluate(TYPED).values) == {"all_read", "few_read"}
+
+
+def test_the_policy_check_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A policy's generated entry that made its `Result` without the date is caught."""
+    import kprules.api
+
+    monkeypatch.setattr(kprules.api, "_new_result", lambda values, as_of: Result(values, None))
+    lib = kprules.loads(VOCAB, POLICY)
+    with pytest.raises(AssertionError):
+        check_policy(lib, "p", TYPED, None)
+
+
+# ----------------------------------------------------------------------------- the stand-ins
+
+
+def test_evaluate_is_a_stand_in_with_the_methods_signature() -> None:
+    """After the first plain call, `evaluate` is generated code standing in for the method:
+    the same signature, name and errors; a call with keywords goes to the method."""
+    lib = kprules.loads(VOCAB, POLICY)
+    ev = lib.evaluator([("p", "few_read")])
+    policy = lib["p"]
+    first = evaluation_data(ev.evaluate(TYPED))
+    assert policy.evaluate(TYPED) == Result({"all_read": True, "few_read": True},
+                                            dt.date(2024, 1, 1))
+    for obj, method in ((ev, Evaluator.evaluate), (policy, Policy.evaluate)):
+        assert "evaluate" in vars(obj), obj
+        stand_in = obj.evaluate  # type: ignore[attr-defined]
+        assert inspect.signature(stand_in) == inspect.signature(method.__get__(obj))
+        assert stand_in.__qualname__ == method.__qualname__
+        wrong: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+            ((TYPED, None), {}), ((TYPED,), {"bogus": 1}), ((), {}),
+            ((TYPED,), {"facts": TYPED}), ((TYPED, None), {"explain": True})]
+        for args, kwargs in wrong:  # Python's own message, as the method gives it
+            with pytest.raises(TypeError) as want:
+                method(obj, *args, **kwargs)
+            with pytest.raises(TypeError) as got:
+                stand_in(*args, **kwargs)
+            assert str(got.value) == str(want.value), (args, kwargs)
+    assert same(evaluation_data(ev.evaluate(facts=TYPED)), first)
+    assert same(evaluation_data(ev.evaluate(TYPED, explain=False)), first)
+    later = ev.evaluate(TYPED, as_of=dt.date(2030, 1, 1))
+    assert later.as_of == dt.date(2030, 1, 1) and later.row == (True,)
+    assert policy.evaluate(facts=TYPED, terms=["few_read"]) == Result({"few_read": True},
+                                                                       dt.date(2024, 1, 1))
+
+
+def test_a_subclass_that_overrides_evaluate_keeps_it() -> None:
+    checked = kprules.loads(VOCAB, POLICY)["p"].checked
+    calls: list[Any] = []
+
+    class Counting(Evaluator):
+        def evaluate(self, facts: Mapping[str, Any], **kw: Any) -> Evaluation:
+            calls.append(facts)
+            return super().evaluate(facts, **kw)
+
+    ev = Counting([(checked, "few_read")])
+    assert ev.evaluate(TYPED).row == ev.evaluate(TYPED).row == (True,)
+    assert len(calls) == 2 and "evaluate" not in vars(ev)
+
+
+def test_a_result_made_fast_is_a_result() -> None:
+    """`_new_result` sets what attrs' `__init__` sets: the fields it knows of."""
+    assert [f.name for f in attrs.fields(Result)] == ["values", "as_of", "explanation"]
+    made = _new_result({"d": True}, dt.date(2024, 1, 1))
+    want = Result({"d": True}, dt.date(2024, 1, 1))
+    assert made == want and repr(made) == repr(want) and type(made) is Result
+    assert made.explanation is None and made["d"] is True
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.as_of = None  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("as_of", [None, dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 12)])
+def test_the_streams_end_at_an_error_as_generators_do(as_of: Any) -> None:
+    """A bad record raises its FactsError, and the stream is over (nothing after it is read)."""
+    lib = kprules.loads(VOCAB, POLICY)
+    ev = lib.evaluator([("p", "few_read")])
+    for stream in (ev.evaluate_many(_iterate([TYPED, {"fa": 3}, TYPED]), as_of=as_of),
+                   lib["p"].evaluate_many(_iterate([TYPED, {"fa": 3}, TYPED]), as_of=as_of)):
+        assert isinstance(stream, types.GeneratorType)
+        if isinstance(as_of, dt.datetime):  # the facts first, then the bad date
+            with pytest.raises(TypeError, match="as_of"):
+                next(stream)
+            continue
+        assert next(stream) is not None
+        with pytest.raises(FactsError):
+            next(stream)
+        assert list(stream) == []
+
+
+def test_an_entry_python_cannot_compile_takes_the_slow_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code too deeply nested for Python: every shape of the entry still answers, slowly."""
+    def refuse(*args: Any, **kwargs: Any) -> list[str]:
+        raise RecursionError("too deep")
+
+    monkeypatch.setattr(gen_checked, "_body", refuse)
+    lib = kprules.loads(VOCAB, POLICY)
+    ev, policy = lib.evaluator([("p", "few_read")]), lib["p"]
+    assert ev.function()(TYPED) == (True,)
+    assert ev.evaluate(TYPED).row == ev.evaluate(TYPED).row == (True,)
+    assert [e.row for e in ev.evaluate_many([TYPED, TYPED])] == [(True,), (True,)]
+    both = Result({"all_read": True, "few_read": True}, dt.date(2024, 1, 1))
+    assert policy.evaluate(TYPED) == policy.evaluate(TYPED) == both
+    assert list(policy.evaluate_many([TYPED])) == [both]
+    with pytest.raises(FactsError):
+        ev.evaluate({"fa": 3})
