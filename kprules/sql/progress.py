@@ -56,7 +56,10 @@ def _spark(spark: Any) -> _Engine:
 
     def share() -> float | None:
         tracker = context.statusTracker()
-        active = tracker.getActiveStageIds()
+        active = set(tracker.getActiveStageIds())
+        for i, (tasks, _) in stages.items():
+            if i not in active:  # over since the last look: all its tasks are done
+                stages[i] = (tasks, tasks)
         for i in active:
             info = tracker.getStageInfo(i)
             if info is not None:

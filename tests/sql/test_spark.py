@@ -119,7 +119,7 @@ def test_a_spark_job_shows_its_progress_and_ctrl_c_cancels_it(spark: Any) -> Non
     with QueryProgress(Progress("counting in Spark", stream=screen, delay=0, interval=0),
                        interval=0.02) as watch:
         assert watch.watch_spark(spark) is spark and watch.running
-        total = spark.range(0, 6_000_000, numPartitions=12) \
+        total = spark.range(0, 40_000_000, numPartitions=40) \
             .selectExpr("sum((id * 7) % 13) AS s").collect()[0][0]
     assert total > 0 and not watch.running
     drawn = [p.rstrip() for p in screen.getvalue().split("\r") if p.strip()]
