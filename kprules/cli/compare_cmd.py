@@ -160,10 +160,6 @@ def _detail(chosen: str) -> Detail:
     return "summary" if chosen == "summary" else "all"
 
 
-class _Unreadable(Exception):
-    """DuckDB cannot read the data file as a whole (a value SQL cannot hold)."""
-
-
 def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
                  output: Path | None, group_by: list[str], quiet: bool = False,
                  fallback: bool = False) -> int | None:
@@ -172,7 +168,6 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     chosen by `--engine auto`), None with nothing written: the Python path's report then."""
     from kprules.cli.compare_sql import Refused
     from kprules.core.files import OutputError, atomic_output, display_name
-    from kprules.sql.files import ReadError
 
     if not bulk or fmt not in ("text", "json"):
         raise click.UsageError("--engine duckdb (and --group-by) summarise a data file (.jsonl, "
@@ -182,16 +177,7 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
         raise click.UsageError(f"--group-by: the vocabulary has no fact `{unknown[0]}`")
     try:
         with atomic_output(output) as out:
-            try:
-                text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
-            except Refused:  # a bad record: its diagnostics, below
-                raise
-            except ReadError as err:  # a record Python accepts holds a value SQL cannot
-                raise _Unreadable(str(err)) from None
-            except Exception as err:  # DuckDB cannot read the file as a whole
-                if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "kprules"):
-                    raise
-                raise _Unreadable(str(err)) from None
+            text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
             out.write(text)
             return differing
     except OutputError as err:
@@ -199,7 +185,9 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     except Refused as err:
         print_diagnostics(err.diagnostics, err.sources, "text", err=True)
         sys.exit(1)
-    except _Unreadable as err:
+    except Exception as err:  # DuckDB cannot read the file as a whole (ReadError included)
+        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "kprules"):
+            raise
         if not fallback:
             fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {err} "
                  "(--engine python reads it record by record)")

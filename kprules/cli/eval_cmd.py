@@ -310,16 +310,16 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
     if engine == "spark" and data_format(path) != "parquet":
         raise click.UsageError("--engine spark reads Parquet files (convert the data, or use "
                                "--engine duckdb)")
-    if choose_engine(engine, path) in ("duckdb", "spark"):
+    chosen = choose_engine(engine, path)  # asks the file's size (auto): once
+    if chosen in ("duckdb", "spark"):
         optimistic = output is not None and fmt != "text"
-        with _sql_progress(path, options, output, choose_engine(engine, path)) as watch:
-            if output is not None and fmt != "text" and choose_engine(engine, path) == "duckdb":
+        with _sql_progress(path, options, output, chosen) as watch:
+            if output is not None and fmt != "text" and chosen == "duckdb":
                 written = one_pass(path, ev, options.as_of, output, fmt, watch)
                 if written is not None:  # every record valid: read, evaluated, written at once
                     summary(Tally(written, 0, None, False), options)
                     return 0
-            prepared = prepare(path, ev, options.as_of, choose_engine(engine, path), optimistic,
-                               watch)
+            prepared = prepare(path, ev, options.as_of, chosen, optimistic, watch)
             if isinstance(prepared, int):
                 return prepared
             if prepared is not None:

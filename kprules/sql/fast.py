@@ -93,7 +93,7 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
     if watch is not None:
         watch(con)
     try:
-        source = _source(con, path, fmt, vocabulary, header)
+        source = records(con, path, fmt, vocabulary, header)
         query = compile_sql(layout, source=f"({source})", keep=["_id"],
                             as_of=as_of, as_of_fact=vocabulary.dated_by)
         _evaluate(con, query)
@@ -161,17 +161,10 @@ def _lines(path: Path) -> int:
 
 def records(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
             header: Sequence[str] = ()) -> str:
-    """The one pass's relation of a data file's records, for a caller's own statement (the
-    comparison's summary): a record the robust path would not accept stops that statement
-    (a DuckDB error); `NotFast` when the file's columns do not fit."""
-    return _source(con, path, fmt, vocabulary, header)
-
-
-def _source(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
-            header: Sequence[str]) -> str:
-    """The records as a relation `_id, <facts>`, typed, in file order, unnumbered (numbering
-    them here would make DuckDB read on one thread); a record the robust path would not accept
-    stops the query."""
+    """The records of a data file as a relation `_id, <facts>`, typed, in file order,
+    unnumbered (numbering them here would make DuckDB read on one thread): the one pass's
+    source, and the comparison summary's. A record the robust path would not accept stops the
+    statement that reads it (a DuckDB error); `NotFast` when the file's columns do not fit."""
     if fmt == "jsonl":
         return _jsonl(con, path, vocabulary)
     if fmt == "csv":

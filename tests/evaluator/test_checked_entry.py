@@ -43,6 +43,7 @@ from kprules.ir.values import UNKNOWN
 
 from .strategies import FACTS, Case, as_of_dates, cases, every_fact, fact_sets
 from .test_differential import load
+from .test_validator import same  # equal and of the same types, Decimal digits included
 
 HOSTILE = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 12), st.integers(2**62, 2**70),
@@ -57,19 +58,6 @@ HOSTILE = st.one_of(
     st.lists(st.sampled_from(["red", "green", "blue", "pink", 3]), max_size=3),
     st.frozensets(st.sampled_from(["red", "green", "blue"])),
     st.sets(st.sampled_from(["red", "blue"])))
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal and of the same types, digits included (True is not 1, Decimal 0.50 not 0.5)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, tuple | list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, Decimal):
-        return str(a) == str(b)
-    return bool(a == b)
 
 
 def _as_floats(facts: dict[str, Any]) -> dict[str, Any]:

@@ -145,14 +145,6 @@ def write_parquet(path: Path, recs: list[dict[str, Any]]) -> None:
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
 
 
-@pytest.fixture
-def policies(tmp_path: Path) -> Path:
-    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
-    (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
-    (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
-    return tmp_path / "rules.kpr"
-
-
 def run(argv: list[str]) -> tuple[str, str, int]:
     result = CliRunner().invoke(cli, argv, prog_name="kprules")
     if result.exception and not isinstance(result.exception, SystemExit):

@@ -25,19 +25,10 @@ import kprules.sql.fast as fast  # noqa: E402
 from kprules.ir.types import BOOL, COUNTRY, DATE, DECIMAL, INTEGER, Type  # noqa: E402
 from kprules.sql.validate import json_fact, json_typed  # noqa: E402
 
-from .test_eval_engine import BAD, GOOD, ODD, POLICY, VOCABULARY, WRITERS, run  # noqa: E402
+from .test_eval_engine import BAD, GOOD, ODD, WRITERS, run  # noqa: E402
 
 TERMS = ["--engine", "duckdb",
          *(x for t in ("conflict", "heavy", "limit", "trade") for x in ("--term", t))]
-
-
-@pytest.fixture
-def policies(tmp_path: Path) -> Path:
-    """test_eval_engine's policies: every kind of fact, a division, a dated decision."""
-    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
-    (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
-    (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
-    return tmp_path / "rules.kpr"
 
 
 @pytest.fixture
