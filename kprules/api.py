@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 from attrs import frozen
 
@@ -28,10 +28,12 @@ from kprules.core.source import Source
 from kprules.core.suggest import closest, did_you_mean
 from kprules.eval.evaluate import Evaluation, Evaluator, Explained, validate
 from kprules.eval.gen_checked import Front, stand_in
-from kprules.explain.tree import Explanation
 from kprules.ir.values import Value
 from kprules.syntax.loader import Workspace, load_texts
 from kprules.syntax.loader import load as load_workspace
+
+if TYPE_CHECKING:  # imported where an explanation is made: `import kprules.api` stays light
+    from kprules.explain.tree import Explanation
 
 Facts: TypeAlias = Mapping[str, object]  # fact name -> value (as JSON, TOML or Python gives it)
 
@@ -216,6 +218,8 @@ class Policy:
     def _result(self, out: Evaluation, explain: bool, names: tuple[str, ...]) -> Result:
         values: dict[str, Value] = dict(zip(names, out.row, strict=True))
         if explain and out.slots is not None:
+            from kprules.explain.tree import Explanation
+
             return ExplainedResult(values, out.as_of, Explanation(
                 out.layout, out.slots, out.facts, out.as_of, self.library.sources))
         return Result(values, out.as_of)

@@ -296,13 +296,30 @@ class Evaluator:
         self.vocabulary = targets[0][0].vocabulary
         self.layout = build_layout(targets)
         self.sources = sources
-        self.compiled = Compiled(self.layout)
-        vocab = self.vocabulary
-        self.validate: Callable[[Mapping[str, Any]], dict[str, Any]] = compile_validator(
-            vocab, partial(validate, vocabulary=vocab))
-        self.accepts = compile_acceptor(vocab)
-        self._context = _Context(self.layout, self.validate)
         self._entries: dict[dt.date | None, _Entry] = {}
+
+    # The generated code is compiled at its first use, not here: the SQL engines need only the
+    # vocabulary and the layout (`kprules eval --engine duckdb` starts 0.02 s sooner).
+
+    @cached_property
+    def compiled(self) -> Compiled:
+        """The strict and traced functions of the layout."""
+        return Compiled(self.layout)
+
+    @cached_property
+    def validate(self) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """Facts -> typed facts, or `FactsError` (the vocabulary's generated validator)."""
+        vocab = self.vocabulary
+        return compile_validator(vocab, partial(validate, vocabulary=vocab))
+
+    @cached_property
+    def accepts(self) -> Callable[[Mapping[str, Any]], bool]:
+        """Whether typed facts can go to the compiled code as they are (no validation)."""
+        return compile_acceptor(self.vocabulary)
+
+    @cached_property
+    def _context(self) -> _Context:
+        return _Context(self.layout, self.validate)
 
     @property
     def keys(self) -> tuple[Key, ...]:

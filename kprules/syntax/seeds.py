@@ -9,7 +9,6 @@ A quotation may leave text out with `...`: each part must then occur, in order.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ def read_seed(path: Path) -> Seed:
     match = _FRONT.match(text)
     if match:
         try:
+            import tomllib  # only for a seed's front matter (a check with --no-seeds needs none)
+
             meta = tomllib.loads(match.group(1))
         except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
             meta = {}

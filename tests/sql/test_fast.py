@@ -92,6 +92,30 @@ def test_the_pass_writes_what_the_robust_path_writes(policies: Path, monkeypatch
     assert len(want[3].splitlines()) == 200 + (fmt == "csv")
 
 
+def test_the_pass_compiles_no_python_code(policies: Path, monkeypatch: pytest.MonkeyPatch,
+                                          taken: list[str]) -> None:
+    """The one pass needs only the vocabulary and the layout: the evaluator's generated Python
+    (its functions, validator and acceptor) is compiled at its first use, which never comes."""
+    import kprules.eval.evaluate as evaluate
+
+    made: list[str] = []
+    for name in ("Compiled", "compile_validator", "compile_acceptor"):
+        real = getattr(evaluate, name)
+        monkeypatch.setattr(evaluate, name, lambda *a, _n=name, _r=real, **k: (
+            made.append(_n), _r(*a, **k))[1])
+    data = policies.parent / "lots.parquet"
+    WRITERS["parquet"](data, good_records(50))
+    out = policies.parent / "out.csv"
+    stdout, stderr, code = run(["eval", str(policies), "--cases", str(data), "--format", "csv",
+                                *TERMS, "--output", str(out)])
+    assert (taken, made, code, stdout, stderr) == (["written"], [], 0, "",
+                                                   "evaluated 50 records\n")
+    # the spies see what the Python engine compiles
+    assert run(["eval", str(policies), "--cases", str(data), "--format", "csv", *TERMS[2:],
+                "--engine", "python", "--output", str(out)])[2] == 0
+    assert made == ["Compiled"]
+
+
 def shuffled_records(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """Valid records drawn at random (no period a shifted block of rows could hide behind),
     without ids: a record's case in the output is its number."""
