@@ -1,8 +1,8 @@
 """DuckDB: the embedded engine for the SQL back end.
 
 Stage: compiled query (kprules.sql.compile) + data -> values. Effects: an in-process DuckDB
-connection. `duckdb` is an optional dependency (`pip install 'kprules[duckdb]'`); `connect`
-raises `EngineMissing` without it.
+connection, and the folder its spill files go to. `duckdb` is an optional dependency (`pip
+install 'kprules[duckdb]'`); `connect` raises `EngineMissing` without it.
 
 `evaluate_records` evaluates validated fact sets (as `kprules.evaluate.validate` returns them)
 in one query: the library's way to run many records through SQL, and what the differential
@@ -11,7 +11,13 @@ tests use.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
+import os
+import shutil
+import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,12 +35,28 @@ class EngineMissing(ImportError):
 
 
 def connect() -> Any:
+    """An in-memory DuckDB connection. What outgrows memory (the one pass's table of values,
+    the robust path's table of records, a large sort) spills to a folder of its own in this
+    process's private temporary folder, not to DuckDB's default `.tmp` in the working folder
+    (which may be read-only, or someone else's): DuckDB makes that folder when it first spills
+    and removes it when the connection closes; the private folder goes at exit."""
     try:
         import duckdb
     except ImportError:
         raise EngineMissing("the DuckDB engine needs duckdb: pip install 'kprules[duckdb]'") \
             from None
-    return duckdb.connect()
+    con = duckdb.connect()
+    spill = os.path.join(_private_temp(), f"spill-{uuid.uuid4().hex[:12]}")
+    con.execute(f"SET temp_directory = {DUCKDB.string(spill)}")
+    return con
+
+
+@functools.cache
+def _private_temp() -> str:
+    """A folder only this user can read (mode 0700), made once per process, removed at exit."""
+    folder = tempfile.mkdtemp(prefix="kprules-duckdb-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def facts_table(con: Any, vocabulary: ir.Vocabulary, name: str = "facts") -> list[str]:
