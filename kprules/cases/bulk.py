@@ -92,10 +92,12 @@ def read_data(path: Path, vocabulary: ir.Vocabulary, name: str | None = None,
 
 
 def one_record(fmt: str, text: str | None, fields: Mapping[str, Any], number: int,
-               line: int | None, name: str, vocabulary: ir.Vocabulary) -> Record | BadRecord:
+               line: int | None, name: str, vocabulary: ir.Vocabulary,
+               at: str = "") -> Record | BadRecord:
     """One record read by another engine (the SQL back end), checked as the readers above check
     it: a JSON Lines record from its line's `text`; a CSV record from its `fields` (header ->
-    cell), shown in `text`; a Parquet record from its `fields` (column -> value)."""
+    cell), shown in `text`; a Parquet record from its `fields` (column -> value), located by
+    `at` (kprules.cases.parquet.place)."""
     if fmt == "jsonl":
         assert text is not None
         return _json_record(text, number, line or number, name, Validator(vocabulary, False))
@@ -108,7 +110,7 @@ def one_record(fmt: str, text: str | None, fields: Mapping[str, Any], number: in
     if isinstance(checked, Record):
         return checked
     return BadRecord(number, None, tuple(
-        _diagnostic(p, number, fields, vocabulary, None) for p in checked))
+        _diagnostic(p, number, fields, vocabulary, None, at=at) for p in checked))
 
 
 def header_problems(columns: list[str], vocabulary: ir.Vocabulary) -> list[Diagnostic]:

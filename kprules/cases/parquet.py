@@ -1,10 +1,13 @@
 """Parquet data: rows read a batch at a time with pyarrow (not a dependency), validated as
-records."""
+records. A record that does not fit is located by its file, row group and row (`place`), since
+a Parquet file has no lines to show."""
 
 from __future__ import annotations
 
+import bisect
 import importlib
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +56,13 @@ def parquet_records(path: Path, name: str,
     if problems:
         fh.close()
         raise DataError(problems)
-    return _closing(fh, _parquet_rows(parquet, Validator(vocabulary, from_text=False)))
+    return _closing(fh, _parquet_rows(parquet, Validator(vocabulary, from_text=False), name))
 
 
-def _parquet_rows(parquet: Any, check: Validator) -> Iterator[Record | BadRecord]:
+def _parquet_rows(parquet: Any, check: Validator, name: str) -> Iterator[Record | BadRecord]:
     number = 0
     vocab = check.vocabulary
+    groups: Sequence[int] | None = None
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
         for fields in batch.to_pylist():
             number += 1
@@ -66,5 +70,39 @@ def _parquet_rows(parquet: Any, check: Validator) -> Iterator[Record | BadRecord
             if isinstance(checked, Record):
                 yield checked
             else:
+                if groups is None:
+                    groups = row_groups(parquet)
+                at = place(name, groups, number)
                 yield BadRecord(number, None, tuple(
-                    _diagnostic(p, number, fields, vocab, None) for p in checked))
+                    _diagnostic(p, number, fields, vocab, None, at=at) for p in checked))
+
+
+def file_row_groups(path: Path) -> tuple[int, ...] | None:
+    """The row groups' sizes of a Parquet file read with pyarrow; None for a folder (a dataset
+    of several files), or when pyarrow is missing or cannot read it."""
+    if not path.is_file():
+        return None
+    try:
+        pq = importlib.import_module("pyarrow.parquet")
+        return row_groups(pq.ParquetFile(path))
+    except Exception:  # ImportError, and pyarrow's own errors for a file it cannot read
+        return None
+
+
+def row_groups(parquet: Any) -> tuple[int, ...]:
+    """The number of rows of each row group of a pyarrow `ParquetFile`, in order."""
+    meta = parquet.metadata
+    return tuple(int(meta.row_group(i).num_rows) for i in range(meta.num_row_groups))
+
+
+def place(name: str, groups: Sequence[int] | None, number: int) -> str:
+    """Where record `number` (from 1) of a Parquet file is: ` (NAME, row group G, row R)`, G and
+    R counted from 0 as Parquet tools count them (pyarrow's `read_row_group(G)`, DuckDB's
+    `parquet_metadata`); ` (NAME)` when the row groups are not known (`groups` None, or a
+    dataset of several files)."""
+    if not groups or number > sum(groups):
+        return f" ({name})"
+    ends = list(itertools.accumulate(groups))
+    group = bisect.bisect_left(ends, number)
+    row = number - 1 - (ends[group - 1] if group else 0)
+    return f" ({name}, row group {group}, row {row})"

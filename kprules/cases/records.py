@@ -165,9 +165,12 @@ def _check(fields: dict[str, Any], check: Validator, number: int,
 
 
 def _diagnostic(problem: FactProblem, number: int, fields: Mapping[str, Any],
-                vocab: ir.Vocabulary, span: Span | None, from_text: bool = False) -> Diagnostic:
+                vocab: ir.Vocabulary, span: Span | None, from_text: bool = False,
+                at: str = "") -> Diagnostic:
+    """The diagnostic of one problem of record `number`; `at` says where the record is when no
+    span can show it (a Parquet record: its file, row group and row)."""
     info = vocab.facts.get(problem.name)
-    where = f"record {number}: "
+    where = f"record {number}{at}: "
     if problem.name == ID_FIELD and info is None:
         return Diagnostic("KP404", where + problem.message, span,
                           hint='write an id such as "lot-17" or 17')

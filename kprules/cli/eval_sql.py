@@ -8,6 +8,7 @@ reporting are `kprules.cli.eval_cmd`'s, as on the Python path.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,8 +169,7 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
         if optimistic and kind == "parquet" and engine == "duckdb":
             query = file.query(ev.layout, as_of)
             return Prepared(file, query, [], file.failed(query), name, kind, False)
-        bad, query = evaluate_file(file, ev.layout, as_of,
-                                   lambda raw: _recheck(raw, kind, name, ev))
+        bad, query = evaluate_file(file, ev.layout, as_of, _rechecker(file, path, kind, name, ev))
     except ReadError:
         return None
     return Prepared(file, query, bad, file.failed(query), name, kind)
@@ -181,7 +181,7 @@ def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepar
 
     name, kind = prepared.name, prepared.kind
     bad, query = evaluate_file(prepared.file, ev.layout, as_of,
-                               lambda raw: _recheck(raw, kind, name, ev))
+                               _rechecker(prepared.file, None, kind, name, ev))
     return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind)
 
 
@@ -203,11 +203,33 @@ def open_spark(path: Path, ev: Evaluator, watch: QueryProgress | None = None,
     return file
 
 
-def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator) -> Any:
+def _rechecker(file: SqlFile | SparkFile, path: Path | None, fmt: str, name: str,
+               ev: Evaluator) -> Callable[[Raw], Any]:
+    """`_recheck` for the records of `file`; a Parquet record is located by its row group and
+    row, the file's row groups looked up once, at the first record refused (from the file's
+    metadata: DuckDB's, or pyarrow's for Spark when it is installed and `path` one file)."""
+    from kprules.cases.parquet import file_row_groups, place
+    from kprules.sql.files import SqlFile
+
+    groups: list[Sequence[int] | None] = []
+
+    def where(number: int) -> str:
+        if fmt != "parquet":
+            return ""
+        if not groups:
+            groups.append(file.row_groups() if isinstance(file, SqlFile)
+                          else file_row_groups(path) if path is not None else None)
+        return place(name, groups[0], number)
+
+    return lambda raw: _recheck(raw, fmt, name, ev, where(raw.number))
+
+
+def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator, at: str = "") -> Any:
     from kprules.cases.bulk import Record, one_record
     from kprules.sql.files import Fixed
 
-    checked = one_record(fmt, raw.text, raw.fields, raw.number, raw.line, name, ev.vocabulary)
+    checked = one_record(fmt, raw.text, raw.fields, raw.number, raw.line, name, ev.vocabulary,
+                         at)
     if isinstance(checked, Record):
         return Fixed(checked.id, dict(checked.facts))
     return checked

@@ -271,6 +271,15 @@ class SqlFile:
         row = self.con.execute(f"SELECT count(*) FROM read_parquet({_path(self.path)})")
         return int(row.fetchone()[0])
 
+    def row_groups(self) -> tuple[int, ...] | None:
+        """The number of rows of each row group of a Parquet file, in order (None: not one)."""
+        if self.fmt != "parquet":
+            return None
+        rows = self.con.execute(
+            "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata("
+            f"{_path(self.path)}) GROUP BY row_group_id ORDER BY row_group_id").fetchall()
+        return tuple(int(r[1]) for r in rows)
+
 
 def output_select(query: SqlQuery, layout: Layout, fmt: str) -> str:
     """The output columns, as kprules' writers write them (docs/cases.md): CSV `case,as_of,

@@ -34,6 +34,7 @@ from kprules.cases.bulk import (
     jsonl_records,
     read_data,
 )
+from kprules.cases.parquet import place
 from kprules.cli.eval_cmd import StreamOptions, Tally, eval_stream, make_writer
 from kprules.core.render import render_all
 from kprules.eval.evaluate import FactsError, validate
@@ -278,6 +279,12 @@ class _ParquetFile:
         yield _Batch(self.rows[:2])
         yield _Batch(self.rows[2:])
 
+    @property
+    def metadata(self) -> types.SimpleNamespace:  # two row groups: rows 1-2, then row 3
+        sizes = [2, 1]
+        return types.SimpleNamespace(num_row_groups=len(sizes), row_group=lambda i: (
+            types.SimpleNamespace(num_rows=sizes[i])))
+
 
 def test_parquet_with_pyarrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake = types.ModuleType("pyarrow.parquet")
@@ -285,11 +292,13 @@ def test_parquet_with_pyarrow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setitem(sys.modules, "pyarrow", types.ModuleType("pyarrow"))
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", fake)
     (tmp_path / "lots.parquet").write_bytes(b"PAR1")  # read by the fake reader above
+    monkeypatch.chdir(tmp_path)  # the file's name as shown: relative to the working folder
     items = list(read_data(tmp_path / "lots.parquet", vocabulary()))
     assert items[:2] == [Record(1, None, "a", {"rough": True, "exported_on": dt.date(2024, 1, 2)}),
                          Record(2, None, "b", {})]
     assert render_all(items[2].diagnostics, {}, "text") == (  # type: ignore[union-attr]
-        'error[KP408]: record 3: fact `rough`: expected true or false, found "yes"\n'
+        'error[KP408]: record 3 (lots.parquet, row group 1, row 0): fact `rough`: expected true '
+        'or false, found "yes"\n'
         "  = hint: write true or false, without quotes\n")
 
 
@@ -335,3 +344,13 @@ def _in_order(outcome: Any) -> Any:
     """Typed facts by name: the generated validator gives them in the vocabulary's order,
     `validate` in the record's (a mapping's order is not part of what validation gives)."""
     return sorted(outcome.items()) if isinstance(outcome, dict) else outcome
+
+
+@given(st.lists(st.integers(0, 5), max_size=6), st.integers(1, 40))
+def test_place_finds_the_row_group_and_row_of_a_record(groups: list[int], number: int) -> None:
+    """`place` against the rows of the row groups laid out one by one (empty groups too)."""
+    rows = [(g, r) for g, size in enumerate(groups) for r in range(size)]
+    want = (f" (f.parquet, row group {rows[number - 1][0]}, row {rows[number - 1][1]})"
+            if number <= len(rows) else " (f.parquet)")
+    assert place("f.parquet", groups, number) == want
+    assert place("f.parquet", None, number) == " (f.parquet)"

@@ -271,3 +271,39 @@ def test_a_decimal_sql_cannot_hold_falls_back_to_python(tmp_path: Path, output: 
     written = (tmp_path / "out.csv").read_text(encoding="utf-8") if output else out
     assert (written, code) == ("case,as_of,p.heavy\n1,,false\n2,,true\n3,,true\n", 0)
     assert "KP900" not in err and "evaluated 3 records" in err
+
+
+def test_a_parquet_record_is_located_by_its_row_group_and_row(policies: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """A Parquet file has no lines: a bad record is shown with its file, row group and row
+    (from 0, as pyarrow's `read_row_group` and DuckDB's `parquet_metadata` count them), the
+    same on both engines, with the one pass and without it."""
+    import kprules.cli.eval_sql as eval_sql
+
+    monkeypatch.chdir(policies.parent)
+    recs = [{"rough": True, "stones": 1} for _ in range(10)]
+    recs[0]["origin"] = "XX"  # record 1: row group 0, row 0
+    recs[5]["buyer"] = "rebels"  # record 6: row group 1, row 2
+    recs[9]["origin"] = "cf"  # record 10: row group 3, row 0 (the last, of one row)
+    table = pa.Table.from_pylist([{k: r.get(k) for k in ("rough", "stones", "buyer", "origin")}
+                                  for r in recs])
+    pq.write_table(table, "lots.parquet", row_group_size=3)
+    want = (
+        'error[KP410]: record 1 (lots.parquet, row group 0, row 0): fact `origin`: "XX" is not '
+        'an ISO 3166-1 alpha-2 country code\n'
+        "  = hint: did you mean `AX`, `CX` or `MX`?\n\n"
+        "error[KP409]: record 6 (lots.parquet, row group 1, row 2): fact `buyer`: enum `actor` "
+        'has no value "rebels"\n'
+        "  = hint: did you mean `rebel`?\n\n"
+        'error[KP410]: record 10 (lots.parquet, row group 3, row 0): fact `origin`: "cf" is '
+        "not an ISO 3166-1 alpha-2 country code\n"
+        "  = hint: write `CF`\n"
+        "evaluated 7 records; 3 invalid (not evaluated; the first is record 1)\n")
+    argv = ["eval", "rules.kpr", "--cases", "lots.parquet", "--format", "csv", "--term",
+            "trade"]
+    seen = []
+    for engine, one_pass in (("python", True), ("duckdb", True), ("duckdb", False)):
+        monkeypatch.setattr(eval_sql, "ONE_PASS", one_pass)
+        seen.append(run([*argv, "--engine", engine, "--output", "out.csv"])[1:])
+    assert seen == [(want, 1)] * 3
