@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import importlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,19 @@ def row_groups(parquet: Any) -> tuple[int, ...]:
     """The number of rows of each row group of a pyarrow `ParquetFile`, in order."""
     meta = parquet.metadata
     return tuple(int(meta.row_group(i).num_rows) for i in range(meta.num_row_groups))
+
+
+def locator(name: str, groups: Callable[[], Sequence[int] | None]) -> Callable[[int], str]:
+    """`place` for the records of one Parquet file, its row groups asked for once, at the
+    first call (a run without a bad record never reads them)."""
+    found: list[Sequence[int] | None] = []
+
+    def where(number: int) -> str:
+        if not found:
+            found.append(groups())
+        return place(name, found[0], number)
+
+    return where
 
 
 def place(name: str, groups: Sequence[int] | None, number: int) -> str:

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -246,9 +246,12 @@ class Tally:
 
 def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writer,
                 options: StreamOptions, lib: Library, file: str,
-                progress: Progress | None = None) -> Tally:
+                progress: Progress | None = None,
+                where: Callable[[int], str] | None = None) -> Tally:
     """Evaluate records as they are read, writing each result at once; report bad records
-    (unless skipped; the progress line erased first) and stop after `max_errors` of them."""
+    (unless skipped; the progress line erased first) and stop after `max_errors` of them.
+    `where`: where record N is, for a record without a line (Parquet: its row group and row);
+    else `of FILE`."""
     from kprules.cases.bulk import BadRecord
 
     records = invalid = 0
@@ -263,7 +266,8 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
         else:
             date = item.facts.get(dated_by, options.as_of) if dated_by else options.as_of
             values = run(ev, item.facts, date, f"record {item.number} ({file}:{item.line})"
-                         if item.line else f"record {item.number} of {file}")
+                         if item.line else f"record {item.number}"
+                         + (where(item.number) if where else f" of {file}"))
             if isinstance(values, tuple):
                 writer.item(Item(item.label, None, file, item.line, date, values, item.number,
                                  item.id))
@@ -389,7 +393,7 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
         watch.close()  # the long statements are done: erase the line before the reports
     name, dated_by = prepared.name, ev.vocabulary.dated_by or ""
     failed = [(n, run(ev, facts, facts.get(dated_by, options.as_of),
-                      f"record {n} ({name}:{line})" if line else f"record {n} of {name}"))
+                      f"record {n} ({name}:{line})" if line else f"record {n}{prepared.where(n)}"))
               for n, line, facts in prepared.failed]
     problems: list[tuple[int, Any]] = sorted(
         [(b.number, b) for b in prepared.bad] + [(n, d) for n, d in failed
@@ -442,7 +446,8 @@ def _report_some(problems: list[tuple[int, Any]], options: StreamOptions,
 
 def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
                  out: TextIO) -> int:
-    from kprules.cases.bulk import DataError, read_data
+    from kprules.cases.bulk import DataError, data_format, read_data
+    from kprules.cases.parquet import file_row_groups, locator
     from kprules.cli.progress import measured
     from kprules.core.files import display_name
     from kprules.core.progress import Progress, on_terminal
@@ -450,10 +455,12 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
     name = display_name(path)
     # not over the values themselves: they show how far it is, and the line would mix with them
     progress = Progress(name, "records", quiet=options.quiet or on_terminal(out))
+    where = locator(name, lambda: file_row_groups(path)) \
+        if data_format(path) == "parquet" else None
     try:
         items = progress.over(read_data(path, ev.vocabulary, name, measured(progress, path)))
         tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name,
-                            progress)
+                            progress, where)
     except DataError as err:
         report(err.diagnostics, err.sources)
         return 1

@@ -8,7 +8,7 @@ reporting are `kprules.cli.eval_cmd`'s, as on the Python path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +135,7 @@ class Prepared:
     name: str
 
     kind: str
+    where: Callable[[int], str]  # where record N is, when it has no line (`_locator`)
     complete: bool = True  # False: the refused records are not looked for yet
 
     @property
@@ -166,23 +167,25 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
             if engine == "spark" else open_file(path, kind, ev, name, watch)
         if file is None:
             return 1
+        where = _locator(file, path, kind, name)
         if optimistic and kind == "parquet" and engine == "duckdb":
             query = file.query(ev.layout, as_of)
-            return Prepared(file, query, [], file.failed(query), name, kind, False)
-        bad, query = evaluate_file(file, ev.layout, as_of, _rechecker(file, path, kind, name, ev))
+            return Prepared(file, query, [], file.failed(query), name, kind, where, False)
+        bad, query = evaluate_file(file, ev.layout, as_of,
+                                   lambda raw: _recheck(raw, kind, name, ev, where))
     except ReadError:
         return None
-    return Prepared(file, query, bad, file.failed(query), name, kind)
+    return Prepared(file, query, bad, file.failed(query), name, kind, where)
 
 
 def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepared:
     """An optimistic preparation with its refused records looked for (and fixed ones added)."""
     from kprules.sql.files import evaluate_file
 
-    name, kind = prepared.name, prepared.kind
+    name, kind, where = prepared.name, prepared.kind, prepared.where
     bad, query = evaluate_file(prepared.file, ev.layout, as_of,
-                               _rechecker(prepared.file, None, kind, name, ev))
-    return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind)
+                               lambda raw: _recheck(raw, kind, name, ev, where))
+    return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind, where)
 
 
 def open_spark(path: Path, ev: Evaluator, watch: QueryProgress | None = None,
@@ -203,31 +206,25 @@ def open_spark(path: Path, ev: Evaluator, watch: QueryProgress | None = None,
     return file
 
 
-def _rechecker(file: SqlFile | SparkFile, path: Path | None, fmt: str, name: str,
-               ev: Evaluator) -> Callable[[Raw], Any]:
-    """`_recheck` for the records of `file`; a Parquet record is located by its row group and
-    row, the file's row groups looked up once, at the first record refused (from the file's
-    metadata: DuckDB's, or pyarrow's for Spark when it is installed and `path` one file)."""
-    from kprules.cases.parquet import file_row_groups, place
+def _locator(file: SqlFile | SparkFile, path: Path, fmt: str, name: str) -> Callable[[int], str]:
+    """Where record N of the file is, when it has no line: for Parquet ` (NAME, row group G,
+    row R)` (kprules.cases.parquet.place), the row groups from the file's metadata, looked up
+    at the first call: DuckDB's, or pyarrow's for Spark (one file, when pyarrow is installed)."""
+    from kprules.cases.parquet import file_row_groups, locator
     from kprules.sql.files import SqlFile
 
-    groups: list[Sequence[int] | None] = []
-
-    def where(number: int) -> str:
-        if fmt != "parquet":
-            return ""
-        if not groups:
-            groups.append(file.row_groups() if isinstance(file, SqlFile)
-                          else file_row_groups(path) if path is not None else None)
-        return place(name, groups[0], number)
-
-    return lambda raw: _recheck(raw, fmt, name, ev, where(raw.number))
+    if fmt != "parquet":
+        return lambda number: f" of {name}"
+    if isinstance(file, SqlFile):
+        return locator(name, file.row_groups)
+    return locator(name, lambda: file_row_groups(path))
 
 
-def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator, at: str = "") -> Any:
+def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator, where: Callable[[int], str]) -> Any:
     from kprules.cases.bulk import Record, one_record
     from kprules.sql.files import Fixed
 
+    at = where(raw.number) if fmt == "parquet" else ""
     checked = one_record(fmt, raw.text, raw.fields, raw.number, raw.line, name, ev.vocabulary,
                          at)
     if isinstance(checked, Record):

@@ -276,9 +276,9 @@ def test_a_decimal_sql_cannot_hold_falls_back_to_python(tmp_path: Path, output: 
 def test_a_parquet_record_is_located_by_its_row_group_and_row(policies: Path,
                                                               monkeypatch: pytest.MonkeyPatch
                                                               ) -> None:
-    """A Parquet file has no lines: a bad record is shown with its file, row group and row
-    (from 0, as pyarrow's `read_row_group` and DuckDB's `parquet_metadata` count them), the
-    same on both engines, with the one pass and without it."""
+    """A Parquet file has no lines: a bad record, or one that divides by zero, is shown with
+    its file, row group and row (from 0, as pyarrow's `read_row_group` and DuckDB's
+    `parquet_metadata` count them), the same on both engines, with the one pass and without."""
     import kprules.cli.eval_sql as eval_sql
 
     monkeypatch.chdir(policies.parent)
@@ -286,8 +286,9 @@ def test_a_parquet_record_is_located_by_its_row_group_and_row(policies: Path,
     recs[0]["origin"] = "XX"  # record 1: row group 0, row 0
     recs[5]["buyer"] = "rebels"  # record 6: row group 1, row 2
     recs[9]["origin"] = "cf"  # record 10: row group 3, row 0 (the last, of one row)
-    table = pa.Table.from_pylist([{k: r.get(k) for k in ("rough", "stones", "buyer", "origin")}
-                                  for r in recs])
+    recs[7].update(stones=0, weight=1.5)  # record 8: row group 2, row 1, divides by zero
+    table = pa.Table.from_pylist([{k: r.get(k) for k in ("rough", "stones", "weight", "buyer",
+                                                         "origin")} for r in recs])
     pq.write_table(table, "lots.parquet", row_group_size=3)
     want = (
         'error[KP410]: record 1 (lots.parquet, row group 0, row 0): fact `origin`: "XX" is not '
@@ -296,12 +297,18 @@ def test_a_parquet_record_is_located_by_its_row_group_and_row(policies: Path,
         "error[KP409]: record 6 (lots.parquet, row group 1, row 2): fact `buyer`: enum `actor` "
         'has no value "rebels"\n'
         "  = hint: did you mean `rebel`?\n\n"
+        "error[KP500]: record 8 (lots.parquet, row group 2, row 1): division by zero\n"
+        " --> rules.kpr:6:20\n"
+        "  |\n"
+        "6 | define per_stone = weight / stones\n"
+        "  |                    ^^^^^^^^^^^^^^^\n"
+        "  = hint: guard the division with a condition\n\n"
         'error[KP410]: record 10 (lots.parquet, row group 3, row 0): fact `origin`: "cf" is '
         "not an ISO 3166-1 alpha-2 country code\n"
         "  = hint: write `CF`\n"
-        "evaluated 7 records; 3 invalid (not evaluated; the first is record 1)\n")
+        "evaluated 6 records; 4 invalid (not evaluated; the first is record 1)\n")
     argv = ["eval", "rules.kpr", "--cases", "lots.parquet", "--format", "csv", "--term",
-            "trade"]
+            "trade", "--term", "per_stone"]
     seen = []
     for engine, one_pass in (("python", True), ("duckdb", True), ("duckdb", False)):
         monkeypatch.setattr(eval_sql, "ONE_PASS", one_pass)
