@@ -65,8 +65,9 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
               "(records and measures per transition; text or json) instead of the full report; "
               "python writes the full report; auto: duckdb for a data file of 8 MiB or more "
               "in text or json when DuckDB is installed, else python.")
-@click.option("--group-by", "group_by", multiple=True, metavar="FACT",
-              help="With --engine duckdb: break the summary down by this fact (repeatable).")
+@click.option("--group-by", "group_by", multiple=True, metavar="FACT[:year|:month]",
+              help="With --engine duckdb: break the summary down by this fact, or by the year "
+              "or month of a date fact (shipment_date:year); repeatable.")
 @click.option("--matrix", type=click.Choice(["all", "differences", "none"]),
               help="Rows of the outcome matrix [default: all for case files, differences for "
               "data files; none in the text report's summary].")
@@ -172,9 +173,8 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     if not bulk or fmt not in ("text", "json"):
         raise click.UsageError("--engine duckdb (and --group-by) summarise a data file (.jsonl, "
                                ".csv, .parquet) as text or json")
-    unknown = [g for g in group_by if g not in comparison.vocabulary.facts]
-    if unknown:
-        raise click.UsageError(f"--group-by: the vocabulary has no fact `{unknown[0]}`")
+    for group in group_by:
+        _check_group(group, comparison)
     try:
         with atomic_output(output) as out:
             text, differing = _summarised(comparison, cases_path, group_by, fmt, quiet)
@@ -195,6 +195,23 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
         print("duckdb cannot read the file as a whole; comparing record by record",
               file=sys.stderr)
     return None
+
+
+def _check_group(group: str, comparison: Comparison) -> None:
+    """A usage error unless `group` is a fact, or `FACT:year` or `FACT:month` of a date fact."""
+    from kprules.ir.types import DATE
+    from kprules.sql.summary import DATE_PARTS, group_fact
+
+    fact, part = group_fact(group)
+    info = comparison.vocabulary.facts.get(fact)
+    if info is None:
+        raise click.UsageError(f"--group-by: the vocabulary has no fact `{fact}`")
+    if part is not None and info.type != DATE:
+        raise click.UsageError(f"--group-by `{group}`: `{fact}` is a {info.type} fact, not a "
+                               "date; only a date fact has a year or a month")
+    if part is not None and part not in DATE_PARTS:
+        raise click.UsageError(f"--group-by `{group}`: a date fact is grouped by "
+                               f"{' or '.join(f'`{fact}:{p}`' for p in DATE_PARTS)}")
 
 
 def _summarised(comparison: Comparison, cases_path: Path, group_by: list[str], fmt: str,

@@ -8,7 +8,9 @@ explained differences of the full report stay on the Python path (`--engine pyth
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -39,7 +41,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     from kprules.sql.duck import connect
     from kprules.sql.fast import NotFast, records
     from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
-    from kprules.sql.summary import summary_queries
+    from kprules.sql.summary import group_column, group_fact, grouped, summary_queries
 
     vocab = comparison.vocabulary
     kind = data_format(path) or "jsonl"
@@ -60,10 +62,12 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     layout = comparison.evaluator.layout
     measures = list(comparison.weight_facts)
 
+    facts = list(dict.fromkeys(group_fact(g)[0] for g in group_by))
+
     def evaluated(source: str) -> Any:  # evaluated once into __q, read three times
-        query = compile_sql(layout, source=source, keep=[*measures, *group_by],
+        query = compile_sql(layout, source=source, keep=[*measures, *facts],
                             as_of=comparison.as_of, as_of_fact=vocab.dated_by)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __q AS {query.sql}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __q AS {grouped(query.sql, group_by)}")
         return query
 
     try:  # one pass (kprules.sql.fast) when SQL accepts every record
@@ -73,7 +77,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
         evaluate_file(file, layout, comparison.as_of, recheck)
         query = evaluated(file.source())
     sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
-                          measures, group_by)
+                          measures, [group_column(g) for g in group_by])
     transitions = con.execute(sql.transitions).fetchall()
     totals = con.execute(sql.totals).fetchall()
     differing = con.execute(_differing(comparison, query)).fetchone()[0]
@@ -102,27 +106,42 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _group_value(value: Any) -> Any:
+    """A group's value as JSON holds it: a date as `YYYY-MM-DD`, a set as its list, a decimal
+    as text; null when unknown."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_group_value(v) for v in value]
+    return _number(value)
+
+
+def _group(group_by: list[str], values: Sequence[Any]) -> dict[str, Any]:
+    return {g: _group_value(v) for g, v in zip(group_by, values, strict=True)}
+
+
 def _document(comparison: Comparison, name: str, group_by: list[str], measures: list[str],
               transitions: list[tuple[Any, ...]], totals: list[tuple[Any, ...]],
               differing: int) -> dict[str, Any]:
     g = len(group_by)
-    group_totals = {tuple(row[:g]): [row[g + 1 + 2 * i] for i in range(len(measures))]
+    group_totals = {json.dumps(_group(group_by, row[:g])): [row[g + 1 + 2 * i]
+                                                           for i in range(len(measures))]
                     for row in totals}
     return {
         "version": 1, "engine": "duckdb", "data": name, "base": comparison.base,
         "others": list(comparison.others), "terms": list(comparison.terms),
         "group_by": group_by, "differing_records": differing,
-        "totals": [{"group": dict(zip(group_by, row[:g], strict=True)), "records": row[g],
+        "totals": [{"group": _group(group_by, row[:g]), "records": row[g],
                     "measures": {m: {"total": _number(row[g + 1 + 2 * i]),
                                      "records": row[g + 2 + 2 * i]}
                                  for i, m in enumerate(measures)}} for row in totals],
         "transitions": [{"other": row[0], "term": row[1], "from": row[2], "to": row[3],
-                         "group": dict(zip(group_by, row[4:4 + g], strict=True)),
+                         "group": _group(group_by, row[4:4 + g]),
                          "records": row[4 + g],
                          "measures": {m: _number(v) for m, v in zip(measures, row[5 + g:],
                                                                     strict=True)},
                          "shares": _shares(measures, row[5 + g:], group_totals.get(
-                             tuple(row[4:4 + g])))}
+                             json.dumps(_group(group_by, row[4:4 + g]))))}
                         for row in transitions],
     }
 
@@ -151,16 +170,32 @@ def _text(doc: dict[str, Any]) -> str:
              "(the provisions behind each transition and explained differences: "
              "--engine python)", ""]
     for t in doc["totals"]:
-        where = ", ".join(f"{k}={v}" for k, v in t["group"].items())
+        where = _where(t["group"])
         parts = [f"{t['records']:,} records"] + [
             f"{m} {v['total'] or 0} over {v['records']:,}" for m, v in t["measures"].items()]
         lines.append(("  " + where + ": " if where else "  total: ") + "; ".join(parts))
     lines += ["", "transitions:"]
     for t in doc["transitions"]:
-        where = ", ".join(f"{k}={v}" for k, v in t["group"].items())
+        where = _where(t["group"])
         measures = "; ".join(_measure_text(m, v, t["shares"].get(m))
                              for m, v in t["measures"].items())
         lines.append(f"  {t['other']}.{t['term']}: {t['from']} -> {t['to']}"
                      + (f" [{where}]" if where else "") + f": {t['records']:,} records"
                      + (f"; {measures}" if measures else ""))
     return "\n".join(lines) + "\n"
+
+
+def _where(group: dict[str, Any]) -> str:
+    """A group as the text summary shows it: `exported_from=RU, natural=true`; a set as
+    `{a, b}`, an unknown value as `unknown`."""
+    return ", ".join(f"{k}={_value_text(v)}" for k, v in group.items())
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "{" + ", ".join(_value_text(v) for v in value) + "}"
+    return str(value)

@@ -1,5 +1,5 @@
 """A comparison's bulk summary in SQL: records and measures reclassified, per transition,
-grouped by any facts.
+grouped by any facts, and by the year or month of date facts.
 
 Stage: a compiled query evaluating the base's and the other policies' terms (kprules.sql.compile,
 with the measure and grouping facts kept) -> one aggregate query. Pure (SQL text); the engine
@@ -44,6 +44,40 @@ def value_text(col: str, t: Type, dialect: Dialect = DUCKDB) -> str:
     else:
         inner = f"CAST({col} AS {dialect.string_type})"
     return f"(CASE WHEN {col} IS NULL THEN 'unknown' ELSE {inner} END)"
+
+
+# A date fact can be grouped by one of its parts: `--group-by shipment_date:year`.
+DATE_PARTS = ("year", "month")
+
+
+def group_fact(group: str) -> tuple[str, str | None]:
+    """A `--group-by` entry as (fact, part): `exported_from` -> (exported_from, None),
+    `shipment_date:year` -> (shipment_date, year). The part is not checked here."""
+    fact, sep, part = group.partition(":")
+    return (fact, part) if sep else (group, None)
+
+
+def group_column(group: str) -> str:
+    """The column of a group: the fact's own, or `__year__shipment_date` for a part of one."""
+    fact, part = group_fact(group)
+    return fact if part is None else f"__{part}__{fact}"
+
+
+def grouped(source: str, groups: Sequence[str], dialect: Dialect = DUCKDB) -> str:
+    """`source`'s rows with a column (`group_column`) per group that is a part of a date fact:
+    the year as a number, the month as `YYYY-MM` text; unknown when the date is."""
+    q = dialect.ident
+    parts = []
+    for group in groups:
+        fact, part = group_fact(group)
+        column = q(group_column(group))
+        if part == "year":
+            parts.append(f"CAST(year({q(fact)}) AS BIGINT) AS {column}")
+        elif part == "month":
+            parts.append(f"CAST(year({q(fact)}) AS {dialect.string_type}) || '-' || "
+                         f"lpad(CAST(month({q(fact)}) AS {dialect.string_type}), 2, '0') "
+                         f"AS {column}")
+    return f"SELECT *{''.join(', ' + p for p in parts)} FROM ({source})"
 
 
 def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence[str],

@@ -244,3 +244,103 @@ def test_a_value_sql_cannot_hold_sends_auto_to_the_python_report(tmp_path: Path,
     duck = _compare(data, "--engine", "duckdb", "--output", str(out))
     assert duck.exit_code == 1 and "error[KP100]" in duck.stderr
     assert "--engine python reads it record by record" in duck.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("part", ["year", "month"])
+def test_a_date_fact_groups_the_summary_by_its_year_or_month(tmp_path: Path, part: str) -> None:
+    """`--group-by shipment_date:year` (or `:month`): the totals per year (or `YYYY-MM`) are
+    the records counted per year in Python (unknown dates as null), and the transitions of
+    the groups add up to the ungrouped summary's."""
+    import json
+
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    vocab = lib["kpcs_2003"].vocabulary
+    rnd = random.Random(8)
+    records = [shipment(rnd, vocab) for _ in range(300)]
+    data = tmp_path / "shipments.jsonl"
+    data.write_text("".join(json.dumps({k: to_json(v) for k, v in r.items()}) + "\n"
+                            for r in records), encoding="utf-8")
+    group = f"shipment_date:{part}"
+    grouped = json.loads(_compare(data, "--engine", "duckdb", "--group-by", group).stdout)
+    whole = json.loads(_compare(data, "--engine", "duckdb").stdout)
+
+    def key(day: dt.date | None) -> int | str | None:
+        if day is None:
+            return None
+        return day.year if part == "year" else f"{day.year:04}-{day.month:02}"
+
+    want: dict[Any, int] = {}
+    for r in records:
+        want[key(r.get("shipment_date"))] = want.get(key(r.get("shipment_date")), 0) + 1
+    assert {t["group"][group]: t["records"] for t in grouped["totals"]} == want
+    assert len(want) > (10 if part == "year" else 100)
+    moved: dict[tuple[str, str, str, str], int] = {}
+    for t in grouped["transitions"]:
+        k = (t["other"], t["term"], t["from"], t["to"])
+        moved[k] = moved.get(k, 0) + t["records"]
+    assert moved == {(t["other"], t["term"], t["from"], t["to"]): t["records"]
+                     for t in whole["transitions"]}
+    assert grouped["group_by"] == [group] and grouped["differing_records"] == \
+        whole["differing_records"] > 20
+
+
+@pytest.mark.parametrize(("group", "message"), [
+    ("exported_from:year", "--group-by `exported_from:year`: `exported_from` is a country "
+     "fact, not a date; only a date fact has a year or a month"),
+    ("shipment_date:week", "--group-by `shipment_date:week`: a date fact is grouped by "
+     "`shipment_date:year` or `shipment_date:month`"),
+    ("shipped:year", "--group-by: the vocabulary has no fact `shipped`"),
+])
+def test_a_group_that_is_not_a_date_part_is_a_usage_error(tmp_path: Path, group: str,
+                                                          message: str) -> None:
+    data = tmp_path / "shipments.jsonl"
+    data.write_text('{"rough": true}\n', encoding="utf-8")
+    result = _compare(data, "--engine", "duckdb", "--group-by", group)
+    assert result.exit_code == 2 and f"Error: {message}\n" in result.stderr
+
+
+def test_any_fact_groups_the_summary_as_json_and_text_show_its_values(tmp_path: Path) -> None:
+    """A date, a set, a bool and a decimal fact as groups (a date and a set once stopped the
+    summary with an internal error): per group the records counted in Python, the values as
+    JSON writes facts (`to_json`), and the text's groups as kprules writes values."""
+    import json
+
+    from kprules.ir.values import to_json
+
+    lib = kprules.load(ROOT / "policies")
+    vocab = lib["kpcs_2003"].vocabulary
+    rnd = random.Random(9)
+    records = [shipment(rnd, vocab) for _ in range(200)]
+    data = tmp_path / "shipments.jsonl"
+    data.write_text("".join(json.dumps({k: to_json(v) for k, v in r.items()}) + "\n"
+                            for r in records), encoding="utf-8")
+    facts = ["shipment_date", "also_mined_in", "natural", "shipment_carats"]
+    groups = [x for f in facts for x in ("--group-by", f)]
+    result = _compare(data, "--engine", "duckdb", *groups)
+    doc = json.loads(result.stdout)
+    want: dict[str, int] = {}
+    for r in records:
+        key = json.dumps([to_json(r[f]) if f in r else None for f in facts])
+        want[key] = want.get(key, 0) + 1
+    got = {json.dumps([t["group"][f] for f in facts]): t["records"] for t in doc["totals"]}
+    assert got == want and len(want) > 150
+    text = _compare(data, "--engine", "duckdb", "--format", "text", *groups)
+    assert text.exit_code == 0, text.output
+    rows = [line for line in text.stdout.splitlines() if line.startswith("  shipment_date=")]
+    assert len(rows) == len(want)
+    unknown = next(t["group"] for t in doc["totals"] if None in t["group"].values())
+    shown = ", ".join(f"{f}={_shown(v)}" for f, v in unknown.items())
+    assert any(line.startswith(f"  {shown}: ") for line in rows), (shown, rows[:3])
+
+
+def _shown(value: Any) -> str:
+    """A JSON group value as the text summary shows it."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "{" + ", ".join(value) + "}"
+    return str(value)
