@@ -27,7 +27,10 @@ Two statements, so that both cores work: numbering records in the statement that
 thread. So the first statement evaluates every record into a temporary table, in parallel and
 unnumbered (DuckDB keeps the file's order on insertion: its "order preservation" guarantee for
 SELECT and WHERE over one table function), and the second writes the output from that table,
-numbering each record by its `rowid` (its place in that order).
+numbering each record by its `rowid` (its place in that order). A Parquet file needs neither
+the table nor the second statement: DuckDB's Parquet reader numbers each row itself
+(`file_row_number`), in parallel, and one `COPY` reads, evaluates and writes, in file order
+(the same guarantee; the order test fails without it).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from kprules.sql.validate import (
 
 ID_FIELD = "id"
 EVALUATED = "_kprules_evaluated"  # the temporary table of the evaluated, unnumbered records
+FILE_ROW = "_file_row"  # a Parquet record's row in the file, from 0 (`file_row_number`)
 # The records read_json samples for the fields (twice: the DESCRIBE, then the statement): a
 # field first seen later stops the pass. 4,096 rather than DuckDB's 20,480: each sampling
 # takes 0.03 s instead of 0.1 s.
@@ -93,11 +97,19 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
     if watch is not None:
         watch(con)
     try:
-        source = records(con, path, fmt, vocabulary, header)
-        query = compile_sql(layout, source=f"({source})", keep=["_id"],
+        con.execute("SET preserve_insertion_order = true")  # DuckDB's default, relied upon
+        numbered = fmt == "parquet"  # numbered by the reader, in parallel (`FILE_ROW`)
+        source = records(con, path, fmt, vocabulary, header, numbered=numbered)
+        query = compile_sql(layout, source=f"({source})",
+                            keep=["_id", FILE_ROW] if numbered else ["_id"],
                             as_of=as_of, as_of_fact=vocabulary.dated_by)
-        _evaluate(con, query)
-        return _write(con, query, layout, output, out_fmt, LINE.get(fmt),
+        if numbered:
+            relation = f"(SELECT {FILE_ROW} + 1 AS _row, CAST(NULL AS BIGINT) AS _line, * " \
+                f"FROM ({query.sql}){_stop(query)})"
+        else:
+            _evaluate(con, query)
+            relation = _numbered(LINE.get(fmt))
+        return _write(con, query, layout, output, out_fmt, relation,
                       path if fmt == "jsonl" and out_fmt == "json" else None)
     except NotFast:
         raise
@@ -109,13 +121,16 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
         con.close()
 
 
+def _stop(query: SqlQuery) -> str:
+    """The WHERE clause that stops the statement at a division by zero (none without one)."""
+    return f" WHERE CASE WHEN {_q(ERROR)} IS NULL THEN TRUE ELSE error('kprules: division " \
+        "by zero') END" if query.divisions else ""
+
+
 def _evaluate(con: Any, query: SqlQuery) -> None:
     """Every record's values into the temporary table `EVALUATED`, in file order, unnumbered;
     a division by zero stops the statement."""
-    stop = f" WHERE CASE WHEN {_q(ERROR)} IS NULL THEN TRUE ELSE error('kprules: division " \
-        "by zero') END" if query.divisions else ""
-    con.execute("SET preserve_insertion_order = true")  # DuckDB's default, relied upon
-    con.execute(f"CREATE TEMP TABLE {EVALUATED} AS SELECT * FROM ({query.sql}){stop}")
+    con.execute(f"CREATE TEMP TABLE {EVALUATED} AS SELECT * FROM ({query.sql}){_stop(query)}")
 
 
 def _numbered(line: int | None) -> str:
@@ -125,15 +140,16 @@ def _numbered(line: int | None) -> str:
 
 
 def _write(con: Any, query: SqlQuery, layout: Layout, output: Path, fmt: str,
-           line: int | None, lines_of: Path | None) -> int:
-    """COPY the evaluated records to a file beside `output`, renamed onto it once whole (and,
-    for `lines_of`, once its records are known to be its lines)."""
+           relation: str, lines_of: Path | None) -> int:
+    """COPY the evaluated, numbered records (`relation`: `_row`, `_line` and `query`'s
+    columns, in file order) to a file beside `output`, renamed onto it once whole (and, for
+    `lines_of`, once its records are known to be its lines)."""
     from kprules.sql.files import output_select
 
     part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:12]}.part")
     try:
-        row = con.execute(f"COPY (SELECT {output_select(query, layout, fmt)} FROM "
-                          f"{_numbered(line)}) TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
+        row = con.execute(f"COPY (SELECT {output_select(query, layout, fmt)} FROM {relation}) "
+                          f"TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
         written = int(row[0])
         if lines_of is not None and _lines(lines_of) != written:
             raise NotFast("blank lines: records and lines are numbered apart")
@@ -160,23 +176,27 @@ def _lines(path: Path) -> int:
 
 
 def records(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
-            header: Sequence[str] = ()) -> str:
+            header: Sequence[str] = (), numbered: bool = False) -> str:
     """The records of a data file as a relation `_id, <facts>`, typed, in file order,
     unnumbered (numbering them here would make DuckDB read on one thread): the one pass's
     source, and the comparison summary's. A record the robust path would not accept stops the
-    statement that reads it (a DuckDB error); `NotFast` when the file's columns do not fit."""
+    statement that reads it (a DuckDB error); `NotFast` when the file's columns do not fit.
+    `numbered` (Parquet only): with `FILE_ROW`, the record's row in the file from 0, which
+    DuckDB's Parquet reader gives without a thread of its own."""
     if fmt == "jsonl":
         return _jsonl(con, path, vocabulary)
     if fmt == "csv":
         return _csv(path, vocabulary, header)
-    return _parquet(con, path, vocabulary)
+    return _parquet(con, path, vocabulary, numbered)
 
 
 def _checked(source: str, typed: dict[str, tuple[str, str]], ident: str, id_ok: str,
-             vocabulary: ir.Vocabulary) -> str:
+             vocabulary: ir.Vocabulary, carry: Sequence[tuple[str, str]] = ()) -> str:
     """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, with a stop at
-    the first record whose present value does not fit."""
-    inner, checks = [f"{ident} AS _id", f"{id_ok} AS _id_ok"], ["_id_ok"]
+    the first record whose present value does not fit; `carry`: (expression, name) columns
+    kept."""
+    inner = [f"{ident} AS _id", *(f"{e} AS {n}" for e, n in carry), f"{id_ok} AS _id_ok"]
+    checks = ["_id_ok"]
     for i, name in enumerate(sorted(vocabulary.facts)):
         kind = sql_type(vocabulary.facts[name].type, DUCKDB)
         value, present = typed.get(name, ("NULL", "FALSE"))
@@ -187,7 +207,9 @@ def _checked(source: str, typed: dict[str, tuple[str, str]], ident: str, id_ok: 
     facts = ", ".join(_q(n) for n in sorted(vocabulary.facts))
     stop = f"CASE WHEN {' AND '.join(checks)} THEN TRUE ELSE error('kprules: a record SQL " \
         "does not accept') END"
-    return f"SELECT _id, {facts} FROM (SELECT {', '.join(inner)} FROM {source}) WHERE {stop}"
+    kept = "".join(f"{n}, " for _, n in carry)
+    return f"SELECT _id, {kept}{facts} FROM (SELECT {', '.join(inner)} FROM {source}) " \
+        f"WHERE {stop}"
 
 
 def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
@@ -227,7 +249,7 @@ def _csv(path: Path, vocabulary: ir.Vocabulary, header: Sequence[str]) -> str:
     return _checked(source, typed, ident, "TRUE", vocabulary)
 
 
-def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
+def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary, numbered: bool = False) -> str:
     source = f"read_parquet({_path(path)})"
     columns = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {source}")
                .fetchall()}
@@ -241,4 +263,7 @@ def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
         kind = columns[ID_FIELD].split("(")[0]
         ident = f"CAST({_q(ID_FIELD)} AS VARCHAR)"
         id_ok = "TRUE" if kind in ("VARCHAR", "BIGINT", "INTEGER") else f"{_q(ID_FIELD)} IS NULL"
-    return _checked(source, typed, ident, id_ok, vocabulary)
+    if numbered:
+        source = f"read_parquet({_path(path)}, file_row_number=true)"
+    return _checked(source, typed, ident, id_ok, vocabulary,
+                    [("file_row_number", FILE_ROW)] if numbered else [])
