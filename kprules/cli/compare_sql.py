@@ -187,15 +187,7 @@ def _text(doc: dict[str, Any]) -> str:
 
 def _where(group: dict[str, Any]) -> str:
     """A group as the text summary shows it: `exported_from=RU, natural=true`; a set as
-    `{a, b}`, an unknown value as `unknown`."""
-    return ", ".join(f"{k}={_value_text(v)}" for k, v in group.items())
+    `{a, b}`, an unknown value as `unknown` (as the reports write values)."""
+    from kprules.report.model import value_text
 
-
-def _value_text(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "{" + ", ".join(_value_text(v) for v in value) + "}"
-    return str(value)
+    return ", ".join(f"{k}={value_text(v)}" for k, v in group.items())

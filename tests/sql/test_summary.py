@@ -246,6 +246,21 @@ def test_a_value_sql_cannot_hold_sends_auto_to_the_python_report(tmp_path: Path,
     assert "--engine python reads it record by record" in duck.stderr and not out.exists()
 
 
+def shipments_file(folder: Path, n: int, seed: int) -> tuple[list[dict[str, Any]], Path]:
+    """`n` random shipments (typed facts), and the JSON Lines file they are written to."""
+    import json
+
+    from kprules.ir.values import to_json
+
+    vocab = kprules.load(ROOT / "policies")["kpcs_2003"].vocabulary
+    rnd = random.Random(seed)
+    records = [shipment(rnd, vocab) for _ in range(n)]
+    data = folder / "shipments.jsonl"
+    data.write_text("".join(json.dumps({k: to_json(v) for k, v in r.items()}) + "\n"
+                            for r in records), encoding="utf-8")
+    return records, data
+
+
 @pytest.mark.parametrize("part", ["year", "month"])
 def test_a_date_fact_groups_the_summary_by_its_year_or_month(tmp_path: Path, part: str) -> None:
     """`--group-by shipment_date:year` (or `:month`): the totals per year (or `YYYY-MM`) are
@@ -253,15 +268,7 @@ def test_a_date_fact_groups_the_summary_by_its_year_or_month(tmp_path: Path, par
     the groups add up to the ungrouped summary's."""
     import json
 
-    from kprules.ir.values import to_json
-
-    lib = kprules.load(ROOT / "policies")
-    vocab = lib["kpcs_2003"].vocabulary
-    rnd = random.Random(8)
-    records = [shipment(rnd, vocab) for _ in range(300)]
-    data = tmp_path / "shipments.jsonl"
-    data.write_text("".join(json.dumps({k: to_json(v) for k, v in r.items()}) + "\n"
-                            for r in records), encoding="utf-8")
+    records, data = shipments_file(tmp_path, 300, 8)
     group = f"shipment_date:{part}"
     grouped = json.loads(_compare(data, "--engine", "duckdb", "--group-by", group).stdout)
     whole = json.loads(_compare(data, "--engine", "duckdb").stdout)
@@ -309,13 +316,7 @@ def test_any_fact_groups_the_summary_as_json_and_text_show_its_values(tmp_path: 
 
     from kprules.ir.values import to_json
 
-    lib = kprules.load(ROOT / "policies")
-    vocab = lib["kpcs_2003"].vocabulary
-    rnd = random.Random(9)
-    records = [shipment(rnd, vocab) for _ in range(200)]
-    data = tmp_path / "shipments.jsonl"
-    data.write_text("".join(json.dumps({k: to_json(v) for k, v in r.items()}) + "\n"
-                            for r in records), encoding="utf-8")
+    records, data = shipments_file(tmp_path, 200, 9)
     facts = ["shipment_date", "also_mined_in", "natural", "shipment_carats"]
     groups = [x for f in facts for x in ("--group-by", f)]
     result = _compare(data, "--engine", "duckdb", *groups)
