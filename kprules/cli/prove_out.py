@@ -21,8 +21,10 @@ def report_proofs(result: CheckResult) -> int:
     for proof in proofs:
         emit(_text(proof))
     failed = sum(1 for p in proofs if not p.holds)
+    unknown = sum(1 for p in proofs if not p.holds and p.counterexample is None)
     emit(f"{len(proofs)} assertion{'s' if len(proofs) != 1 else ''}: "
-         f"{len(proofs) - failed} proved, {failed} failed\n")
+         f"{len(proofs) - failed} proved, {failed - unknown} failed"
+         + (f", {unknown} not decided (too large)" if unknown else "") + "\n")
     return failed
 
 
@@ -35,7 +37,8 @@ def _text(proof: Proof) -> str:
         note = "" if proof.exhaustive else " (not exhaustive: " + "; ".join(proof.notes) + ")"
         return f"proved {head}{note}\n"
     w = proof.counterexample
-    assert w is not None
+    if w is None:  # too large to decide: neither proved nor refuted
+        return f"NOT PROVED {head}\n  " + "; ".join(proof.notes) + "\n"
     left, right = (f"{p}.{t}" for p, t in (claim.left, claim.right))
     case = counterexample_case(kebab(f"counterexample-{claim.policy}-{claim.name}"),
                                f"{claim.policy}: {claim.name} does not hold",
@@ -51,7 +54,7 @@ def report_decisions(result: CheckResult) -> None:
 
     words = {"default": "only the default applies (no rule does)",
              "conflict": "both apply, with different outcomes: the first wins",
-             "dead": "never the rule that applies"}
+             "dead": "never the rule that applies", "too_large": "not analysed"}
     lines: list[str] = []
     for policy in result.policies.values():
         for report in analyse_policy(policy):
@@ -59,7 +62,8 @@ def report_decisions(result: CheckResult) -> None:
             lines.append(f"{report.policy}.{report.decision}{mark}:")
             for f in report.findings:
                 lines.extend(wrap(", ".join(f.rules) + (": " if f.rules else "")
-                                  + words[f.kind], "  ", "    "))
+                                  + words[f.kind] + (f": {f.note}" if f.note else ""),
+                                  "  ", "    "))
                 for i, c in enumerate(f.conditions, 1):
                     lines.extend(wrap(c, f"    {i}. ", "       "))
                 if f.witness is not None:

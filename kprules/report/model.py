@@ -29,7 +29,7 @@ from kprules.core.source import Source, location
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 Json = dict[str, Any]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from kprules.analysis.symbolic.engine import symbolic_diff
 from kprules.analysis.symbolic.model import Region, TermDiff
+from kprules.analysis.symbolic.render import VERDICT_SHORT
 from kprules.compare import Comparison
 
 Json = dict[str, Any]
@@ -42,7 +43,7 @@ def term_json(d: TermDiff) -> Json:
 def _region(r: Region) -> Json:
     return {"kind": r.kind, "label": r.label, "empty": r.empty,
             "conditions": [x.condition for x in r.disjuncts] if r.listed else [],
-            "unknown_facts": list(r.unknown_facts)}
+            "complete": r.complete, "unknown_facts": list(r.unknown_facts)}
 
 
 def region_text(r: Json, room: int = ROOM) -> str:
@@ -59,9 +60,10 @@ def region_text(r: Json, room: int = ROOM) -> str:
     shown = _fitting(conds, room)
     text = " or ".join(f"({c})" if len(conds) > 1 else c for c in shown)
     more = len(conds) - len(shown)
+    plus = "" if r.get("complete", True) else "+"  # more conditions than were written out
     if not shown:
-        return f"{r['label']}: {more} {'condition' if more == 1 else 'conditions'}"
-    return f"{r['label']}: {text}" + (f" or {more} more" if more else "")
+        return f"{r['label']}: {more}{plus} {'condition' if more == 1 else 'conditions'}"
+    return f"{r['label']}: {text}" + (f" or {more}{plus} more" if more or plus else "")
 
 
 def _fitting(conds: list[str], room: int) -> list[str]:
@@ -79,7 +81,8 @@ def compact(entry: Json) -> str:
     """One entry in one sentence: `state_actors.conflict_diamond: broader -- only under
     state_actors: acts_for_states != {} or 3 more`; empty regions are left out."""
     mark = "" if entry["exhaustive"] else " (not exhaustive)"
-    head = f"{entry['other']}.{entry['term']}: {entry['verdict']}{mark}"
+    verdict = VERDICT_SHORT.get(entry["verdict"], entry["verdict"])
+    head = f"{entry['other']}.{entry['term']}: {verdict}{mark}"
     regions = [region_text(r) for r in entry["regions"] if not r["empty"]]
     return head + "".join(f" -- {r}" for r in regions)
 

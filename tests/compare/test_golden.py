@@ -48,7 +48,7 @@ def check_format(fmt: str, text: str) -> None:
         assert wide == []
     elif fmt == "json":
         doc = json.loads(text)
-        assert doc["schema_version"] == "1.1" and len(doc["rows"]) == doc["summary"]["cases"]
+        assert doc["schema_version"] == "1.2" and len(doc["rows"]) == doc["summary"]["cases"]
     elif fmt == "jsonl":
         lines = [json.loads(line) for line in text.splitlines()]
         kinds = [x["type"] for x in lines]

@@ -7,15 +7,27 @@ it; what is left is covered without a test. Then, as the classic two-level minim
 cube is expanded as far as it stays inside the set (drop a test, else widen it value by value),
 cubes another contains are dropped, and each cube the others cover together. The result is
 irredundant and its cubes maximal, though not always the fewest cubes possible.
+
+Some sets take exponentially many cubes to write: `not (a1 and b1) and ... and not (an and bn)`
+takes 2^n. So the cover is bounded: past `_BUDGET` cubes built, it stops and gives the set's
+first disjoint cubes instead (the diagram's paths), and at most `most` cubes are given, with a
+flag that says whether they are the whole set. The set itself stays exact.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from kprules.analysis.symbolic.mdd import FALSE, TRUE, Cube, Manager
 
 Universe = Sequence[frozenset[int]]  # per variable: the values a dropped test stands for
+MAX_LISTED = 100  # the cubes a cover gives at most (a region's disjuncts written out)
+_BUDGET = 400  # the cubes the minimising cover may build before it gives up
+
+
+class _TooMany(Exception):
+    """The minimising cover has built more than `_BUDGET` cubes."""
 
 
 def cube_node(m: Manager, c: Cube, universe: Universe) -> int:
@@ -28,19 +40,27 @@ def normal(c: Cube, universe: Universe) -> Cube:
 
 
 def cover(m: Manager, region: int, universe: Universe, order: Sequence[int] | None = None,
-          limit: int = 120) -> list[Cube]:
-    """Cubes whose union is `region` (which lies inside the universe). Past `limit` cubes the
-    minimisation stops early (still exact, less short): only contained cubes are dropped."""
+          limit: int = 120, most: int = MAX_LISTED) -> tuple[list[Cube], bool]:
+    """Cubes whose union is `region` (which lies inside the universe), at most `most` of them,
+    and whether they are all of it. Past `limit` cubes the minimisation stops early (still
+    exact, less short): only contained cubes are dropped. Past `_BUDGET` cubes built, the
+    first `most` paths of the region's diagram (disjoint, each inside it) and False."""
     if region == FALSE:
-        return []
+        return [], True
     # a cube without its universe tests lies inside the region when it does outside the universe
     outside = m.neg(m.cube(tuple(universe)))
     within = m.disj(region, outside)
-    cubes = [normal(c, universe) for c in _Isop(m, universe, outside).run(region, region)[0]]
+    try:
+        built = _Isop(m, universe, outside).run(region, region)[0]
+    except _TooMany:
+        return [normal(c, universe) for c in itertools.islice(m.paths(region), most)], False
+    cubes = [normal(c, universe) for c in built]
     if len(cubes) <= limit:
         cubes = [_expand(m, c, within, universe, order) for c in cubes]
     cubes = _drop_contained(cubes)
-    return _irredundant(m, cubes, outside) if len(cubes) <= limit // 2 else cubes
+    if len(cubes) <= limit // 2:
+        cubes = _irredundant(m, cubes, outside)
+    return cubes[:most], len(cubes) <= most
 
 
 def _expand(m: Manager, c: Cube, within: int, universe: Universe,
@@ -96,6 +116,7 @@ class _Isop:
         self.outside = outside
         self.n = len(universe)
         self.memo: dict[tuple[int, int], tuple[list[Cube], int]] = {}
+        self.built = 0  # cubes built so far (`_TooMany` past `_BUDGET`)
 
     def cofactor(self, a: int, var: int, value: int) -> int:
         return self.m.kids(a)[value] if a > TRUE and self.m.top(a) == var else a
@@ -126,6 +147,9 @@ class _Isop:
         out: list[Cube] = []
         union = FALSE
         left = FALSE
+        self.built += len(tested)
+        if self.built > _BUDGET:
+            raise _TooMany
         for c, found in tested.items():
             node = m.cube(c)
             allowed = frozenset(i for i in values

@@ -58,7 +58,7 @@ def region_coverage(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequ
             if region.kind == "undecided":
                 continue
             node, bv, ov = raw[region.label]
-            cubes = cover(s.m, node, s.known_universe)
+            cubes, _ = cover(s.m, node, s.known_universe)  # as the region lists them
             for cube, disjunct in zip(cubes, region.disjuncts, strict=True):
                 tests = s.m.cube(cube)
                 inside = tuple(

@@ -18,21 +18,23 @@ from attrs import frozen
 from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover
-from kprules.analysis.symbolic.engine import Space
-from kprules.analysis.symbolic.mdd import FALSE
+from kprules.analysis.symbolic.engine import Space, too_large_note
+from kprules.analysis.symbolic.mdd import FALSE, TooLarge
 from kprules.ir.slots import RuleLayout, TermLayout
 
 
 @frozen
 class Finding:
     """`kind`: default (no rule applies), conflict (rules `first` and `second`, different
-    outcomes, can both apply: the first wins), dead (rule `first` never applies first).
-    `conditions`: where (a near-minimal disjunction); `witness`: facts inside, or None."""
+    outcomes, can both apply: the first wins), dead (rule `first` never applies first),
+    too_large (not analysed: `note` says why). `conditions`: where (a near-minimal
+    disjunction); `witness`: facts inside, or None."""
 
     kind: str
     rules: tuple[str, ...]
     conditions: tuple[str, ...]
     witness: Mapping[str, Any] | None
+    note: str = ""  # too_large: why the decision was not analysed
 
 
 @frozen
@@ -48,9 +50,15 @@ def _label(i: int, rule: RuleLayout) -> str:
 
 
 def analyse_decision(policy: ir.CheckedPolicy, name: str) -> DecisionReport:
-    s = Space([(policy, name)], None)
-    t = s.layout.terms[(policy.name, name)]
-    return DecisionReport(policy.name, name, tuple(_findings(s, t)), not s.tr.inexact)
+    """The decision's findings; one finding `too_large` (and not exhaustive) when its diagrams
+    need more than `MAX_NODES` nodes."""
+    try:
+        s = Space([(policy, name)], None)
+        t = s.layout.terms[(policy.name, name)]
+        return DecisionReport(policy.name, name, tuple(_findings(s, t)), not s.tr.inexact)
+    except TooLarge as err:
+        return DecisionReport(policy.name, name, (Finding("too_large", (), (), None,
+                                                          too_large_note(err)),), False)
 
 
 def _findings(s: Space, t: TermLayout) -> Iterator[Finding]:
@@ -81,7 +89,10 @@ def _where(s: Space, region: int) -> tuple[str, ...]:
         return ()
     if region == s.known:
         return ("true",)
-    return tuple(conjunction(c, s.domain) for c in cover(s.m, region, s.known_universe))
+    cubes, complete = cover(s.m, region, s.known_universe)
+    listed = tuple(conjunction(c, s.domain) for c in cubes)
+    return listed if complete else (*listed, f"... and more: it takes more than {len(listed)} "
+                                    "conditions to write")
 
 
 def _witness(s: Space, region: int) -> Mapping[str, Any] | None:

@@ -17,7 +17,7 @@ from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover, cube_node
 from kprules.analysis.symbolic.domain import Cell, FactVar, build_domain, intervals_of, uses_dates
-from kprules.analysis.symbolic.mdd import FALSE, Cube, Manager
+from kprules.analysis.symbolic.mdd import FALSE, Cube, Manager, TooLarge
 from kprules.analysis.symbolic.model import (
     Cause,
     Disjunct,
@@ -33,6 +33,12 @@ from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.explain.why import parting
 from kprules.ir.slots import Key, build_layout
 from kprules.ir.values import format_value
+
+
+def too_large_note(err: TooLarge) -> str:
+    """Why a symbolic question was left unanswered (docs/symbolic.md, "Limits")."""
+    return (f"stopped: the texts need {err} to compare; cases and `kprules test` still "
+            "check them (docs/symbolic.md, Limits)")
 
 
 class Space:
@@ -185,6 +191,15 @@ class Differ:
         return tuple(self.term(t) for t in self.terms)
 
     def term(self, name: str) -> TermDiff:
+        """The difference on one term; verdict `too_large`, with a note and no regions, when
+        its diagrams need more than `MAX_NODES` nodes."""
+        try:
+            return self._term(name)
+        except TooLarge as err:
+            return TermDiff(name, self.base.name, self.other.name, "too_large", (), self.as_of,
+                            False, (too_large_note(err),))
+
+    def _term(self, name: str) -> TermDiff:
         s = self.space = Space([(self.base, name), (self.other, name)], self.as_of)
         bkey, okey = (self.base.name, name), (self.other.name, name)
         b, o = s.term(bkey), s.term(okey)
@@ -194,11 +209,12 @@ class Differ:
             undecided = kind == "undecided"
             universe = s.full_universe if undecided else s.known_universe
             listed = self.unknowns or not undecided
-            cubes = cover(s.m, node, universe) if listed else []
+            cubes, complete = cover(s.m, node, universe) if listed else ([], True)
             disjuncts = tuple(self._disjunct(c, node, universe, b, o, bkey, okey) for c in cubes)
             if node != FALSE or kind != "values":
                 regions.append(Region(kind, label, disjuncts, bv, ov, node == FALSE,
-                                      s.unknown_facts(node) if undecided else (), listed))
+                                      s.unknown_facts(node) if undecided else (), listed,
+                                      complete))
         inexact = tuple(s.tr.inexact)
         return TermDiff(name, self.base.name, self.other.name, verdict(s, b, o, raw),
                         tuple(regions), self.as_of, not inexact, inexact)

@@ -13,7 +13,8 @@ from typing import Any
 
 from attrs import frozen
 
-VERDICTS = ("equivalent", "narrower", "broader", "overlapping", "undecided", "different")
+VERDICTS = ("equivalent", "narrower", "broader", "overlapping", "undecided", "different",
+            "too_large")
 
 
 @frozen
@@ -70,6 +71,9 @@ class Region:
     empty: bool = True
     unknown_facts: tuple[str, ...] = ()  # undecided: the facts whose unknown can cause it
     listed: bool = True  # False: an undecided region computed but not written out
+    # False: the region takes more disjuncts to write than the MAX_LISTED given (its first ones,
+    # each exact); the region itself, its verdict and emptiness stay exact
+    complete: bool = True
 
 
 @frozen

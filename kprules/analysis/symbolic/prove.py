@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from kprules import ir
-from kprules.analysis.symbolic.engine import Space
-from kprules.analysis.symbolic.mdd import FALSE
+from kprules.analysis.symbolic.engine import Space, too_large_note
+from kprules.analysis.symbolic.mdd import FALSE, TooLarge
 from kprules.analysis.symbolic.model import Witness
 from kprules.analysis.symbolic.translate import F, T
 from kprules.checker.assertions import CheckedAssertion
@@ -33,6 +33,15 @@ class Proof:
 
 
 def prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) -> Proof:
+    """The proof of `claim`, or its counterexample; neither (holds False, no counterexample,
+    a note) when the diagrams need more than `MAX_NODES` nodes."""
+    try:
+        return _prove(claim, policies)
+    except TooLarge as err:
+        return Proof(claim, False, None, False, (too_large_note(err),))
+
+
+def _prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) -> Proof:
     targets = [(policies[claim.policy].policy_named(p), t) for p, t in (claim.left, claim.right)]
     s = Space(targets, None)
     left, right = s.term(claim.left), s.term(claim.right)

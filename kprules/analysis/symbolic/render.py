@@ -25,7 +25,12 @@ VERDICT_WORDS = {
     "overlapping": "overlapping: each holds somewhere the other does not",
     "undecided": "agree wherever both decide; one is unknown where the other decides",
     "different": "different: they give different values (below)",
+    "too_large": "not compared: too large (see the note)",
 }
+
+
+# A verdict as a summary row shows it, where the word alone would not do.
+VERDICT_SHORT = {"too_large": "not compared (too large)"}
 
 
 def verdict_text(d: TermDiff) -> str:
@@ -91,10 +96,12 @@ def summary_rows(report: DiffReport) -> list[str]:
                                        for p in pair.periods]
         for when, diffs in groups:
             for d in diffs:
-                sizes = "; ".join(f"{r.label}: {len(r.disjuncts)}" for r in d.regions
+                sizes = "; ".join(f"{r.label}: {len(r.disjuncts)}{'' if r.complete else '+'}"
+                                  for r in d.regions
                                   if r.kind != "undecided" and not r.empty)
                 mark = "" if d.exhaustive else " (not exhaustive)"
-                rows.append(f"{pair.other}.{d.term}{when}: {d.verdict}{mark}"
+                rows.append(f"{pair.other}.{d.term}{when}: "
+                            f"{VERDICT_SHORT.get(d.verdict, d.verdict)}{mark}"
                             + (f" ({sizes})" if sizes else ""))
     return rows
 
@@ -138,6 +145,14 @@ def _region_text(r: Region, pad: str) -> Iterator[str]:
     yield f"{pad}{r.label}:"
     for i, x in enumerate(r.disjuncts, 1):
         yield from _disjunct_text(x, i, pad + "  ")
+    if not r.complete:
+        yield from wrap(_more(r), pad + "  ", pad + "  ")
+
+
+def _more(r: Region) -> str:
+    """The line after a region too long to write out (`Region.complete` False)."""
+    return (f"... and more: this region takes more than {len(r.disjuncts)} conditions to write; "
+            "the first are shown, each exact (the verdict covers the whole region)")
 
 
 def _disjunct_text(x: Disjunct, i: int, pad: str) -> Iterator[str]:
@@ -192,6 +207,8 @@ def _term_md(d: TermDiff) -> Iterator[str]:
                 yield (f"     - witness ({format_value(w.base_value)} -> "
                        f"{format_value(w.other_value)}): {facts_text(w.facts)}")
                 yield "     - caused by: " + "; ".join(c.label for c in x.causes)
+            if not r.complete:
+                yield f"  - {_more(r)}"
     yield ""
 
 
@@ -224,6 +241,7 @@ def _term_json(d: TermDiff) -> dict[str, Any]:
 
 def _region_json(r: Region) -> dict[str, Any]:
     return {"kind": r.kind, "label": r.label, "empty": r.empty, "listed": r.listed,
+            "complete": r.complete,
             "base_value": to_json(r.base_value), "other_value": to_json(r.other_value),
             "unknown_facts": list(r.unknown_facts),
             "disjuncts": [_disjunct_json(x) for x in r.disjuncts]}
@@ -285,7 +303,7 @@ def _term_html(d: TermDiff) -> Iterator[str]:
                        f"{e(format_value(w.other_value))}): {e(facts_text(w.facts))}</div>"
                        f"<div class=\"c\">caused by: "
                        f"{e('; '.join(c.label for c in x.causes))}</div></li>")
-            yield "</ol></li>"
+            yield "</ol>" + (f"<p>{e(_more(r))}</p>" if not r.complete else "") + "</li>"
     yield "</ul>"
 
 
