@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 import kprules
 from kprules.analysis.symbolic import symbolic_diff
@@ -57,7 +57,9 @@ def small(space: Space) -> bool:
     return total <= MAX_POINTS
 
 
-@settings(max_examples=30)
+# Most generated pairs have too many points to enumerate and are discarded (`assume`), by
+# design: the health check that counts them failed one CI run in several (9 kept, 50 dropped).
+@settings(max_examples=30, suppress_health_check=[HealthCheck.filter_too_much])
 @given(gen.pairs())
 def test_regions_are_what_brute_force_finds(texts: tuple[str, str]) -> None:
     lib = load(*texts)
