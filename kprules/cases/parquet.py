@@ -62,7 +62,7 @@ def parquet_records(path: Path, name: str,
 def _parquet_rows(parquet: Any, check: Validator, name: str) -> Iterator[Record | BadRecord]:
     number = 0
     vocab = check.vocabulary
-    groups: Sequence[int] | None = None
+    where = locator(name, lambda: row_groups(parquet))
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
         for fields in batch.to_pylist():
             number += 1
@@ -70,9 +70,7 @@ def _parquet_rows(parquet: Any, check: Validator, name: str) -> Iterator[Record 
             if isinstance(checked, Record):
                 yield checked
             else:
-                if groups is None:
-                    groups = row_groups(parquet)
-                at = place(name, groups, number)
+                at = where(number)
                 yield BadRecord(number, None, tuple(
                     _diagnostic(p, number, fields, vocab, None, at=at) for p in checked))
 
@@ -97,13 +95,13 @@ def row_groups(parquet: Any) -> tuple[int, ...]:
 
 def locator(name: str, groups: Callable[[], Sequence[int] | None]) -> Callable[[int], str]:
     """`place` for the records of one Parquet file, its row groups asked for once, at the
-    first call (a run without a bad record never reads them)."""
-    found: list[Sequence[int] | None] = []
+    first call (a run without a bad record never reads them), their ends summed once."""
+    found: list[list[int]] = []
 
     def where(number: int) -> str:
         if not found:
-            found.append(groups())
-        return place(name, found[0], number)
+            found.append(list(itertools.accumulate(groups() or ())))
+        return _place(name, found[0], number)
 
     return where
 
@@ -113,9 +111,13 @@ def place(name: str, groups: Sequence[int] | None, number: int) -> str:
     R counted from 0 as Parquet tools count them (pyarrow's `read_row_group(G)`, DuckDB's
     `parquet_metadata`); ` (NAME)` when the row groups are not known (`groups` None, or a
     dataset of several files)."""
-    if not groups or number > sum(groups):
+    return _place(name, list(itertools.accumulate(groups or ())), number)
+
+
+def _place(name: str, ends: list[int], number: int) -> str:
+    """`place`, from the row groups' cumulative ends."""
+    if not ends or number > ends[-1]:
         return f" ({name})"
-    ends = list(itertools.accumulate(groups))
     group = bisect.bisect_left(ends, number)
     row = number - 1 - (ends[group - 1] if group else 0)
     return f" ({name}, row group {group}, row {row})"

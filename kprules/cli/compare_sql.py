@@ -127,6 +127,14 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
     group_totals = {json.dumps(_group(group_by, row[:g])): [row[g + 1 + 2 * i]
                                                            for i in range(len(measures))]
                     for row in totals}
+
+    def transition(row: tuple[Any, ...]) -> dict[str, Any]:
+        group = _group(group_by, row[4:4 + g])
+        return {"other": row[0], "term": row[1], "from": row[2], "to": row[3], "group": group,
+                "records": row[4 + g],
+                "measures": {m: _number(v) for m, v in zip(measures, row[5 + g:], strict=True)},
+                "shares": _shares(measures, row[5 + g:], group_totals.get(json.dumps(group)))}
+
     return {
         "version": 1, "engine": "duckdb", "data": name, "base": comparison.base,
         "others": list(comparison.others), "terms": list(comparison.terms),
@@ -135,14 +143,7 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
                     "measures": {m: {"total": _number(row[g + 1 + 2 * i]),
                                      "records": row[g + 2 + 2 * i]}
                                  for i, m in enumerate(measures)}} for row in totals],
-        "transitions": [{"other": row[0], "term": row[1], "from": row[2], "to": row[3],
-                         "group": _group(group_by, row[4:4 + g]),
-                         "records": row[4 + g],
-                         "measures": {m: _number(v) for m, v in zip(measures, row[5 + g:],
-                                                                    strict=True)},
-                         "shares": _shares(measures, row[5 + g:], group_totals.get(
-                             json.dumps(_group(group_by, row[4:4 + g]))))}
-                        for row in transitions],
+        "transitions": [transition(row) for row in transitions],
     }
 
 

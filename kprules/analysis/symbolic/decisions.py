@@ -51,7 +51,7 @@ def _label(i: int, rule: RuleLayout) -> str:
 
 def analyse_decision(policy: ir.CheckedPolicy, name: str) -> DecisionReport:
     """The decision's findings; one finding `too_large` (and not exhaustive) when its diagrams
-    need more than `MAX_NODES` nodes."""
+    outgrow the manager's bounds (`MAX_NODES`, `MAX_STEPS`)."""
     try:
         s = Space([(policy, name)], None)
         t = s.layout.terms[(policy.name, name)]

@@ -192,7 +192,7 @@ class Differ:
 
     def term(self, name: str) -> TermDiff:
         """The difference on one term; verdict `too_large`, with a note and no regions, when
-        its diagrams need more than `MAX_NODES` nodes."""
+        its diagrams outgrow the manager's bounds (`MAX_NODES`, `MAX_STEPS`)."""
         try:
             return self._term(name)
         except TooLarge as err:

@@ -34,7 +34,7 @@ class Proof:
 
 def prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) -> Proof:
     """The proof of `claim`, or its counterexample; neither (holds False, no counterexample,
-    a note) when the diagrams need more than `MAX_NODES` nodes."""
+    a note) when the diagrams outgrow the manager's bounds (`MAX_NODES`, `MAX_STEPS`)."""
     try:
         return _prove(claim, policies)
     except TooLarge as err:
