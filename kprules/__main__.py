@@ -1,5 +1,5 @@
 """`python -m kprules`: the same as the `kprules` command."""
 
-from kprules.cli import main
+from kprules.cli import run
 
-main()
+run()

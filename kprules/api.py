@@ -24,6 +24,7 @@ from attrs import frozen
 from kprules import ir
 from kprules.checker import CheckResult, check
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.core.suggest import closest, did_you_mean
 from kprules.eval.evaluate import Evaluation, Evaluator, Explained, validate
@@ -38,8 +39,8 @@ if TYPE_CHECKING:  # imported where an explanation is made: `import kprules.api`
 Facts: TypeAlias = Mapping[str, object]  # fact name -> value (as JSON, TOML or Python gives it)
 
 
-@frozen
-class Result:
+@frozen(repr=False)
+class Result(SharedRepr):
     """The values of one evaluation, by term name; `explanation` when asked for."""
 
     values: Mapping[str, Value]
@@ -53,7 +54,7 @@ class Result:
             raise UnknownName("term", term, self.values) from None
 
 
-@frozen
+@frozen(repr=False)
 class ExplainedResult(Result):
     """A `Result` evaluated with `explain=True`: its explanation is always there."""
 

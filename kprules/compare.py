@@ -25,6 +25,7 @@ from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.checker.structure import dependencies
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.suggest import did_you_mean
 from kprules.eval.arith import add
 from kprules.eval.evaluate import Evaluator, resolve_as_of
@@ -48,8 +49,8 @@ class CompareError(ValueError):
         self.code = code
 
 
-@frozen
-class CaseInput:
+@frozen(repr=False)
+class CaseInput(SharedRepr):
     """What a comparison needs of a case: an id, facts already validated, a date."""
 
     id: str
@@ -64,8 +65,8 @@ class CaseInput:
 ProvisionKind: TypeAlias = Literal["term", "in force"]
 
 
-@frozen
-class Provision:
+@frozen(repr=False)
+class Provision(SharedRepr):
     """What a difference comes from: a term as one policy defines it (`kind` "term"), or the
     dates in force of the two policies (`kind` "in force": the same rule applies on the case's
     date under one of them only; `policy` is the other policy, `note` says both intervals)."""
@@ -83,8 +84,8 @@ class Provision:
         return f"{self.policy}.{self.term}"
 
 
-@frozen
-class Difference:
+@frozen(repr=False)
+class Difference(SharedRepr):
     """A term whose value under `other` differs from its value under `base`, on one case.
 
     `cause` is found cheaply on every difference; `alignment` (the two explanations aligned where
@@ -110,8 +111,8 @@ class Difference:
         return f"{format_value(self.base_value)} -> {format_value(self.other_value)}"
 
 
-@frozen
-class Row:
+@frozen(repr=False)
+class Row(SharedRepr):
     case: CaseInput
     as_of: dt.date | None
     values: Mapping[Key, Any]
@@ -121,15 +122,15 @@ class Row:
 _ZERO = Decimal(0)
 
 
-@define
-class Transition:
+@define(repr=False)
+class Transition(SharedRepr):
     count: int = 0
     cases: list[str] = field(factory=list)  # the first few, for reports
     weights: dict[str, Decimal] = field(factory=dict)
 
 
-@define
-class Summary:
+@define(repr=False)
+class Summary(SharedRepr):
     """Counts accumulated over rows; its size does not grow with the number of cases.
 
     `differences`: cases where a term differs, per (other policy, term). `transitions`: per

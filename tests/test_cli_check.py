@@ -299,3 +299,19 @@ def test_help_imports_no_command(work: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
                           text=True, check=False, timeout=60)
     assert proc.stderr.splitlines()[-1] == "[]"
+
+
+def test_the_command_does_not_import_interegular(work: Path) -> None:
+    """Lark imports `interegular` (installed here, for the strict grammar test) to check a
+    grammar it builds; `kprules` loads the shipped tables instead, so its process skips it."""
+    probe = ("import sys; from kprules.cli import run\nsys.argv = ['kprules', 'check', '.']\n"
+             "try:\n    run()\nexcept SystemExit as exit:\n"
+             "    print(exit.code, 'interegular' in sys.modules and sys.modules['interegular'],"
+             " 'lark' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert proc.stderr.splitlines()[-1] == "0 None True"
+    plain = subprocess.run([sys.executable, "-c", "import lark, sys; "
+                            "print(sys.modules['interegular'] is not None)"],
+                           capture_output=True, text=True, check=True, timeout=60)
+    assert plain.stdout == "True\n"  # without `run`, Lark imports it

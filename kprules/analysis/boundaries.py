@@ -31,6 +31,7 @@ import attrs
 from attrs import define, field, frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span, location
 from kprules.core.wording import plural
 from kprules.eval.evaluate import Evaluator
@@ -61,15 +62,15 @@ SideTest: TypeAlias = Literal["date", "below", "at", "above", "other"]
 ProbeKind: TypeAlias = Literal["reached-date", "rule-date", "compared"]
 
 
-@frozen
-class Side:
+@frozen(repr=False)
+class Side(SharedRepr):
     label: str  # "2024-02-29 (the day before)", "below 1.0 ct", "exactly 1.0 ct"
     test: SideTest
     value: Any
 
 
-@frozen
-class CutOff:
+@frozen(repr=False)
+class CutOff(SharedRepr):
     policy: str
     what: str   # a sentence naming the line drawn
     span: Span
@@ -234,8 +235,8 @@ def _bound_values(policy: ir.CheckedPolicy, b: ir.Expr,
 # ---------------------------------------------------------------------------- observing cases
 
 
-@frozen
-class _Probe:
+@frozen(repr=False)
+class _Probe(SharedRepr):
     cut: CutOff
     kind: ProbeKind
     slot: int
@@ -245,8 +246,8 @@ class _Probe:
     term: TermLayout | None = None
 
 
-@define
-class Boundaries:
+@define(repr=False)
+class Boundaries(SharedRepr):
     """The cut-offs of the policies reported, and the sides the traces exercised."""
 
     cut_offs: dict[tuple[str, str, int], CutOff]

@@ -30,6 +30,7 @@ from typing import Any, Literal, TypeAlias
 from attrs import define, field, frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span, location
 from kprules.explain.nodes import RuleKind, TermKind
 from kprules.explain.tree import all_values, expr_text
@@ -56,8 +57,8 @@ _GROUPS: dict[ItemKind, ItemGroup] = {
 TWO = ("true", "false")
 
 
-@frozen
-class Item:
+@frozen(repr=False)
+class Item(SharedRepr):
     """A part of a policy's text that cases can exercise, and the outcomes it can have."""
 
     policy: str
@@ -135,8 +136,8 @@ def _is_clause(e: ir.Expr) -> bool:
 # ---------------------------------------------------------------------------- the probes
 
 
-@frozen
-class _Probe:
+@frozen(repr=False)
+class _Probe(SharedRepr):
     key: ItemKey
     kind: ItemKind
     index: int  # the slot
@@ -190,8 +191,8 @@ def _outcome(probe: _Probe, value: Any, as_of: dt.date | None) -> str | None:
 # ---------------------------------------------------------------------------- the record
 
 
-@define
-class Coverage:
+@define(repr=False)
+class Coverage(SharedRepr):
     """Items of the policies reported, and the outcomes the traces exercised."""
 
     items: dict[ItemKey, Item]
@@ -238,8 +239,8 @@ class Coverage:
         return PolicyCoverage(name, covered, total, tuple(missing))
 
 
-@frozen
-class PolicyCoverage:
+@frozen(repr=False)
+class PolicyCoverage(SharedRepr):
     policy: str
     covered: int
     total: int

@@ -21,6 +21,7 @@ from typing import Any
 from attrs import frozen
 
 from kprules.cases.files import Case, Expectation, Suite
+from kprules.core.shared_repr import SharedRepr
 from kprules.eval.evaluate import Evaluator
 from kprules.eval.loaded import Loaded
 from kprules.explain.nodes import Node
@@ -31,8 +32,8 @@ from kprules.ir.slots import Key
 from kprules.ir.values import UNKNOWN, public
 
 
-@frozen
-class Check:
+@frozen(repr=False)
+class Check(SharedRepr):
     """One expectation of one case, and what evaluating it found."""
 
     case: Case
@@ -52,8 +53,8 @@ class Check:
         return (self.expectation.policy, self.expectation.term)
 
 
-@frozen
-class Trace:
+@frozen(repr=False)
+class Trace(SharedRepr):
     """A traced evaluation of one case, for coverage: the evaluator's layout, the slots, the
     facts and the date, and the expectations' keys (what the case tests)."""
 

@@ -30,6 +30,7 @@ from kprules.cases.values import expect_hint, expected_value, fact_code, found, 
 from kprules.checker import CheckResult
 from kprules.core.diagnostics import Diagnostic, PolicyError, Related, errors_in, sort_diagnostics
 from kprules.core.files import SourceError, display_name, expand_paths, read_source
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import NO_SPAN, Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactsError, validate
@@ -47,8 +48,8 @@ _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # ----------------------------------------------------------------------------- the objects
 
 
-@frozen
-class Expectation:
+@frozen(repr=False)
+class Expectation(SharedRepr):
     """`policy.term = value`: the value a case expects (UNKNOWN: the facts do not decide it)."""
 
     policy: str
@@ -61,8 +62,8 @@ class Expectation:
         return f"{self.policy}.{self.term}"
 
 
-@frozen
-class Case:
+@frozen(repr=False)
+class Case(SharedRepr):
     """One validated case. `facts` are typed (as `validate` returns them); `raw_facts` as written.
 
     `spans` maps each key to its place in the file: "" (the case's `[case]` or `[[case]]`), "id",
@@ -100,8 +101,8 @@ class Case:
         return value if isinstance(value, dt.date) else default
 
 
-@frozen
-class Suite:
+@frozen(repr=False)
+class Suite(SharedRepr):
     """The cases of some files, the sources read, and every diagnostic (sorted)."""
 
     cases: tuple[Case, ...]
@@ -131,8 +132,8 @@ class CaseError(PolicyError):
 # ----------------------------------------------------------------------------- reading files
 
 
-@define
-class _File:
+@define(repr=False)
+class _File(SharedRepr):
     """The diagnostics of one case file as they are found, and the places to attach them to."""
 
     source: Source
@@ -254,8 +255,8 @@ def _toml(f: _File) -> dict[str, Any] | None:
 
 
 
-@frozen
-class _Context:
+@frozen(repr=False)
+class _Context(SharedRepr):
     result: CheckResult
     allow_unloaded: bool
     declared: dict[tuple[str, Path], Path | None]  # where nearby policies are (searched once)
@@ -270,8 +271,8 @@ class _Context:
         return self.declared[key]
 
 
-@frozen
-class _Layer:
+@frozen(repr=False)
+class _Layer(SharedRepr):
     """One level of a case's keys: the family's part, or the case's own."""
 
     table: Mapping[str, Any]

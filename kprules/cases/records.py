@@ -13,6 +13,7 @@ from kprules import ir
 from kprules.cases.values import fact_code, type_hint
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.limits import MAX_RECORD_BYTES
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 from kprules.core.suggest import did_you_mean
 from kprules.eval.evaluate import FactProblem, FactsError, validate
@@ -24,7 +25,7 @@ ID_FIELD = "id"
 PARQUET_BATCH = 4096
 
 
-@frozen
+@frozen(repr=False)
 class RecordSource(Source):
     """The text of one record, numbered as the lines of its file (so that the standard
     rendering shows `data.csv:1234:5` without holding the file)."""
@@ -39,8 +40,8 @@ class RecordSource(Source):
         return super().line_text(line - self.first_line + 1)
 
 
-@frozen
-class Record:
+@frozen(repr=False)
+class Record(SharedRepr):
     """One fact set: its number (1-based, counting records, not lines), its first line (None
     for Parquet), its `id` field if it has one, and its validated, typed facts."""
 
@@ -54,8 +55,8 @@ class Record:
         return self.id if self.id is not None else str(self.number)
 
 
-@frozen
-class BadRecord:
+@frozen(repr=False)
+class BadRecord(SharedRepr):
     """A record that does not fit: every problem, and the record's text to show them in."""
 
     number: int

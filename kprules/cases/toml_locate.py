@@ -21,13 +21,14 @@ from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.limits import MAX_NUMBER_DIGITS
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 
 KeyPath: TypeAlias = tuple[str | int, ...]
 
 
-@frozen
-class Place:
+@frozen(repr=False)
+class Place(SharedRepr):
     """Where a key is written (`key`) and where its value is (`value`); for a `[table]` header
     both are the header, for an array element both are the element."""
 

@@ -29,13 +29,14 @@ from kprules.checker.modules import check_modules, vocabulary_of
 from kprules.checker.structure import check_cycles, check_depth
 from kprules.checker.terms import PolicyTyper
 from kprules.core.diagnostics import Diagnostic, sort_diagnostics
+from kprules.core.shared_repr import SharedRepr
 from kprules.syntax import nodes as n
 from kprules.syntax.loader import Workspace
 from kprules.syntax.seeds import Seed
 
 
-@frozen
-class CheckResult:
+@frozen(repr=False)
+class CheckResult(SharedRepr):
     vocabularies: Mapping[str, ir.Vocabulary]
     policies: Mapping[str, ir.CheckedPolicy]
     diagnostics: tuple[Diagnostic, ...]

@@ -17,14 +17,15 @@ from kprules import ir
 from kprules.checker.context import Sink
 from kprules.checker.declare import check_name
 from kprules.core.diagnostics import Related
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Span
 from kprules.core.suggest import did_you_mean
 from kprules.ir.types import BOOL, describe
 from kprules.syntax import nodes as n
 
 
-@frozen
-class CheckedAssertion:
+@frozen(repr=False)
+class CheckedAssertion(SharedRepr):
     """`left` implies `right`: each a (policy, term) key, the term as that policy evaluates it."""
 
     name: str

@@ -14,6 +14,7 @@ from attrs import define, field, frozen
 
 from kprules import ir
 from kprules.core.diagnostics import Diagnostic, Related, Severity
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Span
 from kprules.ir.types import EnumType, Type
 from kprules.syntax import nodes as n
@@ -27,8 +28,8 @@ STATUSES = ir.POLICY_STATUSES
 DeclKind: TypeAlias = Literal["define", "decision", "parameter"]
 
 
-@define
-class Sink:
+@define(repr=False)
+class Sink(SharedRepr):
     """Collects diagnostics; a pass fails when any of them is an error."""
 
     items: list[Diagnostic] = field(factory=list)
@@ -46,8 +47,8 @@ class Sink:
         return any(d.is_error for d in self.items)
 
 
-@frozen
-class TermDecl:
+@frozen(repr=False)
+class TermDecl(SharedRepr):
     """A term as declared (before or after its body is checked)."""
 
     name: str
@@ -57,8 +58,8 @@ class TermDecl:
     declared_type: Type | None
 
 
-@frozen
-class Scope:
+@frozen(repr=False)
+class Scope(SharedRepr):
     """Everything an expression of policy `policy` can name."""
 
     policy: str | None

@@ -15,6 +15,7 @@ from kprules import ir
 from kprules.checker.context import KEYWORDS, DeclKind, Scope, Sink, TermDecl
 from kprules.core.countries import looks_like_country
 from kprules.core.diagnostics import Related
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Span
 from kprules.core.suggest import did_you_mean
 from kprules.ir.types import (
@@ -111,8 +112,8 @@ def _enum_values(decl: n.EnumDecl, sink: Sink) -> tuple[str, ...]:
     return tuple(values)
 
 
-@frozen
-class VocabDecls:
+@frozen(repr=False)
+class VocabDecls(SharedRepr):
     """A checked vocabulary, and where each of its enums is declared."""
 
     vocab: ir.Vocabulary
@@ -186,8 +187,8 @@ def value_owners(enums: Iterable[Type]) -> dict[str, tuple[EnumType, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@frozen
-class PolicyDecls:
+@frozen(repr=False)
+class PolicyDecls(SharedRepr):
     """A policy's declarations: its scope, the local enums its amendments inherit, and where
     every enum in scope is declared."""
 

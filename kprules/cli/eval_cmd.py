@@ -38,6 +38,7 @@ from kprules.cli.inputs import (
     seeds_options,
 )
 from kprules.core.escape import csv_safe, terminal
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -64,8 +65,8 @@ def where(file: str, line: int | None, as_of: dt.date | None) -> str:
 # ----------------------------------------------------------------------------- output
 
 
-@frozen
-class Item:
+@frozen(repr=False)
+class Item(SharedRepr):
     """One evaluated case or record, ready to print."""
 
     label: str
@@ -228,16 +229,16 @@ def eval_suite(suite: Suite, ev: Evaluator, writer: Writer, as_of: dt.date | Non
     return len(failed)
 
 
-@frozen
-class StreamOptions:
+@frozen(repr=False)
+class StreamOptions(SharedRepr):
     as_of: dt.date | None
     skip_invalid: bool
     max_errors: int
     quiet: bool = False
 
 
-@frozen
-class Tally:
+@frozen(repr=False)
+class Tally(SharedRepr):
     records: int
     invalid: int
     first_invalid: int | None

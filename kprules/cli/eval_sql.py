@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from kprules.cli.inputs import report
+from kprules.core.shared_repr import SharedRepr
 
 if TYPE_CHECKING:
     from kprules.cases.bulk import BadRecord
@@ -123,8 +124,8 @@ def open_file(path: Path, fmt: str, ev: Evaluator, name: str,
     return file
 
 
-@frozen
-class Prepared:
+@frozen(repr=False)
+class Prepared(SharedRepr):
     """A data file in DuckDB, ready to write: the query, the records Python reported (in
     order), the records whose evaluation divides by zero (number, line, typed facts)."""
 

@@ -21,6 +21,7 @@ from attrs import define
 from kprules.cli.common import emit
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import OutputError, display_name, read_source, write_atomic
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.core.wording import plural
 from kprules.syntax.canonical import FormatBug, canonical_text
@@ -37,8 +38,8 @@ def unified_diff(old: str, new: str, name: str) -> str:
     return "".join(difflib.unified_diff(lines(old), lines(new), fromfile=name, tofile=name))
 
 
-@define
-class _Tally:
+@define(repr=False)
+class _Tally(SharedRepr):
     changed: list[str]
     unchanged: int = 0
     failed: int = 0

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Span
 
 
@@ -25,16 +26,16 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
-@frozen
-class Related:
+@frozen(repr=False)
+class Related(SharedRepr):
     """A second place that explains a diagnostic ("first defined here")."""
 
     span: Span
     message: str
 
 
-@frozen
-class Diagnostic:
+@frozen(repr=False)
+class Diagnostic(SharedRepr):
     """A located problem. `message` is lower-case without a final period; names in backticks."""
 
     code: str

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 from kprules.core.wording import plural
 
@@ -36,8 +37,8 @@ LINE_LIMIT = 100  # characters of a source line shown at most
 CONTEXT = 20  # characters shown before a span when a long line is cut
 
 
-@frozen
-class _Row:
+@frozen(repr=False)
+class _Row(SharedRepr):
     """One row of a snippet: a source line (`number` set), the marks under it, or `...`."""
 
     number: int | None
@@ -45,8 +46,8 @@ class _Row:
     elided: bool = False
 
 
-@frozen
-class _Block:
+@frozen(repr=False)
+class _Block(SharedRepr):
     """One place shown: `-->` for the diagnostic's span, `:::` for a related span."""
 
     arrow: str

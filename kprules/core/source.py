@@ -13,9 +13,11 @@ from functools import cached_property
 
 from attrs import field, frozen
 
+from kprules.core.shared_repr import SharedRepr
 
-@frozen
-class Span:
+
+@frozen(repr=False)
+class Span(SharedRepr):
     """A half-open range of character offsets in the source named `source`."""
 
     source: str
@@ -27,8 +29,8 @@ class Span:
         return Span(self.source, min(self.start, other.start), max(self.end, other.end))
 
 
-@frozen
-class Source:
+@frozen(repr=False)
+class Source(SharedRepr):
     """A named text (a file path or a label such as `<string>`)."""
 
     name: str

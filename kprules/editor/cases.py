@@ -15,12 +15,13 @@ from attrs import frozen
 from kprules.analysis.testing import Runner
 from kprules.api import Library
 from kprules.cases.files import Suite, read_suite
+from kprules.core.shared_repr import SharedRepr
 from kprules.editor.project import Analysis
 from kprules.ir.values import format_value
 
 
-@frozen
-class Outcome:
+@frozen(repr=False)
+class Outcome(SharedRepr):
     """One expectation of one case: what was expected, what was found."""
 
     case: str
@@ -33,8 +34,8 @@ class Outcome:
     error: str | None = None
 
 
-@frozen
-class CaseRun:
+@frozen(repr=False)
+class CaseRun(SharedRepr):
     policy: str
     outcomes: tuple[Outcome, ...]
     problem: str | None = None  # why nothing could be run

@@ -16,14 +16,15 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.checker.context import KEYWORDS, STATUSES
+from kprules.core.shared_repr import SharedRepr
 from kprules.editor.index import Resolver
 from kprules.ir.types import EnumType, SetType
 from kprules.syntax import nodes as n
 from kprules.syntax.seeds import SeedFolder
 
 
-@frozen
-class Item:
+@frozen(repr=False)
+class Item(SharedRepr):
     label: str
     kind: str  # keyword, policy, vocabulary, source, term, fact, value, status
     detail: str | None = None
@@ -42,8 +43,8 @@ _ENUM_CONTEXT = re.compile(
     rf"\b({_WORD})\s*(?:=|!=|(?:not\s+)?in\s*\{{[^{{}}]*?)\s*(?:,\s*)?(?:{_WORD})?\Z")
 
 
-@frozen
-class Within:
+@frozen(repr=False)
+class Within(SharedRepr):
     """The decision the cursor is in, and its outcomes as the text gives them: listed
     (`{a, b}`) or the name of their enum."""
 

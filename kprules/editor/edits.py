@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 from kprules.syntax.canonical import FormatBug, canonical_text
 
@@ -16,8 +17,8 @@ _SUGGESTED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@frozen
-class Fix:
+@frozen(repr=False)
+class Fix(SharedRepr):
     """Replace the text of `span` with `text`, to settle `diagnostic`."""
 
     title: str

@@ -14,11 +14,12 @@ from collections.abc import Iterator, Mapping
 import attrs
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.syntax import nodes as n
 
 
-@frozen
-class Symbol:
+@frozen(repr=False)
+class Symbol(SharedRepr):
     """What a name means: its kind, the module (or `module.enum`) that owns it, and its name."""
 
     kind: str  # module, term, fact, enum, value, outcome, type, source, country
@@ -26,8 +27,8 @@ class Symbol:
     name: str
 
 
-@frozen
-class Occurrence:
+@frozen(repr=False)
+class Occurrence(SharedRepr):
     """An identifier written in a module, and its role there."""
 
     ident: n.Ident

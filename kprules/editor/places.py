@@ -8,17 +8,18 @@ from pathlib import Path
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 
 
-@frozen
-class Position:
+@frozen(repr=False)
+class Position(SharedRepr):
     line: int
     character: int
 
 
-@frozen
-class Range:
+@frozen(repr=False)
+class Range(SharedRepr):
     start: Position
     end: Position
 

@@ -20,6 +20,7 @@ from kprules import ir
 from kprules.checker import CheckResult, check
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.files import MAX_BYTES, SourceError, display_name, read_source, too_large
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.editor.workspace import discover
 from kprules.syntax import nodes as n
@@ -28,8 +29,8 @@ from kprules.syntax.parse import parse
 from kprules.syntax.seeds import SeedFolder, find_seeds_folder, load_seeds
 
 
-@frozen
-class Parsed:
+@frozen(repr=False)
+class Parsed(SharedRepr):
     """One file's text and what parsing it gave: a module, or the diagnostics."""
 
     text: str | None  # None: the file could not be read
@@ -38,8 +39,8 @@ class Parsed:
     diagnostics: tuple[Diagnostic, ...]
 
 
-@frozen
-class Analysis:
+@frozen(repr=False)
+class Analysis(SharedRepr):
     """The last check of one file: the workspace built for it and the checker's result."""
 
     path: Path
@@ -52,7 +53,7 @@ class Analysis:
         return self.result.diagnostics
 
 
-@define
+@define(repr=False)
 class _Loading(Workspace):
     """A loader workspace that reads files through the project (buffers, parse cache)."""
 
@@ -72,8 +73,8 @@ class _Loading(Workspace):
         return parsed.module
 
 
-@define
-class Project:
+@define(repr=False)
+class Project(SharedRepr):
     """Open documents, known files, parses and checks."""
 
     find: Callable[[Path], list[Path]] = discover

@@ -9,6 +9,7 @@ from attrs import frozen
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 from kprules.editor import convert, places
 from kprules.editor.complete import Item, complete, enclosing_decision
@@ -25,8 +26,8 @@ _KINDS = {"keyword": lsp.CompletionItemKind.Keyword, "policy": lsp.CompletionIte
           "value": lsp.CompletionItemKind.EnumMember, "status": lsp.CompletionItemKind.Constant}
 
 
-@frozen
-class Found:
+@frozen(repr=False)
+class Found(SharedRepr):
     """The name under the cursor, what it means, and the resolver that said so."""
 
     occurrence: Occurrence
@@ -35,8 +36,8 @@ class Found:
     analysis: Analysis
 
 
-@frozen
-class Queries:
+@frozen(repr=False)
+class Queries(SharedRepr):
     project: Project
     encoding: str = "utf-16"
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
 from kprules.eval.codegen import Compiled, Undecided
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
     from kprules.explain.tree import Explanation
 
 
-@frozen
-class FactProblem:
+@frozen(repr=False)
+class FactProblem(SharedRepr):
     """One bad fact: its name, what is wrong, and a hint."""
 
     name: str

@@ -35,6 +35,7 @@ from typing import Any
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.eval.codegen import _exec
 from kprules.eval.gen_accept import HELPERS, accept_test
 from kprules.eval.gen_common import Namespace
@@ -54,8 +55,8 @@ _PARAMS = frozenset({"facts", "records", "_f", "_p", "as_of", "explain", "valida
 _NO: Any = object()  # an argument not given
 
 
-@frozen
-class Front:
+@frozen(repr=False)
+class Front(SharedRepr):
     """A public method `(facts, *, name=default, ...)` the entry stands in for, each keyword
     with its default (None, or False). A call with the facts alone (positionally) and every
     keyword at its default takes the checked entry; any other call goes to `general` (the

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 from kprules.core.wording import NOT_EVALUATED_TEXT
 from kprules.ir import Cite
@@ -31,8 +32,8 @@ ClauseOp: TypeAlias = Literal["and", "or", "not", "if", "compare", "in", "range"
 TERM_KINDS: tuple[TermKind, ...] = ("definition", "decision", "parameter")
 
 
-@frozen
-class Citation:
+@frozen(repr=False)
+class Citation(SharedRepr):
     source: str
     locator: str
     quote: str | None
@@ -42,8 +43,8 @@ class Citation:
         return Citation(cite.source, cite.locator, cite.quote)
 
 
-@frozen
-class Unknowns:
+@frozen(repr=False)
+class Unknowns(SharedRepr):
     """Why a term is unknown: the facts it needed that were not given, whether it needed the
     evaluation date (and there was none), and its parameters that have no value on the date."""
 
@@ -52,8 +53,8 @@ class Unknowns:
     parameters: tuple[str, ...] = ()
 
 
-@frozen
-class Moot:
+@frozen(repr=False)
+class Moot(SharedRepr):
     """An unknown rule or exception of a decision that is decided all the same: every way it
     resolves gives `outcome` (it gives that outcome if it applies, and `otherwise`, the rule,
     exception or default that gave the outcome, does if it does not)."""
@@ -65,8 +66,8 @@ class Moot:
     otherwise: str  # "rule 3", "the default"
 
 
-@frozen
-class Node:
+@frozen(repr=False)
+class Node(SharedRepr):
     """One line of an explanation and what it stands on."""
 
     kind: NodeKind

@@ -31,6 +31,7 @@ from typing import Any, Literal, TypeAlias
 from attrs import evolve, frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 from kprules.explain.nodes import Node, NodeKind, RuleKind, TermKind
 from kprules.explain.tree import Explanation, _reached, clause_value
 from kprules.ir.dates import in_force
@@ -98,8 +99,8 @@ def _chain_word(node: Node) -> str | None:
 PartingReason: TypeAlias = Literal["provision", "in force"]
 
 
-@frozen
-class Step:
+@frozen(repr=False)
+class Step(SharedRepr):
     """One level of the walk down to where two versions part."""
 
     label: str
@@ -108,8 +109,8 @@ class Step:
     other_value: object
 
 
-@frozen
-class Alignment:
+@frozen(repr=False)
+class Alignment(SharedRepr):
     """Where the explanations of a term under two policies part, and each side there.
 
     `reason`: "provision" when the two sides are different provisions (`parted_at` is the term,
@@ -184,8 +185,8 @@ def _first_difference(b: Node, o: Node) -> tuple[Node, Node] | None:
 # ------------------------------------------------------------------ parting point on slots
 
 
-@frozen(eq=False)
-class _Lite:
+@frozen(eq=False, repr=False)
+class _Lite(SharedRepr):
     """A node of an explanation reduced to what `align` compares: kind, value, fired, ref."""
 
     kind: NodeKind

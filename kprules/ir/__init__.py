@@ -21,6 +21,7 @@ from typing import Final, Literal, TypeAlias, get_args
 
 from attrs import field, frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import NO_SPAN, Span
 from kprules.ir.dates import Interval
 from kprules.ir.types import ArithOp, CompareOp, Type
@@ -35,8 +36,8 @@ def _span() -> Span:
 
 
 
-@frozen
-class Cite:
+@frozen(repr=False)
+class Cite(SharedRepr):
     """A checked citation: the source document's id, the locator, the quoted text."""
 
     source: str
@@ -46,22 +47,22 @@ class Cite:
     source_span: Span = _span()
 
 
-@frozen
-class Const:
+@frozen(repr=False)
+class Const(SharedRepr):
     value: Value
     type: Type
     span: Span = _span()
 
 
-@frozen
-class FactRef:
+@frozen(repr=False)
+class FactRef(SharedRepr):
     name: str
     type: Type
     span: Span = _span()
 
 
-@frozen
-class TermRef:
+@frozen(repr=False)
+class TermRef(SharedRepr):
     """A term of the evaluating policy (an amendment's own version if it redefines it)."""
 
     name: str
@@ -69,8 +70,8 @@ class TermRef:
     span: Span = _span()
 
 
-@frozen
-class BaseRef:
+@frozen(repr=False)
+class BaseRef(SharedRepr):
     """`base.name`: the term as the named base policy itself evaluates it."""
 
     policy: str
@@ -79,29 +80,29 @@ class BaseRef:
     span: Span = _span()
 
 
-@frozen
-class Not:
+@frozen(repr=False)
+class Not(SharedRepr):
     operand: Expr
     type: Type
     span: Span = _span()
 
 
-@frozen
-class And:
+@frozen(repr=False)
+class And(SharedRepr):
     operands: tuple[Expr, ...]
     type: Type
     span: Span = _span()
 
 
-@frozen
-class Or:
+@frozen(repr=False)
+class Or(SharedRepr):
     operands: tuple[Expr, ...]
     type: Type
     span: Span = _span()
 
 
-@frozen
-class Compare:
+@frozen(repr=False)
+class Compare(SharedRepr):
     op: CompareOp
     left: Expr
     right: Expr
@@ -109,8 +110,8 @@ class Compare:
     span: Span = _span()
 
 
-@frozen
-class Member:
+@frozen(repr=False)
+class Member(SharedRepr):
     element: Expr
     collection: Expr
     negated: bool
@@ -118,8 +119,8 @@ class Member:
     span: Span = _span()
 
 
-@frozen
-class InRange:
+@frozen(repr=False)
+class InRange(SharedRepr):
     element: Expr
     low: Expr
     high: Expr
@@ -128,8 +129,8 @@ class InRange:
     span: Span = _span()
 
 
-@frozen
-class Arith:
+@frozen(repr=False)
+class Arith(SharedRepr):
     op: ArithOp
     left: Expr
     right: Expr
@@ -137,15 +138,15 @@ class Arith:
     span: Span = _span()
 
 
-@frozen
-class Neg:
+@frozen(repr=False)
+class Neg(SharedRepr):
     operand: Expr
     type: Type
     span: Span = _span()
 
 
-@frozen
-class If:
+@frozen(repr=False)
+class If(SharedRepr):
     cond: Expr
     then: Expr
     else_: Expr
@@ -153,8 +154,8 @@ class If:
     span: Span = _span()
 
 
-@frozen
-class SetOf:
+@frozen(repr=False)
+class SetOf(SharedRepr):
     """A set literal whose items are not all constants (constant sets are `Const`)."""
 
     items: tuple[Expr, ...]
@@ -198,8 +199,8 @@ def walk(e: Expr) -> Iterator[Expr]:
 # ----------------------------------------------------------------------------- terms
 
 
-@frozen
-class Provenance:
+@frozen(repr=False)
+class Provenance(SharedRepr):
     """Where a term, rule or parameter piece was written, and what it cites."""
 
     policy: str
@@ -208,8 +209,8 @@ class Provenance:
     description: str | None = None
 
 
-@frozen
-class Definition:
+@frozen(repr=False)
+class Definition(SharedRepr):
     """A named term: `define name = body`."""
 
     name: str
@@ -218,8 +219,8 @@ class Definition:
     origin: Provenance
 
 
-@frozen
-class CheckedRule:
+@frozen(repr=False)
+class CheckedRule(SharedRepr):
     """A rule (or an exception, which has no exceptions of its own)."""
 
     outcome: str
@@ -229,8 +230,8 @@ class CheckedRule:
     origin: Provenance
 
 
-@frozen
-class DecisionTerm:
+@frozen(repr=False)
+class DecisionTerm(SharedRepr):
     """A decision: the first rule that applies gives the outcome, else the default."""
 
     name: str
@@ -241,15 +242,15 @@ class DecisionTerm:
     origin: Provenance
 
 
-@frozen
-class CheckedPiece:
+@frozen(repr=False)
+class CheckedPiece(SharedRepr):
     validity: Interval
     value: Value
     origin: Provenance
 
 
-@frozen
-class ParameterTerm:
+@frozen(repr=False)
+class ParameterTerm(SharedRepr):
     """A parameter: its value as of the evaluation date is the piece whose interval holds it."""
 
     name: str
@@ -261,8 +262,8 @@ class ParameterTerm:
 Term: TypeAlias = Definition | DecisionTerm | ParameterTerm
 
 
-@frozen
-class FactInfo:
+@frozen(repr=False)
+class FactInfo(SharedRepr):
     name: str
     type: Type
     description: str | None
@@ -270,8 +271,8 @@ class FactInfo:
     measure: bool = False  # added up by bulk summaries
 
 
-@frozen
-class Vocabulary:
+@frozen(repr=False)
+class Vocabulary(SharedRepr):
     """A checked facts module."""
 
     name: str
@@ -283,8 +284,8 @@ class Vocabulary:
     source: str
 
 
-@frozen
-class CheckedPolicy:
+@frozen(repr=False)
+class CheckedPolicy(SharedRepr):
     """A policy with everything it inherits: `terms` maps every visible name to its term."""
 
     name: str

@@ -9,11 +9,12 @@ import datetime as dt
 
 from attrs import field, frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import NO_SPAN, Span
 
 
-@frozen
-class Interval:
+@frozen(repr=False)
+class Interval(SharedRepr):
     """`from D [until E]`: the half-open date interval [D, E); no `until` means open-ended."""
 
     start: dt.date

@@ -19,12 +19,13 @@ from typing import TypeAlias
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 
 Key: TypeAlias = tuple[str, str]
 
 
-@frozen(eq=False)
-class Clause:
+@frozen(eq=False, repr=False)
+class Clause(SharedRepr):
     """An expression node and the slot its value goes to."""
 
     index: int
@@ -32,8 +33,8 @@ class Clause:
     children: tuple[Clause, ...]
 
 
-@frozen(eq=False)
-class RuleLayout:
+@frozen(eq=False, repr=False)
+class RuleLayout(SharedRepr):
     """A rule: `applies` is the slot of 'in force and condition holds' (three-valued)."""
 
     index: int
@@ -42,8 +43,8 @@ class RuleLayout:
     exceptions: tuple[RuleLayout, ...]
 
 
-@frozen(eq=False)
-class TermLayout:
+@frozen(eq=False, repr=False)
+class TermLayout(SharedRepr):
     key: Key
     term: ir.Term
     context: ir.CheckedPolicy
@@ -60,8 +61,8 @@ class TermLayout:
         return self.key[1]
 
 
-@frozen(eq=False)
-class Layout:
+@frozen(eq=False, repr=False)
+class Layout(SharedRepr):
     terms: Mapping[Key, TermLayout]
     targets: tuple[Key, ...]
     size: int

@@ -10,6 +10,8 @@ from typing import Final, Literal, TypeAlias, get_args
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
+
 CompareOp: TypeAlias = Literal["=", "!=", "<", "<=", ">", ">="]
 ArithOp: TypeAlias = Literal["+", "-", "*", "/"]
 COMPARE_OPS: Final[tuple[CompareOp, ...]] = get_args(CompareOp)
@@ -32,8 +34,8 @@ def arith_op(text: str) -> ArithOp:
     raise ValueError(f"not an arithmetic operator: {text!r}")
 
 
-@frozen
-class Prim:
+@frozen(repr=False)
+class Prim(SharedRepr):
     """bool, integer, decimal, date, country or text."""
 
     name: str
@@ -42,8 +44,8 @@ class Prim:
         return self.name
 
 
-@frozen
-class Quantity:
+@frozen(repr=False)
+class Quantity(SharedRepr):
     """A number with a unit: carats (`ct`), grams (`g`) or US dollars (`usd`)."""
 
     unit: str
@@ -52,8 +54,8 @@ class Quantity:
         return UNIT_TYPE_NAMES[self.unit]
 
 
-@frozen
-class EnumType:
+@frozen(repr=False)
+class EnumType(SharedRepr):
     """A closed set of named values; two enums are the same type only if they have one name."""
 
     name: str
@@ -63,8 +65,8 @@ class EnumType:
         return self.name
 
 
-@frozen
-class SetType:
+@frozen(repr=False)
+class SetType(SharedRepr):
     """A set of enum values or of countries."""
 
     element: Type
@@ -73,8 +75,8 @@ class SetType:
         return f"set of {self.element}"
 
 
-@frozen
-class ErrorType:
+@frozen(repr=False)
+class ErrorType(SharedRepr):
     """The type of an expression that already has an error: it matches anything, silently."""
 
     def __str__(self) -> str:

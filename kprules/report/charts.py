@@ -20,6 +20,7 @@ from html import escape
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.report.model import Json
 
 WIDTH = 1000  # the width of every chart, in SVG units (scaled to the page)
@@ -127,8 +128,8 @@ def _legend(names: Sequence[str], colours: Sequence[str], y: float) -> str:
 # ---------------------------------------------------------------------------- heat map
 
 
-@frozen
-class HeatRow:
+@frozen(repr=False)
+class HeatRow(SharedRepr):
     """A case as the heat map draws it: its id, the anchor of its explanations (or None), and
     per term, each policy's value as text and whether it differs from the base."""
 

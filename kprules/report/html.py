@@ -42,6 +42,7 @@ from typing import IO, Any, TextIO
 
 from attrs import define, field, frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import NOT_EVALUATED_TEXT, shown
 from kprules.report.charts import MAX_COLUMNS, HeatRow, outcome_heatmap, reclassified_bars
 from kprules.report.model import Json, ReportOptions, RowStream, value_text
@@ -56,8 +57,8 @@ _PAGE_IDS = frozenset({"matrix", "shown", "only-diff", "matrix-controls", "matri
                        "chart-reclassified", "chart-outcomes", "outcomes-map", "symbolic"})
 
 
-@frozen
-class HtmlOptions:
+@frozen(repr=False)
+class HtmlOptions(SharedRepr):
     """`generated`: a label shown as given (a date, a run id; never read from the clock).
     `agreeing_rows` / `differing_rows`: how many rows of each kind the matrix and the
     explanations keep (None: by the kind of case source; every row for a case library)."""
@@ -136,8 +137,8 @@ def _copy(spool: IO[str], out: TextIO) -> None:
 # ---------------------------------------------------------------------------- the page
 
 
-@define
-class _Page:
+@define(repr=False)
+class _Page(SharedRepr):
     header: Json
     options: ReportOptions
     html: HtmlOptions

@@ -25,6 +25,7 @@ from typing import IO, Any, Literal, TypeAlias
 from attrs import frozen
 
 from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, location
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
@@ -38,16 +39,16 @@ Matrix: TypeAlias = Literal["all", "differences", "none"]
 Detail: TypeAlias = Literal["summary", "all"]
 
 
-@frozen
-class CaseSource:
+@frozen(repr=False)
+class CaseSource(SharedRepr):
     """Where the cases come from: `library` (TOML case files) or `bulk` (JSON Lines, CSV)."""
 
     path: str
     kind: CaseSourceKind = "library"
 
 
-@frozen
-class ReportOptions:
+@frozen(repr=False)
+class ReportOptions(SharedRepr):
     """How to report. `matrix`: "all" rows, only "differences", or "none"; `explain_limit`: see
     above. `detail` (the text report): "summary" (the first screen: per policy, the transitions
     and the cases they move) or "all" (also the matrix and every explanation); `listed`: cases

@@ -20,6 +20,7 @@ import click
 from attrs import define, field
 
 from kprules.core.escape import terminal
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import plural, quoted
 from kprules.report.blocks import (
     differ_line,
@@ -151,8 +152,8 @@ def _difference_table(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
 # ---------------------------------------------------------------------------- per policy
 
 
-@define
-class Moved:
+@define(repr=False)
+class Moved(SharedRepr):
     """The cases one transition moves: the first `listed` (id, title), and how many in all."""
 
     cases: list[tuple[str, str | None]] = field(factory=list)
@@ -163,8 +164,8 @@ class Moved:
 Moves = dict[tuple[str, str], dict[tuple[str, str, str], Moved]]
 
 
-@define
-class Collected:
+@define(repr=False)
+class Collected(SharedRepr):
     moves: Moves
     differing: dict[str, int]  # other policy -> cases where some term differs
 

@@ -37,6 +37,7 @@ from typing import Any
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Span
 from kprules.ir.slots import Clause, Key, Layout, RuleLayout, TermLayout, ref_key, term_clauses
 from kprules.ir.types import DECIMAL, Quantity, Type
@@ -47,8 +48,8 @@ ERROR = "_kp500"
 _OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
-@frozen
-class SqlQuery:
+@frozen(repr=False)
+class SqlQuery(SharedRepr):
     """A compiled query: its text, the targets in column order and their column names, the
     spans of its divisions (by the number `_kp500` gives), and the facts it reads."""
 
@@ -59,14 +60,14 @@ class SqlQuery:
     facts: tuple[str, ...]
 
 
-@frozen
-class _Col:
+@frozen(repr=False)
+class _Col(SharedRepr):
     sql: str
     deps: frozenset[str]
 
 
-@frozen
-class _Division:
+@frozen(repr=False)
+class _Division(SharedRepr):
     owner: Key
     guard: tuple[str, ...]
     left: str

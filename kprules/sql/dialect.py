@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
 # Decimals and quantities are DECIMAL(38, SCALE) in SQL: exact for sums, differences and
@@ -27,8 +29,8 @@ SCALE = 12
 DECIMAL_TYPE = f"DECIMAL(38,{SCALE})"
 
 
-@frozen
-class Dialect:
+@frozen(repr=False)
+class Dialect(SharedRepr):
     """The spelling of one engine's SQL."""
 
     name: str

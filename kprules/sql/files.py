@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
 from kprules.ir.types import Type
 from kprules.sql.compile import ERROR, SqlQuery, compile_sql
@@ -41,8 +42,8 @@ ID_FIELD = "id"
 BATCH = 8192
 
 
-@frozen
-class Raw:
+@frozen(repr=False)
+class Raw(SharedRepr):
     """A record SQL did not accept: its number, line, text (a JSON line; a CSV row rebuilt)
     and fields as read (CSV: every column, in header order)."""
 
@@ -52,16 +53,16 @@ class Raw:
     fields: dict[str, Any]
 
 
-@frozen
-class Fixed:
+@frozen(repr=False)
+class Fixed(SharedRepr):
     """A record the Python check accepts: its id and typed facts."""
 
     id: str | None
     facts: dict[str, Any]
 
 
-@frozen
-class Result:
+@frozen(repr=False)
+class Result(SharedRepr):
     """One evaluated record: number, line, id, date, and the targets' values (None: unknown)."""
 
     number: int

@@ -18,14 +18,15 @@ from collections.abc import Sequence
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Key, Layout
 from kprules.ir.types import BOOL, DECIMAL, Quantity, SetType, Type
 from kprules.sql.compile import ERROR, SqlQuery, column_name
 from kprules.sql.dialect import DUCKDB, Dialect
 
 
-@frozen
-class SummaryQueries:
+@frozen(repr=False)
+class SummaryQueries(SharedRepr):
     """`transitions`: other, term, base_value, other_value, the group columns, records, then a
     sum per measure. `totals`: the group columns, records, then per measure its total and the
     number of records that give it."""

@@ -31,6 +31,7 @@ from kprules.core.files import (
     too_large,
 )
 from kprules.core.limits import MAX_FILES
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.syntax import nodes as n
 from kprules.syntax.invisible import invisible_characters
@@ -51,8 +52,8 @@ def _no_policy_files(name: str) -> Diagnostic:
     return Diagnostic("KP104", f"`{name}` holds no `{EXTENSION}` files", None)
 
 
-@define
-class Workspace:
+@define(repr=False)
+class Workspace(SharedRepr):
     """Everything read: sources by display name, modules by module name, and diagnostics."""
 
     sources: dict[str, Source] = field(factory=dict)
@@ -191,8 +192,8 @@ def find_in(name: str, folders: Sequence[Path],
     return None
 
 
-@define
-class _Budget:
+@define(repr=False)
+class _Budget(SharedRepr):
     entries: int
 
 

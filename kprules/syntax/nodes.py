@@ -14,6 +14,7 @@ from typing import TypeAlias
 
 from attrs import field, frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import NO_SPAN, Span
 from kprules.ir.dates import Interval
 from kprules.ir.types import ArithOp, CompareOp
@@ -25,8 +26,8 @@ def _span() -> Span:
     return field(default=NO_SPAN, eq=False, repr=False)
 
 
-@frozen
-class Ident:
+@frozen(repr=False)
+class Ident(SharedRepr):
     """A name as written, with its place (declarations and references alike)."""
 
     name: str
@@ -36,22 +37,22 @@ class Ident:
 # ----------------------------------------------------------------------------- expressions
 
 
-@frozen
-class BoolLit:
+@frozen(repr=False)
+class BoolLit(SharedRepr):
     value: bool
     span: Span = _span()
 
 
-@frozen
-class NumberLit:
+@frozen(repr=False)
+class NumberLit(SharedRepr):
     """An integer (int) or a decimal number (Decimal) without a unit."""
 
     value: int | Decimal
     span: Span = _span()
 
 
-@frozen
-class QuantityLit:
+@frozen(repr=False)
+class QuantityLit(SharedRepr):
     """A number with a unit, such as `0.5 ct`."""
 
     value: Decimal
@@ -59,64 +60,64 @@ class QuantityLit:
     span: Span = _span()
 
 
-@frozen
-class DateLit:
+@frozen(repr=False)
+class DateLit(SharedRepr):
     value: dt.date
     span: Span = _span()
 
 
-@frozen
-class StringLit:
+@frozen(repr=False)
+class StringLit(SharedRepr):
     """A string; its white space is already folded (runs read as one space)."""
 
     value: str
     span: Span = _span()
 
 
-@frozen
-class Name:
+@frozen(repr=False)
+class Name(SharedRepr):
     """A reference to a fact, term, parameter, enum value or (two capitals) a country code."""
 
     ident: Ident
     span: Span = _span()
 
 
-@frozen
-class BaseName:
+@frozen(repr=False)
+class BaseName(SharedRepr):
     """`base.x`: the base policy's own version of term `x`."""
 
     ident: Ident
     span: Span = _span()
 
 
-@frozen
-class SetLit:
+@frozen(repr=False)
+class SetLit(SharedRepr):
     items: tuple[Expr, ...]
     span: Span = _span()
 
 
-@frozen
-class Not:
+@frozen(repr=False)
+class Not(SharedRepr):
     operand: Expr
     span: Span = _span()
 
 
-@frozen
-class And:
+@frozen(repr=False)
+class And(SharedRepr):
     """`a and b and c`: one node for a written chain (parentheses make a new node)."""
 
     operands: tuple[Expr, ...]
     span: Span = _span()
 
 
-@frozen
-class Or:
+@frozen(repr=False)
+class Or(SharedRepr):
     operands: tuple[Expr, ...]
     span: Span = _span()
 
 
-@frozen
-class Compare:
+@frozen(repr=False)
+class Compare(SharedRepr):
     """`left op right`, op one of `= != < <= > >=`."""
 
     op: CompareOp
@@ -125,8 +126,8 @@ class Compare:
     span: Span = _span()
 
 
-@frozen
-class Member:
+@frozen(repr=False)
+class Member(SharedRepr):
     """`element in collection` (or `not in` when negated)."""
 
     element: Expr
@@ -135,8 +136,8 @@ class Member:
     span: Span = _span()
 
 
-@frozen
-class InRange:
+@frozen(repr=False)
+class InRange(SharedRepr):
     """`element in low .. high`, both ends included (or `not in` when negated)."""
 
     element: Expr
@@ -146,8 +147,8 @@ class InRange:
     span: Span = _span()
 
 
-@frozen
-class Arith:
+@frozen(repr=False)
+class Arith(SharedRepr):
     """`left op right`, op one of `+ - * /`."""
 
     op: ArithOp
@@ -156,14 +157,14 @@ class Arith:
     span: Span = _span()
 
 
-@frozen
-class Neg:
+@frozen(repr=False)
+class Neg(SharedRepr):
     operand: Expr
     span: Span = _span()
 
 
-@frozen
-class IfThenElse:
+@frozen(repr=False)
+class IfThenElse(SharedRepr):
     cond: Expr
     then: Expr
     else_: Expr
@@ -178,8 +179,8 @@ Expr: TypeAlias = (
 # ----------------------------------------------------------------------------- shared parts
 
 
-@frozen
-class Cite:
+@frozen(repr=False)
+class Cite(SharedRepr):
     """`cite source "locator" "quoted text"`: where a provision comes from."""
 
     source: Ident
@@ -188,16 +189,16 @@ class Cite:
     span: Span = _span()
 
 
-@frozen
-class NamedType:
+@frozen(repr=False)
+class NamedType(SharedRepr):
     """A type by name: bool, integer, decimal, carats, grams, usd, date, country, text, an enum."""
 
     ident: Ident
     span: Span = _span()
 
 
-@frozen
-class SetType:
+@frozen(repr=False)
+class SetType(SharedRepr):
     """`set of E`: a set of values of enum E (or of countries)."""
 
     element: Ident
@@ -209,23 +210,23 @@ TypeRef: TypeAlias = NamedType | SetType
 # ----------------------------------------------------------------------------- vocabularies
 
 
-@frozen
-class EnumValue:
+@frozen(repr=False)
+class EnumValue(SharedRepr):
     ident: Ident
     description: str | None = None
     span: Span = _span()
 
 
-@frozen
-class EnumDecl:
+@frozen(repr=False)
+class EnumDecl(SharedRepr):
     ident: Ident
     description: str | None
     values: tuple[EnumValue, ...]
     span: Span = _span()
 
 
-@frozen
-class FactDecl:
+@frozen(repr=False)
+class FactDecl(SharedRepr):
     """`fact name: type`, or `measure name: type` for a quantity bulk summaries add up."""
 
     ident: Ident
@@ -235,8 +236,8 @@ class FactDecl:
     span: Span = _span()
 
 
-@frozen
-class FactsModule:
+@frozen(repr=False)
+class FactsModule(SharedRepr):
     """A vocabulary: the enums and facts that policies read."""
 
     ident: Ident
@@ -253,8 +254,8 @@ class FactsModule:
 # ----------------------------------------------------------------------------- policies
 
 
-@frozen
-class Define:
+@frozen(repr=False)
+class Define(SharedRepr):
     """`define x = ...`, or `redefine x = ...` in an amending policy."""
 
     ident: Ident
@@ -266,8 +267,8 @@ class Define:
     span: Span = _span()
 
 
-@frozen
-class Exception_:
+@frozen(repr=False)
+class Exception_(SharedRepr):
     """`except outcome when condition`: wins over the rule it is written under."""
 
     outcome: Ident
@@ -277,8 +278,8 @@ class Exception_:
     span: Span = _span()
 
 
-@frozen
-class Rule:
+@frozen(repr=False)
+class Rule(SharedRepr):
     """`outcome when condition [from D [until E]]`, with its exceptions."""
 
     outcome: Ident
@@ -289,23 +290,23 @@ class Rule:
     span: Span = _span()
 
 
-@frozen
-class Default:
+@frozen(repr=False)
+class Default(SharedRepr):
     outcome: Ident
     cites: tuple[Cite, ...] = ()
     span: Span = _span()
 
 
-@frozen
-class InlineOutcomes:
+@frozen(repr=False)
+class InlineOutcomes(SharedRepr):
     """`{a, b, c}` as a decision's outcome type."""
 
     values: tuple[Ident, ...]
     span: Span = _span()
 
 
-@frozen
-class Decision:
+@frozen(repr=False)
+class Decision(SharedRepr):
     ident: Ident
     outcomes: NamedType | InlineOutcomes
     description: str | None
@@ -316,8 +317,8 @@ class Decision:
     span: Span = _span()
 
 
-@frozen
-class Piece:
+@frozen(repr=False)
+class Piece(SharedRepr):
     """One dated value of a parameter."""
 
     validity: Interval
@@ -326,8 +327,8 @@ class Piece:
     span: Span = _span()
 
 
-@frozen
-class Parameter:
+@frozen(repr=False)
+class Parameter(SharedRepr):
     ident: Ident
     type: TypeRef
     description: str | None
@@ -340,8 +341,8 @@ class Parameter:
 PolicyItem: TypeAlias = Define | Decision | Parameter | EnumDecl
 
 
-@frozen
-class QualifiedName:
+@frozen(repr=False)
+class QualifiedName(SharedRepr):
     """`policy.term`: a term as one named policy evaluates it."""
 
     policy: Ident
@@ -353,8 +354,8 @@ class QualifiedName:
         return f"{self.policy.name}.{self.term.name}"
 
 
-@frozen
-class Assertion:
+@frozen(repr=False)
+class Assertion(SharedRepr):
     """`assert name: a.term implies b.term`: wherever the first holds, the second does."""
 
     ident: Ident
@@ -363,8 +364,8 @@ class Assertion:
     span: Span = _span()
 
 
-@frozen
-class PolicyModule:
+@frozen(repr=False)
+class PolicyModule(SharedRepr):
     """A policy: a header, then definitions, decisions, parameters and local enums."""
 
     ident: Ident

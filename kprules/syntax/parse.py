@@ -20,6 +20,7 @@ from lark.exceptions import UnexpectedInput
 
 from kprules.core.diagnostics import Diagnostic, PolicyError
 from kprules.core.limits import MAX_NUMBER_DIGITS, MAX_SET_ELEMENTS
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
 from kprules.ir.types import arith_op, compare_op
 from kprules.syntax import nodes as n
@@ -60,18 +61,18 @@ class _TooDeep(Exception):
 # ----------------------------------------------------------------------------- tree -> nodes
 
 
-@frozen
-class _Desc:
+@frozen(repr=False)
+class _Desc(SharedRepr):
     text: str
 
 
-@frozen
-class _Kw:
+@frozen(repr=False)
+class _Kw(SharedRepr):
     word: str
 
 
-@frozen
-class _Op:
+@frozen(repr=False)
+class _Op(SharedRepr):
     op: str
 
 
@@ -448,13 +449,13 @@ class _ToNodes:
         return module
 
 
-@frozen
-class _DatedBy:
+@frozen(repr=False)
+class _DatedBy(SharedRepr):
     ident: n.Ident
 
 
-@frozen
-class _Header:
+@frozen(repr=False)
+class _Header(SharedRepr):
     key: str
     value: Any
     span: Span

@@ -61,6 +61,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
 from kprules.syntax import nodes as n
 from kprules.syntax.pretty_expr import (
     WIDTH,
@@ -79,8 +80,8 @@ from kprules.syntax.pretty_expr import (
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*', re.S)
 
 
-@frozen
-class Comment:
+@frozen(repr=False)
+class Comment(SharedRepr):
     """A `#` comment: its text (trailing white space removed) and where it stands."""
 
     text: str
@@ -112,8 +113,8 @@ def _comment(text: str, start: int, end: int) -> Comment:
 # ----------------------------------------------------------------------------- constructs
 
 
-@frozen
-class _Unit:
+@frozen(repr=False)
+class _Unit(SharedRepr):
     """A statement-level construct as printed: the place where comments can attach.
 
     `start` is where it begins in the source, `inner_end` where its last part with a span ends

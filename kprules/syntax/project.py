@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,14 +25,15 @@ from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.files import SourceError
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 
 PROJECT_FILE = "kprules.toml"
 _KEYS = ("policies", "seeds", "cases")
 
 
-@frozen
-class Project:
+@frozen(repr=False)
+class Project(SharedRepr):
     """A project file and the folders it names (absolute, in the order written)."""
 
     file: Path
@@ -42,8 +42,8 @@ class Project:
     cases: tuple[Path, ...] = ()
 
 
-@frozen
-class Library:
+@frozen(repr=False)
+class Library(SharedRepr):
     """The bundled library's folders: policies (with cases/ and data/ inside) and seeds."""
 
     policies: Path
@@ -80,6 +80,8 @@ def find_project(start: Path) -> Project | None:
 
 def read_project(file: Path) -> Project:
     """A project file's folders; KP105 (a `SourceError`, located when it can be) if malformed."""
+    import tomllib  # here: most runs have no project file (3 ms of the start otherwise)
+
     from kprules.core.files import display_name, read_source
 
     source = read_source(file, display_name(file))

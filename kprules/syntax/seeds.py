@@ -16,14 +16,15 @@ from typing import Any
 from attrs import frozen
 
 from kprules.core.files import SourceError, read_source
+from kprules.core.shared_repr import SharedRepr
 
 _FRONT = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n", re.S)
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})
 
 
-@frozen
-class Seed:
+@frozen(repr=False)
+class Seed(SharedRepr):
     id: str
     title: str
     meta: dict[str, Any]

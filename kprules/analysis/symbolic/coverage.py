@@ -19,18 +19,19 @@ from kprules import ir
 from kprules.analysis.symbolic.cover import cover
 from kprules.analysis.symbolic.engine import Differ, region_sets
 from kprules.analysis.symbolic.model import Disjunct
+from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 
 
-@frozen
-class CaseFacts:
+@frozen(repr=False)
+class CaseFacts(SharedRepr):
     id: str
     facts: Mapping[str, Any]
     date: dt.date | None = None
 
 
-@frozen
-class DisjunctCoverage:
+@frozen(repr=False)
+class DisjunctCoverage(SharedRepr):
     other: str
     term: str
     region: str

@@ -20,11 +20,12 @@ from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover
 from kprules.analysis.symbolic.engine import Space, too_large_note
 from kprules.analysis.symbolic.mdd import FALSE, TooLarge
+from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import RuleLayout, TermLayout
 
 
-@frozen
-class Finding:
+@frozen(repr=False)
+class Finding(SharedRepr):
     """`kind`: default (no rule applies), conflict (rules `first` and `second`, different
     outcomes, can both apply: the first wins), dead (rule `first` never applies first),
     too_large (not analysed: `note` says why). `conditions`: where (a near-minimal
@@ -37,8 +38,8 @@ class Finding:
     note: str = ""  # too_large: why the decision was not analysed
 
 
-@frozen
-class DecisionReport:
+@frozen(repr=False)
+class DecisionReport(SharedRepr):
     policy: str
     decision: str
     findings: tuple[Finding, ...]

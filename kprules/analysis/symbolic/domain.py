@@ -21,6 +21,7 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.core.countries import ISO_3166_ALPHA2
+from kprules.core.shared_repr import SharedRepr
 from kprules.ir.dates import Interval
 from kprules.ir.slots import Layout, TermLayout, ref_key, term_clauses, term_rules
 from kprules.ir.types import (
@@ -39,8 +40,8 @@ from kprules.ir.types import (
 UNKNOWN_CELL = "unknown"
 
 
-@frozen
-class Cell:
+@frozen(repr=False)
+class Cell(SharedRepr):
     """A piece of an ordered fact's range: a point (`low == high`, both closed), or the open
     interval between two cut points (`low`/`high` None: unbounded). `rep` is a value inside."""
 
@@ -53,8 +54,8 @@ class Cell:
         return self.low is not None and self.low == self.high
 
 
-@frozen
-class FactVar:
+@frozen(repr=False)
+class FactVar(SharedRepr):
     """How one fact is modelled: `kind` is bool, enum, opaque (country, text), ordered or set;
     `vars` the diagram variables (for a set: the known variable, then one per element);
     `values` the known values of a plain fact's variable (cells for ordered facts; for opaque
@@ -79,8 +80,8 @@ class FactVar:
         return len(self.values) if self.kind != "set" else 1
 
 
-@frozen
-class Domain:
+@frozen(repr=False)
+class Domain(SharedRepr):
     facts: Mapping[str, FactVar]
     sizes: tuple[int, ...]
     owners: tuple[tuple[str, int], ...]  # per variable: (fact, element index or -1)

@@ -13,12 +13,14 @@ from typing import Any
 
 from attrs import frozen
 
+from kprules.core.shared_repr import SharedRepr
+
 VERDICTS = ("equivalent", "narrower", "broader", "overlapping", "undecided", "different",
             "too_large")
 
 
-@frozen
-class Cause:
+@frozen(repr=False)
+class Cause(SharedRepr):
     """A provision a disagreement comes from: the term as `policy` writes it (`kind`
     "provision"), or the dates in force of its rules (`kind` "in force")."""
 
@@ -35,8 +37,8 @@ class Cause:
         return f"{self.policy}.{self.term}{where}"
 
 
-@frozen
-class Witness:
+@frozen(repr=False)
+class Witness(SharedRepr):
     """A complete fact set in the region (facts omitted are unknown, or read by neither text),
     the date it is evaluated on, and the two values; `verified` when the compiled evaluator
     gives those two values."""
@@ -48,15 +50,15 @@ class Witness:
     verified: bool
 
 
-@frozen
-class Disjunct:
+@frozen(repr=False)
+class Disjunct(SharedRepr):
     condition: str
     witness: Witness
     causes: tuple[Cause, ...]
 
 
-@frozen
-class Region:
+@frozen(repr=False)
+class Region(SharedRepr):
     """`kind`: only_base (BASE true, OTHER false), only_other, undecided (one decides, the
     other is unknown), or values (BASE gives `base_value`, OTHER `other_value`: non-boolean
     terms such as decisions). The region where one text decides and the other is unknown is
@@ -76,8 +78,8 @@ class Region:
     complete: bool = True
 
 
-@frozen
-class TermDiff:
+@frozen(repr=False)
+class TermDiff(SharedRepr):
     """One term of a pair: the verdict (OTHER against BASE: `broader` when OTHER holds
     wherever BASE does and somewhere more), its regions, and whether the method was exact."""
 
@@ -95,8 +97,8 @@ class TermDiff:
         return self.verdict == "equivalent"
 
 
-@frozen
-class Period:
+@frozen(repr=False)
+class Period(SharedRepr):
     """`--over-time`: the differences on the days from `start` until `end` (None: open)."""
 
     start: dt.date | None
@@ -104,8 +106,8 @@ class Period:
     diffs: tuple[TermDiff, ...]
 
 
-@frozen
-class PairDiff:
+@frozen(repr=False)
+class PairDiff(SharedRepr):
     """One other policy against the base: its terms' differences (`diffs`), or, over time, the
     differences in each period between the dates where either text changes (`periods`)."""
 
@@ -114,8 +116,8 @@ class PairDiff:
     periods: tuple[Period, ...] = ()
 
 
-@frozen
-class DiffReport:
+@frozen(repr=False)
+class DiffReport(SharedRepr):
     """A base policy against others. `as_of`: the fixed evaluation date, if any; `dated_by`:
     the fact that dates each point otherwise."""
 

@@ -20,11 +20,12 @@ from kprules.analysis.symbolic.mdd import FALSE, TooLarge
 from kprules.analysis.symbolic.model import Witness
 from kprules.analysis.symbolic.translate import F, T
 from kprules.checker.assertions import CheckedAssertion
+from kprules.core.shared_repr import SharedRepr
 from kprules.eval.evaluate import Evaluator, resolve_as_of
 
 
-@frozen
-class Proof:
+@frozen(repr=False)
+class Proof(SharedRepr):
     assertion: CheckedAssertion
     holds: bool
     counterexample: Witness | None
