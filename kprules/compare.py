@@ -16,7 +16,7 @@ reclassified ones.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -295,10 +295,15 @@ def from_case(case: Case) -> CaseInput:
                      f"{case.file}:{case.line}")
 
 
-def from_record(record: Record, file: str) -> CaseInput:
+def from_record(record: Record, file: str,
+                place: Callable[[int], str] | None = None) -> CaseInput:
     """A record of a data file (`kprules.cases.bulk`) as a comparison input, named by its `id` field
-    or its number."""
-    where = f"{file}:{record.line}" if record.line is not None else f"{file}#{record.number}"
+    or its number, and located by its line, else by `place` (a Parquet record: its row group
+    and row, kprules.cases.parquet.record_place), else as `FILE#NUMBER`."""
+    if record.line is not None:
+        where = f"{file}:{record.line}"
+    else:
+        where = place(record.number) if place is not None else f"{file}#{record.number}"
     return CaseInput(record.label, record.facts, location=where)
 
 

@@ -96,12 +96,20 @@ def row_groups(parquet: Any) -> tuple[int, ...]:
 def locator(name: str, groups: Callable[[], Sequence[int] | None]) -> Callable[[int], str]:
     """`place` for the records of one Parquet file, its row groups asked for once, at the
     first call (a run without a bad record never reads them), their ends summed once."""
+    where = record_place(name, groups)
+    return lambda number: f" ({where(number)})"
+
+
+def record_place(name: str,
+                 groups: Callable[[], Sequence[int] | None]) -> Callable[[int], str]:
+    """Where each record of one Parquet file is, as a comparison lists it: `NAME, row group G,
+    row R` (`NAME` alone when the row groups are not known); the row groups asked for once."""
     found: list[list[int]] = []
 
     def where(number: int) -> str:
         if not found:
             found.append(list(itertools.accumulate(groups() or ())))
-        return _place(name, found[0], number)
+        return _where(name, found[0], number)
 
     return where
 
@@ -116,8 +124,12 @@ def place(name: str, groups: Sequence[int] | None, number: int) -> str:
 
 def _place(name: str, ends: list[int], number: int) -> str:
     """`place`, from the row groups' cumulative ends."""
+    return f" ({_where(name, ends, number)})"
+
+
+def _where(name: str, ends: list[int], number: int) -> str:
     if not ends or number > ends[-1]:
-        return f" ({name})"
+        return name
     group = bisect.bisect_left(ends, number)
     row = number - 1 - (ends[group - 1] if group else 0)
-    return f" ({name}, row group {group}, row {row})"
+    return f"{name}, row group {group}, row {row}"

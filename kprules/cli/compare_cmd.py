@@ -308,17 +308,20 @@ def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> li
 
 def _records(comparison: Comparison, path: Path,
              opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[CaseInput]:
-    from kprules.cases.bulk import BadRecord, DataError, read_data
+    from kprules.cases.bulk import BadRecord, DataError, data_format, read_data
+    from kprules.cases.parquet import file_row_groups, record_place
     from kprules.compare import from_record
     from kprules.core.files import display_name
 
     name = display_name(path)
+    place = record_place(name, lambda: file_row_groups(path)) \
+        if data_format(path) == "parquet" else None
     try:
         records = read_data(path, comparison.vocabulary, name, opened)
         for record in records:
             if isinstance(record, BadRecord):
                 raise _Diagnosed(record.diagnostics, record.sources)
-            yield from_record(record, name)
+            yield from_record(record, name, place)
     except DataError as err:
         raise _Diagnosed(err.diagnostics, err.sources) from None
 

@@ -212,3 +212,29 @@ def test_text_header_never_cuts_a_path(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("adpa_2025_state_allies", "chair_paper_2012_wdc_basis"):
         where = lib[name].checked.source
         assert re.search(rf"^ +{re.escape(where)}:\d+:1$", out, re.M), name
+
+
+def test_parquet_records_are_located_by_row_group_and_row(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The same shipments as Parquet, in row groups of five: the same report as from JSON
+    Lines, each record located by its row group and row (from 0) instead of its line."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    lines = (ROOT / FIX / "bulk" / "shipments.jsonl").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "shipments.parquet"
+    pq.write_table(pa.Table.from_pylist([json.loads(line) for line in lines]), data,
+                   row_group_size=5)
+    common = ["--format", "jsonl", "--as-of", "2020-01-01", "--detail", "all"]
+    from_jsonl, code = run(["compare", *COMPARE, "--cases", f"{FIX}/bulk/shipments.jsonl",
+                            *common], monkeypatch)
+    assert code == 0
+    from_parquet, code = run(["compare", *COMPARE, "--cases", str(data), *common], monkeypatch)
+    assert code == 0
+    expected = from_jsonl
+    for number in range(len(lines), 0, -1):  # 24 before 2, so that `:2` is not in `:24`
+        group, row = divmod(number - 1, 5)
+        expected = expected.replace(f'"{FIX}/bulk/shipments.jsonl:{number}"',
+                                    f'"{data}, row group {group}, row {row}"')
+    expected = expected.replace(f'"{FIX}/bulk/shipments.jsonl"', f'"{data}"')  # the header
+    assert from_parquet == expected
+    assert f'"{data}, row group 4, row 3"' in from_parquet  # the 24th of 24 records
