@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kprules.analysis.symbolic.mdd import MAX_NODES
 from kprules.cli.inputs import DATE, Stop, fail, resolve, shared_terms
 
 if TYPE_CHECKING:
@@ -47,10 +48,16 @@ FORMAT_NAMES = ("text", "md", "json", "html")
               type=click.Path(path_type=Path), metavar="PATH",
               help="Where to find the policies named (repeatable) [default: the folders of the "
               "policy files given, else `policies/`].")
+@click.option("--max-nodes", type=click.IntRange(min=1_000), default=MAX_NODES,
+              show_default=True, metavar="N",
+              help="The decision-diagram nodes one term's comparison may build (and five times "
+              "as many steps); past them its verdict is `too_large`. More takes longer and "
+              "more memory, about 0.4 KB a node: 2,000,000 took up to 18 s and 0.9 GB "
+              "(docs/symbolic.md, Limits).")
 def diff_command(base: str, others: tuple[str, ...], terms: tuple[str, ...],
                  as_of: dt.date | None, over_time: bool, fmt: str, output: Path | None,
                  witness_dir: Path | None, unknowns: bool,
-                 policy_dirs: tuple[Path, ...]) -> None:
+                 policy_dirs: tuple[Path, ...], max_nodes: int) -> None:
     """Show where BASE and each OTHER policy disagree: every case, not only those written.
 
     For each term both policies have: a verdict (equivalent, narrower, broader, overlapping),
@@ -70,7 +77,8 @@ def diff_command(base: str, others: tuple[str, ...], terms: tuple[str, ...],
     from kprules.compare import CompareError
 
     try:
-        report = _report(base, others, terms, as_of, over_time, unknowns, policy_dirs)
+        report = _report(base, others, terms, as_of, over_time, unknowns, policy_dirs,
+                         max_nodes)
     except CompareError as err:
         fail(err.code, str(err), 2)
     except Stop as err:
@@ -81,7 +89,8 @@ def diff_command(base: str, others: tuple[str, ...], terms: tuple[str, ...],
 
 
 def _report(base: str, others: tuple[str, ...], terms: tuple[str, ...], as_of: dt.date | None,
-            over_time: bool, unknowns: bool, policy_dirs: tuple[Path, ...]) -> DiffReport:
+            over_time: bool, unknowns: bool, policy_dirs: tuple[Path, ...],
+            max_nodes: int) -> DiffReport:
     from kprules.analysis.symbolic.engine import diff_pair
     from kprules.analysis.symbolic.model import DiffReport
 
@@ -93,7 +102,7 @@ def _report(base: str, others: tuple[str, ...], terms: tuple[str, ...], as_of: d
         chosen = shared_terms(b, o, terms)
         pairs.append(diff_pair(b, o, chosen, as_of=as_of,
                                over_time=over_time, sources=library.sources,
-                               unknowns=unknowns))
+                               unknowns=unknowns, max_nodes=max_nodes))
     return DiffReport(base_name, tuple(pairs), as_of, b.vocabulary.dated_by, over_time)
 
 

@@ -59,8 +59,8 @@ def test_diagrams_too_large_stop_the_term_with_a_note() -> None:
     assert pre.verdict == "equivalent" and pre.exhaustive
     assert (x.verdict, x.regions, x.exhaustive) == ("too_large", (), False)
     assert x.notes == ("stopped: the texts need more than 200,000 decision nodes or 1,000,000 "
-                       "steps to compare; cases and `kprules test` still check them "
-                       "(docs/symbolic.md, Limits)",)
+                       "steps to compare (`kprules diff --max-nodes` allows more); cases and "
+                       "`kprules test` still check them (docs/symbolic.md, Limits)",)
 
 
 def test_diff_and_compare_report_the_bounds(tmp_path: Path,
@@ -77,7 +77,8 @@ def test_diff_and_compare_report_the_bounds(tmp_path: Path,
         "q.x against p.x: not compared: too large (see the note)",
         "  not exhaustive: stopped: the texts need more than 200,000 decision nodes or "
         "1,000,000 steps to",
-        "    compare; cases and `kprules test` still check them (docs/symbolic.md, Limits)",
+        "    compare (`kprules diff --max-nodes` allows more); cases and",
+        "    `kprules test` still check them (docs/symbolic.md, Limits)",
     ]
     Path("cases").mkdir()
     Path("cases/c.toml").write_text('[case]\nid = "c"\ntitle = "c"\nsources = ["hypothetical"]'
@@ -113,6 +114,34 @@ def test_a_manager_stops_past_its_nodes_or_steps() -> None:
         m.disj_all(order)
     space = Space([(load_texts(*texts(3))["p"].checked, "x")], None)
     assert space.m.max_nodes == 200_000 and space.m.max_steps == 1_000_000
+    space = Space([(load_texts(*texts(3))["p"].checked, "x")], None, max_nodes=3_000)
+    assert space.m.max_nodes == 3_000 and space.m.max_steps == 15_000
+
+
+def test_max_nodes_lets_diff_go_further_or_stop_sooner(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven ordered pairs fit in the default bound but not in 2,000 nodes; ten pairs are
+    `too_large` by default and compared with --max-nodes 2000000 (5 s, 260 MB)."""
+    monkeypatch.chdir(tmp_path)
+
+    def verdict(pairs: int, *options: str) -> str:
+        for name, text in zip(("v.kpr", "p.kpr", "q.kpr"), texts(pairs, ordered=True),
+                              strict=True):
+            Path(name).write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["diff", "p", "q", "--term", "x", "--format", "json",
+                                          *options])
+        assert result.exit_code == 0, result.output
+        (pair,) = json.loads(result.stdout)["pairs"]
+        (term,) = pair["terms"]
+        return str(term["verdict"])
+
+    Path("kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
+    assert verdict(7) == "narrower"
+    assert verdict(7, "--max-nodes", "2000") == "too_large"
+    assert verdict(10) == "too_large"
+    assert verdict(10, "--max-nodes", "2000000") == "narrower"
+    bad = CliRunner().invoke(cli, ["diff", "p", "q", "--max-nodes", "10"])
+    assert bad.exit_code == 2 and "10 is not in the range x>=1000" in bad.output
 
 
 
@@ -121,16 +150,16 @@ def test_check_prove_and_decisions_say_what_they_could_not_decide(
     """With a budget too small for the bundled policies (50 nodes): an assertion is NOT
     PROVED, with the note, counted apart from the failed ones (exit 1); a decision says it was
     not analysed."""
-    import functools
-
     import kprules.analysis.symbolic.engine as engine
 
-    monkeypatch.setattr(engine, "Manager", functools.partial(Manager, max_nodes=50))
+    monkeypatch.setattr(engine, "Manager", lambda sizes, _nodes: Manager(sizes, max_nodes=50,
+                                                                      max_steps=1_000_000))
     root = Path(__file__).resolve().parents[2]
     monkeypatch.chdir(root)
     result = CliRunner().invoke(cli, ["check", "--prove", "policies/"])
     note = ("stopped: the texts need more than 50 decision nodes or 1,000,000 steps to "
-            "compare; cases and `kprules test` still check them (docs/symbolic.md, Limits)")
+            "compare (`kprules diff --max-nodes` allows more); cases and `kprules test` "
+            "still check them (docs/symbolic.md, Limits)")
     assert result.exit_code == 1, result.output
     assert ("NOT PROVED state_actors: assert broadens: kpcs_2003.conflict_diamond implies "
             f"state_actors.conflict_diamond\n  {note}\n") in result.output

@@ -17,7 +17,7 @@ from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover, cube_node
 from kprules.analysis.symbolic.domain import Cell, FactVar, build_domain, intervals_of, uses_dates
-from kprules.analysis.symbolic.mdd import FALSE, Cube, Manager, TooLarge
+from kprules.analysis.symbolic.mdd import FALSE, MAX_NODES, Cube, Manager, TooLarge
 from kprules.analysis.symbolic.model import (
     Cause,
     Disjunct,
@@ -37,21 +37,21 @@ from kprules.ir.values import format_value
 
 def too_large_note(err: TooLarge) -> str:
     """Why a symbolic question was left unanswered (docs/symbolic.md, "Limits")."""
-    return (f"stopped: the texts need {err} to compare; cases and `kprules test` still "
-            "check them (docs/symbolic.md, Limits)")
+    return (f"stopped: the texts need {err} to compare (`kprules diff --max-nodes` allows "
+            "more); cases and `kprules test` still check them (docs/symbolic.md, Limits)")
 
 
 class Space:
     """The domain, diagrams and term translations of a set of (policy, term) targets."""
 
     def __init__(self, targets: Sequence[tuple[ir.CheckedPolicy, str]],
-                 as_of: dt.date | None) -> None:
+                 as_of: dt.date | None, max_nodes: int = MAX_NODES) -> None:
         self.layout = build_layout(targets)
         vocabulary = targets[0][0].vocabulary
         date_fact = vocabulary.dated_by if as_of is None else None
         extra = [date_fact] if date_fact and uses_dates(self.layout) else []
         self.domain = build_domain(self.layout, vocabulary, extra)
-        self.m = Manager(self.domain.sizes)
+        self.m = Manager(self.domain.sizes, max_nodes)
         self.tr = Translator(self.m, self.domain, self.layout, as_of, date_fact)
         self.as_of = as_of
         self.vocabulary = vocabulary
@@ -179,9 +179,10 @@ class Differ:
 
     def __init__(self, base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[str],
                  as_of: dt.date | None = None,
-                 sources: Mapping[str, Source] | None = None, unknowns: bool = False) -> None:
+                 sources: Mapping[str, Source] | None = None, unknowns: bool = False,
+                 max_nodes: int = MAX_NODES) -> None:
         self.base, self.other, self.terms = base, other, tuple(terms)
-        self.unknowns = unknowns
+        self.unknowns, self.max_nodes = unknowns, max_nodes
         targets = [(p, t) for t in self.terms for p in (base, other)]
         self.evaluator = Evaluator(targets, sources)
         self.sources = sources or {}
@@ -192,7 +193,8 @@ class Differ:
 
     def term(self, name: str) -> TermDiff:
         """The difference on one term; verdict `too_large`, with a note and no regions, when
-        its diagrams outgrow the manager's bounds (`MAX_NODES`, `MAX_STEPS`)."""
+        its diagrams outgrow the manager's bounds (`max_nodes`, and five times as many
+        steps)."""
         try:
             return self._term(name)
         except TooLarge as err:
@@ -200,7 +202,8 @@ class Differ:
                             False, (too_large_note(err),))
 
     def _term(self, name: str) -> TermDiff:
-        s = self.space = Space([(self.base, name), (self.other, name)], self.as_of)
+        s = self.space = Space([(self.base, name), (self.other, name)], self.as_of,
+                               self.max_nodes)
         bkey, okey = (self.base.name, name), (self.other.name, name)
         b, o = s.term(bkey), s.term(okey)
         raw = region_sets(s, b, o, self.base.name, self.other.name)
@@ -264,11 +267,12 @@ class Differ:
 def symbolic_diff(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[str],
                   as_of: dt.date | None = None,
                   sources: Mapping[str, Source] | None = None,
-                  unknowns: bool = False) -> tuple[TermDiff, ...]:
+                  unknowns: bool = False, max_nodes: int = MAX_NODES) -> tuple[TermDiff, ...]:
     """For each term both policies have: the verdict and the complete regions where they
     disagree (docs/symbolic.md); `unknowns` writes out the region where one decides and the
-    other is unknown, too."""
-    return Differ(base, other, terms, as_of, sources, unknowns).run()
+    other is unknown, too; `max_nodes` bounds the decision diagrams of each term (past it,
+    the verdict `too_large`)."""
+    return Differ(base, other, terms, as_of, sources, unknowns, max_nodes).run()
 
 
 
@@ -283,10 +287,12 @@ def change_dates(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
 
 def diff_pair(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[str], *,
               as_of: dt.date | None = None, over_time: bool = False,
-              sources: Mapping[str, Source] | None = None, unknowns: bool = False) -> PairDiff:
+              sources: Mapping[str, Source] | None = None, unknowns: bool = False,
+              max_nodes: int = MAX_NODES) -> PairDiff:
     """`other` against `base`; over time, one difference per period between change dates."""
     if not over_time:
-        return PairDiff(other.name, symbolic_diff(base, other, terms, as_of, sources, unknowns))
+        return PairDiff(other.name, symbolic_diff(base, other, terms, as_of, sources, unknowns,
+                                                  max_nodes))
     days = change_dates(base, other, terms)
     starts: list[dt.date | None] = [None, *days]
     periods = []
@@ -295,5 +301,5 @@ def diff_pair(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequence[s
         day = start if start is not None else (days[0] - dt.timedelta(days=1) if days
                                                else dt.date(2000, 1, 1))
         periods.append(Period(start, end, symbolic_diff(base, other, terms, day, sources,
-                                                        unknowns)))
+                                                        unknowns, max_nodes)))
     return PairDiff(other.name, (), tuple(periods))

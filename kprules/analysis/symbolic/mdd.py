@@ -18,8 +18,10 @@ TRUE = 1
 # and 16,960 steps; a small text can need exponentially many (`(a1 and b1) or ... or (an and
 # bn)` with every `a` ordered before every `b`): past either, `TooLarge`, within a few seconds
 # and a few hundred MB.
+# `kprules diff --max-nodes N` raises the first; the steps stay five times the nodes.
 MAX_NODES = 200_000
-MAX_STEPS = 1_000_000
+STEPS_PER_NODE = 5
+MAX_STEPS = MAX_NODES * STEPS_PER_NODE
 
 
 class TooLarge(Exception):
@@ -36,7 +38,8 @@ class Manager:
     """Variables with domain sizes, and the nodes built over them."""
 
     def __init__(self, sizes: Sequence[int], max_nodes: int = MAX_NODES,
-                 max_steps: int = MAX_STEPS) -> None:
+                 max_steps: int | None = None) -> None:
+        max_steps = max_nodes * STEPS_PER_NODE if max_steps is None else max_steps
         self.sizes = tuple(sizes)
         self.max_nodes, self.max_steps = max_nodes, max_steps
         self._var: list[int] = [len(self.sizes), len(self.sizes)]
