@@ -315,3 +315,17 @@ def test_the_command_does_not_import_interegular(work: Path) -> None:
                             "print(sys.modules['interegular'] is not None)"],
                            capture_output=True, text=True, check=True, timeout=60)
     assert plain.stdout == "True\n"  # without `run`, Lark imports it
+
+
+def test_the_command_starts_without_collecting_garbage(work: Path) -> None:
+    """`kprules check` of a folder runs no collection (kprules.cli.START_GC): the objects that
+    starting makes live as long as the process; with the default thresholds it ran about a
+    hundred."""
+    probe = ("import gc, sys; from kprules.cli import run\nruns = []\n"
+             "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
+             "sys.argv = ['kprules', 'check', '.']\n"
+             "try:\n    run()\nexcept SystemExit as exit:\n"
+             "    print(exit.code, runs.count('start'), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert proc.stderr.splitlines()[-1] == "0 0"
