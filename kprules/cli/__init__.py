@@ -104,8 +104,8 @@ def run() -> Any:
     Lark imports `interegular`, when it is installed (kprules' test extra installs it), to check
     a grammar's terminals for collisions as it builds a parser. The command never builds one: it
     loads the shipped tables, which the tests check with a strict parser built from the
-    grammar. The import alone is 10-15 ms of every start, so the command's
-    process marks the module absent, as if it were not installed, before anything imports Lark.
+    grammar. The import alone is 10-15 ms of every start, so the command's process marks the
+    module absent, as if it were not installed, before anything imports Lark.
 
     The garbage collector's first generation is raised (START_GC) for the process.
     """

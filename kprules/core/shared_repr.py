@@ -1,11 +1,12 @@
-"""One `__repr__` for kprules' frozen attrs classes, instead of one generated per class.
+"""One `__repr__` for kprules' attrs classes (frozen and mutable), instead of one generated
+per class.
 
 attrs writes each class's methods as Python source and compiles it when the class is made. The
 generated `__repr__` is about a third of that work (0.3 ms a class), and kprules makes over a
 hundred such classes before it reads a policy: on a short `kprules eval` that is a tenth of the
-start. A class declared `@frozen(repr=False)` that derives from `SharedRepr` gets the same text
-attrs would write, `Name(field=value, ...)` over the fields declared with `repr=True`, from this
-one function.
+start. A class declared `@frozen(repr=False)` (or `@define(repr=False)`) that derives from
+`SharedRepr` gets the same text attrs would write, `Name(field=value, ...)` over the fields
+declared with `repr=True`, from this one function.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def attrs_repr(obj: Any) -> str:
 
 
 class SharedRepr:
-    """Base of a `@frozen(repr=False)` class: the repr attrs would generate, not compiled per
-    class (slots-compatible: it adds no instance state)."""
+    """Base of an attrs class declared with `repr=False`: the repr attrs would generate, not
+    compiled per class (slots-compatible: it adds no instance state)."""
 
     __slots__ = ()
 
