@@ -291,41 +291,44 @@ def test_listed_summaries_are_the_commands_own() -> None:
             assert summary(cli, name, limit) == command.get_short_help_str(limit), name
 
 
+def _probe(work: Path, code: str) -> str:
+    """The last line a Python process running `code` in `work` writes on stderr."""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True,
+                          text=True, check=False, timeout=60)
+    return proc.stderr.splitlines()[-1]
+
+
+def _run_check(before: str, report: str) -> str:
+    """Code that runs `kprules check .` as the command does (`run`), `before` first, then
+    prints the exit code and `report` on stderr."""
+    return (f"import gc, sys; from kprules.cli import run\n{before}\n"
+            "sys.argv = ['kprules', 'check', '.']\n"
+            "try:\n    run()\nexcept SystemExit as exit:\n"
+            f"    print(exit.code, {report}, file=sys.stderr)")
+
+
 def test_help_imports_no_command(work: Path) -> None:
     probe = ("import sys; from kprules.cli import main\n"
              "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
              "print(sorted(m for m in sys.modules if m.startswith('kprules.cli.')), "
              "file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
-                          text=True, check=False, timeout=60)
-    assert proc.stderr.splitlines()[-1] == "[]"
+    assert _probe(work, probe) == "[]"
 
 
 def test_the_command_does_not_import_interegular(work: Path) -> None:
     """Lark imports `interegular` (installed here, for the strict grammar test) to check a
     grammar it builds; `kprules` loads the shipped tables instead, so its process skips it."""
-    probe = ("import sys; from kprules.cli import run\nsys.argv = ['kprules', 'check', '.']\n"
-             "try:\n    run()\nexcept SystemExit as exit:\n"
-             "    print(exit.code, 'interegular' in sys.modules and sys.modules['interegular'],"
-             " 'lark' in sys.modules, file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
-                          text=True, check=False, timeout=60)
-    assert proc.stderr.splitlines()[-1] == "0 None True"
-    plain = subprocess.run([sys.executable, "-c", "import lark, sys; "
-                            "print(sys.modules['interegular'] is not None)"],
-                           capture_output=True, text=True, check=True, timeout=60)
-    assert plain.stdout == "True\n"  # without `run`, Lark imports it
+    probe = _run_check("", "'interegular' in sys.modules and sys.modules['interegular'], "
+                           "'lark' in sys.modules")
+    assert _probe(work, probe) == "0 None True"
+    plain = "import lark, sys; print(sys.modules['interegular'] is not None, file=sys.stderr)"
+    assert _probe(work, plain) == "True"  # without `run`, Lark imports it
 
 
 def test_the_command_starts_without_collecting_garbage(work: Path) -> None:
     """`kprules check` of a folder runs no collection (kprules.cli.START_GC): the objects that
     starting makes live as long as the process; with the default thresholds it ran about a
     hundred."""
-    probe = ("import gc, sys; from kprules.cli import run\nruns = []\n"
-             "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
-             "sys.argv = ['kprules', 'check', '.']\n"
-             "try:\n    run()\nexcept SystemExit as exit:\n"
-             "    print(exit.code, runs.count('start'), file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True,
-                          text=True, check=False, timeout=60)
-    assert proc.stderr.splitlines()[-1] == "0 0"
+    probe = _run_check("runs = []\ngc.callbacks.append(lambda phase, info: runs.append(phase))",
+                       "runs.count('start')")
+    assert _probe(work, probe) == "0 0"
