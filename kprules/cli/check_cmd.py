@@ -10,7 +10,13 @@ import click
 
 from kprules.cli.check_inputs import check_case_files, check_data_files
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
-from kprules.cli.inputs import modules_read, note_origins, policies_option, seeds_options
+from kprules.cli.inputs import (
+    max_nodes_option,
+    modules_read,
+    note_origins,
+    policies_option,
+    seeds_options,
+)
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -34,9 +40,10 @@ if TYPE_CHECKING:
 @click.option("--decisions", is_flag=True, help="Also analyse each decision: where only the "
               "default applies, rules with different outcomes that can both apply, rules that "
               "never apply; each with a witness (docs/symbolic.md).")
+@max_nodes_option
 def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tuple[Path, ...],
                   no_seeds: bool, policy_dirs: tuple[Path, ...], prove: bool,
-                  decisions: bool) -> None:
+                  decisions: bool, max_nodes: int) -> None:
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
@@ -89,11 +96,11 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tu
     if decisions and library is not None:
         from kprules.cli.prove_out import report_decisions
 
-        report_decisions(library.result)
+        report_decisions(library.result, max_nodes)
     if prove and library is not None:
         from kprules.cli.prove_out import report_proofs
 
-        if report_proofs(library.result):
+        if report_proofs(library.result, max_nodes):
             sys.exit(1)
 
 

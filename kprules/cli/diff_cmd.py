@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kprules.analysis.symbolic.mdd import MAX_NODES
-from kprules.cli.inputs import DATE, Stop, fail, resolve, shared_terms
+from kprules.cli.inputs import DATE, Stop, fail, max_nodes_option, resolve, shared_terms
 
 if TYPE_CHECKING:
     from kprules.analysis.symbolic.model import DiffReport
@@ -48,12 +47,7 @@ FORMAT_NAMES = ("text", "md", "json", "html")
               type=click.Path(path_type=Path), metavar="PATH",
               help="Where to find the policies named (repeatable) [default: the folders of the "
               "policy files given, else `policies/`].")
-@click.option("--max-nodes", type=click.IntRange(min=1_000), default=MAX_NODES,
-              show_default=True, metavar="N",
-              help="The decision-diagram nodes one term's comparison may build (and five times "
-              "as many steps); past them its verdict is `too_large`. More takes longer and "
-              "more memory, about 0.4 KB a node: 2,000,000 took up to 18 s and 0.9 GB "
-              "(docs/symbolic.md, Limits).")
+@max_nodes_option
 def diff_command(base: str, others: tuple[str, ...], terms: tuple[str, ...],
                  as_of: dt.date | None, over_time: bool, fmt: str, output: Path | None,
                  witness_dir: Path | None, unknowns: bool,

@@ -100,6 +100,21 @@ def policies_option(f: Any) -> Any:
                         "folders and the bundled library.")(f)
 
 
+# The symbolic bound's default, kprules.analysis.symbolic.mdd.MAX_NODES, written here so that
+# the commands' options do not import the analysis (a test keeps the two equal).
+DEFAULT_NODES = 200_000
+
+
+def max_nodes_option(f: Any) -> Any:
+    """--max-nodes N: the decision-diagram nodes one symbolic question may build."""
+    return click.option(
+        "--max-nodes", type=click.IntRange(min=1_000), default=DEFAULT_NODES, show_default=True,
+        metavar="N", help="The decision-diagram nodes one term's comparison, proof or decision "
+        "analysis may build (and five times as many steps); past them it is `too_large`, not "
+        "decided. More takes longer and more memory, about 0.4 KB a node: 2,000,000 took up "
+        "to 18 s and 0.9 GB (docs/symbolic.md, Limits).")(f)
+
+
 def cases_option(f: Any) -> Any:
     """--cases PATH (repeatable, merged)."""
     return click.option("--cases", "case_paths", multiple=True, type=CASES, metavar="PATH",

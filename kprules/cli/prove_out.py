@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from kprules.checker import CheckResult
 
 
-def report_proofs(result: CheckResult) -> int:
+def report_proofs(result: CheckResult, max_nodes: int) -> int:
     """Print one line per assertion (and each counterexample); the number that fail."""
     from kprules.analysis.symbolic.prove import prove_all
 
-    proofs = prove_all(result.assertions, result.policies)
+    proofs = prove_all(result.assertions, result.policies, max_nodes)
     for proof in proofs:
         emit(_text(proof))
     failed = sum(1 for p in proofs if not p.holds)
@@ -47,7 +47,7 @@ def _text(proof: Proof) -> str:
     return f"FAILED {head}\n  counterexample:\n{indented}"
 
 
-def report_decisions(result: CheckResult) -> None:
+def report_decisions(result: CheckResult, max_nodes: int) -> None:
     """Print the decision analysis of every decision each policy writes."""
     from kprules.analysis.symbolic.decisions import analyse_policy
     from kprules.analysis.symbolic.render import facts_text, wrap
@@ -57,7 +57,7 @@ def report_decisions(result: CheckResult) -> None:
              "dead": "never the rule that applies", "too_large": "not analysed"}
     lines: list[str] = []
     for policy in result.policies.values():
-        for report in analyse_policy(policy):
+        for report in analyse_policy(policy, max_nodes):
             mark = "" if report.exhaustive else " (not exhaustive)"
             lines.append(f"{report.policy}.{report.decision}{mark}:")
             for f in report.findings:

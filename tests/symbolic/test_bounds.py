@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from kprules import loads as load_texts
 from kprules.analysis.symbolic.cover import MAX_LISTED, cover, cube_node
 from kprules.analysis.symbolic.engine import Space, symbolic_diff
-from kprules.analysis.symbolic.mdd import Manager, TooLarge
+from kprules.analysis.symbolic.mdd import MAX_NODES, Manager, TooLarge
 from kprules.cli import cli
 
 
@@ -59,8 +59,9 @@ def test_diagrams_too_large_stop_the_term_with_a_note() -> None:
     assert pre.verdict == "equivalent" and pre.exhaustive
     assert (x.verdict, x.regions, x.exhaustive) == ("too_large", (), False)
     assert x.notes == ("stopped: the texts need more than 200,000 decision nodes or 1,000,000 "
-                       "steps to compare (`kprules diff --max-nodes` allows more); cases and "
-                       "`kprules test` still check them (docs/symbolic.md, Limits)",)
+                       "steps to compare (`--max-nodes` of `kprules diff` and `kprules check` "
+                       "allows more); cases and `kprules test` still check them "
+                       "(docs/symbolic.md, Limits)",)
 
 
 def test_diff_and_compare_report_the_bounds(tmp_path: Path,
@@ -77,7 +78,8 @@ def test_diff_and_compare_report_the_bounds(tmp_path: Path,
         "q.x against p.x: not compared: too large (see the note)",
         "  not exhaustive: stopped: the texts need more than 200,000 decision nodes or "
         "1,000,000 steps to",
-        "    compare (`kprules diff --max-nodes` allows more); cases and",
+        "    compare (`--max-nodes` of `kprules diff` and `kprules check` allows more); cases "
+        "and",
         "    `kprules test` still check them (docs/symbolic.md, Limits)",
     ]
     Path("cases").mkdir()
@@ -158,8 +160,8 @@ def test_check_prove_and_decisions_say_what_they_could_not_decide(
     monkeypatch.chdir(root)
     result = CliRunner().invoke(cli, ["check", "--prove", "policies/"])
     note = ("stopped: the texts need more than 50 decision nodes or 1,000,000 steps to "
-            "compare (`kprules diff --max-nodes` allows more); cases and `kprules test` "
-            "still check them (docs/symbolic.md, Limits)")
+            "compare (`--max-nodes` of `kprules diff` and `kprules check` allows more); cases "
+            "and `kprules test` still check them (docs/symbolic.md, Limits)")
     assert result.exit_code == 1, result.output
     assert ("NOT PROVED state_actors: assert broadens: kpcs_2003.conflict_diamond implies "
             f"state_actors.conflict_diamond\n  {note}\n") in result.output
@@ -167,3 +169,24 @@ def test_check_prove_and_decisions_say_what_they_could_not_decide(
     result = CliRunner().invoke(cli, ["check", "--decisions", "policies/kpcs_2003.kpr"])
     assert "kpcs_2003.rough_trade (not exhaustive):\n  not analysed: stopped: the texts need " \
         "more than 50" in result.output, result.output
+
+
+def test_check_max_nodes_bounds_proofs_and_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --decisions --max-nodes 1000`: the KPCS decision `rough_trade` needs more (it is
+    analysed with the default); the proofs take the same bound (the library's `prove_all`)."""
+    from kprules import load
+    from kprules.analysis.symbolic.prove import prove_all
+    from kprules.cli.inputs import DEFAULT_NODES
+
+    assert DEFAULT_NODES == MAX_NODES  # the option's default is the analysis' own
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    args = ["check", "--decisions", "policies/kpcs_2003.kpr"]
+    small = CliRunner().invoke(cli, [*args, "--max-nodes", "1000"])
+    assert "kpcs_2003.rough_trade (not exhaustive):\n  not analysed: stopped: the texts need " \
+        "more than 1,000 decision nodes or 5,000 steps" in small.output, small.output
+    assert "not analysed" not in CliRunner().invoke(cli, args).output
+    result = load("policies").result
+    assert [p.holds for p in prove_all(result.assertions, result.policies)] == [True] * 6
+    bounded = prove_all(result.assertions, result.policies, max_nodes=50)
+    assert [(p.holds, p.counterexample) for p in bounded] == [(False, None)] * 6

@@ -19,7 +19,7 @@ from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover
 from kprules.analysis.symbolic.engine import Space, too_large_note
-from kprules.analysis.symbolic.mdd import FALSE, TooLarge
+from kprules.analysis.symbolic.mdd import FALSE, MAX_NODES, TooLarge
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import RuleLayout, TermLayout
 
@@ -50,11 +50,12 @@ def _label(i: int, rule: RuleLayout) -> str:
     return f"rule {i + 1} ({rule.rule.outcome} when ...)"
 
 
-def analyse_decision(policy: ir.CheckedPolicy, name: str) -> DecisionReport:
+def analyse_decision(policy: ir.CheckedPolicy, name: str,
+                     max_nodes: int = MAX_NODES) -> DecisionReport:
     """The decision's findings; one finding `too_large` (and not exhaustive) when its diagrams
-    outgrow the manager's bounds (`MAX_NODES`, `MAX_STEPS`)."""
+    outgrow `max_nodes` (or five times as many steps)."""
     try:
-        s = Space([(policy, name)], None)
+        s = Space([(policy, name)], None, max_nodes)
         t = s.layout.terms[(policy.name, name)]
         return DecisionReport(policy.name, name, tuple(_findings(s, t)), not s.tr.inexact)
     except TooLarge as err:
@@ -101,9 +102,10 @@ def _witness(s: Space, region: int) -> Mapping[str, Any] | None:
     return s.facts_of(point) if point is not None else None
 
 
-def analyse_policy(policy: ir.CheckedPolicy) -> tuple[DecisionReport, ...]:
+def analyse_policy(policy: ir.CheckedPolicy,
+                   max_nodes: int = MAX_NODES) -> tuple[DecisionReport, ...]:
     """Every decision the policy itself writes (inherited ones are analysed in their policy)."""
-    return tuple(analyse_decision(policy, name) for name in sorted(policy.own)
+    return tuple(analyse_decision(policy, name, max_nodes) for name in sorted(policy.own)
                  if isinstance(policy.terms[name], ir.DecisionTerm))
 
 

@@ -37,8 +37,9 @@ from kprules.ir.values import format_value
 
 def too_large_note(err: TooLarge) -> str:
     """Why a symbolic question was left unanswered (docs/symbolic.md, "Limits")."""
-    return (f"stopped: the texts need {err} to compare (`kprules diff --max-nodes` allows "
-            "more); cases and `kprules test` still check them (docs/symbolic.md, Limits)")
+    return (f"stopped: the texts need {err} to compare (`--max-nodes` of `kprules diff` "
+            "and `kprules check` allows more); cases and `kprules test` still check them "
+            "(docs/symbolic.md, Limits)")
 
 
 class Space:

@@ -16,7 +16,7 @@ from attrs import frozen
 
 from kprules import ir
 from kprules.analysis.symbolic.engine import Space, too_large_note
-from kprules.analysis.symbolic.mdd import FALSE, TooLarge
+from kprules.analysis.symbolic.mdd import FALSE, MAX_NODES, TooLarge
 from kprules.analysis.symbolic.model import Witness
 from kprules.analysis.symbolic.translate import F, T
 from kprules.checker.assertions import CheckedAssertion
@@ -33,18 +33,20 @@ class Proof(SharedRepr):
     notes: tuple[str, ...] = ()
 
 
-def prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) -> Proof:
+def prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy],
+          max_nodes: int = MAX_NODES) -> Proof:
     """The proof of `claim`, or its counterexample; neither (holds False, no counterexample,
-    a note) when the diagrams outgrow the manager's bounds (`MAX_NODES`, `MAX_STEPS`)."""
+    a note) when the diagrams outgrow `max_nodes` (or five times as many steps)."""
     try:
-        return _prove(claim, policies)
+        return _prove(claim, policies, max_nodes)
     except TooLarge as err:
         return Proof(claim, False, None, False, (too_large_note(err),))
 
 
-def _prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) -> Proof:
+def _prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy],
+           max_nodes: int) -> Proof:
     targets = [(policies[claim.policy].policy_named(p), t) for p, t in (claim.left, claim.right)]
-    s = Space(targets, None)
+    s = Space(targets, None, max_nodes)
     left, right = s.term(claim.left), s.term(claim.right)
     m = s.m
     bad = m.diff(left.get(T, FALSE), right.get(T, FALSE))
@@ -64,5 +66,6 @@ def _prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy]) ->
 
 
 def prove_all(claims: tuple[CheckedAssertion, ...],
-              policies: Mapping[str, ir.CheckedPolicy]) -> tuple[Proof, ...]:
-    return tuple(prove(c, policies) for c in claims)
+              policies: Mapping[str, ir.CheckedPolicy],
+              max_nodes: int = MAX_NODES) -> tuple[Proof, ...]:
+    return tuple(prove(c, policies, max_nodes) for c in claims)
