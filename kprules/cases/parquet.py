@@ -119,12 +119,7 @@ def place(name: str, groups: Sequence[int] | None, number: int) -> str:
     R counted from 0 as Parquet tools count them (pyarrow's `read_row_group(G)`, DuckDB's
     `parquet_metadata`); ` (NAME)` when the row groups are not known (`groups` None, or a
     dataset of several files)."""
-    return _place(name, list(itertools.accumulate(groups or ())), number)
-
-
-def _place(name: str, ends: list[int], number: int) -> str:
-    """`place`, from the row groups' cumulative ends."""
-    return f" ({_where(name, ends, number)})"
+    return f" ({_where(name, list(itertools.accumulate(groups or ())), number)})"
 
 
 def _where(name: str, ends: list[int], number: int) -> str:

@@ -17,11 +17,10 @@ TRUE = 1
 # `or`, `not` on two nodes is one). Comparing the bundled policies takes at most 12,455 nodes
 # and 16,960 steps; a small text can need exponentially many (`(a1 and b1) or ... or (an and
 # bn)` with every `a` ordered before every `b`): past either, `TooLarge`, within a few seconds
-# and a few hundred MB.
-# `kprules diff --max-nodes N` raises the first; the steps stay five times the nodes.
+# and a few hundred MB. `--max-nodes N` (`kprules diff`, `kprules check`) sets the first; the
+# steps are five times the nodes (1,000,000 by default).
 MAX_NODES = 200_000
 STEPS_PER_NODE = 5
-MAX_STEPS = MAX_NODES * STEPS_PER_NODE
 
 
 class TooLarge(Exception):
