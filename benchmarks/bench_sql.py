@@ -21,7 +21,9 @@ output is checked row by row against plain-Python versions of the rules. Paths:
 verdicts on each path's best wall time (noise only adds time), and, for information, the median
 of the rounds' ratios (each round runs the two one after the other, under much the same load).
 The children keep Python's compiled modules (in a cache under the temporary folder), as an
-installed kprules has them.
+installed kprules has them, and kprules' kept plans (docs/sql.md, "Kept plans"), made by a
+warm-up run on 1,000 records of each format: every measured kprules run is a repeated one.
+--cold turns the plans off (each run reads, checks and compiles the policies).
 Ratios are against the baseline measured in the same run. Nothing is asserted on time.
 """
 
@@ -77,12 +79,18 @@ print(code, wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)
 """
 
 
-def child_env(cache: Path) -> dict[str, str]:
+def child_env(cache: Path, plans: Path | None) -> dict[str, str]:
     """The children's environment: Python's compiled modules kept (in `cache`), as an installed
     kprules has them, even where PYTHONDONTWRITEBYTECODE is set (an editable install without
-    them compiles kprules' modules at every start: 0.15-0.2 s)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    them compiles kprules' modules at every start: 0.15-0.2 s); kprules' kept plans in `plans`
+    (docs/sql.md, "Kept plans"), or none (`--cold`)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONDONTWRITEBYTECODE", "KPRULES_NO_CACHE", "KPRULES_CACHE_DIR")}
     env["PYTHONPYCACHEPREFIX"] = str(cache)
+    if plans is None:
+        env["KPRULES_NO_CACHE"] = "1"
+    else:
+        env["KPRULES_CACHE_DIR"] = str(plans)
     return env
 
 
@@ -106,6 +114,10 @@ def check(out: Path, n: int, columns: list[str]) -> str | None:
     return None if rows == n else f"{rows} rows for {n} records"
 
 
+# The vocabulary's file given with the rules, so that every module comes from the files given
+# and a run's plan is kept (docs/sql.md, "Kept plans"); the values are the same either way.
+GIVEN = [HERE / "workload" / "facts.kpr", *POLICIES]
+
 # `kprules` with the one pass turned off (the switch the tests use): the robust path alone.
 ROBUST = ("import sys; import kprules.cli.eval_sql as e; e.ONE_PASS = False; "
           "from kprules.cli import main; sys.argv[0] = 'kprules'; main()")
@@ -113,7 +125,7 @@ ROBUST = ("import sys; import kprules.cli.eval_sql as e; e.ONE_PASS = False; "
 
 def kprules(data: Path, out: Path, engine: str, robust: bool = False) -> list[str]:
     start = ["-c", ROBUST] if robust else ["-m", "kprules"]
-    return [sys.executable, *start, "eval", *map(str, POLICIES), "--cases", str(data),
+    return [sys.executable, *start, "eval", *map(str, GIVEN), "--cases", str(data),
             "--format", "csv", "--no-seeds", "--engine", engine, "--output", str(out)]
 
 
@@ -262,6 +274,8 @@ def main() -> None:
                         help="measure the baseline and --engine duckdb N times, alternately")
     parser.add_argument("--robust", action="store_true",
                         help="also the robust path alone (the one pass turned off)")
+    parser.add_argument("--cold", action="store_true",
+                        help="no kept plans: every kprules run reads and checks the policies")
     args = parser.parse_args()
     if args.in_process:
         sys.exit(in_process(args.in_process))
@@ -281,8 +295,9 @@ def main() -> None:
         inputs = {
             "parquet": ("Parquet", parquet, f"read_parquet('{parquet}')"),
             "jsonl": ("JSON Lines", jsonl, f"read_json('{jsonl}', format='newline_delimited')")}
-        env = child_env(tmp / "pycache")
-        measure(kprules(small_jsonl, out, "duckdb"), env)  # compiles kprules' modules once
+        env = child_env(tmp / "pycache", None if args.cold else tmp / "plans")
+        for warm in write_data(tmp, 1000, "warm"):  # compiles kprules' modules, keeps the plans
+            measure(kprules(warm, out, "duckdb"), env)
         verdicts = []
         for label, data, reader in (inputs[f] for f in args.formats.split(",")):
             small = small_parquet if data == parquet else small_jsonl

@@ -21,6 +21,13 @@ settings.register_profile("ci", max_examples=300, deadline=None, derandomize=Tru
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test keeps or runs plans of `kprules eval` (kprules.cli.plan_cache) unless it asks:
+    tests/sql/test_plan_cache.py turns them on, in a folder of its own."""
+    monkeypatch.setenv("KPRULES_NO_CACHE", "1")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true",
                      help="rewrite golden files with the current output")

@@ -39,7 +39,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     from kprules.cases.bulk import Record, data_format, one_record
     from kprules.sql.compile import compile_sql
     from kprules.sql.duck import connect
-    from kprules.sql.fast import NotFast, records
+    from kprules.sql.fast import NotFast, fact_types, records
     from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
     from kprules.sql.summary import group_column, group_fact, grouped, summary_queries
 
@@ -71,7 +71,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
         return query
 
     try:  # one pass (kprules.sql.fast) when SQL accepts every record
-        query = evaluated(f"({records(con, path, kind, vocab, header)})")
+        query = evaluated(f"({records(con, path, kind, fact_types(vocab), header)})")
     except (NotFast, duckdb.Error):  # the robust path finds and reports what stopped it
         file = SqlFile(path, kind, vocab, header, con=con)
         evaluate_file(file, layout, comparison.as_of, recheck)

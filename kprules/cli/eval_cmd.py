@@ -308,7 +308,7 @@ def summary(tally: Tally, options: StreamOptions) -> None:
 
 
 def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
-          engine: str, output: Path | None) -> int:
+          engine: str, output: Path | None, keep_as: str | None = None) -> int:
     from kprules.cases.bulk import data_format
     from kprules.cli.eval_sql import choose_engine, one_pass, prepare
 
@@ -320,7 +320,7 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         optimistic = output is not None and fmt != "text"
         with _sql_progress(path, options, output, chosen) as watch:
             if output is not None and fmt != "text" and chosen == "duckdb":
-                written = one_pass(path, ev, options.as_of, output, fmt, watch)
+                written = one_pass(path, ev, options.as_of, output, fmt, watch, keep_as)
                 if written is not None:  # every record valid: read, evaluated, written at once
                     summary(Tally(written, 0, None, False), options)
                     return 0
@@ -340,6 +340,38 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         return _bulk_python(path, ev, fmt, options, lib, sys.stdout)
     with output.open("w", encoding="utf-8", newline="") as out:
         return _bulk_python(path, ev, fmt, options, lib, out)
+
+
+def _plan_name(policies: Sequence[str], path: Path, output: Path | None, engine: str, fmt: str,
+               as_of: dt.date | None, terms: Sequence[str], no_seeds: bool,
+               seeds: Sequence[Path], folders: Sequence[Path]) -> str | None:
+    """The name of the kept plan that may stand for this command (kprules.cli.plan_cache):
+    a data file evaluated by DuckDB's one pass into `output`; else None."""
+    from kprules.cli import eval_sql
+
+    if output is None or not eval_sql.ONE_PASS or not path.is_file() or \
+            eval_sql.choose_engine(engine, path) != "duckdb":
+        return None
+    from kprules.cli.plan_cache import plan_name
+
+    return plan_name(policies, path, as_of, terms, fmt, no_seeds, seeds, folders)
+
+
+def _kept(name: str, path: Path, output: Path, options: StreamOptions) -> int | None:
+    """The exit status of the one pass of the plan kept under `name`; None when there is
+    none, or when it stops (nothing is written then, and the command goes on without it)."""
+    from kprules.cli.eval_sql import run_plan
+    from kprules.cli.plan_cache import kept
+
+    plan = kept(name)
+    if plan is None:
+        return None
+    with _sql_progress(path, options, output, "duckdb") as watch:
+        written = run_plan(plan, path, [], output, watch)
+    if written is None:
+        return None
+    summary(Tally(written, 0, None, False), options)
+    return 0
 
 
 def _sql_progress(path: Path, options: StreamOptions, output: Path | None,
@@ -550,14 +582,22 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
                  terms: tuple[str, ...], fmt: str, engine: str, output: Path | None,
                  quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: tuple[Path, ...],
                  no_seeds: bool, policy_dirs: tuple[Path, ...]) -> None:
+    options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
+    name = _plan_name(policies, cases_path, output, engine, fmt, as_of, terms, no_seeds,
+                      seeds_dir, policy_dirs)
+    if name is not None and output is not None:
+        status = _kept(name, cases_path, output, options)
+        if status is not None:
+            sys.exit(status)
     from kprules.cases.bulk import data_format
 
     lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
+    if set(lib.workspace.modules) != set(lib.workspace.given):
+        name = None  # a module was looked for in folders: the plan's name does not cover it
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if not cases_path.is_dir() and data_format(cases_path) is not None:
-            options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
-            sys.exit(_bulk(cases_path, ev, fmt, options, lib, engine, output))
+            sys.exit(_bulk(cases_path, ev, fmt, options, lib, engine, output, name))
         if fmt == "parquet" or output is not None:
             raise click.UsageError("--format parquet and --output are for data files")
         sys.exit(_cases(cases_path, ev, fmt, as_of, lib))

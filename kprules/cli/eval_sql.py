@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kprules.cases.bulk import BadRecord
     from kprules.eval.evaluate import Evaluator
     from kprules.sql.compile import SqlQuery
+    from kprules.sql.fast import Plan
     from kprules.sql.files import Raw, SqlFile
     from kprules.sql.progress import QueryProgress
     from kprules.sql.spark import SparkFile
@@ -50,14 +51,14 @@ ONE_PASS = True
 
 
 def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt: str,
-             watch: QueryProgress | None = None) -> int | None:
+             watch: QueryProgress | None = None, keep_as: str | None = None) -> int | None:
     """The number of records of a data file evaluated and written to `output` in one pass;
     None, with nothing written, when the robust path (`prepare`) must run. `watch`: shows the
-    progress of the statement (and turns Ctrl-C into KeyboardInterrupt, not a fallback)."""
+    progress of the statement (and turns Ctrl-C into KeyboardInterrupt, not a fallback).
+    `keep_as`: the name under which the plan is kept once it ran (kprules.cli.plan_cache)."""
     from kprules.cases.bulk import data_format
     from kprules.core.files import display_name
-    from kprules.sql.fast import NotFast
-    from kprules.sql.fast import one_pass as run
+    from kprules.sql.fast import fact_types, make_plan
 
     kind = data_format(path)
     if not ONE_PASS or kind is None or not path.is_file():
@@ -68,9 +69,23 @@ def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt
         if found is None:
             return None
         header = found
+    plan = make_plan(fact_types(ev.vocabulary), ev.layout, as_of, ev.vocabulary.dated_by,
+                     kind, fmt)
+    written = run_plan(plan, path, header, output, watch)
+    if written is not None and keep_as is not None:
+        from kprules.cli.plan_cache import keep
+
+        keep(keep_as, plan)
+    return written
+
+
+def run_plan(plan: Plan, path: Path, header: list[str], output: Path,
+             watch: QueryProgress | None = None) -> int | None:
+    """The records written by one pass of `plan`; None, with nothing written, when it stops."""
+    from kprules.sql.fast import NotFast, run
+
     try:
-        return run(path, kind, ev.vocabulary, ev.layout, as_of, output, fmt, header,
-                   watch.watch if watch is not None else None)
+        return run(plan, path, output, header, watch.watch if watch is not None else None)
     except NotFast:
         if watch is not None and watch.interrupted:
             raise KeyboardInterrupt from None

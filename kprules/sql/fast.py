@@ -40,14 +40,18 @@ import datetime as dt
 import os
 import stat
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from attrs import frozen
+
 from kprules import ir
 from kprules.core.limits import MAX_RECORD_BYTES
+from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
-from kprules.sql.compile import ERROR, SqlQuery, compile_sql
+from kprules.ir.types import Type
+from kprules.sql.compile import ERROR, compile_sql
 from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect
 from kprules.sql.types import sql_type
@@ -83,6 +87,41 @@ def _path(path: Path) -> str:
     return DUCKDB.string(str(path))
 
 
+@frozen(repr=False)
+class Plan(SharedRepr):
+    """What one pass runs, made from the checked policies (`make_plan`) for one data format
+    and one output format: the facts' types, the evaluating query with `slot` where the
+    records go, whether it divides (then a division by zero stops it), and the output
+    columns. Plain texts and types, so that a plan can be kept (kprules.sql.plan_json)."""
+
+    facts: Mapping[str, Type]
+    sql: str
+    slot: str
+    divides: bool
+    select: str
+    data_fmt: str
+    out_fmt: str
+
+
+def make_plan(facts: Mapping[str, Type], layout: Layout, as_of: dt.date | None,
+              dated_by: str | None, data_fmt: str, out_fmt: str) -> Plan:
+    """The plan of one pass over `data_fmt` records (jsonl, csv, parquet) written as
+    `out_fmt` (csv, json, parquet)."""
+    from kprules.sql.files import output_select
+
+    numbered = data_fmt == "parquet"  # numbered by the reader, in parallel (`FILE_ROW`)
+    slot = f"__kprules_records_{uuid.uuid4().hex}__"
+    query = compile_sql(layout, source=slot, keep=["_id", FILE_ROW] if numbered else ["_id"],
+                        as_of=as_of, as_of_fact=dated_by)
+    return Plan(dict(facts), query.sql, slot, bool(query.divisions),
+                output_select(query, layout, out_fmt), data_fmt, out_fmt)
+
+
+def fact_types(vocabulary: ir.Vocabulary) -> dict[str, Type]:
+    """Each fact's type, by name."""
+    return {name: fact.type for name, fact in vocabulary.facts.items()}
+
+
 def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
              as_of: dt.date | None, output: Path, out_fmt: str,
              header: Sequence[str] = (), watch: Callable[[Any], Any] | None = None) -> int:
@@ -91,26 +130,33 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
     the number of records. `NotFast` when a record is not valid, a division by zero, a value SQL
     cannot hold, or a file the pass does not read: nothing is written then. `watch` is given
     the connection (kprules.sql.progress.QueryProgress.watch: progress, Ctrl-C)."""
+    plan = make_plan(fact_types(vocabulary), layout, as_of, vocabulary.dated_by, fmt, out_fmt)
+    return run(plan, path, output, header, watch)
+
+
+def run(plan: Plan, path: Path, output: Path, header: Sequence[str] = (),
+        watch: Callable[[Any], Any] | None = None) -> int:
+    """`one_pass` with its plan made: the same outcomes."""
     if output.exists() and not output.is_file():
         raise NotFast("the output is not a regular file")
+    if plan.sql.count(plan.slot) != 1:
+        raise NotFast("a plan without one place for the records")
     con = connect()
     if watch is not None:
         watch(con)
     try:
         con.execute("SET preserve_insertion_order = true")  # DuckDB's default, relied upon
-        numbered = fmt == "parquet"  # numbered by the reader, in parallel (`FILE_ROW`)
-        source = records(con, path, fmt, vocabulary, header, numbered=numbered)
-        query = compile_sql(layout, source=f"({source})",
-                            keep=["_id", FILE_ROW] if numbered else ["_id"],
-                            as_of=as_of, as_of_fact=vocabulary.dated_by)
+        fmt, numbered = plan.data_fmt, plan.data_fmt == "parquet"
+        source = records(con, path, fmt, plan.facts, header, numbered=numbered)
+        sql = plan.sql.replace(plan.slot, f"({source})")
         if numbered:
             relation = f"(SELECT {FILE_ROW} + 1 AS _row, CAST(NULL AS BIGINT) AS _line, * " \
-                f"FROM ({query.sql}){_stop(query)})"
+                f"FROM ({sql}){_stop(plan.divides)})"
         else:
-            _evaluate(con, query)
+            _evaluate(con, sql, plan.divides)
             relation = _numbered(LINE.get(fmt))
-        return _write(con, query, layout, output, out_fmt, relation,
-                      path if fmt == "jsonl" and out_fmt == "json" else None)
+        return _write(con, plan.select, output, plan.out_fmt, relation,
+                      path if fmt == "jsonl" and plan.out_fmt == "json" else None)
     except NotFast:
         raise
     except Exception as err:  # duckdb's errors: a record or a value the pass does not take
@@ -121,16 +167,16 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
         con.close()
 
 
-def _stop(query: SqlQuery) -> str:
+def _stop(divides: bool) -> str:
     """The WHERE clause that stops the statement at a division by zero (none without one)."""
     return f" WHERE CASE WHEN {_q(ERROR)} IS NULL THEN TRUE ELSE error('kprules: division " \
-        "by zero') END" if query.divisions else ""
+        "by zero') END" if divides else ""
 
 
-def _evaluate(con: Any, query: SqlQuery) -> None:
+def _evaluate(con: Any, sql: str, divides: bool) -> None:
     """Every record's values into the temporary table `EVALUATED`, in file order, unnumbered;
     a division by zero stops the statement."""
-    con.execute(f"CREATE TEMP TABLE {EVALUATED} AS SELECT * FROM ({query.sql}){_stop(query)}")
+    con.execute(f"CREATE TEMP TABLE {EVALUATED} AS SELECT * FROM ({sql}){_stop(divides)}")
 
 
 def _numbered(line: int | None) -> str:
@@ -139,16 +185,14 @@ def _numbered(line: int | None) -> str:
     return f"(SELECT rowid + 1 AS _row, {at} AS _line, * FROM {EVALUATED})"
 
 
-def _write(con: Any, query: SqlQuery, layout: Layout, output: Path, fmt: str,
-           relation: str, lines_of: Path | None) -> int:
-    """COPY the evaluated, numbered records (`relation`: `_row`, `_line` and `query`'s
-    columns, in file order) to a file beside `output`, renamed onto it once whole (and, for
-    `lines_of`, once its records are known to be its lines)."""
-    from kprules.sql.files import output_select
-
+def _write(con: Any, select: str, output: Path, fmt: str, relation: str,
+           lines_of: Path | None) -> int:
+    """COPY the `select` columns of the evaluated, numbered records (`relation`: `_row`,
+    `_line` and the query's columns, in file order) to a file beside `output`, renamed onto it
+    once whole (and, for `lines_of`, once its records are known to be its lines)."""
     part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:12]}.part")
     try:
-        row = con.execute(f"COPY (SELECT {output_select(query, layout, fmt)} FROM {relation}) "
+        row = con.execute(f"COPY (SELECT {select} FROM {relation}) "
                           f"TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
         written = int(row[0])
         if lines_of is not None and _lines(lines_of) != written:
@@ -175,7 +219,7 @@ def _lines(path: Path) -> int:
 # ----------------------------------------------------------------------------- sources
 
 
-def records(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
+def records(con: Any, path: Path, fmt: str, facts: Mapping[str, Type],
             header: Sequence[str] = (), numbered: bool = False) -> str:
     """The records of a data file as a relation `_id, <facts>`, typed, in file order,
     unnumbered (numbering them here would make DuckDB read on one thread): the one pass's
@@ -184,86 +228,86 @@ def records(con: Any, path: Path, fmt: str, vocabulary: ir.Vocabulary,
     `numbered` (Parquet only): with `FILE_ROW`, the record's row in the file from 0, which
     DuckDB's Parquet reader gives without a thread of its own."""
     if fmt == "jsonl":
-        return _jsonl(con, path, vocabulary)
+        return _jsonl(con, path, facts)
     if fmt == "csv":
-        return _csv(path, vocabulary, header)
-    return _parquet(con, path, vocabulary, numbered)
+        return _csv(path, facts, header)
+    return _parquet(con, path, facts, numbered)
 
 
 def _checked(source: str, typed: dict[str, tuple[str, str]], ident: str, id_ok: str,
-             vocabulary: ir.Vocabulary, carry: Sequence[tuple[str, str]] = ()) -> str:
+             facts: Mapping[str, Type], carry: Sequence[tuple[str, str]] = ()) -> str:
     """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, with a stop at
     the first record whose present value does not fit; `carry`: (expression, name) columns
     kept."""
     inner = [f"{ident} AS _id", *(f"{e} AS {n}" for e, n in carry), f"{id_ok} AS _id_ok"]
     checks = ["_id_ok"]
-    for i, name in enumerate(sorted(vocabulary.facts)):
-        kind = sql_type(vocabulary.facts[name].type, DUCKDB)
+    for i, name in enumerate(sorted(facts)):
+        kind = sql_type(facts[name], DUCKDB)
         value, present = typed.get(name, ("NULL", "FALSE"))
         inner.append(f"CAST({value} AS {kind}) AS {_q(name)}")
         if present != "FALSE":
             inner.append(f"{present} AS _p{i}")
             checks.append(f"(NOT _p{i} OR {_q(name)} IS NOT NULL)")
-    facts = ", ".join(_q(n) for n in sorted(vocabulary.facts))
+    columns = ", ".join(_q(n) for n in sorted(facts))
     stop = f"CASE WHEN {' AND '.join(checks)} THEN TRUE ELSE error('kprules: a record SQL " \
         "does not accept') END"
     kept = "".join(f"{n}, " for _, n in carry)
-    return f"SELECT _id, {kept}{facts} FROM (SELECT {', '.join(inner)} FROM {source}) " \
+    return f"SELECT _id, {kept}{columns} FROM (SELECT {', '.join(inner)} FROM {source}) " \
         f"WHERE {stop}"
 
 
-def _jsonl(con: Any, path: Path, vocabulary: ir.Vocabulary) -> str:
+def _jsonl(con: Any, path: Path, facts: Mapping[str, Type]) -> str:
     # A line longer than the Python readers read (KP491, with its newline) is not one object.
     source = (f"read_json({_path(path)}, format='newline_delimited', maximum_depth=1, "
               f"maximum_object_size={MAX_RECORD_BYTES - 2}, sample_size={JSON_SAMPLE})")
     columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * "
                                f"FROM {source})").fetchall())
-    id_field = ID_FIELD not in vocabulary.facts
-    if not set(columns) <= _known(vocabulary) or any(t != "JSON" for t in columns.values()):
+    id_field = ID_FIELD not in facts
+    if not set(columns) <= _known(facts) or any(t != "JSON" for t in columns.values()):
         raise NotFast("a field that is not a fact")
     # JSON null is read as NULL: a value is present when it is not NULL (the robust path's
     # `present` also says no to a text `null`, which the check here would stop at)
-    typed = {n: (json_typed(_q(n), vocabulary.facts[n].type), f"({_q(n)} IS NOT NULL)")
-             for n in columns if n in vocabulary.facts}
+    typed = {n: (json_typed(_q(n), facts[n]), f"({_q(n)} IS NOT NULL)")
+             for n in columns if n in facts}
     ident, id_ok = json_id(_q(ID_FIELD)) if id_field and ID_FIELD in columns \
         else ("CAST(NULL AS VARCHAR)", "TRUE")
-    return _checked(source, typed, ident, id_ok, vocabulary)
+    return _checked(source, typed, ident, id_ok, facts)
 
 
-def _known(vocabulary: ir.Vocabulary) -> set[str]:
+def _known(facts: Mapping[str, Type]) -> set[str]:
     """The fields a record may have: the facts, and `id` unless it is a fact."""
-    return {*vocabulary.facts, ID_FIELD}
+    return {*facts, ID_FIELD}
 
 
-def _csv(path: Path, vocabulary: ir.Vocabulary, header: Sequence[str]) -> str:
-    if not set(header) <= _known(vocabulary) or len(set(header)) != len(header):
+def _csv(path: Path, facts: Mapping[str, Type], header: Sequence[str]) -> str:
+    if not set(header) <= _known(facts) or len(set(header)) != len(header):
         raise NotFast("a column that is not a fact")
     types = ", ".join(f"{DUCKDB.string(c)}: 'VARCHAR'" for c in header)
     source = (f"read_csv({_path(path)}, header=true, delim=',', quote='\"', escape='\"', "
               f"auto_detect=false, columns={{{types}}})")
-    typed = {n: (text_typed(_q(n), vocabulary.facts[n].type),
-                 text_fact(_q(n), vocabulary.facts[n].type)[2])
-             for n in header if n in vocabulary.facts}
-    ident = _q(ID_FIELD) if ID_FIELD not in vocabulary.facts and ID_FIELD in header \
+    typed = {n: (text_typed(_q(n), facts[n]),
+                 text_fact(_q(n), facts[n])[2])
+             for n in header if n in facts}
+    ident = _q(ID_FIELD) if ID_FIELD not in facts and ID_FIELD in header \
         else "CAST(NULL AS VARCHAR)"
-    return _checked(source, typed, ident, "TRUE", vocabulary)
+    return _checked(source, typed, ident, "TRUE", facts)
 
 
-def _parquet(con: Any, path: Path, vocabulary: ir.Vocabulary, numbered: bool = False) -> str:
+def _parquet(con: Any, path: Path, facts: Mapping[str, Type], numbered: bool = False) -> str:
     source = f"read_parquet({_path(path)})"
     columns = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {source}")
                .fetchall()}
-    if not set(columns) <= _known(vocabulary):
+    if not set(columns) <= _known(facts):
         raise NotFast("a column that is not a fact")
-    typed = {n: (column_typed(_q(n), columns[n], vocabulary.facts[n].type),
-                 typed_fact(_q(n), columns[n], vocabulary.facts[n].type)[2])
-             for n in columns if n in vocabulary.facts}
+    typed = {n: (column_typed(_q(n), columns[n], facts[n]),
+                 typed_fact(_q(n), columns[n], facts[n])[2])
+             for n in columns if n in facts}
     ident, id_ok = "CAST(NULL AS VARCHAR)", "TRUE"
-    if ID_FIELD not in vocabulary.facts and ID_FIELD in columns:
+    if ID_FIELD not in facts and ID_FIELD in columns:
         kind = columns[ID_FIELD].split("(")[0]
         ident = f"CAST({_q(ID_FIELD)} AS VARCHAR)"
         id_ok = "TRUE" if kind in ("VARCHAR", "BIGINT", "INTEGER") else f"{_q(ID_FIELD)} IS NULL"
     if numbered:
         source = f"read_parquet({_path(path)}, file_row_number=true)"
-    return _checked(source, typed, ident, id_ok, vocabulary,
+    return _checked(source, typed, ident, id_ok, facts,
                     [("file_row_number", FILE_ROW)] if numbered else [])

@@ -33,9 +33,9 @@ TERMS = ["--engine", "duckdb",
 
 @pytest.fixture
 def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What each one pass did: `written` or `stopped` (kprules.sql.fast.one_pass spied on)."""
+    """What each one pass did: `written` or `stopped` (kprules.sql.fast.run spied on)."""
     seen: list[str] = []
-    real = fast.one_pass
+    real = fast.run
 
     def spy(*args: Any, **kwargs: Any) -> int:
         try:
@@ -46,7 +46,7 @@ def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append("written")
         return n
 
-    monkeypatch.setattr(fast, "one_pass", spy)
+    monkeypatch.setattr(fast, "run", spy)
     return seen
 
 

@@ -1,0 +1,238 @@
+"""Kept plans of `kprules eval` (kprules.cli.plan_cache, kprules.sql.plan_json) and the
+private cache that keeps them (kprules.core.private_cache): a kept plan gives the bytes the
+first run wrote without reading the policies; any change to what made it, a plan that stops, a
+damaged or foreign file, or a folder open to others, and the policies are read as always."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+import kprules.cli.eval_cmd as eval_cmd  # noqa: E402
+from kprules.core import private_cache  # noqa: E402
+from kprules.sql.fast import fact_types, make_plan  # noqa: E402
+from kprules.sql.plan_json import decode, encode  # noqa: E402
+
+from .test_eval_engine import WRITERS, run  # noqa: E402
+from .test_fast import TERMS, good_records  # noqa: E402
+
+NAME = "plan-" + "ab" * 32
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.delenv(private_cache.ENV_OFF, raising=False)
+    monkeypatch.setenv(private_cache.ENV_DIR, str(folder))
+    return folder
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per time `kprules eval` read and checked the policies."""
+    seen: list[int] = []
+    real = eval_cmd.open_library  # type: ignore[attr-defined]
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(eval_cmd, "open_library", spy)
+    return seen
+
+
+def plans(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir() if p.name.startswith("plan-")) \
+        if cache.exists() else []
+
+
+def command(policies: Path, data: Path, out: Path, fmt: str = "csv") -> list[str]:
+    return ["eval", str(policies.parent / "lots.kpr"), str(policies), "--cases", str(data),
+            "--format", fmt, *TERMS, "--no-seeds", "--output", str(out)]
+
+
+def write(policies: Path, kind: str, records: list[dict[str, Any]], name: str = "lots") -> Path:
+    data = policies.parent / f"{name}.{kind}"
+    if kind == "jsonl":
+        data.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    else:
+        WRITERS[kind](data, records)
+    return data
+
+
+def contents(path: Path) -> Any:
+    if path.suffix == ".parquet":
+        return duckdb.sql(f"SELECT * FROM read_parquet('{path}')").fetchall()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_a_kept_plan_writes_what_the_first_run_wrote(policies: Path, cache: Path,
+                                                     loads: list[int], kind: str,
+                                                     fmt: str) -> None:
+    data = write(policies, kind, good_records(120))
+    out = policies.parent / f"out.{fmt}"
+    first = run(command(policies, data, out, fmt))
+    written = contents(out)
+    out.unlink()
+    assert first == ("", "evaluated 120 records\n", 0) and len(plans(cache)) == 1
+    assert run(command(policies, data, out, fmt)) == first
+    assert contents(out) == written and loads == [1]  # the second run read no policy
+    assert oct(cache.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_changed_policy_or_option_makes_another_plan(policies: Path, cache: Path,
+                                                       loads: list[int]) -> None:
+    data = write(policies, "jsonl", good_records(30))
+    out = policies.parent / "out.csv"
+    assert run(command(policies, data, out))[2] == 0
+    policies.write_text(policies.read_text("utf-8") + "# a comment\n", "utf-8")
+    assert run(command(policies, data, out))[2] == 0
+    assert run([*command(policies, data, out), "--as-of", "2024-01-01"])[2] == 0
+    assert run(command(policies, data, out, "json"))[2] == 0
+    assert loads == [1, 1, 1, 1] and len(plans(cache)) == 4
+
+
+def test_no_plan_when_a_module_is_found_in_a_folder(policies: Path, cache: Path,
+                                                    loads: list[int]) -> None:
+    """rules.kpr alone reads its vocabulary from the project's folder: a search the plan's
+    name does not cover, so nothing is kept."""
+    data = write(policies, "jsonl", good_records(30))
+    out = policies.parent / "out.csv"
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", *TERMS,
+            "--no-seeds", "--output", str(out)]
+    assert run(argv)[2] == 0 and run(argv)[2] == 0
+    assert loads == [1, 1] and plans(cache) == []
+
+
+def test_a_plan_that_stops_hands_over_to_the_robust_path(policies: Path, cache: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         loads: list[int]) -> None:
+    good = write(policies, "jsonl", good_records(30))
+    out = policies.parent / "out.csv"
+    assert run(command(policies, good, out))[2] == 0
+    records = good_records(30)
+    records[7]["stones"] = "three"  # not an integer
+    bad = write(policies, "jsonl", records, "bad")
+    got = run(command(policies, bad, out)), contents(out)
+    monkeypatch.setenv(private_cache.ENV_OFF, "1")
+    out.unlink()
+    want = run(command(policies, bad, out)), contents(out)
+    assert got == want and want[0][2] == 1 and "KP4" in want[0][1]
+    assert loads == [1, 1, 1]
+
+
+def test_a_damaged_plan_is_not_run(policies: Path, cache: Path, loads: list[int]) -> None:
+    data = write(policies, "jsonl", good_records(30))
+    out = policies.parent / "out.csv"
+    first = run(command(policies, data, out)), contents(out)
+    plan = cache / plans(cache)[0]
+    body = bytearray(plan.read_bytes())
+    body[-3] ^= 1
+    plan.write_bytes(bytes(body))
+    assert (run(command(policies, data, out)), contents(out)) == first
+    assert loads == [1, 1]
+
+
+# ----------------------------------------------------------------------------- the cache
+
+
+def test_kept_bytes_come_back(cache: Path) -> None:
+    private_cache.put(NAME, b"some bytes")
+    assert private_cache.get(NAME) == b"some bytes"
+    assert private_cache.get("plan-" + "cd" * 32) is None
+    assert {p.name for p in cache.iterdir()} == {"key", NAME}
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in cache.iterdir())
+
+
+@pytest.mark.parametrize("name", ["plan", "../plan-" + "ab" * 32, "key", "PLAN-" + "ab" * 32])
+def test_only_plain_names(cache: Path, name: str) -> None:
+    private_cache.put(name, b"x")
+    assert private_cache.get(name) is None and not cache.exists()
+
+
+def test_bytes_under_another_key_are_refused(cache: Path) -> None:
+    private_cache.put(NAME, b"some bytes")
+    (cache / "key").unlink()
+    private_cache.put("plan-" + "cd" * 32, b"other")  # a new key
+    assert private_cache.get(NAME) is None
+    assert private_cache.get("plan-" + "cd" * 32) == b"other"
+
+
+@pytest.mark.parametrize("what", ["folder", "key", "entry"])
+def test_nothing_is_read_from_files_open_to_others(cache: Path, what: str) -> None:
+    private_cache.put(NAME, b"some bytes")
+    path = {"folder": cache, "key": cache / "key", "entry": cache / NAME}[what]
+    os.chmod(path, 0o755 if what == "folder" else 0o644)
+    assert private_cache.get(NAME) is None
+    private_cache.put(NAME, b"other")
+    if what == "folder":  # nor written there
+        os.chmod(path, 0o700)
+        assert private_cache.get(NAME) == b"some bytes"
+
+
+def test_a_linked_folder_is_not_used(cache: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    private_cache.put(NAME, b"some bytes")
+    link = tmp_path / "link"
+    link.symlink_to(cache, target_is_directory=True)
+    monkeypatch.setenv(private_cache.ENV_DIR, str(link))
+    assert private_cache.get(NAME) is None
+
+
+def test_the_cache_can_be_turned_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(private_cache.ENV_OFF, "1")
+    private_cache.put(NAME, b"x")
+    assert private_cache.folder() is None and private_cache.get(NAME) is None
+    assert not cache.exists()
+
+
+# ----------------------------------------------------------------------------- plans as JSON
+
+
+@pytest.mark.parametrize("data_fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("out_fmt", ["csv", "json", "parquet"])
+def test_a_plan_comes_back_whole(policies: Path, data_fmt: str, out_fmt: str) -> None:
+    import kprules
+
+    lib = kprules.load(policies.parent / "lots.kpr", policies)
+    ev = lib.evaluator([("rules", t) for t in lib["rules"].terms])
+    plan = make_plan(fact_types(ev.vocabulary), ev.layout, None, ev.vocabulary.dated_by,
+                     data_fmt, out_fmt)
+    assert decode(encode(plan)) == plan
+    assert plan.sql.count(plan.slot) == 1
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_to_nothing_or_a_plan(data: bytes) -> None:
+    assert decode(data) is None
+
+
+def _doc() -> dict[str, Any]:
+    return {"format": "kprules-plan-1", "facts": {"x": "bool", "c": {"set": "country"},
+            "e": {"enum": "kind", "values": ["a", "b"]}, "w": {"unit": "ct"}},
+            "sql": "SELECT", "slot": "s", "divides": False, "select": "*",
+            "data_fmt": "jsonl", "out_fmt": "csv"}
+
+
+@pytest.mark.parametrize("change", [
+    {"format": "kprules-plan-0"}, {"divides": 0}, {"sql": 1}, {"facts": {"x": "money"}},
+    {"facts": {"x": {"enum": "kind", "values": [1]}}}, {"facts": ["x"]},
+    {"facts": {"x": {"set": "bool", "more": 1}}}])
+def test_a_plan_of_another_shape_is_none(change: dict[str, Any]) -> None:
+    good = json.dumps(_doc()).encode()
+    assert decode(good) is not None
+    assert decode(json.dumps(_doc() | change).encode()) is None
+    doc = _doc()
+    del doc["select"]
+    assert decode(json.dumps(doc).encode()) is None
