@@ -114,10 +114,6 @@ def check(out: Path, n: int, columns: list[str]) -> str | None:
     return None if rows == n else f"{rows} rows for {n} records"
 
 
-# The vocabulary's file given with the rules, so that every module comes from the files given
-# and a run's plan is kept (docs/sql.md, "Kept plans"); the values are the same either way.
-GIVEN = [HERE / "workload" / "facts.kpr", *POLICIES]
-
 # `kprules` with the one pass turned off (the switch the tests use): the robust path alone.
 ROBUST = ("import sys; import kprules.cli.eval_sql as e; e.ONE_PASS = False; "
           "from kprules.cli import main; sys.argv[0] = 'kprules'; main()")
@@ -125,7 +121,7 @@ ROBUST = ("import sys; import kprules.cli.eval_sql as e; e.ONE_PASS = False; "
 
 def kprules(data: Path, out: Path, engine: str, robust: bool = False) -> list[str]:
     start = ["-c", ROBUST] if robust else ["-m", "kprules"]
-    return [sys.executable, *start, "eval", *map(str, GIVEN), "--cases", str(data),
+    return [sys.executable, *start, "eval", *map(str, POLICIES), "--cases", str(data),
             "--format", "csv", "--no-seeds", "--engine", engine, "--output", str(out)]
 
 

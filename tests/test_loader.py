@@ -12,7 +12,8 @@ from kprules.checker import check
 from kprules.core.files import MAX_BYTES, SourceError, decode
 from kprules.core.files import read_source as read_text
 from kprules.core.render import render_all
-from kprules.syntax.loader import find_module, load, load_texts
+from kprules.syntax.loader import load, load_texts
+from kprules.syntax.search import find_module
 
 VOCAB = 'facts shipments "v"\n  fact rough: bool\n'
 POLICY = 'policy {name} "p"\n  status current\n  reads shipments\n' \

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from kprules.cli import cli
 from kprules.cli.init_cmd import starter_files
 from kprules.core.diagnostics import PolicyError
-from kprules.syntax.loader import find_module
 from kprules.syntax.project import bundled, find_project, seed_folders
+from kprules.syntax.search import find_module
 from kprules.syntax.seeds import merge_seeds
 
 VOCAB = 'facts shipments "v"\n  fact rough: bool\n'

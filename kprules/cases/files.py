@@ -37,7 +37,7 @@ from kprules.eval.evaluate import FactsError, validate
 from kprules.eval.loaded import Loaded
 from kprules.ir.types import TEXT, EnumType, SetType, Type
 from kprules.ir.values import FactError, coerce
-from kprules.syntax.loader import find_module
+from kprules.syntax.search import find_module
 
 CASE_KEYS = ("id", "title", "sources", "date", "contested", "notes", "facts", "expect")
 _TOP_SINGLE = ("case", "facts", "expect")

@@ -55,7 +55,7 @@ def _named_policies(paths: Sequence[Path]) -> Library | None:
     from kprules.api import Library
     from kprules.cli.common import load_and_check
     from kprules.core.diagnostics import PolicyError
-    from kprules.syntax.loader import find_module
+    from kprules.syntax.search import find_module
 
     found: dict[str, Path] = {}
     for path in paths:

@@ -320,7 +320,8 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         optimistic = output is not None and fmt != "text"
         with _sql_progress(path, options, output, chosen) as watch:
             if output is not None and fmt != "text" and chosen == "duckdb":
-                written = one_pass(path, ev, options.as_of, output, fmt, watch, keep_as)
+                written = one_pass(path, ev, options.as_of, output, fmt, watch, keep_as,
+                                   lib.workspace.searched)
                 if written is not None:  # every record valid: read, evaluated, written at once
                     summary(Tally(written, 0, None, False), options)
                     return 0
@@ -357,13 +358,14 @@ def _plan_name(policies: Sequence[str], path: Path, output: Path | None, engine:
     return plan_name(policies, path, as_of, terms, fmt, no_seeds, seeds, folders)
 
 
-def _kept(name: str, path: Path, output: Path, options: StreamOptions) -> int | None:
+def _kept(name: str, path: Path, output: Path, options: StreamOptions,
+          folders: Sequence[Path]) -> int | None:
     """The exit status of the one pass of the plan kept under `name`; None when there is
     none, or when it stops (nothing is written then, and the command goes on without it)."""
     from kprules.cli.eval_sql import run_plan
     from kprules.cli.plan_cache import kept
 
-    plan = kept(name)
+    plan = kept(name, folders)
     if plan is None:
         return None
     with _sql_progress(path, options, output, "duckdb") as watch:
@@ -586,14 +588,12 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
     name = _plan_name(policies, cases_path, output, engine, fmt, as_of, terms, no_seeds,
                       seeds_dir, policy_dirs)
     if name is not None and output is not None:
-        status = _kept(name, cases_path, output, options)
+        status = _kept(name, cases_path, output, options, policy_dirs)
         if status is not None:
             sys.exit(status)
     from kprules.cases.bulk import data_format
 
     lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
-    if set(lib.workspace.modules) != set(lib.workspace.given):
-        name = None  # a module was looked for in folders: the plan's name does not cover it
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if not cases_path.is_dir() and data_format(cases_path) is not None:

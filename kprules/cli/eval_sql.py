@@ -8,7 +8,7 @@ reporting are `kprules.cli.eval_cmd`'s, as on the Python path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,11 +51,13 @@ ONE_PASS = True
 
 
 def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt: str,
-             watch: QueryProgress | None = None, keep_as: str | None = None) -> int | None:
+             watch: QueryProgress | None = None, keep_as: str | None = None,
+             searched: Sequence[tuple[str, Path, Path]] = ()) -> int | None:
     """The number of records of a data file evaluated and written to `output` in one pass;
     None, with nothing written, when the robust path (`prepare`) must run. `watch`: shows the
     progress of the statement (and turns Ctrl-C into KeyboardInterrupt, not a fallback).
-    `keep_as`: the name under which the plan is kept once it ran (kprules.cli.plan_cache)."""
+    `keep_as`: the name under which the plan is kept once it ran, with the modules found by
+    searching (`searched`, kprules.syntax.loader.Workspace.searched; kprules.cli.plan_cache)."""
     from kprules.cases.bulk import data_format
     from kprules.core.files import display_name
     from kprules.sql.fast import fact_types, make_plan
@@ -75,7 +77,7 @@ def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt
     if written is not None and keep_as is not None:
         from kprules.cli.plan_cache import keep
 
-        keep(keep_as, plan)
+        keep(keep_as, plan, searched)
     return written
 
 

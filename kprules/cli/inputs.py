@@ -136,7 +136,7 @@ def report(diags: Sequence[Diagnostic], sources: Mapping[str, Source]) -> None:
 def policy_paths(args: Sequence[str], folders: Sequence[Path] = ()) -> list[Path]:
     """POLICY arguments as paths: a file or folder, or the name of a policy declared in a
     `.kpr` file of `folders`, the project's policy folders or the bundled library."""
-    from kprules.syntax.loader import find_in, find_module
+    from kprules.syntax.search import find_in, find_module
 
     out = []
     for arg in args:
@@ -311,7 +311,7 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
 
 
 def _found_elsewhere(names: Sequence[str]) -> list[Path]:
-    from kprules.syntax.loader import find_module
+    from kprules.syntax.search import find_module
 
     return [p for p in (find_module(n, Path.cwd()) for n in names) if p is not None]
 

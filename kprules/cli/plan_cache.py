@@ -5,16 +5,18 @@ Effects: reads the policy files, the project files and kprules' own files (their
 sizes and times) to name the plan; the plans themselves are kept in kprules.core.private_cache
 (private, authenticated). Decisions:
 
-- A plan is named by a SHA-256 of everything that makes it: kprules' files and version,
-  Python's and DuckDB's versions, the policy files given (paths and contents), the project
-  files above them and the working folder (paths and contents), and the options that change
-  the values (`--as-of`, `--term`, the formats, the seeds options). Change any and the name
+- A plan is named by a SHA-256 of what makes it: kprules' files, Python's and DuckDB's
+  versions, the policy files given (paths and contents), the project files above them and the
+  working folder (paths and contents), and the options that change the values (`--as-of`,
+  `--term`, the formats, the seeds and `--policies` options). Change any and the name
   changes: the plan is made afresh.
-- Only runs whose policies come from the files given are kept: no module found in a project's
-  folders, a `--policies` folder or the bundled library (that search looks at folders, which
-  the name does not cover), no POLICY given by name, and no seeds but the bundled ones
-  (`--no-seeds`, or neither `--seeds` nor a project file). JSON Lines and Parquet data files
-  only (a CSV file's header is checked by the Python reader, with the checked vocabulary).
+- A module the policies read that is not among the files given was found by a search of
+  folders (kprules.syntax.search), which the name cannot cover: the plan keeps each such
+  search (the module, where it started, the file found and its digest), and is used only if
+  every one, asked again, finds the same file, unchanged.
+- Not kept: a POLICY given by name, seeds other than the bundled ones (`--seeds`, or a project
+  file, without `--no-seeds`: a seeds folder's files are not covered), and CSV data files (their
+  header is checked by the Python reader, with the checked vocabulary).
 - A kept plan is run by the same one pass (kprules.sql.fast.run); when it stops (a record SQL
   does not accept), the command goes on as without a plan: it reads and checks the policies,
   and reports as always. So a plan changes how soon the values come, never which.
@@ -88,14 +90,14 @@ def _policy_files(paths: Sequence[Path]) -> list[list[str]]:
                                    resolve=True)
     if problems:
         raise OSError("a policy path the loader reports")
-    return [[str(f), hashlib.sha256(f.read_bytes()).hexdigest()] for f in files]
+    return [[str(f), _digest(f)] for f in files]
 
 
 def _projects(starts: Sequence[Path]) -> list[list[str]]:
     from kprules.syntax.project import find_project_file
 
     found = dict.fromkeys(f for f in map(find_project_file, starts) if f is not None)
-    return [[str(f), hashlib.sha256(f.read_bytes()).hexdigest()] for f in found]
+    return [[str(f), _digest(f)] for f in found]
 
 
 def _tree(top: Path) -> list[tuple[str, int, int]]:
@@ -110,16 +112,48 @@ def _tree(top: Path) -> list[tuple[str, int, int]]:
     return out
 
 
-def kept(name: str) -> Plan | None:
-    """The plan kept under `name`, or None."""
-    from kprules.sql.plan_json import decode
+KEPT = "kprules-kept-plan-1"
+
+
+def kept(name: str, folders: Sequence[Path]) -> Plan | None:
+    """The plan kept under `name`, or None: none kept, or a module its policies read is no
+    longer the file the search found then (`folders`: the --policies folders)."""
+    from kprules.sql.plan_json import from_doc
 
     data = private_cache.get(name)
-    return None if data is None else decode(data)
+    if data is None:
+        return None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+        searched = doc["searched"]
+        if doc["format"] != KEPT or not all(_still(m, start, path, digest, folders)
+                                            for m, start, path, digest in searched):
+            return None
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
+    return from_doc(doc["plan"])
 
 
-def keep(name: str, plan: Plan) -> None:
-    """Keep `plan` under `name`."""
-    from kprules.sql.plan_json import encode
+def _still(name: str, start: str, path: str, digest: str, folders: Sequence[Path]) -> bool:
+    """Whether the search for module `name` from `start` finds the same file, unchanged."""
+    from kprules.syntax.search import find_in, find_module
 
-    private_cache.put(name, encode(plan))
+    found = find_in(name, folders) or find_module(name, Path(start))
+    return found is not None and str(found) == path and _digest(found) == digest
+
+
+def keep(name: str, plan: Plan, searched: Sequence[tuple[str, Path, Path]]) -> None:
+    """Keep `plan` under `name`, with the modules its policies found by searching (name,
+    where the search started, the file found) and their files' digests."""
+    from kprules.sql.plan_json import to_doc
+
+    try:
+        found = [[m, str(start), str(path), _digest(path)] for m, start, path in searched]
+    except OSError:
+        return
+    doc = {"format": KEPT, "searched": found, "plan": to_doc(plan)}
+    private_cache.put(name, json.dumps(doc, ensure_ascii=False, sort_keys=True).encode())
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

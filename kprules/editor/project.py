@@ -24,8 +24,9 @@ from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.editor.workspace import discover
 from kprules.syntax import nodes as n
-from kprules.syntax.loader import EXTENSION, Workspace, find_module
+from kprules.syntax.loader import Workspace
 from kprules.syntax.parse import parse
+from kprules.syntax.search import EXTENSION, find_module
 from kprules.syntax.seeds import SeedFolder, find_seeds_folder, load_seeds
 
 

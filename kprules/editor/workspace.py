@@ -15,7 +15,7 @@ import os
 from collections import deque
 from pathlib import Path
 
-from kprules.syntax.loader import EXTENSION
+from kprules.syntax.search import EXTENSION
 
 MAX_ENTRIES = 20_000
 _SKIP = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})

@@ -19,15 +19,26 @@ _TEXTS = ("sql", "slot", "select", "data_fmt", "out_fmt")
 
 def encode(plan: Plan) -> bytes:
     """The plan as JSON text (UTF-8)."""
-    doc = {"format": FORMAT, "facts": {n: _type(t) for n, t in plan.facts.items()},
-           "divides": plan.divides, **{k: getattr(plan, k) for k in _TEXTS}}
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return json.dumps(to_doc(plan), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def decode(data: bytes) -> Plan | None:
     """The plan `encode` wrote, or None for anything else."""
     try:
-        doc = json.loads(data.decode("utf-8"))
+        return from_doc(json.loads(data.decode("utf-8")))
+    except ValueError:
+        return None
+
+
+def to_doc(plan: Plan) -> dict[str, Any]:
+    """The plan as a JSON document."""
+    return {"format": FORMAT, "facts": {n: _type(t) for n, t in plan.facts.items()},
+            "divides": plan.divides, **{k: getattr(plan, k) for k in _TEXTS}}
+
+
+def from_doc(doc: Any) -> Plan | None:
+    """The plan of a document `to_doc` made, or None for anything else."""
+    try:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             return None
         texts = [doc[k] for k in _TEXTS]

@@ -8,14 +8,12 @@ A module that a given file `reads` or `amends` but that is not among the given f
 in the policy folders of the project (`kprules.toml`, see kprules.syntax.project: found upward
 from the working folder and from the folder of the file that needs it, never beside it), then in
 the bundled Kimberley library; never in other folders. The search reads only the header of each
-candidate file, so broken files elsewhere do not matter, and it is bounded (see `find_module`).
+candidate file, so broken files elsewhere do not matter, and it is bounded (see
+kprules.syntax.search.find_module).
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -36,11 +34,7 @@ from kprules.core.source import Source
 from kprules.syntax import nodes as n
 from kprules.syntax.invisible import invisible_characters
 from kprules.syntax.parse import parse
-
-EXTENSION = ".kpr"
-_HEADER = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*(facts|policy)\s+([A-Za-z_][A-Za-z0-9_]*)")
-MAX_SEARCH_ENTRIES = 20_000
-_SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+from kprules.syntax.search import EXTENSION, find_in, find_module
 
 
 def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
@@ -61,6 +55,9 @@ class Workspace(SharedRepr):
     paths: dict[str, Path] = field(factory=dict)
     given: list[str] = field(factory=list)
     diagnostics: list[Diagnostic] = field(factory=list)
+    # each module found by searching: (its name, the folder the search started from, the
+    # file found), in the order found (kprules.cli.plan_cache asks the search again)
+    searched: list[tuple[str, Path, Path]] = field(factory=list)
 
     def add_file(self, path: Path) -> n.Module | None:
         name = display_name(path)
@@ -160,82 +157,5 @@ def _resolve_nearby(ws: Workspace, folders: Sequence[Path] = ()) -> None:
                 return
             found = find_in(name, folders) or find_module(name, needed_by.parent)
             if found is not None:
+                ws.searched.append((name, needed_by.parent, found))
                 ws.add_file(found)
-
-
-def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
-    """The `.kpr` file declaring module `name` in the project's policy folders or the bundled
-    library (`kprules.syntax.project.policy_folders`, from the working folder and `start`).
-
-    Each folder is searched breadth first (its own files before its subfolders' files, names in
-    sorted order, hidden and tool folders skipped, links to folders not followed); the first
-    folder holding one wins. The search gives up after looking at `budget` folder entries in
-    all, so that it stays fast in a huge tree.
-    """
-    from kprules.syntax.project import bundled, policy_folders
-
-    try:
-        folders = policy_folders([Path.cwd(), start])
-    except PolicyError:  # a malformed project file: `load_and_check` reports it (KP105)
-        folders = [bundled().policies]
-    return find_in(name, folders, budget)
-
-
-def find_in(name: str, folders: Sequence[Path],
-            budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
-    """The first `.kpr` file declaring module `name` in the trees of `folders`, in order."""
-    left = _Budget(budget)
-    for folder in folders:
-        found = _search_tree(folder, name, None, left)
-        if found is not None or left.entries <= 0:
-            return found
-    return None
-
-
-@define(repr=False)
-class _Budget(SharedRepr):
-    entries: int
-
-
-def _search_tree(top: Path, name: str, skip: Path | None, left: _Budget) -> Path | None:
-    queue = deque([top])
-    while queue and left.entries > 0:
-        folder = queue.popleft()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            continue
-        left.entries -= len(entries)
-        for entry in entries:
-            if entry.name.endswith(EXTENSION) and _is_file(entry) and _declares(entry, name):
-                return Path(entry.path)
-        queue.extend(Path(e.path) for e in entries if _is_folder(e)
-                     and Path(e.path) != skip)
-    return None
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    if entry.name.startswith(".") or entry.name in _SKIP_FOLDERS:
-        return False
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False
-
-
-def _declares(entry: os.DirEntry[str], name: str) -> bool:
-    try:
-        with open(entry.path, "rb") as fh:
-            head = fh.read(4096).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    match = _HEADER.match(head)
-    return match is not None and match.group(2) == name

@@ -103,16 +103,38 @@ def test_a_changed_policy_or_option_makes_another_plan(policies: Path, cache: Pa
     assert loads == [1, 1, 1, 1] and len(plans(cache)) == 4
 
 
-def test_no_plan_when_a_module_is_found_in_a_folder(policies: Path, cache: Path,
-                                                    loads: list[int]) -> None:
-    """rules.kpr alone reads its vocabulary from the project's folder: a search the plan's
-    name does not cover, so nothing is kept."""
+def test_a_module_found_by_searching_is_looked_for_again(policies: Path, cache: Path,
+                                                       loads: list[int]) -> None:
+    """rules.kpr alone reads its vocabulary from the project's folder: the plan is used only
+    while that search finds the same file, unchanged."""
     data = write(policies, "jsonl", good_records(30))
     out = policies.parent / "out.csv"
     argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", *TERMS,
             "--no-seeds", "--output", str(out)]
-    assert run(argv)[2] == 0 and run(argv)[2] == 0
-    assert loads == [1, 1] and plans(cache) == []
+    first = run(argv), contents(out)
+    assert first[0][2] == 0 and len(plans(cache)) == 1
+    assert (run(argv), contents(out)) == first and loads == [1]  # kept, and used
+    vocabulary = policies.parent / "lots.kpr"
+    text = vocabulary.read_text("utf-8")
+    vocabulary.write_text(text + "# changed\n", "utf-8")
+    assert (run(argv), contents(out)) == first and loads == [1, 1]  # read again
+    assert (run(argv), contents(out)) == first and loads == [1, 1]  # and kept again
+    (policies.parent / "a_first.kpr").write_text(text, "utf-8")  # found first, now
+    vocabulary.unlink()
+    assert (run(argv), contents(out)) == first and loads == [1, 1, 1]
+
+
+def test_no_plan_for_a_policy_given_by_name_or_for_project_seeds(
+        policies: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = write(policies, "jsonl", good_records(30))
+    out = policies.parent / "out.csv"
+    monkeypatch.chdir(policies.parent)
+    by_name = ["eval", "rules", "--cases", str(data), "--format", "csv", *TERMS, "--no-seeds",
+               "--output", str(out)]
+    with_seeds = ["eval", str(policies.parent / "lots.kpr"), str(policies), "--cases",
+                  str(data), "--format", "csv", *TERMS, "--output", str(out)]
+    assert run(by_name)[2] == 0 and run(with_seeds)[2] == 0
+    assert plans(cache) == []
 
 
 def test_a_plan_that_stops_hands_over_to_the_robust_path(policies: Path, cache: Path,

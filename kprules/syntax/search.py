@@ -1,0 +1,103 @@
+"""Where a module that is needed but not given is found: the `.kpr` file declaring it in the
+project's policy folders or the bundled library (kprules.syntax.loader reads it).
+
+Effects: lists folders and reads the first 4 KB of candidate files (never parses them). Light
+on purpose (no parser, no syntax tree): `kprules eval` asks it, before anything is loaded,
+whether a kept plan's modules are still where they were (kprules.cli.plan_cache).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+
+from attrs import define
+
+from kprules.core.diagnostics import PolicyError
+from kprules.core.shared_repr import SharedRepr
+
+EXTENSION = ".kpr"
+_HEADER = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*(facts|policy)\s+([A-Za-z_][A-Za-z0-9_]*)")
+MAX_SEARCH_ENTRIES = 20_000
+_SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+
+
+def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
+    """The `.kpr` file declaring module `name` in the project's policy folders or the bundled
+    library (`kprules.syntax.project.policy_folders`, from the working folder and `start`).
+
+    Each folder is searched breadth first (its own files before its subfolders' files, names in
+    sorted order, hidden and tool folders skipped, links to folders not followed); the first
+    folder holding one wins. The search gives up after looking at `budget` folder entries in
+    all, so that it stays fast in a huge tree.
+    """
+    from kprules.syntax.project import bundled, policy_folders
+
+    try:
+        folders = policy_folders([Path.cwd(), start])
+    except PolicyError:  # a malformed project file: `load_and_check` reports it (KP105)
+        folders = [bundled().policies]
+    return find_in(name, folders, budget)
+
+
+def find_in(name: str, folders: Sequence[Path],
+            budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
+    """The first `.kpr` file declaring module `name` in the trees of `folders`, in order."""
+    left = _Budget(budget)
+    for folder in folders:
+        found = _search_tree(folder, name, None, left)
+        if found is not None or left.entries <= 0:
+            return found
+    return None
+
+
+@define(repr=False)
+class _Budget(SharedRepr):
+    entries: int
+
+
+def _search_tree(top: Path, name: str, skip: Path | None, left: _Budget) -> Path | None:
+    queue = deque([top])
+    while queue and left.entries > 0:
+        folder = queue.popleft()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        left.entries -= len(entries)
+        for entry in entries:
+            if entry.name.endswith(EXTENSION) and _is_file(entry) and _declares(entry, name):
+                return Path(entry.path)
+        queue.extend(Path(e.path) for e in entries if _is_folder(e)
+                     and Path(e.path) != skip)
+    return None
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    if entry.name.startswith(".") or entry.name in _SKIP_FOLDERS:
+        return False
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _declares(entry: os.DirEntry[str], name: str) -> bool:
+    try:
+        with open(entry.path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    match = _HEADER.match(head)
+    return match is not None and match.group(2) == name
