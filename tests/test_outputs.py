@@ -143,3 +143,67 @@ def test_fmt_may_write_a_policy_and_nothing_else_may(tmp_path: Path) -> None:
         write_atomic(policy, "new\n")
     write_atomic(policy, "new\n", sources=True)
     assert policy.read_text(encoding="utf-8") == "new\n"
+
+
+# ----------------------------------------------------------------------------- eval --output
+
+ENGINES = ["python", pytest.param("duckdb", marks=pytest.mark.skipif(
+    not __import__("importlib").util.find_spec("duckdb"), reason="DuckDB not installed"))]
+
+
+def _eval(output: str, engine: str, fmt: str = "csv") -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["eval", "shipment", "--no-seeds", "--cases", "in.jsonl",
+                                      "--format", fmt, "--engine", engine, "--output", output])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("name", "why"), [
+    ("in.jsonl", "it is an input of this command"),
+    ("shipment/kpcs.kpr", "it is a policy, case or data file"),
+    ("other.toml", "it is a policy, case or data file"),
+    ("other.kpr", "it is a policy, case or data file")])
+def test_eval_never_writes_over_an_input_or_a_policy(work: Path, engine: str, name: str,
+                                                     why: str) -> None:
+    path = work / name
+    if not path.exists():
+        path.write_text("kept\n", encoding="utf-8")
+    before = path.read_bytes()
+    status, out = _eval(name, engine)
+    assert (status, path.read_bytes()) == (1, before)
+    assert f"error[KP604]: cannot write `{name}`: {why}" in out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_eval_replaces_an_earlier_output_whole(work: Path, engine: str) -> None:
+    (work / "out.csv").write_text("an earlier output\n", encoding="utf-8")
+    os.chmod(work / "out.csv", 0o640)
+    assert _eval("out.csv", engine) == (0, "evaluated 1 record\n")
+    assert (work / "out.csv").read_text("utf-8").startswith("case,as_of,")
+    assert stat.S_IMODE((work / "out.csv").stat().st_mode) == 0o640
+    assert sorted(p.name for p in work.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_eval_writes_through_a_link_and_keeps_hard_links(work: Path, engine: str) -> None:
+    (work / "reports").mkdir()
+    target = work / "reports" / "latest.csv"
+    target.write_text("old\n", encoding="utf-8")
+    (work / "link.csv").symlink_to(target)
+    os.link(target, work / "also.csv")
+    assert _eval("link.csv", engine) == (0, "evaluated 1 record\n")
+    assert (work / "link.csv").is_symlink()
+    assert (work / "also.csv").read_text("utf-8") == target.read_text("utf-8")
+    assert target.read_text("utf-8").startswith("case,as_of,")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_eval_refuses_a_read_only_output_and_streams_to_a_device(work: Path,
+                                                                 engine: str) -> None:
+    (work / "ro.csv").write_text("kept\n", encoding="utf-8")
+    os.chmod(work / "ro.csv", 0o444)
+    status, out = _eval("ro.csv", engine)
+    assert status == 1 and "cannot write `ro.csv`: it is read-only" in out
+    assert (work / "ro.csv").read_text("utf-8") == "kept\n"
+    assert _eval(os.devnull, engine) == (0, "evaluated 1 record\n")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -29,6 +29,7 @@ from kprules.cli.inputs import (
     DATE,
     check_case_path,
     evaluator,
+    fail,
     given_policies,
     load_cases,
     open_library,
@@ -38,6 +39,7 @@ from kprules.cli.inputs import (
     seeds_options,
 )
 from kprules.core.escape import csv_safe, terminal
+from kprules.core.files import OutputError, atomic_output, output_target
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import plural
 
@@ -339,8 +341,18 @@ def _bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libr
         raise click.UsageError("--format parquet needs --engine duckdb")
     if output is None:
         return _bulk_python(path, ev, fmt, options, lib, sys.stdout)
-    with output.open("w", encoding="utf-8", newline="") as out:
+    with atomic_output(output, data=True) as out:
         return _bulk_python(path, ev, fmt, options, lib, out)
+
+
+def _writable(output: Path, inputs: Sequence[Path]) -> Path:
+    """The file `--output` writes (a link followed to its target); KP604 when it must not be
+    written: a folder, a read-only file, an input of this run, a policy or a case file (an
+    existing data file that is not an input is replaced: the outputs are data files)."""
+    try:
+        return output_target(output, inputs, data=True)
+    except OutputError as err:
+        fail("KP604", str(err))
 
 
 def _plan_name(policies: Sequence[str], path: Path, output: Path | None, engine: str, fmt: str,
@@ -369,7 +381,10 @@ def _kept(name: str, path: Path, output: Path, options: StreamOptions,
     if plan is None:
         return None
     with _sql_progress(path, options, output, "duckdb") as watch:
-        written = run_plan(plan, path, [], output, watch)
+        try:
+            written = run_plan(plan, path, [], output, watch)
+        except OutputError as err:
+            fail("KP604", str(err))
     if written is None:
         return None
     summary(Tally(written, 0, None, False), options)
@@ -420,7 +435,7 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
             if file.fixed:  # and Python fixed some: they go in the output too
                 file.copy(prepared.query, ev.layout, output, fmt)
     elif output is not None:
-        with output.open("w", encoding="utf-8", newline="") as out:
+        with atomic_output(output, data=True) as out:
             _write_sql(prepared, ev, fmt, out)
     else:
         _write_sql(prepared, ev, fmt, sys.stdout)
@@ -585,6 +600,8 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
                  quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: tuple[Path, ...],
                  no_seeds: bool, policy_dirs: tuple[Path, ...]) -> None:
     options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
+    if output is not None:  # never an input of this run, a policy or a case file (issue 14)
+        output = _writable(output, [cases_path, *map(Path, policies)])
     name = _plan_name(policies, cases_path, output, engine, fmt, as_of, terms, no_seeds,
                       seeds_dir, policy_dirs)
     if name is not None and output is not None:
@@ -601,6 +618,8 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
         if fmt == "parquet" or output is not None:
             raise click.UsageError("--format parquet and --output are for data files")
         sys.exit(_cases(cases_path, ev, fmt, as_of, lib))
+    except OutputError as err:
+        fail("KP604", str(err))
     except BrokenPipeError:  # the reader stopped reading (`| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)

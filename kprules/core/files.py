@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import io
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -148,25 +149,29 @@ class OutputError(OSError):
     """An output file that cannot be written (one-line message)."""
 
 
-# Files kprules reads as inputs: an output is never written over one (except by `fmt`).
-SOURCE_SUFFIXES = frozenset({".kpr", ".toml", ".jsonl", ".ndjson", ".csv", ".parquet"})
+# Files kprules reads as inputs: an output is never written over one (except by `fmt`, and a
+# data file by `eval --output`, whose outputs are data files).
+POLICY_SUFFIXES = frozenset({".kpr", ".toml"})
+DATA_SUFFIXES = frozenset({".jsonl", ".ndjson", ".csv", ".parquet"})
+SOURCE_SUFFIXES = POLICY_SUFFIXES | DATA_SUFFIXES
 
 
 @contextlib.contextmanager
-def atomic_binary(path: Path, inputs: Sequence[Path] = (),
-                  sources: bool = False) -> Iterator[BinaryIO]:
+def atomic_binary(path: Path, inputs: Sequence[Path] = (), sources: bool = False,
+                  data: bool = False) -> Iterator[BinaryIO]:
     """A binary stream whose content replaces `path` atomically when the block ends cleanly.
 
     `path` is first looked at (`OutputError`, before anything is written, when it must not be
     written): a symbolic link is followed, and its target written (the link stays); a FIFO, a
     device or a socket (`/dev/null`, `/dev/stdout`) is written as the stream it is, never
     replaced by a file; a read-only file is refused, as is an input of the same run (`inputs`)
-    and, unless `sources` (`fmt`), an existing policy, case or data file. A file with several
+    and, unless `sources` (`fmt`), an existing policy, case or data file (with `data`, a data
+    file may be replaced unless it is an input: `eval --output`). A file with several
     hard links is rewritten in place, so that every link sees the new content. Otherwise the
     data goes to a temporary file in the same folder, renamed over the target: it keeps the
     permissions of the file it replaces, and an error, an interrupt or SIGTERM removes it.
     """
-    target = _output_target(path, inputs, sources)
+    target = output_target(path, inputs, sources, data)
     info = _stat(target)
     if info is not None and not stat.S_ISREG(info.st_mode):
         with _stream(target) as fh:
@@ -180,8 +185,10 @@ def atomic_binary(path: Path, inputs: Sequence[Path] = (),
         yield fh
 
 
-def _output_target(path: Path, inputs: Sequence[Path], sources: bool) -> Path:
-    """The file an output to `path` writes (links followed), or `OutputError` if it must not."""
+def output_target(path: Path, inputs: Sequence[Path] = (), sources: bool = False,
+                  data: bool = False) -> Path:
+    """The file an output to `path` writes (links followed), or `OutputError` if it must not
+    (`atomic_binary` says when)."""
     shown = display_name(path)
     target = Path(os.path.realpath(path))
     info = _stat(target)
@@ -196,7 +203,8 @@ def _output_target(path: Path, inputs: Sequence[Path], sources: bool) -> Path:
             other = _stat(Path(os.path.realpath(given)))
             if other is not None and (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
                 raise OutputError(f"cannot write `{shown}`: it is an input of this command")
-        if not sources and target.suffix.lower() in SOURCE_SUFFIXES:
+        kept = POLICY_SUFFIXES if data else SOURCE_SUFFIXES
+        if not sources and target.suffix.lower() in kept:
             raise OutputError(f"cannot write `{shown}`: it is a policy, case or data file")
     return target
 
@@ -276,13 +284,14 @@ def _terminate_as_exit() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path | None, inputs: Sequence[Path] = ()) -> Iterator[TextIO]:
+def atomic_output(path: Path | None, inputs: Sequence[Path] = (),
+                  data: bool = False) -> Iterator[TextIO]:
     """A text stream (UTF-8, `\\n` line ends) written atomically to `path` (as `atomic_binary`
     describes); standard output when `path` is None."""
     if path is None:
         yield sys.stdout
         return
-    with atomic_binary(path, inputs) as raw:
+    with atomic_binary(path, inputs, data=data) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
         yield text
         text.flush()
@@ -294,6 +303,31 @@ def write_atomic(path: Path, data: str | bytes, sources: bool = False) -> None:
     (`sources`: it may be a policy, as `fmt` writes)."""
     with atomic_binary(path, sources=sources) as fh:
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def place_file(part: Path, target: Path) -> None:
+    """Put the finished file `part` (written beside `target`, by DuckDB) at `target` as
+    `atomic_binary` writes: renamed over a regular file with one name (keeping its
+    permissions), or where there is none; copied into a special file (a FIFO, a device: a
+    stream) or a file with several names (rewritten in place). `part` is removed in any case;
+    `OutputError` when the target cannot be written."""
+    try:
+        info = _stat(target)
+        if info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
+            regular = stat.S_ISREG(info.st_mode)
+            with part.open("rb") as src, target.open("r+b" if regular else "wb") as dst:
+                shutil.copyfileobj(src, dst)
+                if regular:
+                    dst.truncate()
+        else:
+            if info is not None:
+                os.chmod(part, stat.S_IMODE(info.st_mode))
+            os.replace(part, target)
+    except OSError as err:
+        raise OutputError(f"cannot write `{display_name(target)}`: "
+                          f"{err.strerror or err}") from None
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _umask() -> int:

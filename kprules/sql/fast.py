@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import stat
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -47,6 +45,7 @@ from typing import Any
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.files import place_file
 from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
@@ -197,9 +196,7 @@ def _write(con: Any, select: str, output: Path, fmt: str, relation: str,
         written = int(row[0])
         if lines_of is not None and _lines(lines_of) != written:
             raise NotFast("blank lines: records and lines are numbered apart")
-        if output.exists():  # the file replaced keeps its permissions
-            os.chmod(part, stat.S_IMODE(output.stat().st_mode))
-        os.replace(part, output)
+        place_file(part, output)  # the file replaced keeps its permissions, and its links
     finally:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
