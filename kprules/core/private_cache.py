@@ -9,7 +9,8 @@ issue 14 asks of any cache, nothing is read unless
 A file that fails any test is not read: the caller does the work instead. The folder is
 `$KPRULES_CACHE_DIR`, else `$XDG_CACHE_HOME/kprules`, else `~/.cache/kprules`; setting
 `KPRULES_NO_CACHE` to anything but an empty text turns the cache off. A cache never fails a
-run: every error reading or writing it is a miss. POSIX only (elsewhere there is no cache).
+run: every error reading or writing it is a miss. It holds at most `MAX_ENTRIES` entries: the
+ones used least recently go first. POSIX only (elsewhere there is no cache).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import re
 import secrets
 import stat
+import time
 from pathlib import Path
 
 ENV_DIR = "KPRULES_CACHE_DIR"
@@ -29,7 +31,9 @@ KEY_FILE = "key"
 KEY_BYTES = 32
 MAX_ENTRY = 8 * 1024 * 1024  # bytes of one entry read at most
 _NAME = re.compile(r"[a-z]+-[0-9a-f]{64}")
-_OPEN = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+MAX_ENTRIES = 200  # past them, the entries used least recently are removed
+_OPEN = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_FOLDER = getattr(os, "O_DIRECTORY", 0)
 
 
 def folder() -> Path | None:
@@ -39,7 +43,12 @@ def folder() -> Path | None:
     given = os.environ.get(ENV_DIR)
     if given:
         return Path(given)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home folder: no cache
+            return None
     return Path(base) / "kprules"
 
 
@@ -62,7 +71,11 @@ def get(name: str) -> bytes | None:
     if key is None or data is None or len(data) < KEY_BYTES:
         return None
     tag, body = data[:KEY_BYTES], data[KEY_BYTES:]
-    return body if hmac.compare_digest(tag, _tag(key, body)) else None
+    if not hmac.compare_digest(tag, _tag(key, body)):
+        return None
+    with contextlib.suppress(OSError):  # used now: the last to be removed (`_prune`)
+        os.utime(where / name, follow_symlinks=False)
+    return body
 
 
 def put(name: str, body: bytes) -> None:
@@ -76,8 +89,25 @@ def put(name: str, body: bytes) -> None:
             key = _key(fd, create=True)
             if key is not None:
                 _write(fd, name, _tag(key, body) + body)
+                _prune(fd)
         finally:
             os.close(fd)
+
+
+def _prune(folder_fd: int) -> None:
+    """Keep the `MAX_ENTRIES` entries used last; remove the others (and leftover parts of
+    writes that were cut short, an hour old)."""
+    entries, now = [], time.time()
+    for name in os.listdir(folder_fd):
+        with contextlib.suppress(OSError):
+            info = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+            if _NAME.fullmatch(name):
+                entries.append((info.st_mtime_ns, name))
+            elif name.endswith(".part") and info.st_mtime < now - 3600:
+                os.unlink(name, dir_fd=folder_fd)
+    for _, name in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=folder_fd)
 
 
 def _tag(key: bytes, body: bytes) -> bytes:
@@ -90,7 +120,7 @@ def _open_folder(where: Path, create: bool) -> int:
         where.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with contextlib.suppress(FileExistsError):
             where.mkdir(mode=0o700)
-    fd = os.open(where, os.O_RDONLY | os.O_DIRECTORY | _OPEN)
+    fd = os.open(where, os.O_RDONLY | _FOLDER | _OPEN)
     info = os.fstat(fd)
     if info.st_uid != os.getuid() or info.st_mode & 0o077:
         os.close(fd)

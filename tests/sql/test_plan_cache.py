@@ -212,6 +212,33 @@ def test_a_linked_folder_is_not_used(cache: Path, tmp_path: Path,
     assert private_cache.get(NAME) is None
 
 
+def test_the_entries_used_least_recently_go_first(cache: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(private_cache, "MAX_ENTRIES", 3)
+    names = [f"plan-{i:064x}" for i in range(5)]
+    for i, name in enumerate(names[:3]):
+        private_cache.put(name, b"x")
+        os.utime(cache / name, (1000 + i, 1000 + i))
+    assert private_cache.get(names[0]) == b"x"  # used: now the newest
+    (cache / ".old.part").write_bytes(b"cut short")
+    os.utime(cache / ".old.part", (1000, 1000))
+    private_cache.put(names[3], b"x")
+    private_cache.put(names[4], b"x")
+    assert plans(cache) == sorted([names[0], names[3], names[4]])
+    assert sorted(p.name for p in cache.iterdir() if not p.name.startswith("plan-")) == ["key"]
+
+
+def test_no_home_folder_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (private_cache.ENV_OFF, private_cache.ENV_DIR, "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def nowhere() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", nowhere)
+    assert private_cache.folder() is None and private_cache.get(NAME) is None
+
+
 def test_the_cache_can_be_turned_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(private_cache.ENV_OFF, "1")
     private_cache.put(NAME, b"x")
