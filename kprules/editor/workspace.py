@@ -11,37 +11,14 @@ entries deep, so that a file opened in a huge folder (a home folder) costs littl
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from pathlib import Path
 
-from kprules.syntax.search import EXTENSION
+from kprules.syntax.search import Budget, kpr_files
 
 MAX_ENTRIES = 20_000
-_SKIP = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 
 
 def discover(path: Path) -> list[Path]:
-    """The `.kpr` files under the folder of `path`, in a stable order."""
-    found: list[Path] = []
-    queue = deque([path.parent])
-    left = MAX_ENTRIES
-    while queue and left > 0:
-        folder = queue.popleft()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            continue
-        left -= len(entries)
-        for entry in entries:
-            if entry.name.startswith(".") or entry.name in _SKIP:
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    queue.append(Path(entry.path))
-                elif entry.name.endswith(EXTENSION) and entry.is_file():
-                    found.append(Path(entry.path).resolve())
-            except OSError:
-                continue
-    return found
+    """The `.kpr` files under the folder of `path` (hidden files aside), in a stable order."""
+    return [Path(e.path).resolve() for e in kpr_files(path.parent, Budget(MAX_ENTRIES))
+            if not e.name.startswith(".")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from attrs import define
@@ -46,7 +46,7 @@ def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Pat
 def find_in(name: str, folders: Sequence[Path],
             budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
     """The first `.kpr` file declaring module `name` in the trees of `folders`, in order."""
-    left = _Budget(budget)
+    left = Budget(budget)
     for folder in folders:
         found = _search_tree(folder, name, None, left)
         if found is not None or left.entries <= 0:
@@ -55,11 +55,16 @@ def find_in(name: str, folders: Sequence[Path],
 
 
 @define(repr=False)
-class _Budget(SharedRepr):
+class Budget(SharedRepr):
+    """The folder entries a search may still look at (shared by the trees it searches)."""
+
     entries: int
 
 
-def _search_tree(top: Path, name: str, skip: Path | None, left: _Budget) -> Path | None:
+def kpr_files(top: Path, left: Budget, skip: Path | None = None) -> Iterator[os.DirEntry[str]]:
+    """The `.kpr` files in the tree of `top`, breadth first (a folder's own files before its
+    subfolders' files, names in sorted order, hidden and tool folders and `skip` left out,
+    links to folders not followed), while `left` has entries to look at."""
     queue = deque([top])
     while queue and left.entries > 0:
         folder = queue.popleft()
@@ -69,12 +74,13 @@ def _search_tree(top: Path, name: str, skip: Path | None, left: _Budget) -> Path
         except OSError:
             continue
         left.entries -= len(entries)
-        for entry in entries:
-            if entry.name.endswith(EXTENSION) and _is_file(entry) and _declares(entry, name):
-                return Path(entry.path)
+        yield from (e for e in entries if e.name.endswith(EXTENSION) and _is_file(e))
         queue.extend(Path(e.path) for e in entries if _is_folder(e)
                      and Path(e.path) != skip)
-    return None
+
+
+def _search_tree(top: Path, name: str, skip: Path | None, left: Budget) -> Path | None:
+    return next((Path(e.path) for e in kpr_files(top, left, skip) if _declares(e, name)), None)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
