@@ -35,7 +35,8 @@ from kprules.cases.bulk import (
     read_data,
 )
 from kprules.cases.parquet import place
-from kprules.cli.eval_cmd import StreamOptions, Tally, eval_stream, make_writer
+from kprules.cli.eval_data import StreamOptions, Tally, eval_stream
+from kprules.cli.eval_write import make_writer
 from kprules.core.render import render_all
 from kprules.eval.evaluate import FactsError, validate
 

@@ -1,0 +1,207 @@
+"""`kprules eval`'s values: evaluating a case or a record (`run`), a case file's suite, and
+the writers of each output format (text, CSV, JSON, JSON Lines) shared by case files and data
+files.
+
+Effects only: writing to the stream given.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+from attrs import frozen
+
+from kprules.cli.inputs import (
+    report,
+)
+from kprules.core.escape import csv_safe, terminal
+from kprules.core.shared_repr import SharedRepr
+
+if TYPE_CHECKING:
+    from kprules.api import Library
+    from kprules.cases.files import Suite
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.eval.evaluate import Evaluator
+    from kprules.ir.types import Type
+
+WIDTH = 100
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def where(file: str, line: int | None, as_of: dt.date | None) -> str:
+    place = f"{file}:{line}" if line else file
+    return f"({place}; " + (f"as of {as_of})" if as_of else "no evaluation date)")
+
+
+# ----------------------------------------------------------------------------- output
+
+
+@frozen(repr=False)
+class Item(SharedRepr):
+    """One evaluated case or record, ready to print."""
+
+    label: str
+    title: str | None
+    file: str
+    line: int | None
+    as_of: dt.date | None
+    values: tuple[Any, ...]
+    number: int | None = None  # a bulk record's number
+    id: str | None = None
+
+
+class Writer:
+    """Writes items as they come; `columns` are the targets, `types` their types."""
+
+    def __init__(self, out: TextIO, columns: Sequence[str], types: Sequence[Type]) -> None:
+        self.out = out
+        self.columns = columns
+        self.types = types
+
+    def start(self) -> None:
+        return None
+
+    def item(self, item: Item) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        return None
+
+
+class TextWriter(Writer):
+    """One block per item: a heading, then `policy.term  value` lines, aligned."""
+
+    def __init__(self, out: TextIO, columns: Sequence[str], types: Sequence[Type]) -> None:
+        super().__init__(out, columns, types)
+        self.name_width = min(max((len(c) for c in columns), default=0), 60)
+        self.first = True
+
+    def item(self, item: Item) -> None:
+        from kprules.ir.values import format_value
+
+        if item.number is None:
+            head = f"{item.label}: {item.title}"
+        else:
+            head = f"record {item.number}" + (f": {item.id}" if item.id is not None else "")
+        lines = [] if self.first else [""]
+        lines += [_cut(head, WIDTH), _cut("  " + where(item.file, item.line, item.as_of), WIDTH)]
+        room = max(WIDTH - 4 - self.name_width, 20)
+        pad = " " * (self.name_width + 4)
+        for name, typ, value in zip(self.columns, self.types, item.values, strict=True):
+            shown = textwrap.wrap(format_value(value, typ), room) or [""]
+            lines.append(f"  {_cut(name, self.name_width):<{self.name_width}}  {shown[0]}".rstrip())
+            lines.extend(pad + more for more in shown[1:])
+        self.first = False
+        self.out.write(terminal("\n".join(lines)) + "\n")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class CsvWriter(Writer):
+    """A header `case,as_of,<policy.term>...`, then one row per item: unknown is an empty
+    cell, a set is `BY;RU`, a quantity its number."""
+
+    def start(self) -> None:
+        self.csv = csv.writer(self.out, lineterminator="\n")
+        self.csv.writerow(["case", "as_of", *self.columns])
+
+    def item(self, item: Item) -> None:
+        self.csv.writerow([csv_safe(item.label), item.as_of.isoformat() if item.as_of else "",
+                           *(csv_safe(csv_cell(v)) for v in item.values)])
+
+
+def csv_cell(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return value
+    if isinstance(value, frozenset):
+        return ";".join(sorted(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None or str(value) == "unknown" else str(value)
+
+
+def _json_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    from kprules.ir.values import to_json
+
+    return {c: to_json(v) for c, v in zip(columns, values, strict=True)}
+
+
+class JsonWriter(Writer):
+    """Case files: one JSON document `{"version": 1, "cases": [...]}` (docs/cases.md)."""
+
+    def start(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def item(self, item: Item) -> None:
+        self.items.append({"id": item.label, "title": item.title, "file": item.file,
+                           "line": item.line,
+                           "as_of": item.as_of.isoformat() if item.as_of else None,
+                           "values": _json_values(self.columns, item.values)})
+
+    def end(self) -> None:
+        doc = {"version": 1, "cases": self.items}
+        self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+class JsonLinesWriter(Writer):
+    """Bulk data: one JSON object per record, on its own line (docs/cases.md)."""
+
+    def item(self, item: Item) -> None:
+        self.out.write(json.dumps({
+            "record": item.number, "line": item.line, "id": item.id,
+            "as_of": item.as_of.isoformat() if item.as_of else None,
+            "values": _json_values(self.columns, item.values)}, ensure_ascii=False) + "\n")
+
+
+def make_writer(fmt: str, bulk: bool, out: TextIO, ev: Evaluator) -> Writer:
+    columns = [f"{p}.{t}" for p, t in ev.keys]
+    types = [ev.layout.terms[k].term.type for k in ev.keys]
+    kinds: dict[str, type[Writer]] = {"text": TextWriter, "csv": CsvWriter,
+                                      "json": JsonLinesWriter if bulk else JsonWriter}
+    return kinds[fmt](out, columns, types)
+
+
+# ----------------------------------------------------------------------------- evaluating
+
+
+def run(ev: Evaluator, facts: Mapping[str, Any], as_of: dt.date | None,
+        what: str) -> tuple[Any, ...] | Diagnostic:
+    """The public values of the targets, or the diagnostic of an evaluation error."""
+    from kprules.ir.runtime import EvalError
+    from kprules.ir.values import public
+
+    try:
+        values, _ = ev.run(facts, as_of)
+    except EvalError as err:
+        return attrs.evolve(err.diagnostic, message=f"{what}: {err.diagnostic.message}")
+    return tuple(public(v) for v in values)
+
+
+def eval_suite(suite: Suite, ev: Evaluator, writer: Writer, as_of: dt.date | None,
+               lib: Library) -> int:
+    """Evaluate every case; the number of cases that could not be evaluated."""
+    failed: list[Diagnostic] = []
+    writer.start()
+    for case in suite.cases:
+        date = case.as_of(ev.vocabulary.dated_by, as_of)
+        values = run(ev, case.facts, date, f"case `{case.id}` ({case.file}:{case.line})")
+        if isinstance(values, tuple):
+            writer.item(Item(case.id, case.title, case.file, case.line, date, values))
+        else:
+            failed.append(values)
+    writer.end()
+    report(failed, lib.sources)
+    return len(failed)
