@@ -31,6 +31,7 @@ from kprules.cli.inputs import (
     resolve_terms,
     seeds_options,
 )
+from kprules.cli.plan_cache import loaded_as_named
 from kprules.core.files import OutputError
 from kprules.core.wording import plural
 
@@ -121,19 +122,21 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
     options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
     if output is not None:  # never an input of this run, a policy or a case file (issue 14)
         output = writable(output, [cases_path, *map(Path, policies)])
-    name = plan_for(policies, cases_path, output, engine, fmt, as_of, terms, no_seeds,
-                      seeds_dir, policy_dirs)
-    if name is not None and output is not None:
-        status = kept_run(name, cases_path, output, options, policy_dirs)
+    key = plan_for(policies, cases_path, output, engine, fmt, as_of, terms, no_seeds,
+                   seeds_dir, policy_dirs)
+    if key is not None and output is not None:
+        status = kept_run(key.name, cases_path, output, options, policy_dirs)
         if status is not None:
             sys.exit(status)
     from kprules.cases.bulk import data_format
 
     lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
+    if key is not None and not loaded_as_named(key, lib.workspace):
+        key = None  # a policy file changed since the plan was named: no plan kept
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if not cases_path.is_dir() and data_format(cases_path) is not None:
-            sys.exit(bulk(cases_path, ev, fmt, options, lib, engine, output, name))
+            sys.exit(bulk(cases_path, ev, fmt, options, lib, engine, output, key))
         if fmt == "parquet" or output is not None:
             raise click.UsageError("--format parquet and --output are for data files")
         sys.exit(_cases(cases_path, ev, fmt, as_of, lib))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kprules.api import Library
     from kprules.cases.bulk import BadRecord, Record
     from kprules.cli.eval_sql import Prepared
+    from kprules.cli.plan_cache import PlanKey
     from kprules.core.progress import Progress
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
@@ -116,7 +117,7 @@ def summary(tally: Tally, options: StreamOptions) -> None:
 
 
 def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
-          engine: str, output: Path | None, keep_as: str | None = None) -> int:
+          engine: str, output: Path | None, keep_as: PlanKey | None = None) -> int:
     from kprules.cases.bulk import data_format
     from kprules.cli.eval_sql import choose_engine, one_pass, prepare
 
@@ -129,7 +130,7 @@ def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libra
         with _sql_progress(path, options, output, chosen) as watch:
             if output is not None and fmt != "text" and chosen == "duckdb":
                 written = one_pass(path, ev, options.as_of, output, fmt, watch, keep_as,
-                                   lib.workspace.searched)
+                                   lib.workspace)
                 if written is not None:  # every record valid: read, evaluated, written at once
                     summary(Tally(written, 0, None, False), options)
                     return 0
@@ -163,17 +164,17 @@ def writable(output: Path, inputs: Sequence[Path]) -> Path:
 
 def plan_for(policies: Sequence[str], path: Path, output: Path | None, engine: str, fmt: str,
              as_of: dt.date | None, terms: Sequence[str], no_seeds: bool,
-             seeds: Sequence[Path], folders: Sequence[Path]) -> str | None:
-    """The name of the kept plan that may stand for this command (kprules.cli.plan_cache):
+             seeds: Sequence[Path], folders: Sequence[Path]) -> PlanKey | None:
+    """The key of the kept plan that may stand for this command (kprules.cli.plan_cache):
     a data file evaluated by DuckDB's one pass into `output`; else None."""
     from kprules.cli import eval_sql
 
     if output is None or not eval_sql.ONE_PASS or not path.is_file() or \
             eval_sql.choose_engine(engine, path) != "duckdb":
         return None
-    from kprules.cli.plan_cache import plan_name
+    from kprules.cli.plan_cache import plan_key
 
-    return plan_name(policies, path, as_of, terms, fmt, no_seeds, seeds, folders)
+    return plan_key(policies, path, as_of, terms, fmt, no_seeds, seeds, folders)
 
 
 def kept_run(name: str, path: Path, output: Path, options: StreamOptions,

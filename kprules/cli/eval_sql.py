@@ -8,7 +8,7 @@ reporting are `kprules.cli.eval_cmd`'s, as on the Python path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +19,14 @@ from kprules.core.shared_repr import SharedRepr
 
 if TYPE_CHECKING:
     from kprules.cases.bulk import BadRecord
+    from kprules.cli.plan_cache import PlanKey
     from kprules.eval.evaluate import Evaluator
     from kprules.sql.compile import SqlQuery
     from kprules.sql.fast import Plan
     from kprules.sql.files import Raw, SqlFile
     from kprules.sql.progress import QueryProgress
     from kprules.sql.spark import SparkFile
+    from kprules.syntax.loader import Workspace
 
 # Above this size (bytes), `--engine auto` reads a data file with DuckDB when it is installed.
 AUTO_THRESHOLD = 8 * 1024 * 1024
@@ -51,13 +53,13 @@ ONE_PASS = True
 
 
 def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt: str,
-             watch: QueryProgress | None = None, keep_as: str | None = None,
-             searched: Sequence[tuple[str, Path, Path]] = ()) -> int | None:
+             watch: QueryProgress | None = None, keep_as: PlanKey | None = None,
+             workspace: Workspace | None = None) -> int | None:
     """The number of records of a data file evaluated and written to `output` in one pass;
     None, with nothing written, when the robust path (`prepare`) must run. `watch`: shows the
     progress of the statement (and turns Ctrl-C into KeyboardInterrupt, not a fallback).
-    `keep_as`: the name under which the plan is kept once it ran, with the modules found by
-    searching (`searched`, kprules.syntax.loader.Workspace.searched; kprules.cli.plan_cache)."""
+    `keep_as`: the key under which the plan is kept once it ran, with the modules `workspace`
+    found by searching (kprules.cli.plan_cache)."""
     from kprules.cases.bulk import data_format
     from kprules.core.files import display_name
     from kprules.sql.fast import fact_types, make_plan
@@ -74,10 +76,10 @@ def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt
     plan = make_plan(fact_types(ev.vocabulary), ev.layout, as_of, ev.vocabulary.dated_by,
                      kind, fmt)
     written = run_plan(plan, path, header, output, watch)
-    if written is not None and keep_as is not None:
+    if written is not None and keep_as is not None and workspace is not None:
         from kprules.cli.plan_cache import keep
 
-        keep(keep_as, plan, searched)
+        keep(keep_as, plan, workspace)
     return written
 
 

@@ -20,6 +20,10 @@ sizes and times) to name the plan; the plans themselves are kept in kprules.core
 - A kept plan is run by the same one pass (kprules.sql.fast.run); when it stops (a record SQL
   does not accept), the command goes on as without a plan: it reads and checks the policies,
   and reports as always. So a plan changes how soon the values come, never which.
+- Digests are of the texts as the loader reads them (kprules.core.files.read_source), and a
+  plan is kept only if the texts the loader read are those the name was made from, and the
+  found modules' digests are of the texts read: a file changed while the command ran makes no
+  plan, rather than a plan named by one text and made from another.
 """
 
 from __future__ import annotations
@@ -33,20 +37,33 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attrs import frozen
+
 from kprules.core import private_cache
+from kprules.core.diagnostics import PolicyError
+from kprules.core.shared_repr import SharedRepr
 
 if TYPE_CHECKING:
     from kprules.sql.fast import Plan
+    from kprules.syntax.loader import Workspace
 
 KIND = "plan"
 DATA = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}  # kprules.cases.bulk
 OUTPUTS = ("csv", "json", "parquet")
 
 
-def plan_name(policies: Sequence[str], data: Path, as_of: dt.date | None,
-              terms: Sequence[str], fmt: str, no_seeds: bool, seeds: Sequence[Path],
-              folders: Sequence[Path]) -> str | None:
-    """The name of this command's plan, or None when no plan may stand for it."""
+@frozen(repr=False)
+class PlanKey(SharedRepr):
+    """A plan's name, and the policy files given with the digests the name was made from."""
+
+    name: str
+    files: tuple[tuple[Path, str], ...]
+
+
+def plan_key(policies: Sequence[str], data: Path, as_of: dt.date | None,
+             terms: Sequence[str], fmt: str, no_seeds: bool, seeds: Sequence[Path],
+             folders: Sequence[Path]) -> PlanKey | None:
+    """The key of this command's plan, or None when no plan may stand for it."""
     data_fmt = DATA.get(data.suffix.lower())
     paths = [Path(p) for p in policies]
     if (data_fmt is None or fmt not in OUTPUTS or private_cache.folder() is None
@@ -55,7 +72,7 @@ def plan_name(policies: Sequence[str], data: Path, as_of: dt.date | None,
     try:
         files = _policy_files(paths)
         projects = _projects([Path.cwd(), *paths])
-    except OSError:
+    except (OSError, PolicyError):
         return None
     if not no_seeds and (seeds or projects):
         return None
@@ -69,7 +86,8 @@ def plan_name(policies: Sequence[str], data: Path, as_of: dt.date | None,
     made_of = {
         "kprules": _tree(Path(kprules.__file__).parent),
         "python": sys.version, "duckdb": duckdb.__version__,
-        "policies": files, "projects": projects, "cwd": str(Path.cwd()),
+        "policies": [[str(f), d] for f, d in files], "projects": projects,
+        "cwd": str(Path.cwd()),
         "options": [as_of.isoformat() if as_of else None, list(terms), fmt, data_fmt,
                     no_seeds, [str(s) for s in seeds], [str(f) for f in folders]],
     }
@@ -78,11 +96,22 @@ def plan_name(policies: Sequence[str], data: Path, as_of: dt.date | None,
 
         made_of["seeds"] = _tree(bundled().seeds)
     text = json.dumps(made_of, sort_keys=True).encode("utf-8")
-    return f"{KIND}-{hashlib.sha256(text).hexdigest()}"
+    return PlanKey(f"{KIND}-{hashlib.sha256(text).hexdigest()}", tuple(files))
 
 
-def _policy_files(paths: Sequence[Path]) -> list[list[str]]:
-    """[path, SHA-256 of its bytes] of each `.kpr` file given or under a folder given."""
+def loaded_as_named(key: PlanKey, ws: Workspace) -> bool:
+    """Whether the loader read each policy file given as it was when the plan was named."""
+    from kprules.core.files import display_name
+
+    for path, digest in key.files:
+        source = ws.sources.get(display_name(path))
+        if source is None or text_digest(source.text) != digest:
+            return False
+    return True
+
+
+def _policy_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """(path, digest of its text) of each `.kpr` file given or under a folder given."""
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.files import expand_paths
 
@@ -90,14 +119,14 @@ def _policy_files(paths: Sequence[Path]) -> list[list[str]]:
                                    resolve=True)
     if problems:
         raise OSError("a policy path the loader reports")
-    return [[str(f), _digest(f)] for f in files]
+    return [(f, _digest(f)) for f in files]
 
 
 def _projects(starts: Sequence[Path]) -> list[list[str]]:
     from kprules.syntax.project import find_project_file
 
     found = dict.fromkeys(f for f in map(find_project_file, starts) if f is not None)
-    return [[str(f), _digest(f)] for f in found]
+    return [[str(f), hashlib.sha256(f.read_bytes()).hexdigest()] for f in found]
 
 
 def _tree(top: Path) -> list[tuple[str, int, int]]:
@@ -139,21 +168,35 @@ def _still(name: str, start: str, path: str, digest: str, folders: Sequence[Path
     from kprules.syntax.search import find_in, find_module
 
     found = find_in(name, folders) or find_module(name, Path(start))
-    return found is not None and str(found) == path and _digest(found) == digest
+    try:
+        return found is not None and str(found) == path and _digest(found) == digest
+    except PolicyError:  # no longer a policy file that reads: not the same
+        return False
 
 
-def keep(name: str, plan: Plan, searched: Sequence[tuple[str, Path, Path]]) -> None:
-    """Keep `plan` under `name`, with the modules its policies found by searching (name,
-    where the search started, the file found) and their files' digests."""
+def keep(key: PlanKey, plan: Plan, ws: Workspace) -> None:
+    """Keep `plan` under `key`, with the modules the workspace found by searching (name, where
+    the search started, the file found, the digest of the text read)."""
+    from kprules.core.files import display_name
     from kprules.sql.plan_json import to_doc
 
-    try:
-        found = [[m, str(start), str(path), _digest(path)] for m, start, path in searched]
-    except OSError:
-        return
+    found = []
+    for module, start, path in ws.searched:
+        source = ws.sources.get(display_name(path))
+        if source is None:
+            return
+        found.append([module, str(start), str(path), text_digest(source.text)])
     doc = {"format": KEPT, "searched": found, "plan": to_doc(plan)}
-    private_cache.put(name, json.dumps(doc, ensure_ascii=False, sort_keys=True).encode())
+    private_cache.put(key.name, json.dumps(doc, ensure_ascii=False, sort_keys=True).encode())
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 of a text read by the loader (UTF-8, a leading byte-order mark dropped)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The digest of a file's text as the loader reads it (`SourceError` if it cannot)."""
+    from kprules.core.files import read_source
+
+    return text_digest(read_source(path).text)

@@ -124,6 +124,44 @@ def test_a_module_found_by_searching_is_looked_for_again(policies: Path, cache: 
     assert (run(argv), contents(out)) == first and loads == [1, 1, 1]
 
 
+def test_a_file_changed_while_the_command_runs_makes_no_plan_of_the_wrong_text(
+        policies: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A policy given changed after the plan is named, before it is read: no plan. A module
+    found by searching changed after it is read: the plan keeps the digest of the text read,
+    so the next run, which finds the new text, reads the policies again."""
+    data = write(policies, "jsonl", good_records(30))
+    out = policies.parent / "out.csv"
+    vocabulary = policies.parent / "lots.kpr"
+    real = eval_cmd.open_library  # type: ignore[attr-defined]
+    before: list[Path] = []
+    after: list[Path] = []
+    loads: list[int] = []
+
+    def touch(path: Path) -> None:
+        path.write_text(path.read_text("utf-8") + "# changed\n", "utf-8")
+
+    def changing(*args: Any, **kwargs: Any) -> Any:
+        loads.append(1)
+        for path in before:
+            touch(path)
+        lib = real(*args, **kwargs)
+        for path in after:
+            touch(path)
+        before.clear()
+        after.clear()
+        return lib
+
+    monkeypatch.setattr(eval_cmd, "open_library", changing)
+    before.append(policies)
+    assert run(command(policies, data, out))[2] == 0 and plans(cache) == []
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", *TERMS,
+            "--no-seeds", "--output", str(out)]
+    after.append(vocabulary)
+    assert run(argv)[2] == 0 and len(plans(cache)) == 1 and loads == [1, 1]
+    assert run(argv)[2] == 0 and loads == [1, 1, 1]  # the vocabulary is not the text read
+    assert run(argv)[2] == 0 and loads == [1, 1, 1]  # kept again, now with its text
+
+
 def test_no_plan_for_a_policy_given_by_name_or_for_project_seeds(
         policies: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = write(policies, "jsonl", good_records(30))
