@@ -19,7 +19,18 @@ pytest.importorskip("pyarrow")
 
 import kprules.cli.eval_cmd as eval_cmd  # noqa: E402
 from kprules.core import private_cache  # noqa: E402
-from kprules.sql.fast import fact_types, make_plan  # noqa: E402
+from kprules.ir.types import (  # noqa: E402
+    BOOL,
+    COUNTRY,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    TEXT,
+    EnumType,
+    Quantity,
+    SetType,
+)
+from kprules.sql.fast import Plan, fact_types, make_plan  # noqa: E402
 from kprules.sql.plan_json import decode, encode  # noqa: E402
 
 from .test_eval_engine import WRITERS, run  # noqa: E402
@@ -303,6 +314,38 @@ def test_a_plan_comes_back_whole(policies: Path, data_fmt: str, out_fmt: str) ->
 @given(st.binary(max_size=200))
 def test_any_bytes_decode_to_nothing_or_a_plan(data: bytes) -> None:
     assert decode(data) is None
+
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
+_scalars = st.one_of(st.sampled_from([BOOL, INTEGER, DECIMAL, DATE, COUNTRY, TEXT]),
+                     st.sampled_from(["ct", "g", "usd"]).map(Quantity),
+                     st.builds(EnumType, _names, st.lists(_names, min_size=1, max_size=5)
+                               .map(tuple)))
+_types = st.one_of(_scalars, st.one_of(st.just(COUNTRY), _scalars.filter(
+    lambda t: isinstance(t, EnumType))).map(SetType))
+
+
+@given(facts=st.dictionaries(_names, _types, max_size=8), sql=st.text(), select=st.text(),
+       divides=st.booleans(), data_fmt=st.sampled_from(["jsonl", "csv", "parquet"]),
+       out_fmt=st.sampled_from(["csv", "json", "parquet"]))
+def test_any_plan_comes_back_whole(facts: dict[str, Any], sql: str, select: str,
+                                   divides: bool, data_fmt: str, out_fmt: str) -> None:
+    plan = Plan(facts, sql, "__slot__", divides, select, data_fmt, out_fmt)
+    assert decode(encode(plan)) == plan
+
+
+@given(at=st.integers(min_value=0), bit=st.integers(min_value=0, max_value=7))
+def test_any_flipped_bit_is_refused(tmp_path_factory: pytest.TempPathFactory, at: int,
+                                    bit: int) -> None:
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(private_cache.ENV_OFF, raising=False)
+        mp.setenv(private_cache.ENV_DIR, str(folder))
+        private_cache.put(NAME, b'{"format": "kprules-kept-plan-1"}')
+        entry = bytearray((folder / NAME).read_bytes())
+        entry[at % len(entry)] ^= 1 << bit
+        (folder / NAME).write_bytes(bytes(entry))
+        assert private_cache.get(NAME) is None
 
 
 def _doc() -> dict[str, Any]:
