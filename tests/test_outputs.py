@@ -207,3 +207,9 @@ def test_eval_refuses_a_read_only_output_and_streams_to_a_device(work: Path,
     assert (work / "ro.csv").read_text("utf-8") == "kept\n"
     assert _eval(os.devnull, engine) == (0, "evaluated 1 record\n")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_eval_says_at_once_when_the_output_folder_is_missing(work: Path, engine: str) -> None:
+    assert _eval("missing/out.csv", engine) == (
+        1, "error[KP604]: cannot write `missing/out.csv`: No such file or directory\n")

@@ -155,11 +155,17 @@ def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libra
 def writable(output: Path, inputs: Sequence[Path]) -> Path:
     """The file `--output` writes (a link followed to its target); KP604 when it must not be
     written: a folder, a read-only file, an input of this run, a policy or a case file (an
-    existing data file that is not an input is replaced: the outputs are data files)."""
+    existing data file that is not an input is replaced: the outputs are data files), or a file
+    in a folder that does not exist (said before anything is read)."""
+    from kprules.core.files import display_name
+
     try:
-        return output_target(output, inputs, data=True)
+        target = output_target(output, inputs, data=True)
     except OutputError as err:
         fail("KP604", str(err))
+    if not target.parent.is_dir():
+        fail("KP604", f"cannot write `{display_name(output)}`: No such file or directory")
+    return target
 
 
 def plan_for(policies: Sequence[str], path: Path, output: Path | None, engine: str, fmt: str,
