@@ -213,3 +213,25 @@ def test_eval_refuses_a_read_only_output_and_streams_to_a_device(work: Path,
 def test_eval_says_at_once_when_the_output_folder_is_missing(work: Path, engine: str) -> None:
     assert _eval("missing/out.csv", engine) == (
         1, "error[KP604]: cannot write `missing/out.csv`: No such file or directory\n")
+
+
+@pytest.mark.parametrize("command", [
+    "eval shipment --no-seeds --cases in.jsonl --format csv --engine python",
+    "eval shipment --no-seeds --cases in.jsonl --format csv --engine duckdb",
+    "compare kpcs shipment --cases in.jsonl --format json"])
+def test_dev_stdout_redirected_to_a_file_is_written_where_the_stream_is(work: Path,
+                                                                       command: str) -> None:
+    """`--output /dev/stdout` with standard output redirected to a file: the output, then what
+    the shell writes after, in that file (replacing the file lost the shell's `after`)."""
+    if "duckdb" in command and not __import__("importlib").util.find_spec("duckdb"):
+        pytest.skip("DuckDB not installed")
+    import subprocess
+    import sys
+
+    kprules = f"{sys.executable} -m kprules"
+    subprocess.run(["bash", "-c", f"({kprules} {command} --output /dev/stdout; echo after) "
+                    "> log.txt 2> err.txt"], check=True, cwd=work)
+    log = (work / "log.txt").read_text("utf-8")
+    assert log.endswith("after\n") and len(log.splitlines()) > 1
+    if "csv" in command:
+        assert log.startswith("case,as_of,")

@@ -164,15 +164,22 @@ def atomic_binary(path: Path, inputs: Sequence[Path] = (), sources: bool = False
     `path` is first looked at (`OutputError`, before anything is written, when it must not be
     written): a symbolic link is followed, and its target written (the link stays); a FIFO, a
     device or a socket (`/dev/null`, `/dev/stdout`) is written as the stream it is, never
-    replaced by a file; a read-only file is refused, as is an input of the same run (`inputs`)
-    and, unless `sources` (`fmt`), an existing policy, case or data file (with `data`, a data
-    file may be replaced unless it is an input: `eval --output`). A file with several
-    hard links is rewritten in place, so that every link sees the new content. Otherwise the
-    data goes to a temporary file in the same folder, renamed over the target: it keeps the
-    permissions of the file it replaces, and an error, an interrupt or SIGTERM removes it.
+    replaced by a file, and so is the file this process's standard output or error is
+    redirected to (`--output /dev/stdout > log`); a read-only file is refused, as is an input
+    of the same run (`inputs`) and, unless `sources` (`fmt`), an existing policy, case or data
+    file (with `data`, a data file may be replaced unless it is an input: `eval --output`). A
+    file with several hard links is rewritten in place, so that every link sees the new
+    content. Otherwise the data goes to a temporary file in the same folder, renamed over the
+    target: it keeps the permissions of the file it replaces, and an error, an interrupt or
+    SIGTERM removes it.
     """
     target = output_target(path, inputs, sources, data)
     info = _stat(target)
+    fd = _standard(info)
+    if fd is not None:  # `/dev/stdout` with the stream redirected to a file: written to it
+        with _to_standard(fd) as fh:
+            yield fh
+        return
     if info is not None and not stat.S_ISREG(info.st_mode):
         with _stream(target) as fh:
             yield fh
@@ -182,6 +189,33 @@ def atomic_binary(path: Path, inputs: Sequence[Path] = (), sources: bool = False
             yield fh
         return
     with _replacing(target, info) as fh:
+        yield fh
+
+
+def _standard(info: os.stat_result | None) -> int | None:
+    """1 or 2 when a regular file is this process's standard output or error (a path such as
+    `/dev/stdout` to a stream redirected to a file): replacing that file would send what the
+    stream writes next to a file no longer in its folder."""
+    if info is None or not stat.S_ISREG(info.st_mode):
+        return None
+    for fd in (1, 2):
+        try:
+            other = os.fstat(fd)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            return fd
+    return None
+
+
+@contextlib.contextmanager
+def _to_standard(fd: int) -> Iterator[BinaryIO]:
+    """The standard stream `fd` as a binary stream, written where the stream is (what Python
+    has buffered for it written first)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with os.fdopen(os.dup(fd), "wb") as fh:
         yield fh
 
 
@@ -309,11 +343,16 @@ def place_file(part: Path, target: Path) -> None:
     """Put the finished file `part` (written beside `target`, by DuckDB) at `target` as
     `atomic_binary` writes: renamed over a regular file with one name (keeping its
     permissions), or where there is none; copied into a special file (a FIFO, a device: a
-    stream) or a file with several names (rewritten in place). `part` is removed in any case;
+    stream), the process's standard output or error, or a file with several names (rewritten
+    in place). `part` is removed in any case;
     `OutputError` when the target cannot be written."""
     try:
         info = _stat(target)
-        if info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
+        fd = _standard(info)
+        if fd is not None:
+            with part.open("rb") as src, _to_standard(fd) as dst:
+                shutil.copyfileobj(src, dst)
+        elif info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
             regular = stat.S_ISREG(info.st_mode)
             with part.open("rb") as src, target.open("r+b" if regular else "wb") as dst:
                 shutil.copyfileobj(src, dst)
