@@ -50,7 +50,7 @@ from kprules.cases.records import (
     _diagnostic,
 )
 from kprules.core.diagnostics import Diagnostic
-from kprules.core.files import SourceError, display_name, open_binary
+from kprules.core.files import DATA_FORMATS, SourceError, display_name, open_binary
 
 # The readers' public names, for the callers that read data through this module.
 __all__ = [
@@ -59,7 +59,7 @@ __all__ = [
     "read_data",
 ]
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = DATA_FORMATS  # by extension (kprules.core.files)
 
 
 def data_format(path: Path) -> str | None:

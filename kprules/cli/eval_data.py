@@ -18,11 +18,9 @@ import click
 from attrs import frozen
 
 from kprules.cli.common import emit
-from kprules.cli.inputs import (
-    fail,
-    report,
-)
-from kprules.core.files import OutputError, atomic_output, output_target
+from kprules.cli.eval_write import Item, Writer, make_writer, run
+from kprules.cli.inputs import fail, report
+from kprules.core.files import OutputError, atomic_output, display_name, output_target
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import plural
 
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
     from kprules.sql.progress import QueryProgress
-from kprules.cli.eval_write import Item, Writer, make_writer, run
 
 
 @frozen(repr=False)
@@ -117,7 +114,7 @@ def summary(tally: Tally, options: StreamOptions) -> None:
 
 
 def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
-          engine: str, output: Path | None, keep_as: PlanKey | None = None) -> int:
+         engine: str, output: Path | None, keep_as: PlanKey | None = None) -> int:
     from kprules.cases.bulk import data_format
     from kprules.cli.eval_sql import choose_engine, one_pass, prepare
 
@@ -157,8 +154,6 @@ def writable(output: Path, inputs: Sequence[Path]) -> Path:
     written: a folder, a read-only file, an input of this run, a policy or a case file (an
     existing data file that is not an input is replaced: the outputs are data files), or a file
     in a folder that does not exist (said before anything is read)."""
-    from kprules.core.files import display_name
-
     try:
         target = output_target(output, inputs, data=True)
     except OutputError as err:

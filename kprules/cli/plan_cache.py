@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from kprules.syntax.loader import Workspace
 
 KIND = "plan"
-DATA = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}  # kprules.cases.bulk
 OUTPUTS = ("csv", "json", "parquet")
 
 
@@ -64,9 +63,11 @@ def plan_key(policies: Sequence[str], data: Path, as_of: dt.date | None,
              terms: Sequence[str], fmt: str, no_seeds: bool, seeds: Sequence[Path],
              folders: Sequence[Path]) -> PlanKey | None:
     """The key of this command's plan, or None when no plan may stand for it."""
-    data_fmt = DATA.get(data.suffix.lower())
+    from kprules.core.files import DATA_FORMATS
+
+    data_fmt = DATA_FORMATS.get(data.suffix.lower())
     paths = [Path(p) for p in policies]
-    if (data_fmt is None or fmt not in OUTPUTS or private_cache.folder() is None
+    if (data_fmt in (None, "csv") or fmt not in OUTPUTS or private_cache.folder() is None
             or not all(p.exists() for p in paths)):
         return None
     try:
@@ -126,7 +127,7 @@ def _projects(starts: Sequence[Path]) -> list[list[str]]:
     from kprules.syntax.project import find_project_file
 
     found = dict.fromkeys(f for f in map(find_project_file, starts) if f is not None)
-    return [[str(f), hashlib.sha256(f.read_bytes()).hexdigest()] for f in found]
+    return [[str(f), _digest(f)] for f in found]
 
 
 def _tree(top: Path) -> list[tuple[str, int, int]]:

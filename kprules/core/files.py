@@ -152,7 +152,9 @@ class OutputError(OSError):
 # Files kprules reads as inputs: an output is never written over one (except by `fmt`, and a
 # data file by `eval --output`, whose outputs are data files).
 POLICY_SUFFIXES = frozenset({".kpr", ".toml"})
-DATA_SUFFIXES = frozenset({".jsonl", ".ndjson", ".csv", ".parquet"})
+# The data files' formats by extension (kprules.cases.bulk reads them).
+DATA_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+DATA_SUFFIXES = frozenset(DATA_FORMATS)
 SOURCE_SUFFIXES = POLICY_SUFFIXES | DATA_SUFFIXES
 
 
@@ -339,34 +341,39 @@ def write_atomic(path: Path, data: str | bytes, sources: bool = False) -> None:
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-def place_file(part: Path, target: Path) -> None:
-    """Put the finished file `part` (written beside `target`, by DuckDB) at `target` as
-    `atomic_binary` writes: renamed over a regular file with one name (keeping its
-    permissions), or where there is none; copied into a special file (a FIFO, a device: a
-    stream), the process's standard output or error, or a file with several names (rewritten
-    in place). `part` is removed in any case;
-    `OutputError` when the target cannot be written."""
+@contextlib.contextmanager
+def written_beside(target: Path) -> Iterator[Path]:
+    """A path beside `target` for a writer other than Python (DuckDB's `COPY`) to write whole;
+    when the block ends cleanly the file is put at `target` as `atomic_binary` writes
+    (`place_file`), and in any case it is gone after."""
+    part = target.with_name(f".{target.name}.{os.urandom(6).hex()}.part")
     try:
-        info = _stat(target)
-        fd = _standard(info)
-        if fd is not None:
-            with part.open("rb") as src, _to_standard(fd) as dst:
-                shutil.copyfileobj(src, dst)
-        elif info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
-            regular = stat.S_ISREG(info.st_mode)
-            with part.open("rb") as src, target.open("r+b" if regular else "wb") as dst:
-                shutil.copyfileobj(src, dst)
-                if regular:
-                    dst.truncate()
-        else:
+        yield part
+        place_file(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def place_file(part: Path, target: Path) -> None:
+    """Put the finished file `part` (beside `target`) at `target` as `atomic_binary` writes:
+    renamed over a regular file with one name (keeping its permissions), or where there is
+    none; otherwise (a FIFO, a device, standard output, a file with several names) its bytes
+    written through `atomic_binary`. `OutputError` when the target cannot be written."""
+    info = _stat(target)
+    try:
+        if info is None or (stat.S_ISREG(info.st_mode) and info.st_nlink == 1
+                            and _standard(info) is None):
             if info is not None:
                 os.chmod(part, stat.S_IMODE(info.st_mode))
             os.replace(part, target)
+            return
+        with part.open("rb") as src, atomic_binary(target, data=True) as dst:
+            shutil.copyfileobj(src, dst)
     except OSError as err:
+        if isinstance(err, OutputError):
+            raise
         raise OutputError(f"cannot write `{display_name(target)}`: "
                           f"{err.strerror or err}") from None
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def _umask() -> int:

@@ -35,7 +35,6 @@ the table nor the second statement: DuckDB's Parquet reader numbers each row its
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -45,7 +44,7 @@ from typing import Any
 from attrs import frozen
 
 from kprules import ir
-from kprules.core.files import place_file
+from kprules.core.files import written_beside
 from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
@@ -136,8 +135,6 @@ def one_pass(path: Path, fmt: str, vocabulary: ir.Vocabulary, layout: Layout,
 def run(plan: Plan, path: Path, output: Path, header: Sequence[str] = (),
         watch: Callable[[Any], Any] | None = None) -> int:
     """`one_pass` with its plan made: the same outcomes."""
-    if output.exists() and not output.is_file():
-        raise NotFast("the output is not a regular file")
     if plan.sql.count(plan.slot) != 1:
         raise NotFast("a plan without one place for the records")
     con = connect()
@@ -187,19 +184,14 @@ def _numbered(line: int | None) -> str:
 def _write(con: Any, select: str, output: Path, fmt: str, relation: str,
            lines_of: Path | None) -> int:
     """COPY the `select` columns of the evaluated, numbered records (`relation`: `_row`,
-    `_line` and the query's columns, in file order) to a file beside `output`, renamed onto it
+    `_line` and the query's columns, in file order) to a file beside `output`, put in its place
     once whole (and, for `lines_of`, once its records are known to be its lines)."""
-    part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:12]}.part")
-    try:
+    with written_beside(output) as part:  # put in place as atomic_binary writes
         row = con.execute(f"COPY (SELECT {select} FROM {relation}) "
                           f"TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
         written = int(row[0])
         if lines_of is not None and _lines(lines_of) != written:
             raise NotFast("blank lines: records and lines are numbered apart")
-        place_file(part, output)  # the file replaced keeps its permissions, and its links
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            part.unlink()
     return written
 
 

@@ -22,7 +22,6 @@ quoted line break shifts later numbers); Parquet records have no line.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -259,18 +258,14 @@ class SqlFile:
     def copy(self, query: SqlQuery, layout: Layout, output: Path, fmt: str) -> int:
         """Write the values straight to a file: csv, json (JSON Lines) or parquet; the number
         of records written."""
-        from kprules.core.files import place_file
+        from kprules.core.files import written_beside
 
         select = output_select(query, layout, fmt)
         options = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json",
                    "parquet": "FORMAT parquet"}[fmt]
-        part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:12]}.part")
-        try:  # written whole beside it, then put in its place (never half a file)
+        with written_beside(output) as part:  # never half a file
             row = self.con.execute(f"COPY (SELECT {select} FROM ({query.sql}) WHERE "
                                    f"{_q(ERROR)} IS NULL) TO {_path(part)} ({options})").fetchone()
-            place_file(part, output)
-        finally:
-            part.unlink(missing_ok=True)
         return int(row[0])
 
     def total(self) -> int | None:

@@ -368,7 +368,7 @@ def test_read_json_gives_json_transforms_texts(tmp_path: Path, values: list[Any]
 def test_a_linked_output_ends_as_on_the_robust_path(policies: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    taken: list[str]) -> None:
-    """DuckDB's COPY replaces a symbolic link with the file it writes; so does the pass."""
+    """The pass and the robust path end the same way on a symbolic link given as the output."""
     data = tmp_path / "lots.jsonl"
     data.write_text('{"rough": true}\n', encoding="utf-8")
     ends = []
