@@ -25,6 +25,8 @@ two temporary files as the rows come, and copied in after the summary: memory do
 the number of rows. The matrix keeps every differing row up to `HtmlOptions.differing_rows` and
 the first `agreeing_rows` that agree (over bulk data: 1,000 and 100), and the page says so when
 it leaves rows out. Output is deterministic: no clock; the `generated` label is the caller's.
+The fragments that depend on their arguments alone (escaping, small words, each difference
+with its explanation trees) are kprules.report.html_parts.
 """
 
 from __future__ import annotations
@@ -36,19 +38,33 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from functools import cache
-from html import escape
 from importlib import resources
 from typing import IO, Any, TextIO
 
 from attrs import define, field, frozen
 
 from kprules.core.shared_repr import SharedRepr
-from kprules.core.wording import NOT_EVALUATED_TEXT, shown
+from kprules.core.wording import plural
 from kprules.report.charts import MAX_COLUMNS, HeatRow, outcome_heatmap, reclassified_bars
+from kprules.report.html_parts import (
+    and_list,
+    breakable,
+    difference_line,
+    esc,
+    fraction,
+    noun,
+    number,
+    parting_sides,
+    percent,
+    share_text,
+    side_tree,
+    unexplained,
+    value_change,
+    walk,
+)
 from kprules.report.model import Json, ReportOptions, RowStream, value_text
 from kprules.report.symbolic import compact, hint
 
-NOT_EVALUATED = NOT_EVALUATED_TEXT
 _T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
 _PLAIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _PAGE_IDS = frozenset({"matrix", "shown", "only-diff", "matrix-controls", "matrix-heading",
@@ -111,11 +127,6 @@ def render_html(stream: RowStream, options: ReportOptions | None = None,
     buffer = io.StringIO()
     write_html(buffer, stream, options, html)
     return buffer.getvalue()
-
-
-def esc(text: object) -> str:
-    """Text for an element or a double-quoted attribute: & < > " ' escaped."""
-    return escape(str(text), quote=True)
 
 
 @cache
@@ -221,7 +232,7 @@ class _Page(SharedRepr):
     # -- head, header and foot
 
     def title(self) -> str:
-        return f"{self.base} compared with {_and_list(self.others)}"
+        return f"{self.base} compared with {and_list(self.others)}"
 
     def head(self) -> str:
         css, js = asset("report.css"), asset("report.js")
@@ -251,8 +262,8 @@ class _Page(SharedRepr):
         return (
             "<header>\n<p class=\"eyebrow\">kprules comparison report</p>\n"
             f"<h1>{esc(self.title())}</h1>\n"
-            f"<p class=\"lede\">{_count(s['cases'], 'case')} from <code>{esc(cases['path'])}"
-            f"</code> ({esc(cases['kind'])}); {_count(len(self.terms), 'term')} compared: "
+            f"<p class=\"lede\">{plural(s['cases'], 'case')} from <code>{esc(cases['path'])}"
+            f"</code> ({esc(cases['kind'])}); {plural(len(self.terms), 'term')} compared: "
             f"{terms}; evaluated {date}.</p>\n" + self.policy_list() + "</header>\n")
 
     def policy_list(self) -> str:
@@ -313,13 +324,13 @@ class _Page(SharedRepr):
         s = self.summary
         cases, differing = int(s["cases"]), int(s["differing_cases"])
         items = [
-            f"<li><strong>{cases:,}</strong><span>{_noun(cases, 'case')} compared</span></li>",
+            f"<li><strong>{cases:,}</strong><span>{noun(cases, 'case')} compared</span></li>",
             f"<li class=\"{'differs' if differing else 'same'}\"><strong>{differing:,}</strong>"
-            f"<span>with a difference ({_percent(differing, cases)})</span></li>",
+            f"<span>with a difference ({percent(differing, cases)})</span></li>",
             f"<li><strong>{cases - differing:,}</strong><span>agree on every term</span></li>",
         ]
-        items += [f"<li><strong>{_number(w['total'])}\u00a0{esc(w['unit'])}</strong>"
-                  f"<span>{esc(w['fact'])} in {_count(int(w['cases']), 'case')}</span></li>"
+        items += [f"<li><strong>{number(w['total'])}\u00a0{esc(w['unit'])}</strong>"
+                  f"<span>{esc(w['fact'])} in {plural(int(w['cases']), 'case')}</span></li>"
                   for w in self.weights()]
         return "<ul class=\"figures\">\n" + "\n".join(items) + "\n</ul>\n"
 
@@ -327,7 +338,7 @@ class _Page(SharedRepr):
         s = self.summary
         weights = self.weights()
         shifted = {(r["other"], r["term"], r["fact"]): r for r in s.get("reclassified", ())}
-        cols = "".join(f"<th scope=\"col\" class=\"num\">{_breakable(w['fact'])} "
+        cols = "".join(f"<th scope=\"col\" class=\"num\">{breakable(w['fact'])} "
                        "reclassified</th>"
                        for w in weights)
         body = []
@@ -337,7 +348,7 @@ class _Page(SharedRepr):
             body.append(f"<tr><th scope=\"row\"><code>{esc(d['other'])}</code></th>"
                         f"<td><code>{esc(d['term'])}</code></td>"
                         f"<td class=\"num\">{int(d['cases']):,}</td>"
-                        f"<td class=\"num\">{_percent(int(d['cases']), int(s['cases']))}</td>"
+                        f"<td class=\"num\">{percent(int(d['cases']), int(s['cases']))}</td>"
                         f"{cells}</tr>")
         return (
             "<h3 id=\"by-term\">Differences by policy and term</h3>\n"
@@ -352,7 +363,7 @@ class _Page(SharedRepr):
     def shares_note(self, weights: list[Json]) -> str:
         if not weights:
             return "."
-        totals = ", ".join(f"{_number(w['total'])} {esc(w['unit'])}" for w in weights)
+        totals = ", ".join(f"{number(w['total'])} {esc(w['unit'])}" for w in weights)
         return (f"; and the quantity in those cases, with its share of the total over all "
                 f"cases ({totals}).")
 
@@ -360,8 +371,8 @@ class _Page(SharedRepr):
         if r is None:
             return "<td class=\"num\">\u2013</td>"
         share = r.get("share")
-        pct = _share(share) if share is not None else "\u2013"
-        return (f"<td class=\"num\">{_number(r['value'])}\u00a0{esc(w['unit'])} "
+        pct = share_text(share) if share is not None else "\u2013"
+        return (f"<td class=\"num\">{number(r['value'])}\u00a0{esc(w['unit'])} "
                 f"<span class=\"share\">({pct})</span></td>")
 
     def transitions(self) -> str:
@@ -371,7 +382,7 @@ class _Page(SharedRepr):
             return head + "<p>No case changes value under any policy compared.</p>\n"
         weights = self.weights()
         totals = {w["fact"]: w["total"] for w in weights}
-        cols = "".join(f"<th scope=\"col\" class=\"num\">{_breakable(w['fact'])}</th>"
+        cols = "".join(f"<th scope=\"col\" class=\"num\">{breakable(w['fact'])}</th>"
                        for w in weights)
         groups = "\n".join(self.cause_group(g, weights, totals) for g in causes)
         return (
@@ -397,16 +408,16 @@ class _Page(SharedRepr):
         why = f"<span class=\"why\">{'; '.join(notes)}</span>" if notes else ""
         rows = [f"<tbody>\n<tr><th scope=\"rowgroup\" colspan=\"{span}\">"
                 f"<code>{esc(p['label'])}</code> under <code>{esc(group['other'])}</code>: "
-                f"{_count(int(group['cases']), 'difference')}{why}</th></tr>"]
+                f"{plural(int(group['cases']), 'difference')}{why}</th></tr>"]
         for t in group["transitions"]:
             cells = "".join(
-                f"<td class=\"num\">{_number(t['weights'].get(w['fact'], '0'))}\u00a0"
+                f"<td class=\"num\">{number(t['weights'].get(w['fact'], '0'))}\u00a0"
                 f"{esc(w['unit'])} <span class=\"share\">"
-                f"({_fraction(t['weights'].get(w['fact'], '0'), totals[w['fact']])})</span></td>"
+                f"({fraction(t['weights'].get(w['fact'], '0'), totals[w['fact']])})</span></td>"
                 for w in weights)
             rows.append(
                 f"<tr><td><code>{esc(t['term'])}</code></td>"
-                f"<td class=\"change\">{_change(t['from'], t['to'])}</td>"
+                f"<td class=\"change\">{value_change(t['from'], t['to'])}</td>"
                 f"<td class=\"num\">{int(t['cases']):,}</td>{cells}"
                 f"<td class=\"examples\">{self.examples(t)}</td></tr>")
         return "\n".join(rows) + "\n</tbody>"
@@ -441,7 +452,7 @@ class _Page(SharedRepr):
             "<span><input type=\"checkbox\" id=\"only-diff\" aria-controls=\"matrix\">"
             "<label for=\"only-diff\">Show only differences</label></span></div>\n"
             f"<p class=\"status\" id=\"shown\" role=\"status\" aria-live=\"polite\" "
-            f"data-unit=\"{unit}\">Showing {self.shown:,} of {_count(self.shown, unit[:-1])}."
+            f"data-unit=\"{unit}\">Showing {self.shown:,} of {plural(self.shown, unit[:-1])}."
             "</p>\n"
             "<noscript><p class=\"note\">The filter needs JavaScript: every row is shown."
             "</p></noscript>\n"
@@ -462,7 +473,7 @@ class _Page(SharedRepr):
             return ""
         parts = []
         if self.shown_differing == differing:
-            parts.append(f"all {_count(differing, 'case')} with a difference")
+            parts.append(f"all {plural(differing, 'case')} with a difference")
         else:
             parts.append(f"the first {self.shown_differing:,} of the {differing:,} cases with a"
                          " difference")
@@ -479,7 +490,7 @@ class _Page(SharedRepr):
         for term in self.terms:
             values = row["values"][term]
             for i, policy in enumerate(self.policies):
-                text = _breakable(value_text(values[policy]))
+                text = breakable(value_text(values[policy]))
                 first = " t0" if i == 0 else ""
                 if (policy, term) in differing:
                     cells.append(f"<td class=\"value differs{first}\"><span class=\"mark\" "
@@ -491,7 +502,7 @@ class _Page(SharedRepr):
                     cells.append("<td class=\"value same\"><span aria-hidden=\"true\">"
                                  f"\u00b7</span><span class=\"vh\">{text}</span></td>")
         n = len(row["differences"])
-        words = f"<span class=\"vh\"> {_noun(n, 'difference')}</span>"
+        words = f"<span class=\"vh\"> {noun(n, 'difference')}</span>"
         link = (f"<a href=\"#{anchor}\">{n:,}{words}</a>" if anchor
                 else (f"{n:,}{words}" if n else "none"))
         title = (f"<span class=\"case-title\">{esc(row['title'])}</span>"
@@ -513,7 +524,7 @@ class _Page(SharedRepr):
         notes = []
         limit = self.header.get("explain_limit")
         if limit is not None:
-            notes.append(f"Explained: the first {_count(int(limit), 'case')} of each transition;"
+            notes.append(f"Explained: the first {plural(int(limit), 'case')} of each transition;"
                          " the others are counted in the summary.")
         if self.shown_differing < self.differing_seen:
             notes.append(f"Only the first {self.shown_differing:,} of the "
@@ -552,9 +563,9 @@ class _Page(SharedRepr):
         shown: list[tuple[tuple[Json, Json], str, Json]] = []
         for i, d in enumerate(diffs, 1):
             if not d["explained"]:
-                yield _unexplained(d)
+                yield unexplained(d)
                 continue
-            sides, here = _sides(d), self.anchor(f"{anchor}--{i}")
+            sides, here = parting_sides(d), self.anchor(f"{anchor}--{i}")
             same = next(((a, e) for s, a, e in shown if s == sides), None)
             yield self.difference(d, here, sides, same)
             if same is None:
@@ -564,8 +575,8 @@ class _Page(SharedRepr):
                    same: tuple[str, Json] | None) -> str:
         if same is None:
             explained = ("<div class=\"sides\">\n"
-                         + _side("base", f"{self.base} (base)", sides[0])
-                         + _side("other", str(d["other"]), sides[1]) + "</div>\n")
+                         + side_tree("base", f"{self.base} (base)", sides[0])
+                         + side_tree("other", str(d["other"]), sides[1]) + "</div>\n")
         else:
             earlier, e = same
             explained = (f"<p class=\"same-parting\">The two sides there are those shown for "
@@ -573,140 +584,6 @@ class _Page(SharedRepr):
                          f"<code>{esc(e['other'])}</code></a> above.</p>\n")
         return (
             f"<details class=\"difference\" id=\"{anchor}\" open>\n<summary>"
-            + _difference_line(d)
+            + difference_line(d)
             + "</summary>\n<div class=\"explain\">\n<h4>Where the two versions part</h4>\n"
-            + _path(d.get("path", []), d) + explained + "</div>\n</details>\n")
-
-
-def _sides(d: Json) -> tuple[Json, Json]:
-    """The base's and the other policy's explanation where an explained difference parts."""
-    return d["base_explanation"], d["other_explanation"]
-
-
-def _difference_line(d: Json) -> str:
-    change = _change(value_text(d["base_value"]), value_text(d["other_value"]))
-    return (f"<span class=\"term\">{esc(d['term'])}</span> under "
-            f"<code>{esc(d['other'])}</code>: <span class=\"change\">{change}</span>"
-            f"<span class=\"cause\">caused by <code>{esc(d['cause'])}</code></span>")
-
-
-def _unexplained(d: Json) -> str:
-    return (f"<p class=\"difference unexplained\">{_difference_line(d)} "
-            "<span class=\"note\">(not explained: beyond the explanation limit)</span></p>\n")
-
-
-def _path(steps: Sequence[Json], d: Json) -> str:
-    cause = esc(d["cause"])
-    if not steps:
-        return f"<p>At the top: they part at <code>{cause}</code>.</p>\n"
-    items = [f"<li><code>{esc(s['text'])}</code> <span class=\"kind\">{esc(s['kind'])}</span>: "
-             + _change(_shown(s["base_value"], s["kind"]), _shown(s["other_value"], s["kind"]))
-             + "</li>" for s in steps]
-    items.append(f"<li>they part at <code>{cause}</code></li>")
-    return "<ol class=\"path\">\n" + "\n".join(items) + "\n</ol>\n"
-
-
-# ---------------------------------------------------------------------------- explanation trees
-
-
-def _side(role: str, title: str, node: Json) -> str:
-    return (f"<section class=\"side {role}\" aria-label=\"{esc(title)}\">\n"
-            f"<h4>{esc(title)}</h4>\n<ul class=\"tree\">\n{_node(node)}</ul>\n</section>\n")
-
-
-_PROVISIONS = frozenset({"definition", "decision", "parameter", "rule", "exception", "default",
-                         "piece"})
-_KIND_WORDS = {"rule": "rule", "exception": "exception", "piece": "value", "fact": "fact",
-               "term": "term"}
-
-
-def _node(node: Json) -> str:
-    kind = str(node["kind"])
-    word = f"<span class=\"kind\">{_KIND_WORDS[kind]}</span> " if kind in _KIND_WORDS else ""
-    fired = (" <span class=\"fired\">\u2190 gives the outcome</span>"
-             if node.get("fired") and kind != "piece" else "")
-    where = node.get("location") if kind in _PROVISIONS else None
-    notes = [str(x) for x in (where, node.get("note")) if x]
-    extra = f"<span class=\"where\">{esc(' · '.join(notes))}</span>" if notes else ""
-    cites = "".join(_citation(c) for c in node.get("cites", ()))
-    kids = "".join(_node(k) for k in node.get("children", ()))
-    kids = f"<ul class=\"tree\">\n{kids}</ul>\n" if kids else ""
-    return (f"<li class=\"node {esc(kind)}\">{word}<code class=\"label\">{esc(node['text'])}"
-            f"</code> {_node_value(node)}{fired}{extra}\n{cites}{kids}</li>\n")
-
-
-def _node_value(node: Json) -> str:
-    kind, value = node["kind"], node["value"]
-    if kind == "default":
-        return f"<span class=\"state\">{'used' if node.get('fired') else 'not used'}</span>"
-    if value == NOT_EVALUATED or kind in ("rule", "exception", "piece"):
-        return f"<span class=\"state\">{esc(_shown(value, kind))}</span>"
-    unknown = " unknown" if value is None else ""
-    return (f"<span class=\"eq\">=</span> <span class=\"val{unknown}\">"
-            f"{esc(value_text(value))}</span>")
-
-
-def _shown(value: Any, kind: str) -> str:
-    return shown(value, kind, value_text)
-
-
-def _citation(c: Json) -> str:
-    quote = f"<blockquote>{esc(c['quote'])}</blockquote>" if c.get("quote") else ""
-    return (f"<figure class=\"cite\">{quote}<figcaption><cite>{esc(c['source'])}</cite>, "
-            f"{esc(c['locator'])}</figcaption></figure>\n")
-
-
-# ---------------------------------------------------------------------------- small words
-
-
-def _change(before: str, after: str) -> str:
-    return (f"<span class=\"value-pill\">{esc(before)}</span><span class=\"arrow\" "
-            "aria-hidden=\"true\">\u2192</span><span class=\"vh\"> becomes </span>"
-            f"<span class=\"value-pill new\">{esc(after)}</span>")
-
-
-def _breakable(text: str) -> str:
-    """Escaped text that may wrap after an underscore (long enum values in narrow columns)."""
-    return esc(text).replace("_", "_<wbr>")
-
-
-def _noun(n: int, word: str) -> str:
-    return word if n == 1 else f"{word}s"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {_noun(n, word)}"
-
-
-def _percent(part: int, whole: int) -> str:
-    return _share(part / whole) if whole else "\u2013"
-
-
-def _fraction(part: str, whole: str) -> str:
-    from decimal import Decimal
-
-    total = Decimal(whole)
-    return _share(float(Decimal(part) / total)) if total else "\u2013"
-
-
-def _share(share: float) -> str:
-    """A share (0..1) as a percentage with one decimal; a small non-zero share as < 0.1 %."""
-    if 0 < share < 0.0005:
-        return "&lt;\u00a00.1\u00a0%"
-    return f"{share * 100:.1f}\u00a0%"
-
-
-def _number(text: object) -> str:
-    """A decimal number from the model (text) with thousands separators."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        return f"{Decimal(str(text)):,}"
-    except InvalidOperation:
-        return esc(text)
-
-
-def _and_list(names: Sequence[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+            + walk(d.get("path", []), d) + explained + "</div>\n</details>\n")
