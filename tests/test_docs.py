@@ -1,9 +1,13 @@
-"""The documentation's examples run: language.md's `kpr` blocks check, library.md's Python runs."""
+"""The documentation's examples run: language.md's `kpr` blocks check, library.md's Python runs,
+cases.md's case files pass, the commands `--help` shows run, and every `kprules.x.y` name the
+docs give exists."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 from kprules.checker import check
 from kprules.core.render import render_all
@@ -34,3 +38,83 @@ def test_library_examples_run(capsys: object) -> None:
     namespace: dict[str, object] = {"__name__": "library_md"}
     for i, block in enumerate(code, 1):
         exec(compile(block, f"docs/library.md block {i}", "exec"), namespace)
+
+
+# Dotted names in backquotes that are not Python: the project file, the editor's command.
+NOT_PYTHON = {"kprules.toml", "kprules.evaluateCases"}
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether `kprules.a.b.c` is a module, or an attribute of the longest module prefix."""
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        return all((obj := getattr(obj, name, _MISSING)) is not _MISSING for name in parts[i:])
+    return False
+
+
+_MISSING = object()
+
+
+def test_every_python_name_the_docs_give_exists() -> None:
+    """`kprules.x.y` in the README and docs/ names a module or something in one (a renamed
+    function or a moved module leaves no name behind)."""
+    from kprules.editor.queries import EVALUATE
+
+    assert EVALUATE in NOT_PYTHON
+    missing = []
+    for doc in sorted([*DOCS.glob("*.md"), ROOT / "README.md"]):
+        text = doc.read_text(encoding="utf-8")
+        for m in re.finditer(r"`(kprules(?:\.[A-Za-z_]\w*)+)", text):
+            name = m.group(1)
+            if name not in NOT_PYTHON and "__main__" not in name and not _resolves(name):
+                missing.append(f"{doc.name}:{text.count(chr(10), 0, m.start()) + 1}: {name}")
+    assert not missing, "\n".join(missing)
+
+
+def test_the_case_file_examples_pass_their_expectations(tmp_path: Path) -> None:
+    """Each case file cases.md shows is read without a diagnostic, and every expectation it
+    writes holds against the bundled library (a copied example teaches the right values)."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    examples = blocks(DOCS / "cases.md", "toml")
+    assert len(examples) >= 3
+    for i, text in enumerate(examples, 1):
+        path = tmp_path / f"example_{i}.toml"
+        path.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["test", str(ROOT / "policies"), "--cases", str(path)])
+        assert result.exit_code == 0, f"cases.md example {i}:\n{result.output}"
+
+
+def _help_examples(text: str) -> list[list[str]]:
+    """The commands under `Examples:` in a help text, continuation lines joined."""
+    import shlex
+
+    section = re.search(r"Examples?:\n(.*?)(?:\n\n|\Z)", text, re.S)
+    lines = section.group(1).replace("\\\n", " ").splitlines() if section else []
+    return [shlex.split(line)[1:] for line in lines if line.strip().startswith("kprules ")]
+
+
+@pytest.mark.parametrize("command", ["check", "compare", "diff", "eval", "explain", "test"])
+def test_the_help_examples_run(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `--help` shows as an example runs as written from the repository's root (the
+    commands that only read; fmt's examples rewrite files, and are tested in test_fmt.py)."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    monkeypatch.chdir(ROOT)
+    text = CliRunner().invoke(cli, [command, "--help"], terminal_width=100).output
+    examples = _help_examples(text)
+    assert examples or command not in ("eval", "explain")
+    for argv in examples:
+        assert argv[0] == command, argv
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code == 0, f"kprules {' '.join(argv)}\n{result.output}"

@@ -84,7 +84,8 @@ spark-submit gives): Parquet files or folders (docs/scale.md).
 \b
 Examples:
   kprules eval policies/kpcs_2003.kpr policies/proposals/ --cases policies/cases/
-  kprules eval kpcs_2003 --cases shipments.jsonl --term conflict_diamond --format csv
+  kprules eval kpcs_2003 --cases policies/data/kp_production_2019_2024.jsonl \\
+      --term conflict_diamond --format csv
 
 Exit status: 0 when every case or record was evaluated (or skipped with --skip-invalid); 1 on
 errors in policies, case files or data; 2 on usage errors.

@@ -103,8 +103,10 @@ the case's `date`, else its `dated by` fact, else --as-of.
 
 \b
 Examples:
-  kprules explain policies/proposals/state_actors.kpr --case policies/cases/ru-alrosa.toml
-  kprules explain kpcs_2003 --case cases/car.toml --case-id car-2014 --term export
+  kprules explain policies/proposals/state_actors.kpr --case policies/cases/ru-alrosa.toml \\
+      --case-id ru-alrosa-2023
+  kprules explain kpcs_2003 --term rough_trade \\
+      --case policies/cases/cf-central-african-republic.toml --case-id cf-anti-balaka-2014
 
 Exit status: 0 on success; 1 on errors in policies or the case file; 2 on usage errors.
 """
