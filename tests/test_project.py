@@ -109,6 +109,30 @@ def test_a_malformed_project_file_is_a_located_error(tmp_path: Path) -> None:
                           "list of folders\n")
 
 
+def test_a_file_listed_as_a_folder_is_a_located_error(tmp_path: Path) -> None:
+    _tree(tmp_path, {"kprules.toml": 'policies = ["."]\nseeds = ["seeds", "kprules.toml"]\n',
+                     "v.kpr": VOCAB})
+    code, out, _ = kprules(tmp_path, "check", "v.kpr")
+    assert code == 1
+    assert out == (
+        "error[KP105]: the project file `kprules.toml` lists `kprules.toml` in `seeds`, which is "
+        "a file, not a folder\n"
+        " --> kprules.toml:2:19\n"
+        "  |\n"
+        '2 | seeds = ["seeds", "kprules.toml"]\n'
+        "  |                   ^^^^^^^^^^^^^^\n"
+        '  = hint: a project file lists folders: policies = ["policies"], seeds = ["seeds"], '
+        'cases = ["cases"]\n')
+
+
+def test_a_folder_not_made_yet_is_read_as_empty(tmp_path: Path) -> None:
+    _tree(tmp_path, {"kprules.toml": 'seeds = ["seeds"]\ncases = ["cases"]\n', "v.kpr": VOCAB})
+    project = find_project(tmp_path)
+    assert project is not None and project.cases == ((tmp_path / "cases").resolve(),)
+    code, _, err = kprules(tmp_path, "check", "v.kpr")
+    assert code == 0, err
+
+
 # ---------------------------------------------------------------- the bundled library
 
 

@@ -102,7 +102,22 @@ def read_project(file: Path) -> Project:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _bad(source, _key_at(source, key), f"`{key}` must be a list of folders")
         folders[key] = tuple((file.parent / v).resolve() for v in value)
+        for written, folder in zip(value, folders[key], strict=True):
+            if folder.exists() and not folder.is_dir():  # a folder yet to be made reads empty
+                at = _value_at(source, key, written)
+                raise _bad(source, at, f"lists `{written}` in `{key}`, which is a file, not a "
+                           "folder", at + len(written) + 2 if at != _key_at(source, key) else None)
     return Project(file.resolve(), **folders)
+
+
+def _value_at(source: Source, key: str, value: str) -> int:
+    """Where `value` is written after `key =` (the key itself when it cannot be found)."""
+    at = _key_at(source, key)
+    for quote in ('"', "'"):
+        found = source.text.find(f"{quote}{value}{quote}", at)
+        if found >= 0:
+            return found
+    return at
 
 
 def _offset(source: Source, line: int, column: int) -> int:
@@ -115,9 +130,12 @@ def _key_at(source: Source, key: str) -> int:
     return found.start() + len(found[0]) - len(found[0].lstrip()) if found else 0
 
 
-def _bad(source: Source, at: int, problem: str) -> SourceError:
-    end = source.text.find("\n", at)
-    span = source.span(at, max(at + 1, end if end >= 0 else len(source.text)))
+def _bad(source: Source, at: int, problem: str, end: int | None = None) -> SourceError:
+    """KP105 at `at`, underlined to `end` (else to the end of its line)."""
+    if end is None:
+        line_end = source.text.find("\n", at)
+        end = line_end if line_end >= 0 else len(source.text)
+    span = source.span(at, max(at + 1, end))
     return SourceError([Diagnostic(
         "KP105", f"the project file `{source.name}` {problem}", span,
         hint="a project file lists folders: policies = [\"policies\"], seeds = [\"seeds\"], "
