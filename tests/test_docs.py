@@ -118,3 +118,37 @@ def test_the_help_examples_run(command: str, monkeypatch: pytest.MonkeyPatch) ->
         assert argv[0] == command, argv
         result = CliRunner().invoke(cli, argv)
         assert result.exit_code == 0, f"kprules {' '.join(argv)}\n{result.output}"
+
+
+def excerpt_missing(excerpt: str, text: str) -> str | None:
+    """The first line of `excerpt` that is not a line of `text` in order (a line `...` stands
+    for lines left out), or None: the excerpt is what the text says."""
+    lines, at = text.splitlines(), 0
+    for want in excerpt.splitlines():
+        if want.strip() == "...":
+            continue
+        while at < len(lines) and lines[at] != want:
+            at += 1
+        if at == len(lines):
+            return want
+        at += 1
+    return None
+
+
+def test_excerpt_missing_finds_a_changed_or_reordered_line() -> None:
+    text = "a\nb\nc\n"
+    assert excerpt_missing("a\n  ...\nc\n", text) is None
+    assert excerpt_missing("c\na\n", text) == "a"
+    assert excerpt_missing("a\nb (changed)\n", text) == "b (changed)"
+
+
+def test_the_compare_report_excerpts_are_the_reports() -> None:
+    """compare.md's excerpts of the fixture report are lines of the golden reports (which
+    tests/compare/test_golden.py keeps equal to what the command prints), in order."""
+    golden = ROOT / "tests" / "golden" / "reports" / "fixtures"
+    excerpts = [b for b in blocks(DOCS / "compare.md", "")
+                if b.startswith(("kprules compare: base_2003", "== state-2022"))]
+    assert len(excerpts) == 2
+    summary, detail = (golden / "compare.txt", golden / "compare-detail.txt")
+    assert excerpt_missing(excerpts[0], summary.read_text(encoding="utf-8")) is None
+    assert excerpt_missing(excerpts[1], detail.read_text(encoding="utf-8")) is None
