@@ -152,3 +152,37 @@ def test_the_compare_report_excerpts_are_the_reports() -> None:
     summary, detail = (golden / "compare.txt", golden / "compare-detail.txt")
     assert excerpt_missing(excerpts[0], summary.read_text(encoding="utf-8")) is None
     assert excerpt_missing(excerpts[1], detail.read_text(encoding="utf-8")) is None
+
+
+def _transcripts(path: Path) -> list[tuple[list[str], str]]:
+    """The `$ kprules ...` blocks of a page: (the command's arguments, what it is shown to
+    print)."""
+    import shlex
+
+    found = []
+    for block in blocks(path, ""):
+        if block.startswith("$ kprules "):
+            command, _, shown = block.partition("\n")
+            while command.endswith("\\"):
+                more, _, shown = shown.partition("\n")
+                command = command[:-1] + " " + more
+            found.append((shlex.split(command)[2:], shown))
+    return found
+
+
+def test_the_policy_guide_transcripts_are_what_the_commands_print(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """policies.md's `$ kprules compare` transcripts, run from the repository's root, print
+    every line the page shows, in order (a line `...` stands for lines left out)."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    monkeypatch.chdir(ROOT)
+    transcripts = _transcripts(DOCS / "policies.md")
+    assert len(transcripts) >= 5
+    for argv, shown in transcripts:
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code == 0, result.output
+        missing = excerpt_missing(shown, result.stdout)
+        assert missing is None, f"kprules {' '.join(argv)} does not print:\n{missing}"
