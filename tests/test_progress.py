@@ -213,6 +213,8 @@ RUNS = {
     "eval-duckdb-bad": [*EVAL, "--engine", "duckdb", "--cases", "BAD"],
     "compare-python": [*COMPARE, "--engine", "python"],
     "compare-duckdb": [*COMPARE, "--engine", "duckdb"],
+    "check-python": ["check", str(CASES / "shipment"), "data/shipments.jsonl"],
+    "check-python-bad": ["check", str(CASES / "shipment"), "BAD"],
 }
 DRAWN = re.compile(r"(\S*shipments\.jsonl|compared|(evaluating|comparing over) \S*shipments"
                    r"\.jsonl in DuckDB): ([\d,]+ (records|cases) \([\d,]+/s\)(, |$))?"

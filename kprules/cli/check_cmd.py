@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,9 +42,12 @@ if TYPE_CHECKING:
               "default applies, rules with different outcomes that can both apply, rules that "
               "never apply; each with a witness (docs/symbolic.md).")
 @max_nodes_option
+@click.option("-q", "--quiet", is_flag=True,
+              help="Data files: no progress line (records read, rate, share done and time left; "
+              "drawn on standard error when it is a terminal, after a second).")
 def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tuple[Path, ...],
                   no_seeds: bool, policy_dirs: tuple[Path, ...], prove: bool,
-                  decisions: bool, max_nodes: int) -> None:
+                  decisions: bool, max_nodes: int, quiet: bool) -> None:
     """Check policies and vocabularies: syntax, names, types, amendments, citations.
 
     PATHS are `.kpr` files or folders (searched recursively). A vocabulary or base policy that a
@@ -75,7 +79,8 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tu
         library = _library(ws, result)
         read = modules_read(ws)
     files = len(sources)
-    for paths_of, check in ((cases, check_case_files), (data, check_data_files)):
+    for paths_of, check in ((cases, check_case_files),
+                            (data, partial(check_data_files, quiet=quiet))):
         if paths_of:
             found, more, n = check(paths_of, library)
             diagnostics.extend(found)

@@ -92,11 +92,16 @@ def _expectation_policies(path: Path) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check_data_files(paths: Sequence[Path], library: Library | None) -> Checked:
-    """Read every record of the data files against the one vocabulary of `library`."""
+def check_data_files(paths: Sequence[Path], library: Library | None,
+                     quiet: bool = False) -> Checked:
+    """Read every record of the data files against the one vocabulary of `library`, with a
+    progress line per file on a terminal (unless `quiet`): records read, rate, share done and
+    time left."""
     from kprules.cases.bulk import BadRecord, DataError, read_data
+    from kprules.cli.progress import measured
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.files import display_name
+    from kprules.core.progress import Progress
 
     vocabularies = {p.vocabulary.name: p.vocabulary for p in library.values()} if library \
         else {}
@@ -111,9 +116,10 @@ def check_data_files(paths: Sequence[Path], library: Library | None) -> Checked:
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Source] = {}
     for path in paths:
-        bad = 0
+        bad, name = 0, display_name(path)
+        progress = Progress(name, "records", quiet=quiet)
         try:
-            for record in read_data(path, vocab, display_name(path)):
+            for record in progress.over(read_data(path, vocab, name, measured(progress, path))):
                 if isinstance(record, BadRecord):
                     bad += 1
                     if bad <= MAX_BAD_RECORDS:
@@ -122,6 +128,8 @@ def check_data_files(paths: Sequence[Path], library: Library | None) -> Checked:
         except DataError as err:
             diagnostics.extend(err.diagnostics)
             sources.update(err.sources)
+        finally:
+            progress.close()
         if bad > MAX_BAD_RECORDS:
             diagnostics.append(Diagnostic(
                 "KP400", f"{bad - MAX_BAD_RECORDS:,} more records of {display_name(path)} do "

@@ -118,7 +118,7 @@ def max_nodes_option(f: Any) -> Any:
 def cases_option(f: Any) -> Any:
     """--cases PATH (repeatable, merged)."""
     return click.option("--cases", "case_paths", multiple=True, type=CASES, metavar="PATH",
-                        help="Case files or folders, or data files (repeatable, merged); "
+                        help="Case files (.toml) or folders of them (repeatable, merged); "
                         "`@library` is the bundled library's cases.")(f)
 
 
