@@ -33,7 +33,7 @@ def test_the_case_files_load_cleanly() -> None:
     assert len(texts) == 3
     suite = read_texts([(f"cases.md block {i}", t) for i, t in enumerate(texts, 1)], library())
     assert render_all(suite.diagnostics, suite.sources, "text") == ""
-    assert [c.id for c in suite.cases] == ["ru-alrosa-2023-dubai", "ru-lots-2024-march",
+    assert [c.id for c in suite.cases] == ["ru-alrosa-2024-dubai", "ru-lots-2024-march",
                                            "ru-lots-2024-october", "three-ways"]
 
 
