@@ -116,12 +116,13 @@ def summary(tally: Tally, options: StreamOptions) -> None:
 def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
          engine: str, output: Path | None, keep_as: PlanKey | None = None) -> int:
     from kprules.cases.bulk import data_format
-    from kprules.cli.eval_sql import choose_engine, one_pass, prepare
+    from kprules.cli.eval_sql import WrongHeader, choose_engine, one_pass, prepare
 
     if engine == "spark" and data_format(path) != "parquet":
         raise click.UsageError("--engine spark reads Parquet files (convert the data, or use "
                                "--engine duckdb)")
     chosen = choose_engine(engine, path)  # asks the file's size (auto): once
+    wrong_header = False  # a header the Python path reports (and writes its output for)
     if chosen in ("duckdb", "spark"):
         optimistic = output is not None and fmt != "text"
         with _sql_progress(path, options, output, chosen) as watch:
@@ -131,14 +132,17 @@ def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libra
                 if written is not None:  # every record valid: read, evaluated, written at once
                     summary(Tally(written, 0, None, False), options)
                     return 0
-            prepared = prepare(path, ev, options.as_of, chosen, optimistic, watch)
+            try:
+                prepared = prepare(path, ev, options.as_of, chosen, optimistic, watch)
+            except WrongHeader:  # the Python path reports it, as --engine python does
+                prepared, wrong_header = None, True
             if isinstance(prepared, int):
                 return prepared
             if prepared is not None:
                 status = _guarded(prepared, ev, fmt, options, lib, output, watch)
                 if status is not None:
                     return status
-        if engine != "auto" and path.is_file():
+        if engine != "auto" and path.is_file() and not wrong_header:
             emit(f"{engine} cannot read the file as a whole; reading it record by record\n",
                  err=True)
     if fmt == "parquet":

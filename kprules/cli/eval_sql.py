@@ -110,36 +110,39 @@ def _csv_header(path: Path, ev: Evaluator, name: str, quiet: bool = False) -> li
         if not quiet:
             report(err.diagnostics, err.sources)
         return None
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    # the header is valid UTF-8 (the Python reader checked it); what follows need not be, and
+    # the reader decodes a buffer beyond the header: a bad byte there is for the records' check
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         return [c.strip() for c in next(csv.reader(fh))]
 
 
+class WrongHeader(Exception):
+    """A CSV header or Parquet columns the Python reader refuses: the Python path reports them
+    and writes what it writes for such a file (an output of the header alone)."""
+
+
 def open_file(path: Path, fmt: str, ev: Evaluator, name: str,
-              watch: QueryProgress | None = None) -> SqlFile | None:
-    """The file in DuckDB; None (after reporting) when its header or columns are wrong. Raises
-    `ReadError` when DuckDB cannot read it as a whole. `watch`: shows the progress of the
-    statements on the file's connection."""
+              watch: QueryProgress | None = None) -> SqlFile:
+    """The file in DuckDB; `WrongHeader` (nothing reported) when its header or columns are
+    wrong. Raises `ReadError` when DuckDB cannot read it as a whole. `watch`: shows the
+    progress of the statements on the file's connection."""
     from kprules.cases.bulk import header_problems
     from kprules.sql.duck import connect
     from kprules.sql.files import SqlFile
 
     header: list[str] = []
     if fmt == "csv":
-        found = _csv_header(path, ev, name)
+        found = _csv_header(path, ev, name, quiet=True)
         if found is None:
-            return None
+            raise WrongHeader(name)
         header = found
     con = connect()
     if watch is not None:
         watch.watch(con)
     file = SqlFile(path, fmt, ev.vocabulary, header, con=con)
-    if fmt == "parquet":
-        problems = header_problems(file.header, ev.vocabulary)
-        if problems:
-            if watch is not None:
-                watch.close()
-            report(problems, {})
-            return None
+    if fmt == "parquet" and header_problems(file.header, ev.vocabulary):
+        con.close()
+        raise WrongHeader(name)
     return file
 
 
@@ -171,8 +174,9 @@ class Prepared(SharedRepr):
 def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duckdb",
             optimistic: bool = False, watch: QueryProgress | None = None,
             ) -> Prepared | int | None:
-    """Open, validate and compile; 1 when the file's header is wrong (reported), None when
-    DuckDB cannot read the file (take the Python path). `engine`: duckdb, or spark (Parquet
+    """Open, validate and compile; 1 when the file's header is wrong (Spark: reported), None
+    when DuckDB cannot read the file (take the Python path), `WrongHeader` when the Python
+    path is to report its header (DuckDB). `engine`: duckdb, or spark (Parquet
     only). `optimistic`: do not look for refused records yet (`complete` does), so that a
     Parquet file written with `copy` is read once when every record is valid. `watch`: the
     progress of DuckDB's statements."""

@@ -133,10 +133,15 @@ def csv_cell(value: Any) -> str:
     return "" if value is None or str(value) == "unknown" else str(value)
 
 
-def _json_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+def _json_values(columns: Sequence[str], values: Sequence[Any],
+                 types: Sequence[Type]) -> dict[str, Any]:
+    """The values as JSON: a decimal or a quantity as text, also when it was read as a whole
+    number (`45300000`; docs/cases.md), as the SQL engines write it."""
+    from kprules.ir.types import DECIMAL, Quantity
     from kprules.ir.values import to_json
 
-    return {c: to_json(v) for c, v in zip(columns, values, strict=True)}
+    return {c: str(v) if type(v) is int and (t == DECIMAL or isinstance(t, Quantity))
+            else to_json(v) for c, v, t in zip(columns, values, types, strict=True)}
 
 
 class JsonWriter(Writer):
@@ -149,7 +154,7 @@ class JsonWriter(Writer):
         self.items.append({"id": item.label, "title": item.title, "file": item.file,
                            "line": item.line,
                            "as_of": item.as_of.isoformat() if item.as_of else None,
-                           "values": _json_values(self.columns, item.values)})
+                           "values": _json_values(self.columns, item.values, self.types)})
 
     def end(self) -> None:
         doc = {"version": 1, "cases": self.items}
@@ -163,7 +168,8 @@ class JsonLinesWriter(Writer):
         self.out.write(json.dumps({
             "record": item.number, "line": item.line, "id": item.id,
             "as_of": item.as_of.isoformat() if item.as_of else None,
-            "values": _json_values(self.columns, item.values)}, ensure_ascii=False) + "\n")
+            "values": _json_values(self.columns, item.values, self.types)},
+            ensure_ascii=False) + "\n")
 
 
 def make_writer(fmt: str, bulk: bool, out: TextIO, ev: Evaluator) -> Writer:

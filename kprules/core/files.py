@@ -402,3 +402,31 @@ def expand_paths(paths: Sequence[Path], suffix: str, empty: Callable[[str], Diag
             problems.append(Diagnostic("KP100", f"`{name}` {what}", None))
     unique = list(dict.fromkeys(p.resolve() if resolve else p for p in files))
     return unique, problems
+
+
+def count_lines(path: Path) -> int:
+    """The number of lines of a file, as `readline` counts them (a last line without a line
+    feed counts)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def may_have_long_line(path: Path, limit: int) -> bool:
+    """Whether a line of the file may be longer than `limit` bytes: False proves none is. A
+    line that long holds a whole aligned block of `limit // 2` bytes, so the test looks for a
+    line feed in each block: a few bytes of each, read through the page cache, where counting
+    every line would read the whole file."""
+    import mmap
+
+    block = max(limit // 2, 1)
+    with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size <= limit:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return any(mm.find(b"\n", start, start + block) < 0
+                       for start in range(0, size - block + 1, block))

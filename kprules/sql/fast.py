@@ -29,8 +29,9 @@ unnumbered (DuckDB keeps the file's order on insertion: its "order preservation"
 SELECT and WHERE over one table function), and the second writes the output from that table,
 numbering each record by its `rowid` (its place in that order). A Parquet file needs neither
 the table nor the second statement: DuckDB's Parquet reader numbers each row itself
-(`file_row_number`), in parallel, and one `COPY` reads, evaluates and writes, in file order
-(the same guarantee; the order test fails without it).
+(`file_row_number`), in parallel, and one `COPY` reads, evaluates and writes. Both `COPY`s
+sort by that number: DuckDB keeps the order of a plain projection, but the CASE that makes a
+CSV cell safe from spreadsheets let it write rows out of order (the order test fails then).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from typing import Any
 from attrs import frozen
 
 from kprules import ir
-from kprules.core.files import written_beside
+from kprules.core.files import count_lines, may_have_long_line, written_beside
 from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
@@ -137,6 +138,8 @@ def run(plan: Plan, path: Path, output: Path, header: Sequence[str] = (),
     """`one_pass` with its plan made: the same outcomes."""
     if plan.sql.count(plan.slot) != 1:
         raise NotFast("a plan without one place for the records")
+    if plan.data_fmt != "parquet" and may_have_long_line(path, MAX_RECORD_BYTES):
+        raise NotFast("a line longer than the Python readers read (KP491)")
     con = connect()
     if watch is not None:
         watch(con)
@@ -152,7 +155,7 @@ def run(plan: Plan, path: Path, output: Path, header: Sequence[str] = (),
             _evaluate(con, sql, plan.divides)
             relation = _numbered(LINE.get(fmt))
         return _write(con, plan.select, output, plan.out_fmt, relation,
-                      path if fmt == "jsonl" and plan.out_fmt == "json" else None)
+                      path if fmt in LINE and plan.out_fmt == "json" else None, LINE.get(fmt, 0))
     except NotFast:
         raise
     except Exception as err:  # duckdb's errors: a record or a value the pass does not take
@@ -182,27 +185,22 @@ def _numbered(line: int | None) -> str:
 
 
 def _write(con: Any, select: str, output: Path, fmt: str, relation: str,
-           lines_of: Path | None) -> int:
+           lines_of: Path | None, first: int = 0) -> int:
     """COPY the `select` columns of the evaluated, numbered records (`relation`: `_row`,
     `_line` and the query's columns, in file order) to a file beside `output`, put in its place
-    once whole (and, for `lines_of`, once its records are known to be its lines)."""
+    once whole (and, for `lines_of`, once its records are known to be its lines after the
+    `first`: no blank line, no CSV cell with a line break)."""
     with written_beside(output) as part:  # put in place as atomic_binary writes
-        row = con.execute(f"COPY (SELECT {select} FROM {relation}) "
+        # ORDER BY: DuckDB keeps the order of a plain projection, but not of every one (the
+        # CASE that makes a CSV cell safe let it write rows out of order)
+        row = con.execute(f"COPY (SELECT {select} FROM {relation} ORDER BY _row) "
                           f"TO {_path(part)} ({OPTIONS[fmt]})").fetchone()
         written = int(row[0])
-        if lines_of is not None and _lines(lines_of) != written:
-            raise NotFast("blank lines: records and lines are numbered apart")
+        if lines_of is not None and count_lines(lines_of) != written + first:
+            raise NotFast("records and lines are numbered apart")
     return written
 
 
-def _lines(path: Path) -> int:
-    """The number of lines of a file, as `readline` counts them."""
-    count, last = 0, b"\n"
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
 
 
 # ----------------------------------------------------------------------------- sources
@@ -228,7 +226,9 @@ def _checked(source: str, typed: dict[str, tuple[str, str]], ident: str, id_ok: 
     """Typed facts (`typed`: name -> (typed or NULL, present)) from `source`, with a stop at
     the first record whose present value does not fit; `carry`: (expression, name) columns
     kept."""
-    inner = [f"{ident} AS _id", *(f"{e} AS {n}" for e, n in carry), f"{id_ok} AS _id_ok"]
+    # an empty id is no id, as the Python readers read it
+    inner = [f"NULLIF({ident}, '') AS _id", *(f"{e} AS {n}" for e, n in carry),
+             f"{id_ok} AS _id_ok"]
     checks = ["_id_ok"]
     for i, name in enumerate(sorted(facts)):
         kind = sql_type(facts[name], DUCKDB)

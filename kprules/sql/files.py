@@ -29,13 +29,15 @@ from typing import Any, Protocol
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.files import count_lines, may_have_long_line
+from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
 from kprules.ir.types import Type
 from kprules.sql.compile import ERROR, SqlQuery, compile_sql
 from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect
-from kprules.sql.types import from_sql, sql_type, to_sql
+from kprules.sql.types import from_sql, holds, sql_type, to_sql
 from kprules.sql.validate import json_fact, json_id, json_record, text_fact, typed_fact
 
 ID_FIELD = "id"
@@ -76,6 +78,14 @@ class ReadError(Exception):
     """DuckDB could not read the file as a whole (the Python reader then locates the problem)."""
 
 
+def exact(rows: Sequence[tuple[Raw, Fixed]]) -> None:
+    """`ReadError` unless SQL holds every fact of the records the Python check accepted as it
+    is (kprules.sql.types.holds: a decimal of more than 12 places, which SQL would round)."""
+    for raw, fixed in rows:
+        if not all(map(holds, fixed.facts.values())):
+            raise ReadError(f"record {raw.number} holds a number SQL would round")
+
+
 def _q(name: str) -> str:
     return DUCKDB.ident(name)
 
@@ -108,6 +118,8 @@ class SqlFile:
     # ---------------------------------------------------------------- reading
 
     def _open(self) -> list[str]:
+        if self.fmt != "parquet" and may_have_long_line(self.path, MAX_RECORD_BYTES):
+            raise ReadError("a line longer than the Python readers read")  # KP491 there
         facts = {n: i.type for n, i in self.vocabulary.facts.items()}
         if self.fmt == "jsonl":
             return self._jsonl(facts)
@@ -123,7 +135,8 @@ class SqlFile:
         ok = " AND ".join([record_ok, *(f"({ok} OR NOT {present})"
                                         for _, ok, present in typed.values())])
         cols = ", ".join(f"{sql} AS {_q(n)}" for n, (sql, _, _) in typed.items())
-        inner = (f"SELECT _n, _line, {blank} AS _blank, {ident} AS _id, {cols}, "
+        inner = (f"SELECT _n, _line, {blank} AS _blank, NULLIF({ident}, '') AS _id, "
+                 f"{cols}, "
                  f"(({ok}) IS TRUE OR {blank}) AS _ok"
                  + "".join(f", {expr} AS {_q(name)}" for expr, name in raw) + f" FROM {source}")
         names = [_q(name) for _, name in raw]
@@ -163,7 +176,11 @@ class SqlFile:
                  for n, t in facts.items()}
         ident = _q(ID_FIELD) if self.id_field and ID_FIELD in self.header \
             else "CAST(NULL AS VARCHAR)"
-        return self._define(source, typed, ident, "TRUE", _raw(self.header))
+        raw = self._define(source, typed, ident, "TRUE", _raw(self.header))
+        records = self.con.execute("SELECT count(*) FROM checked").fetchone()[0]
+        if count_lines(self.path) != records + 1:  # a blank line, or a cell with a line break
+            raise ReadError("records and lines are numbered apart")  # Python numbers them
+        return raw
 
     def _parquet(self, facts: dict[str, Type]) -> list[str]:
         source = f"read_parquet({_path(self.path)})"
@@ -192,6 +209,13 @@ class SqlFile:
         cur = self.con.execute(f"SELECT _row, _line, {', '.join(raw)} FROM checked "
                                "WHERE NOT _ok ORDER BY _row")
         names = self.header if self.fmt != "jsonl" else ["_text"]
+        if self.fmt == "csv":  # each record is one line (`_csv`): shown as it is written
+            rows = cur.fetchall()
+            texts = _lines_at(self.path, [row[1] for row in rows])
+            for row in rows:
+                fields = dict(zip(names, row[2:], strict=True))
+                yield Raw(row[0], row[1], texts.get(row[1], _csv_text(row[2:])), fields)
+            return
         while batch := cur.fetchmany(BATCH):
             for row in batch:
                 fields = dict(zip(names, row[2:], strict=True))
@@ -199,9 +223,11 @@ class SqlFile:
                 yield Raw(row[0], row[1], text, {} if self.fmt == "jsonl" else fields)
 
     def add_fixed(self, rows: Sequence[tuple[Raw, Fixed]]) -> None:
-        """Records the Python check accepted: evaluated with the others."""
+        """Records the Python check accepted: evaluated with the others (`ReadError` for a
+        value SQL would round: the caller then evaluates the file in Python)."""
         if not rows:
             return
+        exact(rows)
         names = sorted(self.vocabulary.facts)
         cols = ["_row BIGINT", "_line BIGINT", "_id VARCHAR",
                 *(f"{_q(n)} {sql_type(self.vocabulary.facts[n].type, DUCKDB)}" for n in names)]
@@ -264,8 +290,11 @@ class SqlFile:
         options = {"csv": "FORMAT csv, HEADER true", "json": "FORMAT json",
                    "parquet": "FORMAT parquet"}[fmt]
         with written_beside(output) as part:  # never half a file
+            # in record order, said: DuckDB keeps the order of a plain projection, but not of
+            # every one (the CASE that makes a CSV cell safe let it write rows out of order)
             row = self.con.execute(f"COPY (SELECT {select} FROM ({query.sql}) WHERE "
-                                   f"{_q(ERROR)} IS NULL) TO {_path(part)} ({options})").fetchone()
+                                   f"{_q(ERROR)} IS NULL ORDER BY _row) TO {_path(part)} "
+                                   f"({options})").fetchone()
         return int(row[0])
 
     def total(self) -> int | None:
@@ -293,9 +322,10 @@ def output_select(query: SqlQuery, layout: Layout, fmt: str) -> str:
         cols = [f"{label} AS {_q('case')}", _q("as_of"),
                 *(_q(c) for c in query.columns)]
         return ", ".join(cols)
-    texts = [f"{_text(_q(c), layout.terms[k].term.type)}"
+    texts = [f"{_text(_q(c), layout.terms[k].term.type, csv=fmt == 'csv')}"
              for k, c in zip(query.targets, query.columns, strict=True)]
     if fmt == "csv":
+        label = f"coalesce({_csv_safe('_id')}, CAST(_row AS VARCHAR))"
         return ", ".join([f"{label} AS {_q('case')}", f"CAST(as_of AS VARCHAR) AS {_q('as_of')}",
                           *(f"{t} AS {_q(c)}" for t, c in zip(texts, query.columns,
                                                                  strict=True))])
@@ -305,15 +335,27 @@ def output_select(query: SqlQuery, layout: Layout, fmt: str) -> str:
             f"struct_pack({values}) AS {_q('values')}")
 
 
-def _text(col: str, t: Type) -> str:
+def _text(col: str, t: Type, csv: bool = False) -> str:
+    """A value as text (`csv`: a cell a spreadsheet will not run, as kprules' CSV writer
+    writes it)."""
     kind = sql_type(t, DUCKDB)
     if kind == "BOOLEAN":  # DuckDB's CSV writer writes true, false, and NULL as nothing
         return col
     if kind.startswith("DECIMAL"):
         return _decimal_text(col)
-    if kind.endswith("[]"):
-        return f"array_to_string({col}, ';')"
-    return f"CAST({col} AS VARCHAR)"
+    text = f"array_to_string({col}, ';')" if kind.endswith("[]") else f"CAST({col} AS VARCHAR)"
+    return _csv_safe(text) if csv and kind not in ("BIGINT", "DATE") else text
+
+
+# kprules.core.escape.csv_safe: a cell that starts with = + - @, a tab or a carriage return is
+# prefixed with ' unless it is a number
+_FORMULA_START = "('=', '+', '-', '@', chr(9), chr(13))"
+_NUMBER = r"'[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?'"
+
+
+def _csv_safe(text: str) -> str:
+    return (f"(CASE WHEN left({text}, 1) IN {_FORMULA_START} AND NOT regexp_full_match({text}, "
+            f"{_NUMBER}) THEN concat(chr(39), {text}) ELSE {text} END)")
 
 
 def _json(col: str, t: Type) -> str:
@@ -328,6 +370,19 @@ def _json(col: str, t: Type) -> str:
 def _decimal_text(col: str) -> str:
     """A decimal without trailing zeros: 0.5, 2."""
     return f"rtrim(rtrim(CAST({col} AS VARCHAR), '0'), '.')"
+
+
+def _lines_at(path: Path, wanted: Sequence[int]) -> dict[int, str]:
+    """The text of the lines numbered `wanted` (from 1), without their line break."""
+    want, found = set(wanted), {}
+    if want:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, 1):
+                if number in want:
+                    found[number] = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    if len(found) == len(want):
+                        break
+    return found
 
 
 def _csv_text(cells: Sequence[Any]) -> str:

@@ -138,7 +138,8 @@ def checked_parquet(spark: Any, path: str, vocabulary: ir.Vocabulary) -> Any:
     raw = ", ".join(f"{q(c)} AS {q('_raw_' + c)}" for c in types)
     return spark.sql(
         f"SELECT _kprules_row + 1 AS _row, CAST(NULL AS BIGINT) AS _line, "
-        f"{ident} AS _id, {', '.join(typed)}, ({' AND '.join(oks)}) IS TRUE AS _ok, {raw} "
+        f"NULLIF({ident}, '') AS _id, {', '.join(typed)}, ({' AND '.join(oks)}) IS TRUE AS _ok, "
+        f"{raw} "
         f"FROM {q(view)}")
 
 
@@ -211,6 +212,9 @@ class SparkFile:
     def add_fixed(self, rows: Sequence[tuple[Raw, Fixed]]) -> None:
         if not rows:
             return
+        from kprules.sql.files import exact
+
+        exact(rows)  # ReadError: the file is evaluated in Python
         records = [fx.facts for _, fx in rows]
         df = dataframe(self.spark, self.vocabulary, records)
         numbers = {i: (raw.number, fx.id) for i, (raw, fx) in enumerate(rows)}

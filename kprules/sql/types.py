@@ -39,6 +39,28 @@ def to_sql(value: Any) -> Any:
     return value
 
 
+PLACES = 12  # the places of DECIMAL(38,12)
+WHOLE = 38 - PLACES  # and its digits before the point
+
+
+def holds(value: Any) -> bool:
+    """Whether SQL holds a validated fact value exactly: a decimal (or a float, read as its
+    shortest decimal) of at most 12 places and 26 digits before the point. Python accepts more
+    (up to 30 digits); DECIMAL(38,12) would round such a value, so a record with one is
+    evaluated in Python. Exact arithmetic on the digits: no rounding context."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if not isinstance(value, Decimal):
+        return True
+    if not value.is_finite():
+        return False
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    while len(digits) > 1 and digits[-1] == 0 and exponent < 0:  # trailing zeros of places
+        digits, exponent = digits[:-1], exponent + 1
+    return -exponent <= PLACES and len(digits) + exponent <= WHOLE
+
+
 def from_sql(value: Any, t: Type) -> Any:
     """A value read back from SQL in the evaluator's form (None stays None: unknown).
 

@@ -117,7 +117,8 @@ def json_fact(value: str, t: Type) -> tuple[str, str, str]:
         return (*_checked(f"({plain} AND {cast} IS NOT NULL)", cast), present)
     if t == DECIMAL or isinstance(t, Quantity):
         cast = f"TRY_CAST({s} AS {DECIMAL_TYPE})"
-        return (*_checked(f"({_json_decimal(s)} AND {cast} IS NOT NULL)", cast), present)
+        return (*_checked(f"({_json_decimal(s, json=True)} AND {cast} IS NOT NULL)", cast),
+                present)
     text = (f"(CASE WHEN contains({s}, '\\') THEN ({value} ->> '$') "
             f"ELSE substr({s}, 2, length({s}) - 2) END)")
     is_text = f"(starts_with({s}, '\"') AND ends_with({s}, '\"'))"
@@ -132,11 +133,15 @@ def json_fact(value: str, t: Type) -> tuple[str, str, str]:
     return (*_checked(f"({is_text} AND {_member(text, t)})", text), present)
 
 
-def _json_decimal(s: str) -> str:
-    """Whether a JSON text `s` may be a decimal: no exponent, at most 12 places (string tests,
-    cheaper than a pattern; what is not a number then fails the cast)."""
+def _json_decimal(s: str, json: bool = False) -> str:
+    """Whether a number's text `s` may be a decimal: no exponent, at most 12 places (string
+    tests, cheaper than a pattern; what is not a number then fails the cast). DuckDB reads a
+    JSON number with a fraction or an exponent as a binary float and gives its text back from
+    that (`json`): a zero written `0.0` may then be a number too small for a float (`1e-400`,
+    which Python refuses), so it is left to Python too."""
     places = f"(NOT contains({s}, '.') OR length({s}) - strpos({s}, '.') <= 12)"
-    return f"(NOT (contains({s}, 'e') OR contains({s}, 'E')) AND {places})"
+    zero = f" AND {s} NOT IN ('0.0', '-0.0')" if json else ""
+    return f"(NOT (contains({s}, 'e') OR contains({s}, 'E')) AND {places}{zero})"
 
 
 def json_typed(value: str, t: Type) -> str:
@@ -151,7 +156,8 @@ def json_typed(value: str, t: Type) -> str:
     if t == INTEGER:
         return f"(CASE WHEN {plain} THEN TRY_CAST({s} AS BIGINT) END)"
     if t == DECIMAL or isinstance(t, Quantity):
-        return f"(CASE WHEN {_json_decimal(s)} THEN TRY_CAST({s} AS {DECIMAL_TYPE}) END)"
+        return f"(CASE WHEN {_json_decimal(s, json=True)} THEN TRY_CAST({s} AS {DECIMAL_TYPE}) " \
+            "END)"
     values = allowed(t)
     if not isinstance(t, SetType) and values is not None and all(map(_PLAIN.fullmatch, values)):
         # a value without characters JSON escapes is its own text between quotes: looked up
@@ -164,15 +170,17 @@ def json_typed(value: str, t: Type) -> str:
 
 def json_record(line: str, names: list[str]) -> tuple[str, str, str]:
     """(the line's fields as a struct of JSON values, its keys, whether a line with those is a
-    JSON object whose keys are all among `names`). TRY: a line that is not JSON gives NULLs
-    (one parse for the fields, one for the keys)."""
+    JSON object whose keys are all among `names`, each once: DuckDB keeps the first of a key
+    given twice, which Python refuses, KP421). TRY: a line that is not JSON gives NULLs (one
+    parse for the fields, one for the keys)."""
     fields = "{" + ", ".join(f'"{n}": "JSON"' for n in names) + "}"
     struct = f"TRY(json_transform({line}, {DUCKDB.string(fields)}))"
     keys = f"TRY(json_keys({line}))"
 
-    def ok(struct_col: str, keys_col: str) -> str:
+    def ok(struct_col: str, keys_col: str) -> str:  # an object, its keys known and distinct
         return (f"({struct_col} IS NOT NULL AND starts_with(ltrim({line}), '{{') AND "
-                f"{keys_col} <@ {_strings(names)})")
+                f"{keys_col} <@ {_strings(names)} AND "
+                f"len({keys_col}) = len(list_distinct({keys_col})))")
 
     return struct, keys, ok("_s", "_k")
 
@@ -229,7 +237,7 @@ def typed_fact(column: str, column_type: str, t: Type) -> tuple[str, str, str]:
         cast = f"TRY_CAST({column} AS BIGINT)"
     elif (t == DECIMAL or isinstance(t, Quantity)) and (
             base in _INT_TYPES or base in ("DECIMAL", "DOUBLE", "FLOAT")):
-        cast = f"TRY_CAST({column} AS {DECIMAL_TYPE})"
+        cast = _column_decimal(column, column_type)
     elif t == DATE and base == "DATE":
         cast = column
     elif isinstance(t, SetType) and column_type == "VARCHAR[]":
@@ -241,6 +249,22 @@ def typed_fact(column: str, column_type: str, t: Type) -> tuple[str, str, str]:
     if cast is None:  # a column of another type: every value is Python's to judge
         return "NULL", "FALSE", present
     return (*_checked(f"({cast} IS NOT NULL)", cast), present)
+
+
+def _column_decimal(column: str, column_type: str) -> str:
+    """A number column as DECIMAL(38,12), NULL where that would not be Python's value: Python
+    reads a binary float as its shortest decimal (`repr`), which DuckDB writes as text, where
+    its cast from DOUBLE works on the binary value (1e15 gives 1000000000000000.013287555072);
+    a decimal of more than 12 places would be rounded."""
+    kind = column_type.split("(")[0]
+    if kind in ("DOUBLE", "FLOAT"):
+        text = f"CAST(CAST({column} AS DOUBLE) AS VARCHAR)"  # a FLOAT as Python widens it
+        return f"(CASE WHEN {_json_decimal(text)} THEN TRY_CAST({text} AS {DECIMAL_TYPE}) END)"
+    cast = f"TRY_CAST({column} AS {DECIMAL_TYPE})"
+    scale = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", column_type)
+    if scale is not None and int(scale[1]) > 12:
+        return f"(CASE WHEN {cast} = {column} THEN {cast} END)"
+    return cast
 
 
 def _lookup(column: str, t: Type) -> str | None:
