@@ -106,12 +106,24 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+class _RowsEndingInLineFeeds:
+    """The stream of a `csv.writer` whose rows end in `\r\n`, so that it quotes a cell that
+    holds a carriage return (which many readers take for the end of a row; with `\n` rows it
+    does not), written with `\n` ends, as DuckDB's CSV writer writes them."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, row: str) -> int:
+        return self.out.write(row[:-2] + "\n")  # csv.writer writes each row whole
+
+
 class CsvWriter(Writer):
     """A header `case,as_of,<policy.term>...`, then one row per item: unknown is an empty
     cell, a set is `BY;RU`, a quantity its number."""
 
     def start(self) -> None:
-        self.csv = csv.writer(self.out, lineterminator="\n")
+        self.csv = csv.writer(_RowsEndingInLineFeeds(self.out), lineterminator="\r\n")
         self.csv.writerow(["case", "as_of", *self.columns])
 
     def item(self, item: Item) -> None:

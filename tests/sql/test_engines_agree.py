@@ -91,6 +91,8 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     "long-line": ("jsonl", _jsonl('{"id": "a"}\n{"id": "b"' + " " * (1 << 20) + '}\n'
                                   '{"id": "c"}\n')),
     "long-line-csv": ("csv", _jsonl("id,rough\na,true\n" + "b" * (1 << 20) + ",true\nc,false\n")),
+    # an id with a carriage return: quoted in CSV, where a reader may end a row at one
+    "carriage-return-id": ("jsonl", _jsonl('{"id": "a\\rb", "rough": true}\n')),
     # a header the Python reader refuses: reported once, and the output is its header alone
     "column-twice": ("csv", _jsonl("id,rough,rough\na,true,false\n")),
     "unknown-column": ("parquet", _parquet("SELECT 'a' AS id, true AS rough, 3 AS colour")),
