@@ -23,6 +23,7 @@ from kprules.cli.inputs import (
 )
 from kprules.core.escape import csv_safe, terminal
 from kprules.core.shared_repr import SharedRepr
+from kprules.ir.values import decimal_text
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -142,7 +143,7 @@ def csv_cell(value: Any) -> str:
         return ";".join(sorted(value))
     if isinstance(value, dt.date):
         return value.isoformat()
-    return "" if value is None or str(value) == "unknown" else str(value)
+    return "" if value is None or str(value) == "unknown" else decimal_text(value)
 
 
 def _json_values(columns: Sequence[str], values: Sequence[Any],

@@ -301,6 +301,14 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def decimal_text(value: Any) -> str:
+    """A value as text, a decimal in plain notation: `0.0000001`, `1000`, not `1E-7` or
+    `1E+3` (Decimal's own text for very small numbers, and for a number read as `1e3`)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
+    return str(value)
+
+
 def format_value(value: Any, typ: Type | None = None) -> str:
     """A value as a drafter would write it: true, 0.5 ct, 2024-03-01, {RU, BY}, unknown."""
     if value is None or value is UNKNOWN:
@@ -310,12 +318,12 @@ def format_value(value: Any, typ: Type | None = None) -> str:
     if isinstance(value, frozenset):
         return "{" + ", ".join(sorted(value)) + "}"
     if isinstance(typ, Quantity):
-        return f"{value} {typ.unit}"
+        return f"{decimal_text(value)} {typ.unit}"
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str) and typ == TEXT:  # as written in a policy: escapes included
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return str(value)
+    return decimal_text(value)
 
 
 def to_json(value: Any) -> Any:
@@ -325,7 +333,7 @@ def to_json(value: Any) -> Any:
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal | float):
-        return str(value)
+        return decimal_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, frozenset):

@@ -148,18 +148,20 @@ def test_the_values_are_python_s(policies: Path, tmp_path: Path) -> None:
            "a,,true,false,\nb,,false,true,\n")
 
 
-def test_a_whole_number_quantity_is_text_in_json_on_both_engines(policies: Path,
+def test_a_quantity_is_plain_text_in_json_on_both_engines(policies: Path,
                                                                   tmp_path: Path) -> None:
     """A quantity read from a JSON whole number is written as text, as every decimal is
-    (docs/cases.md): the Python path wrote it as a JSON number."""
+    (docs/cases.md): the Python path wrote it as a JSON number; and a small one in plain
+    notation (the Python writers wrote 1E-7, DuckDB's 0.0000001)."""
     stated = tmp_path / "stated.kpr"
     stated.write_text('policy stated "stated"\n  status current\n  reads lots\n\n'
                       "define weight_given = weight\n", encoding="utf-8")
     data = tmp_path / "d.jsonl"
-    data.write_text('{"id": "a", "weight": 45300000}\n{"id": "b", "weight": 0.5}\n',
-                    encoding="utf-8")
+    data.write_text('{"id": "a", "weight": 45300000}\n{"id": "b", "weight": 0.5}\n'
+                    '{"id": "c", "weight": 0.0000001}\n', encoding="utf-8")
     argv = ["eval", str(stated), "--cases", str(data), "--format", "json"]
     for engine in ("python", "duckdb"):
         out = _run([*argv, "--engine", engine], None)[0]
         assert [json.loads(line)["values"] for line in out.splitlines()] == [
-            {"stated.weight_given": "45300000"}, {"stated.weight_given": "0.5"}], engine
+            {"stated.weight_given": "45300000"}, {"stated.weight_given": "0.5"},
+            {"stated.weight_given": "0.0000001"}], engine
