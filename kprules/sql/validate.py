@@ -117,8 +117,7 @@ def json_fact(value: str, t: Type) -> tuple[str, str, str]:
         return (*_checked(f"({plain} AND {cast} IS NOT NULL)", cast), present)
     if t == DECIMAL or isinstance(t, Quantity):
         cast = f"TRY_CAST({s} AS {DECIMAL_TYPE})"
-        return (*_checked(f"({_json_decimal(s, json=True)} AND {cast} IS NOT NULL)", cast),
-                present)
+        return (*_checked(f"({_json_decimal(s)} AND {cast} IS NOT NULL)", cast), present)
     text = (f"(CASE WHEN contains({s}, '\\') THEN ({value} ->> '$') "
             f"ELSE substr({s}, 2, length({s}) - 2) END)")
     is_text = f"(starts_with({s}, '\"') AND ends_with({s}, '\"'))"
@@ -133,15 +132,11 @@ def json_fact(value: str, t: Type) -> tuple[str, str, str]:
     return (*_checked(f"({is_text} AND {_member(text, t)})", text), present)
 
 
-def _json_decimal(s: str, json: bool = False) -> str:
+def _json_decimal(s: str) -> str:
     """Whether a number's text `s` may be a decimal: no exponent, at most 12 places (string
-    tests, cheaper than a pattern; what is not a number then fails the cast). DuckDB reads a
-    JSON number with a fraction or an exponent as a binary float and gives its text back from
-    that (`json`): a zero written `0.0` may then be a number too small for a float (`1e-400`,
-    which Python refuses), so it is left to Python too."""
+    tests, cheaper than a pattern; what is not a number then fails the cast)."""
     places = f"(NOT contains({s}, '.') OR length({s}) - strpos({s}, '.') <= 12)"
-    zero = f" AND {s} NOT IN ('0.0', '-0.0')" if json else ""
-    return f"(NOT (contains({s}, 'e') OR contains({s}, 'E')) AND {places}{zero})"
+    return f"(NOT (contains({s}, 'e') OR contains({s}, 'E')) AND {places})"
 
 
 def json_typed(value: str, t: Type) -> str:
@@ -156,8 +151,7 @@ def json_typed(value: str, t: Type) -> str:
     if t == INTEGER:
         return f"(CASE WHEN {plain} THEN TRY_CAST({s} AS BIGINT) END)"
     if t == DECIMAL or isinstance(t, Quantity):
-        return f"(CASE WHEN {_json_decimal(s, json=True)} THEN TRY_CAST({s} AS {DECIMAL_TYPE}) " \
-            "END)"
+        return f"(CASE WHEN {_json_decimal(s)} THEN TRY_CAST({s} AS {DECIMAL_TYPE}) END)"
     values = allowed(t)
     if not isinstance(t, SetType) and values is not None and all(map(_PLAIN.fullmatch, values)):
         # a value without characters JSON escapes is its own text between quotes: looked up
