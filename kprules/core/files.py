@@ -405,14 +405,31 @@ def expand_paths(paths: Sequence[Path], suffix: str, empty: Callable[[str], Diag
 
 
 def count_lines(path: Path) -> int:
-    """The number of lines of a file, as `readline` counts them (a last line without a line
-    feed counts)."""
+    """The number of lines of a file up to its last one that is not empty, as `readline`
+    counts them (a last line without a line feed counts; empty lines at the end do not: the
+    readers skip them, and they number no record)."""
     count, last = 0, b"\n"
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             count += chunk.count(b"\n")
             last = chunk[-1:]
-    return count + (last != b"\n")
+        return count + (last != b"\n") - _empty_lines_at_end(fh)
+
+
+def _empty_lines_at_end(fh: BinaryIO) -> int:
+    """The empty lines (`\n` or `\r\n` alone) that end an open file, read backwards."""
+    end = fh.seek(0, os.SEEK_END)
+    feeds, at = 0, end
+    while at > 0:
+        step = min(at, 4096)
+        at -= step
+        fh.seek(at)
+        chunk = fh.read(step)
+        tail = chunk.rstrip(b"\r\n")
+        feeds += chunk[len(tail):].count(b"\n")
+        if tail:
+            return max(feeds - 1, 0)  # the first line feed ends the last line that is not empty
+    return feeds  # nothing but empty lines
 
 
 def may_have_long_line(path: Path, limit: int) -> bool:

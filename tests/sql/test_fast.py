@@ -140,6 +140,33 @@ def test_zero_weights_and_values_do_not_stop_the_pass(policies: Path, monkeypatc
     assert taken == ["written"] and got == want and want[2] == 0
 
 
+@pytest.mark.parametrize(("text", "lines"), [
+    (b"", 0), (b"a", 1), (b"a\n", 1), (b"a\n\n\n", 1), (b"a\r\n\r\n", 1), (b"\n\n", 0),
+    (b"h\na\n\nb\n", 4), (b"h\na\nb", 3), (b"h\na\nb\n" + b"\n" * 10_000, 3)])
+def test_lines_are_counted_up_to_the_last_that_is_not_empty(tmp_path: Path, text: bytes,
+                                                            lines: int) -> None:
+    from kprules.core.files import count_lines
+
+    (tmp_path / "f").write_bytes(text)
+    assert count_lines(tmp_path / "f") == lines
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_empty_lines_at_the_end_keep_the_pass(policies: Path, monkeypatch: pytest.MonkeyPatch,
+                                              taken: list[str], kind: str) -> None:
+    """Empty lines after the last record number no record: the pass writes the file, lines
+    included (JSON Lines output), as the robust path and the Python readers do."""
+    recs, data = good_records(20), policies.parent / f"trailing.{kind}"
+    if kind == "jsonl":
+        data.write_text("".join(json.dumps(r) + "\n" for r in recs) + "\n\n", "utf-8")
+    else:
+        WRITERS["csv"](data, recs)
+        data.write_bytes(data.read_bytes() + b"\r\n\r\n")
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "json", *TERMS]
+    got, want = both(monkeypatch, argv, policies.parent / "out.jsonl")
+    assert taken == ["written"] and got == want and want[2] == 0
+
+
 @pytest.mark.parametrize("kind", ["jsonl", "csv", "parquet"])
 def test_a_file_read_in_parallel_keeps_its_order(policies: Path, monkeypatch:
                                                  pytest.MonkeyPatch, taken: list[str],
