@@ -240,6 +240,8 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
     from kprules.sql.files import SqlFile
 
     file = prepared.file
+    if fmt != "csv" and isinstance(file, SqlFile):  # text and JSON Lines give each line
+        file.check_lines()  # ReadError: the Python path numbers them
     if output is not None and fmt != "text" and isinstance(file, SqlFile):
         written = file.copy(prepared.query, ev.layout, output, fmt)
         if not prepared.complete and written + len(prepared.failed) != prepared.records:

@@ -114,6 +114,7 @@ class SqlFile:
         except Exception as err:  # duckdb's own errors: the file does not read as a whole
             raise ReadError(str(err)) from None
         self.fixed = False
+        self._lines_checked = False
 
     # ---------------------------------------------------------------- reading
 
@@ -176,11 +177,19 @@ class SqlFile:
                  for n, t in facts.items()}
         ident = _q(ID_FIELD) if self.id_field and ID_FIELD in self.header \
             else "CAST(NULL AS VARCHAR)"
-        raw = self._define(source, typed, ident, "TRUE", _raw(self.header))
+        return self._define(source, typed, ident, "TRUE", _raw(self.header))
+
+    def check_lines(self) -> None:
+        """`ReadError` when the records' lines are not as the Python reader numbers them: a
+        CSV file with a blank line between records or a cell with a line break (records are
+        numbered by DuckDB, lines as record + 1). Asked only where lines are shown: the
+        diagnostics of refused records, and outputs that give each record's line."""
+        if self.fmt != "csv" or self._lines_checked:
+            return
         records = self.con.execute("SELECT count(*) FROM checked").fetchone()[0]
-        if count_lines(self.path) != records + 1:  # a blank line, or a cell with a line break
+        if count_lines(self.path) != records + 1:
             raise ReadError("records and lines are numbered apart")  # Python numbers them
-        return raw
+        self._lines_checked = True
 
     def _parquet(self, facts: dict[str, Type]) -> list[str]:
         source = f"read_parquet({_path(self.path)})"
@@ -209,8 +218,10 @@ class SqlFile:
         cur = self.con.execute(f"SELECT _row, _line, {', '.join(raw)} FROM checked "
                                "WHERE NOT _ok ORDER BY _row")
         names = self.header if self.fmt != "jsonl" else ["_text"]
-        if self.fmt == "csv":  # each record is one line (`_csv`): shown as it is written
+        if self.fmt == "csv":  # shown as it is written, on its line
             rows = cur.fetchall()
+            if rows:
+                self.check_lines()
             texts = _lines_at(self.path, [row[1] for row in rows])
             for row in rows:
                 fields = dict(zip(names, row[2:], strict=True))

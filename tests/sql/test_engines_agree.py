@@ -163,3 +163,16 @@ def test_a_quantity_is_plain_text_in_json_on_both_engines(policies: Path,
         assert [json.loads(line)["values"] for line in out.splitlines()] == [
             {"stated.weight_given": "45300000"}, {"stated.weight_given": "0.5"},
             {"stated.weight_given": "0.0000001"}], engine
+
+
+def test_a_csv_file_with_a_blank_line_stays_in_sql_where_no_line_is_shown(
+        policies: Path, tmp_path: Path) -> None:
+    """Lines are checked only where they are shown: CSV output of a file with a blank line
+    between records, and no refused record, is DuckDB's (no note), and Python's values."""
+    data = tmp_path / "d.csv"
+    data.write_text("id,weight\na,0.7\n\nb,2\n", encoding="utf-8")
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "csv"]
+    result = CliRunner().invoke(cli, [*argv, "--engine", "duckdb"], prog_name="kprules")
+    python = _run([*argv, "--engine", "python"], None)
+    assert (result.stdout, result.stderr, result.exit_code) == python[:3]
+    assert NOTE not in result.stderr
