@@ -11,10 +11,12 @@ path (kprules.sql.validate: for a present value, the typed value is NULL exactly
 path refuses it) and stops with `error()` at the first record the robust path would hand to
 Python, and at the first division by zero (KP500). DuckDB's own errors stop it too: a JSON line
 that is not one object, with an unknown or repeated key (`read_json` in auto-detect mode refuses
-a key its sample did not show), or longer than the Python readers read (KP491). Then, or when
-the file's columns do not fit (an unknown column: its diagnostic is the robust path's), the
-caller takes the robust path (kprules.sql.files), which locates and reports every problem. So
-what the pass writes is what the robust path writes for the same file.
+a key its sample did not show). It does not start on a file that may have a line longer than
+the Python readers read (KP491; `core.files.may_have_long_line`: DuckDB's
+`maximum_object_size` does not stop such a line). Then, or when the file's columns do not fit
+(an unknown column: its diagnostic is the robust path's), the caller takes the robust path
+(kprules.sql.files), which locates and reports every problem. So what the pass writes is what
+the robust path writes for the same file.
 
 JSON values: `read_json` with `maximum_depth=1` gives each top-level field as its JSON text,
 the text `json_transform` gives the robust path (the same parser and writer; the tests compare
