@@ -62,9 +62,12 @@ class Writer:
     """Writes items as they come; `columns` are the targets, `types` their types."""
 
     def __init__(self, out: TextIO, columns: Sequence[str], types: Sequence[Type]) -> None:
+        from kprules.ir.types import DECIMAL, Quantity
+
         self.out = out
         self.columns = columns
         self.types = types
+        self.numbers = tuple(t == DECIMAL or isinstance(t, Quantity) for t in types)
 
     def start(self) -> None:
         return None
@@ -147,14 +150,14 @@ def csv_cell(value: Any) -> str:
 
 
 def _json_values(columns: Sequence[str], values: Sequence[Any],
-                 types: Sequence[Type]) -> dict[str, Any]:
-    """The values as JSON: a decimal or a quantity as text, also when it was read as a whole
-    number (`45300000`; docs/cases.md), as the SQL engines write it."""
-    from kprules.ir.types import DECIMAL, Quantity
+                 numbers: Sequence[bool]) -> dict[str, Any]:
+    """The values as JSON: a decimal or a quantity (`numbers`: the columns of one) as text,
+    also when it was read as a whole number (`45300000`; docs/cases.md), as the SQL engines
+    write it."""
     from kprules.ir.values import to_json
 
-    return {c: str(v) if type(v) is int and (t == DECIMAL or isinstance(t, Quantity))
-            else to_json(v) for c, v, t in zip(columns, values, types, strict=True)}
+    return {c: str(v) if number and type(v) is int else to_json(v)
+            for c, v, number in zip(columns, values, numbers, strict=True)}
 
 
 class JsonWriter(Writer):
@@ -167,7 +170,7 @@ class JsonWriter(Writer):
         self.items.append({"id": item.label, "title": item.title, "file": item.file,
                            "line": item.line,
                            "as_of": item.as_of.isoformat() if item.as_of else None,
-                           "values": _json_values(self.columns, item.values, self.types)})
+                           "values": _json_values(self.columns, item.values, self.numbers)})
 
     def end(self) -> None:
         doc = {"version": 1, "cases": self.items}
@@ -181,7 +184,7 @@ class JsonLinesWriter(Writer):
         self.out.write(json.dumps({
             "record": item.number, "line": item.line, "id": item.id,
             "as_of": item.as_of.isoformat() if item.as_of else None,
-            "values": _json_values(self.columns, item.values, self.types)},
+            "values": _json_values(self.columns, item.values, self.numbers)},
             ensure_ascii=False) + "\n")
 
 

@@ -49,14 +49,15 @@ def terminal(text: str, keep_colour: bool = False) -> str:
     return "".join(p if i % 2 else _UNSAFE_LINE.sub(_escape, p) for i, p in enumerate(parts))
 
 
-_FORMULA = re.compile(r"[=+\-@\t\r]")
-_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+FORMULA_STARTS = "=+-@\t\r"  # what a spreadsheet may run a cell starting with
+NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # ... unless the cell is a number
+_NUMBER = re.compile(NUMBER + r"\Z")
 
 
 def csv_safe(cell: str) -> str:
     """A CSV cell a spreadsheet will not run: one that starts with `=`, `+`, `-`, `@`, a tab or
     a carriage return is prefixed with `'` (OWASP, "CSV Injection"), unless it is a number
     (`-1.5` stays a number)."""
-    if cell and _FORMULA.match(cell) and not _NUMBER.match(cell):
+    if cell and cell[0] in FORMULA_STARTS and not _NUMBER.match(cell):
         return "'" + cell
     return cell

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.escape import FORMULA_STARTS, NUMBER
 from kprules.core.files import count_lines, may_have_long_line
 from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
@@ -225,7 +226,8 @@ class SqlFile:
             texts = _lines_at(self.path, [row[1] for row in rows])
             for row in rows:
                 fields = dict(zip(names, row[2:], strict=True))
-                yield Raw(row[0], row[1], texts.get(row[1], _csv_text(row[2:])), fields)
+                shown = texts[row[1]] if row[1] in texts else _csv_text(row[2:])
+                yield Raw(row[0], row[1], shown, fields)
             return
         while batch := cur.fetchmany(BATCH):
             for row in batch:
@@ -358,15 +360,11 @@ def _text(col: str, t: Type, csv: bool = False) -> str:
     return _csv_safe(text) if csv and kind not in ("BIGINT", "DATE") else text
 
 
-# kprules.core.escape.csv_safe: a cell that starts with = + - @, a tab or a carriage return is
-# prefixed with ' unless it is a number
-_FORMULA_START = "('=', '+', '-', '@', chr(9), chr(13))"
-_NUMBER = r"'[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?'"
-
-
 def _csv_safe(text: str) -> str:
-    return (f"(CASE WHEN left({text}, 1) IN {_FORMULA_START} AND NOT regexp_full_match({text}, "
-            f"{_NUMBER}) THEN concat(chr(39), {text}) ELSE {text} END)")
+    """kprules.core.escape.csv_safe in SQL, from its own characters and number pattern."""
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+    return (f"(CASE WHEN left({text}, 1) IN ({starts}) AND NOT regexp_full_match({text}, "
+            f"{DUCKDB.string(NUMBER)}) THEN concat(chr(39), {text}) ELSE {text} END)")
 
 
 def _json(col: str, t: Type) -> str:
