@@ -58,6 +58,7 @@ from kprules.sql.duck import connect
 from kprules.sql.types import sql_type
 from kprules.sql.validate import (
     column_typed,
+    csv_row_ok,
     json_id,
     json_typed,
     text_fact,
@@ -281,7 +282,7 @@ def _csv(path: Path, facts: Mapping[str, Type], header: Sequence[str]) -> str:
              for n in header if n in facts}
     ident = _q(ID_FIELD) if ID_FIELD not in facts and ID_FIELD in header \
         else "CAST(NULL AS VARCHAR)"
-    return _checked(source, typed, ident, "TRUE", facts)
+    return _checked(source, typed, ident, csv_row_ok(header), facts)
 
 
 def _parquet(con: Any, path: Path, facts: Mapping[str, Type], numbered: bool = False) -> str:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from attrs import frozen
 
 from kprules import ir
+from kprules.core.csv_places import record_places
 from kprules.core.escape import FORMULA_STARTS, NUMBER
 from kprules.core.files import count_lines, may_have_long_line
 from kprules.core.limits import MAX_RECORD_BYTES
@@ -39,7 +40,14 @@ from kprules.sql.compile import ERROR, SqlQuery, compile_sql
 from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect
 from kprules.sql.types import from_sql, holds, sql_type, to_sql
-from kprules.sql.validate import json_fact, json_id, json_record, text_fact, typed_fact
+from kprules.sql.validate import (
+    csv_row_ok,
+    json_fact,
+    json_id,
+    json_record,
+    text_fact,
+    typed_fact,
+)
 
 ID_FIELD = "id"
 BATCH = 8192
@@ -178,19 +186,30 @@ class SqlFile:
                  for n, t in facts.items()}
         ident = _q(ID_FIELD) if self.id_field and ID_FIELD in self.header \
             else "CAST(NULL AS VARCHAR)"
-        return self._define(source, typed, ident, "TRUE", _raw(self.header))
+        raw = self._define(source, typed, ident, csv_row_ok(self.header), _raw(self.header))
+        if len(self.header) == 1 and self.con.execute(
+                f"SELECT count(*) FROM checked_t WHERE {_q(raw[0])} IS NULL AND NOT _ok"
+        ).fetchone()[0]:
+            raise ReadError("a row with no value in a file of one column (a blank line, which "
+                            "is no record, or \"\")")  # the Python reader tells them apart
+        return raw
 
     def check_lines(self) -> None:
-        """`ReadError` when the records' lines are not as the Python reader numbers them: a
-        CSV file with a blank line between records or a cell with a line break (records are
-        numbered by DuckDB, lines as record + 1). Asked only where lines are shown: the
-        diagnostics of refused records, and outputs that give each record's line."""
-        if self.fmt != "csv" or self._lines_checked:
-            return
-        records = self.con.execute("SELECT count(*) FROM checked").fetchone()[0]
-        if count_lines(self.path) != records + 1:
+        """`ReadError` unless the records' lines are as `_line` gives them (`lines_agree`):
+        asked by outputs that give each record's line."""
+        if not self.lines_agree():
             raise ReadError("records and lines are numbered apart")  # Python numbers them
-        self._lines_checked = True
+
+    def lines_agree(self) -> bool:
+        """Whether each record's line is as the Python reader numbers it. Not always so in a
+        CSV file with a blank line between records or a cell with a line break (DuckDB numbers
+        the records as Python does, lines as record + 1). Asked only where lines are shown."""
+        if self.fmt == "csv" and not self._lines_checked:
+            records = self.con.execute("SELECT count(*) FROM checked").fetchone()[0]
+            if count_lines(self.path) != records + 1:
+                return False
+            self._lines_checked = True
+        return True
 
     def _parquet(self, facts: dict[str, Type]) -> list[str]:
         source = f"read_parquet({_path(self.path)})"
@@ -221,19 +240,28 @@ class SqlFile:
         names = self.header if self.fmt != "jsonl" else ["_text"]
         if self.fmt == "csv":  # shown as it is written, on its line
             rows = cur.fetchall()
-            if rows:
-                self.check_lines()
-            texts = _lines_at(self.path, [row[1] for row in rows])
+            places = self._places(rows)
             for row in rows:
                 fields = dict(zip(names, row[2:], strict=True))
-                shown = texts[row[1]] if row[1] in texts else _csv_text(row[2:])
-                yield Raw(row[0], row[1], shown, fields)
+                line, shown = places.get(row[0], (row[1], _csv_text(row[2:])))
+                yield Raw(row[0], line, shown, fields)
             return
         while batch := cur.fetchmany(BATCH):
             for row in batch:
                 fields = dict(zip(names, row[2:], strict=True))
                 text = fields.get("_text") if self.fmt == "jsonl" else _csv_text(row[2:])
                 yield Raw(row[0], row[1], text, {} if self.fmt == "jsonl" else fields)
+
+    def _places(self, rows: Sequence[Any]) -> dict[int, tuple[int, str]]:
+        """The line and text as written of each refused CSV record (`rows`: `_row`, `_line`,
+        ...), by record number: read on its line when the lines agree, else found by reading
+        the file as the Python reader does (kprules.core.csv_places)."""
+        if not rows:
+            return {}
+        if not self.lines_agree():
+            return record_places(self.path, [row[0] for row in rows])
+        texts = _lines_at(self.path, [row[1] for row in rows])
+        return {row[0]: (row[1], texts[row[1]]) for row in rows if row[1] in texts}
 
     def add_fixed(self, rows: Sequence[tuple[Raw, Fixed]]) -> None:
         """Records the Python check accepted: evaluated with the others (`ReadError` for a

@@ -16,7 +16,7 @@ facts to evaluate. So SQL never lets a record through that Python would refuse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.ir.types import (
@@ -215,6 +215,13 @@ def text_fact(cell: str, t: Type) -> tuple[str, str, str]:
                  "lambda x: x <> '')")
         return (*_checked(_set(items, t)[1], _set(items, t)[0]), present)
     return (*_checked(_member(cell, t), cell), present)
+
+
+def csv_row_ok(header: Sequence[str]) -> str:
+    """Whether a CSV row may stand as a record in SQL. In a file of one column DuckDB reads a
+    blank line as a row with no value, where the Python reader skips it (a blank line is no
+    record): such a row is left to Python, which tells the two apart (`""` is a record)."""
+    return f"({DUCKDB.ident(header[0])} IS NOT NULL)" if len(header) == 1 else "TRUE"
 
 
 # ----------------------------------------------------------------------------- Parquet

@@ -82,6 +82,12 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     # lines after a cell with a line break, or a blank line, were numbered one too few
     "cell-with-line-break": ("csv", _jsonl('id,origin\na,RU\n"b\nc",CF\nd,xx\ne,BW\n')),
     "blank-line-csv": ("csv", _jsonl("id,origin\na,RU\n\nd,xx\ne,BW\n")),
+    "blank-line-and-line-break": ("csv", _jsonl('id,origin\na,RU\n\n"b\nc",xx\n\nd,yy\n')),
+    # in a file of one column DuckDB read a blank line as a record with no facts (one at the
+    # end of the file too): Python reads no record there; `""` is a record on both
+    "one-column-blank-lines": ("csv", _jsonl("rough\ntrue\n\nfalse\n\n")),
+    "one-column-empty-cell": ("csv", _jsonl('rough\ntrue\n""\nfalse\n')),
+    "one-column-of-ids": ("csv", _jsonl("id\na\n\nb\n")),
     # a refused record was shown rebuilt (k1,cf), its caret at another column
     "quoted-cells": ("csv", _jsonl('id,origin\n"k1","cf"\n"k2","CF"\n')),
     # a line longer than the Python readers read (KP491, and reading stops there): DuckDB
@@ -176,3 +182,38 @@ def test_a_csv_file_with_a_blank_line_stays_in_sql_where_no_line_is_shown(
     python = _run([*argv, "--engine", "python"], None)
     assert (result.stdout, result.stderr, result.exit_code) == python[:3]
     assert NOTE not in result.stderr
+
+
+def test_compare_engine_duckdb_shows_refused_records_on_their_lines(policies: Path,
+                                                                    tmp_path: Path) -> None:
+    """A CSV file whose lines DuckDB numbers apart from its records (a blank line, a cell with
+    a line break): the comparison's summary in SQL reports the first refused record on the line the
+    Python path shows, where it stopped with KP100 before."""
+    data = tmp_path / "d.csv"
+    data.write_text('id,origin\na,RU\n\n"b\nc",xx\n\nd,yy\ne,BW\n', encoding="utf-8")
+    other = policies.parent / "other.kpr"
+    other.write_text('policy other "other"\n  status proposed\n  reads lots\n\n'
+                     "define heavy = weight >= 1 ct\n", encoding="utf-8")
+    argv = ["compare", str(policies), str(other), "--cases", str(data), "--format", "json"]
+    python = CliRunner().invoke(cli, [*argv, "--engine", "python"], prog_name="kprules")
+    sql = CliRunner().invoke(cli, [*argv, "--engine", "duckdb"], prog_name="kprules")
+    assert (sql.exit_code, sql.stderr) == (python.exit_code, python.stderr)
+    shown = [line for line in sql.stderr.splitlines() if "-->" in line]
+    assert len(shown) == 1 and shown[0].endswith("d.csv:5:4")  # the record's second line
+
+
+def test_a_file_of_one_column_with_a_blank_line_is_counted_as_python_counts_it(
+        policies: Path, tmp_path: Path) -> None:
+    """The comparison's record count in SQL: DuckDB counted the blank line as a record; now
+    the file is Python's to read (KP100 under `--engine duckdb`, which promises SQL)."""
+    data = tmp_path / "d.csv"
+    data.write_text("rough\ntrue\n\nfalse\n", encoding="utf-8")
+    other = policies.parent / "other.kpr"
+    other.write_text('policy other "other"\n  status proposed\n  reads lots\n\n'
+                     "define russian = origin = RU\n", encoding="utf-8")
+    argv = ["compare", str(policies), str(other), "--cases", str(data), "--format", "json",
+            "--engine", "duckdb"]
+    result = CliRunner().invoke(cli, argv, prog_name="kprules")
+    assert result.exit_code == 1
+    assert "KP100" in result.stderr and "a row with no value in a file of one column" in \
+        result.stderr
