@@ -196,6 +196,41 @@ def test_check_with_two_seeds_options_and_the_bundled_seeds(tmp_path: Path) -> N
     assert code == 1 and "no source document `other` in the seeds folder [KP212]" in out
 
 
+def _hints(shown: str) -> list[str]:
+    return [line.strip() for line in shown.splitlines() if line.strip().startswith("= hint")]
+
+
+def test_the_hints_of_a_missing_seed_and_a_wrong_quotation_name_the_real_folder(
+        tmp_path: Path) -> None:
+    """KP212 names the project's seeds folder (one not made yet included), not `seeds/`;
+    KP213 names the file the seed was read from."""
+    _tree(tmp_path, {
+        "kprules.toml": 'policies = ["."]\nseeds = "sources"\n',
+        "a.kpr": CITING.format(name="a", seed="draft", quote="x"),
+    })
+    code, err, _ = kprules(tmp_path, "check", "a.kpr")
+    assert code == 1 and _hints(err) == ["= hint: add sources/draft.md"]
+    _tree(tmp_path, {"sources/draft.md": _seed("draft", "rough diamonds")})
+    code, err, _ = kprules(tmp_path, "check", "a.kpr")
+    assert _hints(err) == ["= hint: quote the text of sources/draft.md exactly (`...` marks a "
+                           "gap)"]
+    code, err, _ = kprules(tmp_path, "check", "--seeds", "mine", "a.kpr")
+    assert _hints(err) == ["= hint: quote the text of sources/draft.md exactly (`...` marks a "
+                           "gap)"]
+
+
+def test_without_a_folder_of_one_s_own_the_hint_names_none_to_edit(tmp_path: Path) -> None:
+    """Outside a project, the only seeds folder is the bundled library's, inside kprules:
+    the hint says where a seed of one's own goes instead of naming that folder."""
+    _tree(tmp_path, {"a.kpr": CITING.format(name="a", seed="draft", quote="x")})
+    code, err, _ = kprules(tmp_path, "check", "a.kpr")
+    assert code == 1 and _hints(err) == [
+        "= hint: add draft.md to a seeds folder of your own (`seeds` in kprules.toml, or "
+        "--seeds)"]
+    code, err, _ = kprules(tmp_path, "check", "--seeds", "notes", "a.kpr")
+    assert _hints(err) == ["= hint: add notes/draft.md"]
+
+
 def test_test_merges_the_bundled_cases_with_ones_own(tmp_path: Path) -> None:
     for name, text in starter_files("kpcs_2003").items():
         _tree(tmp_path, {name: text})

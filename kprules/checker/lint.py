@@ -8,11 +8,13 @@ Diagnostics: KP211, KP212, KP213, KP215, KP216, KP217, KP222, KP223.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from kprules import ir
 from kprules.checker.context import Sink, TermDecl
 from kprules.checker.structure import term_exprs
 from kprules.core.diagnostics import Related
+from kprules.core.files import display_name
 from kprules.core.source import Span
 from kprules.core.suggest import did_you_mean
 from kprules.syntax import nodes as n
@@ -197,9 +199,17 @@ def _check_cites(cites: tuple[ir.Cite, ...], seeds: Mapping[str, Seed] | None,
         if seed is None:
             sink.error("KP212", f"no source document `{cite.source}` in the seeds folder",
                        cite.source_span, hint=did_you_mean(cite.source, seeds)
-                       or f"add seeds/{cite.source}.md")
+                       or _add_seed(cite.source, seeds))
         elif cite.quote is not None and not seed.contains(cite.quote):
+            shown = display_name(seed.path) if seed.path else f"the seed `{cite.source}`"
             sink.warning("KP213", f"this quotation is not in `{cite.source}`", cite.span,
-                         hint=f"quote the text of seeds/{cite.source}.md exactly "
-                         "(`...` marks a gap)")
+                         hint=f"quote the text of {shown} exactly (`...` marks a gap)")
+
+
+def _add_seed(source: str, seeds: Mapping[str, Seed]) -> str:
+    """Where to add a missing seed: the seeds folder of the project (or `--seeds`) if known."""
+    home = getattr(seeds, "home", None)
+    if isinstance(home, Path):
+        return f"add {display_name(home / f'{source}.md')}"
+    return f"add {source}.md to a seeds folder of your own (`seeds` in kprules.toml, or --seeds)"
 

@@ -29,6 +29,7 @@ class Seed(SharedRepr):
     title: str
     meta: dict[str, Any]
     text: str  # normalised for quotation matching
+    path: Path | None = None  # the file it was read from
 
     def contains(self, quote: str) -> bool:
         parts = [p.strip() for p in re.split(r"\.\.\.|\u2026", normalise(quote))]
@@ -63,7 +64,7 @@ def read_seed(path: Path) -> Seed:
         except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
             meta = {}
     title = str(meta.get("title", path.stem))
-    return Seed(path.stem, title, meta, normalise(text))
+    return Seed(path.stem, title, meta, normalise(text), path)
 
 
 class SeedFolder(Mapping[str, Seed]):
@@ -72,6 +73,7 @@ class SeedFolder(Mapping[str, Seed]):
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.home: Path | None = folder  # where a new seed goes (a hint names it)
         self._ids = sorted(p.stem for p in folder.glob("*.md") if p.name.lower() != "readme.md")
         self._read: dict[str, Seed | None] = {}
 
@@ -101,10 +103,12 @@ class SeedFolder(Mapping[str, Seed]):
 
 
 class MergedSeeds(Mapping[str, Seed]):
-    """The seeds of several folders by id; where two folders hold one id, the first wins."""
+    """The seeds of several folders by id; where two folders hold one id, the first wins.
+    `home`: the folder a new seed goes to, if there is one to name (a hint names it)."""
 
-    def __init__(self, folders: Sequence[Path]) -> None:
+    def __init__(self, folders: Sequence[Path], home: Path | None = None) -> None:
         self.folders = [SeedFolder(f) for f in folders]
+        self.home = home
 
     def __getitem__(self, key: str) -> Seed:
         for folder in self.folders:
@@ -122,9 +126,10 @@ class MergedSeeds(Mapping[str, Seed]):
         return len({k for folder in self.folders for k in folder})
 
 
-def merge_seeds(folders: Sequence[Path]) -> MergedSeeds:
-    """Every seed of the folders (read lazily), the first folder's winning."""
-    return MergedSeeds([f for f in folders if f.is_dir()])
+def merge_seeds(folders: Sequence[Path], home: Path | None = None) -> MergedSeeds:
+    """Every seed of the folders (read lazily), the first folder's winning; `home`: where a
+    new seed goes (a folder that does not exist yet included)."""
+    return MergedSeeds([f for f in folders if f.is_dir()], home)
 
 
 def load_seeds(folder: Path) -> SeedFolder:
