@@ -37,8 +37,9 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 @click.command("compare")
 @click.argument("base")
 @click.argument("others", nargs=-1, required=True)
-@click.option("--cases", "cases_path", required=True, type=CASES,
-              help="A case file or folder (TOML), or a data file (.jsonl, .csv, .parquet).")
+@click.option("--cases", "case_paths", required=True, multiple=True, type=CASES,
+              metavar="PATH", help="A case file or folder (TOML; repeatable, merged: "
+              "`--cases @library --cases cases/`), or one data file (.jsonl, .csv, .parquet).")
 @click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The evaluation date of the cases that give none (no `date` key, no "
               "dated-by fact).")
@@ -83,7 +84,7 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress line (cases or records read, rate, share done and time "
               "left; drawn on standard error when it is a terminal, after a second).")
-def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
+def compare_command(base: str, others: tuple[str, ...], case_paths: tuple[Path, ...],
                     as_of: dt.date | None, terms: tuple[str, ...], fmt: str,
                     output: Path | None, fail_on_difference: bool,
                     policy_dirs: tuple[Path, ...], explain_limit: int | None,
@@ -114,7 +115,8 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
         fail(err.code, str(err), 2)
     except Stop as err:
         fail(err.code, err.message, err.status)
-    bulk = cases_path.suffix.lower() in BULK_SUFFIXES
+    bulk = _bulk(case_paths)
+    cases_path = case_paths[0]
     chosen = engine == "auto" and not group_by  # a full report will do if SQL cannot read
     if engine == "auto":
         engine = _auto_engine(cases_path, bulk, fmt)
@@ -132,9 +134,20 @@ def compare_command(base: str, others: tuple[str, ...], cases_path: Path,
         colour=fmt == "text" and output is None and colour_enabled(),
         detail=_detail(detail) if fmt == "text" else "all", listed=listed or None,
         symbolic=not no_symbolic)
-    differing = _report(comparison, cases_path, bulk, fmt, output, options, quiet)
+    differing = _report(comparison, case_paths, bulk, fmt, output, options, quiet)
     if fail_on_difference and differing:
         sys.exit(1)
+
+
+def _bulk(paths: Sequence[Path]) -> bool:
+    """Whether the cases are one data file (a usage error when one is given with others)."""
+    from kprules.core.files import display_name
+
+    data = [p for p in paths if p.suffix.lower() in BULK_SUFFIXES]
+    if data and len(paths) > 1:
+        raise click.UsageError(f"--cases: a data file ({display_name(data[0])}) is compared "
+                               "alone; case files and folders may be given together")
+    return bool(data)
 
 
 def _auto_engine(path: Path, bulk: bool, fmt: str) -> str:
@@ -233,7 +246,7 @@ def _summarised(comparison: Comparison, cases_path: Path, group_by: list[str], f
     return buffer.getvalue(), differing
 
 
-def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
+def _report(comparison: Comparison, case_paths: Sequence[Path], bulk: bool, fmt: str,
             output: Path | None, options: ReportOptions, quiet: bool = False) -> int:
     """Write the report (with a progress line on a terminal); the number of cases that differ."""
     from kprules.cli.progress import measured
@@ -242,16 +255,16 @@ def _report(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     from kprules.report import WRITERS, CaseSource, RowStream
 
     writer = WRITERS[fmt]
-    source = CaseSource(display_name(cases_path) + ("/" if cases_path.is_dir() else ""),
-                        "bulk" if bulk else "library")
+    source = CaseSource(", ".join(display_name(p) + ("/" if p.is_dir() else "")
+                                  for p in case_paths), "bulk" if bulk else "library")
     # the text report is written once the cases are read (and the line erased); the other
     # formats may write as they go: no line over them on a terminal
     quiet = quiet or (output is None and fmt != "text" and on_terminal(sys.stdout))
     progress = Progress("compared", "records" if bulk else "cases", quiet=quiet)
     try:
-        cases = _cases(comparison, cases_path, bulk, source,
-                       measured(progress, cases_path) if bulk else None)
-        with atomic_output(output, inputs=[cases_path]) as out, progress:
+        cases = _records(comparison, case_paths[0], measured(progress, case_paths[0])) if bulk \
+            else iter(_library_cases(comparison, case_paths))
+        with atomic_output(output, inputs=list(case_paths)) as out, progress:
             stream = RowStream(comparison, _nonempty(progress.over(cases), source), source,
                                options)
             writer(out, stream, options)
@@ -280,21 +293,18 @@ class _Diagnosed(Exception):
         self.sources = sources
 
 
-def _cases(comparison: Comparison, path: Path, bulk: bool, source: CaseSource,
-           opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[CaseInput]:
-    if bulk:
-        return _records(comparison, path, opened)
-    return iter(_library_cases(comparison, path, source))
-
-
-def _library_cases(comparison: Comparison, path: Path, source: CaseSource) -> list[CaseInput]:
+def _library_cases(comparison: Comparison, paths: Sequence[Path]) -> list[CaseInput]:
+    """The cases of every case file and folder given, merged (read_suite: an id given twice
+    is an error); KP603 for a folder that holds no case file."""
     from kprules.cases.files import read_suite
     from kprules.compare import from_case
+    from kprules.core.files import display_name
 
-    if no_case_files(path):
-        raise Stop("KP603", f"no cases to compare in `{source.path}`: the folder holds no case "
-                   "files (`*.toml`)")
-    suite = read_suite([path], comparison.library, allow_unloaded=True)
+    for path in paths:
+        if no_case_files(path):
+            raise Stop("KP603", f"no cases to compare in `{display_name(path)}/`: the folder "
+                       "holds no case files (`*.toml`)")
+    suite = read_suite(list(paths), comparison.library, allow_unloaded=True)
     if not suite.ok:
         raise _Diagnosed([d for d in suite.diagnostics if d.is_error], suite.sources)
     vocab = comparison.vocabulary.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -157,3 +158,65 @@ def test_the_format_choices_are_the_writers() -> None:
     from kprules.report import WRITERS
 
     assert sorted(FORMAT_NAMES) == sorted(WRITERS)
+
+
+# ---------------------------------------------------------------- --cases given more than once
+
+
+def _json_report(args: list[str]) -> dict[str, object]:
+    import json
+
+    out, code = run([*args, "--format", "json"])
+    assert code == 0, out
+    report: dict[str, object] = json.loads(out)
+    return report
+
+
+def _placeless(row: Any) -> Any:
+    """A report row without where its case file is (`location`)."""
+    return {k: v for k, v in row.items() if k != "location"}
+
+
+def test_case_folders_given_together_are_merged(work: Path) -> None:
+    """The report over two folders is the report over one folder holding both's cases (the
+    rows in the order of the folders given); only the cases' path and each row's location
+    say which were given."""
+    whole = _json_report([*COMPARE, *CASES])
+    (work / "more").mkdir()
+    for name in ("state-2022.toml", "car.toml"):
+        (work / "fx" / "cases" / name).rename(work / "more" / name)
+    merged = _json_report([*COMPARE, *CASES, "--cases", "more"])
+    assert merged.pop("cases") == {"path": "fx/cases/, more/", "kind": "library"}
+    assert whole.pop("cases") == {"path": "fx/cases/", "kind": "library"}
+    rows, before = merged.pop("rows"), whole.pop("rows")
+    assert isinstance(rows, list) and isinstance(before, list)
+    folders = [r["location"].split("/")[0] for r in rows]
+    assert folders == sorted(folders) and set(folders) == {"fx", "more"}
+    assert sorted(map(_placeless, rows), key=str) == sorted(map(_placeless, before), key=str)
+    assert merged == whole
+    counts = [_json_report([*COMPARE, "--cases", f])["summary"]["cases"]  # type: ignore[index]
+              for f in ("fx/cases", "more")]
+    assert counts[0] + counts[1] == merged["summary"]["cases"] > counts[0] > 0  # type: ignore[index]
+
+
+def test_a_case_id_in_two_folders_is_an_error(work: Path) -> None:
+    (work / "more").mkdir()
+    shutil.copy(work / "fx" / "cases" / "car.toml", work / "more" / "car.toml")
+    out, code = run([*COMPARE, *CASES, "--cases", "more", "--output", "report.json"])
+    assert code == 1 and "error[KP4" in out and "give each case its own id" in out
+    assert leftovers(work) == []
+
+
+def test_an_empty_folder_among_several_is_named(work: Path) -> None:
+    (work / "empty").mkdir()
+    out, code = run([*COMPARE, *CASES, "--cases", "empty", "--output", "report.json"])
+    assert code == 1
+    one_error_line(out, "KP603")
+    assert "`empty/`" in out and leftovers(work) == []
+
+
+def test_a_data_file_is_compared_alone(work: Path) -> None:
+    (work / "lots.jsonl").write_text('{"rough": true}\n', encoding="utf-8")
+    out, code = run([*COMPARE, *CASES, "--cases", "lots.jsonl", "--output", "report.json"])
+    assert code == 2 and "a data file (lots.jsonl) is compared alone" in out
+    assert leftovers(work) == []
