@@ -38,7 +38,7 @@ from kprules.ir.values import format_value, public
 
 if TYPE_CHECKING:
     from kprules.cases.bulk import Record
-    from kprules.cases.files import Case
+    from kprules.cases.model import Case
 
 
 class CompareError(ValueError):

@@ -20,7 +20,7 @@ from typing import Any
 
 from attrs import frozen
 
-from kprules.cases.files import Case, Expectation, Suite
+from kprules.cases.model import Case, Expectation, Suite
 from kprules.core.shared_repr import SharedRepr
 from kprules.eval.evaluate import Evaluator
 from kprules.eval.loaded import Loaded

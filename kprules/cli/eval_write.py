@@ -27,7 +27,7 @@ from kprules.ir.values import decimal_text
 
 if TYPE_CHECKING:
     from kprules.api import Library
-    from kprules.cases.files import Suite
+    from kprules.cases.model import Suite
     from kprules.core.diagnostics import Diagnostic
     from kprules.eval.evaluate import Evaluator
     from kprules.ir.types import Type

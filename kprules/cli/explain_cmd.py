@@ -29,7 +29,7 @@ from kprules.core.escape import terminal
 
 if TYPE_CHECKING:
     from kprules.api import Library
-    from kprules.cases.files import Case, Suite
+    from kprules.cases.model import Case, Suite
     from kprules.explain.tree import Explanation
 
 

@@ -21,7 +21,7 @@ from kprules.cli.common import emit, load_and_check, print_diagnostics
 if TYPE_CHECKING:
     from kprules import ir
     from kprules.api import Library
-    from kprules.cases.files import Suite
+    from kprules.cases.model import Suite
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator

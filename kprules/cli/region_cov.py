@@ -12,7 +12,7 @@ from kprules.cli.common import emit
 if TYPE_CHECKING:
     from kprules.analysis.symbolic.coverage import DisjunctCoverage
     from kprules.api import Library
-    from kprules.cases.files import Suite
+    from kprules.cases.model import Suite
 
 
 def report_region_coverage(library: Library, suite: Suite, base: str, other: str,

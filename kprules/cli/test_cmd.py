@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from kprules.analysis.coverage import Coverage
     from kprules.analysis.testing import Check
     from kprules.api import Library
-    from kprules.cases.files import Suite
+    from kprules.cases.model import Suite
 
 WIDTH = 100
 

@@ -14,7 +14,8 @@ from attrs import frozen
 
 from kprules.analysis.testing import Runner
 from kprules.api import Library
-from kprules.cases.files import Suite, read_suite
+from kprules.cases.files import read_suite
+from kprules.cases.model import Suite
 from kprules.core.shared_repr import SharedRepr
 from kprules.editor.project import Analysis
 from kprules.ir.values import format_value

@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 import kprules
-from kprules.cases.files import Suite
+from kprules.cases.model import Suite
 from kprules.core.render import render_all
 
 HERE = Path(__file__).resolve().parent

@@ -11,7 +11,8 @@ from case_support import FIXTURES, LEDGER, SHIPMENT, both, rendered, shipment
 
 import kprules
 from kprules import ir
-from kprules.cases.files import Case, CaseError, Expectation, load_suite, read_suite, read_texts
+from kprules.cases.files import load_suite, read_suite, read_texts
+from kprules.cases.model import Case, CaseError, Expectation
 from kprules.cases.values import expected_value as read_expected
 from kprules.core.files import display_name
 

@@ -30,7 +30,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kprules.cases.files import Case, Suite, read_texts
+from kprules.cases.files import read_texts
+from kprules.cases.model import Case, Suite
 from kprules.cases.values import expected_value
 from kprules.cli import cli
 from kprules.core.diagnostics import CODES
