@@ -112,13 +112,15 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
 
 
 def checked_parquet(spark: Any, path: str, vocabulary: ir.Vocabulary) -> Any:
-    """A Parquet file as a DataFrame: `_row` (1-based, in file order), `_id`, a typed column
-    per fact, `_ok`, and the file's columns as `_raw_<name>`."""
+    """A Parquet file (or a dataset: a folder of them) as a DataFrame: `_row` (the row in its
+    file, from 1), `_file` (the file's path: with `_row`, where a refused row is), `_id`, a
+    typed column per fact, `_ok`, and the file's columns as `_raw_<name>`."""
     from pyspark.sql import functions as f
 
     df = spark.read.parquet(path)
     types = dict(df.dtypes)
-    df = df.select("*", f.col("_metadata.row_index").alias("_kprules_row"))
+    df = df.select("*", f.col("_metadata.row_index").alias("_kprules_row"),
+                   f.col("_metadata.file_path").alias("_kprules_file"))
     view = f"kprules_raw_{next(_views)}"
     df.createOrReplaceTempView(view)
     q = SPARK.ident
@@ -137,7 +139,7 @@ def checked_parquet(spark: Any, path: str, vocabulary: ir.Vocabulary) -> Any:
                    "('string', 'bigint', 'int'))")
     raw = ", ".join(f"{q(c)} AS {q('_raw_' + c)}" for c in types)
     return spark.sql(
-        f"SELECT _kprules_row + 1 AS _row, CAST(NULL AS BIGINT) AS _line, "
+        f"SELECT _kprules_row + 1 AS _row, _kprules_file AS _file, CAST(NULL AS BIGINT) AS _line, "
         f"NULLIF({ident}, '') AS _id, {', '.join(typed)}, ({' AND '.join(oks)}) IS TRUE AS _ok, "
         f"{raw} "
         f"FROM {q(view)}")

@@ -138,3 +138,26 @@ def test_a_spark_job_shows_its_progress_and_ctrl_c_cancels_it(spark: Any) -> Non
     with pytest.raises(KeyboardInterrupt):  # the interrupt is not lost
         watch.close()
     assert cancelled == ["jobs"]
+
+
+def test_checked_parquet_locates_each_row_of_a_dataset_by_file_and_row(
+        spark: Any, tmp_path: Path) -> None:
+    """A folder of Parquet files (docs/scale.md): each file numbers its rows from 1, and
+    `_file` says which file a row is in, so a refused row is located."""
+    import duckdb
+
+    lib = kprules.load(ROOT / "policies")
+    vocab = lib["kpcs_2003"].vocabulary
+    (tmp_path / "ds").mkdir()
+    duckdb.sql(f"COPY (SELECT 'state_owned_enterprise' AS used_by UNION ALL SELECT "
+               f"'rebel_movement') TO '{tmp_path / 'ds' / 'a.parquet'}' (FORMAT parquet)")
+    duckdb.sql(f"COPY (SELECT 'rebel_movement' AS used_by UNION ALL SELECT 'nobody' UNION ALL "
+               f"SELECT 'state') TO '{tmp_path / 'ds' / 'b.parquet'}' (FORMAT parquet)")
+    from kprules.sql.spark import checked_parquet
+
+    rows = checked_parquet(spark, str(tmp_path / "ds"), vocab).select(
+        "_file", "_row", "_ok", "used_by").collect()
+    assert sorted((Path(r["_file"]).name, r["_row"], r["_ok"], r["used_by"]) for r in rows) == [
+        ("a.parquet", 1, True, "state_owned_enterprise"), ("a.parquet", 2, True, "rebel_movement"),
+        ("b.parquet", 1, True, "rebel_movement"), ("b.parquet", 2, False, None),
+        ("b.parquet", 3, False, None)]
