@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kprules
 from kprules.analysis.boundaries import policy_cut_offs
@@ -156,3 +158,22 @@ def test_text_facts_fold_white_space_in_data_files_too(tmp_path: Path) -> None:
     records = list(jsonl_records(['{"exporter": " Ste\\u00a0\\u00a0X "}\n'], "lots.jsonl",
                                  lib.result.vocabularies["lots"]))
     assert isinstance(records[0], Record) and records[0].facts["exporter"] == "Ste X"
+
+
+@settings(max_examples=300, deadline=None)
+@given(digits=st.integers(min_value=0, max_value=10 ** 38), places=st.integers(0, 12),
+       zeros=st.integers(0, 6), negative=st.booleans())
+def test_a_decimal_is_normalised_with_every_digit_whatever_the_context(
+        digits: int, places: int, zeros: int, negative: bool) -> None:
+    """`arith.normal` (the reports' and the SQL readers' text of a decimal) keeps every digit:
+    `Decimal.normalize` rounded a total of 30 digits to the thread's 28."""
+    from kprules.eval.arith import normal
+
+    value = Decimal((int(negative), tuple(map(int, str(digits * 10 ** zeros))), -places))
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        got = normal(value)
+    text = format(got, "f")
+    assert got == value and Decimal(text) == value  # every digit
+    assert got.as_tuple().exponent <= 0  # 10, not 1E+1
+    assert "." not in text or not text.endswith("0")  # no trailing zero

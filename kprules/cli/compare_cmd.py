@@ -117,6 +117,9 @@ def compare_command(base: str, others: tuple[str, ...], case_paths: tuple[Path, 
         fail(err.code, err.message, err.status)
     bulk = _bulk(case_paths)
     cases_path = case_paths[0]
+    if engine == "python" and group_by:
+        raise click.UsageError("--group-by breaks down the summary in SQL: give it without "
+                               "--engine python (or with --engine duckdb)")
     chosen = engine == "auto" and not group_by  # a full report will do if SQL cannot read
     if engine == "auto":
         engine = _auto_engine(cases_path, bulk, fmt)
@@ -180,7 +183,7 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     """The bulk summary computed in SQL (kprules.cli.compare_sql); the records that differ.
     When DuckDB cannot read the file as a whole: KP100, or, with `fallback` (the engine was
     chosen by `--engine auto`), None with nothing written: the Python path's report then."""
-    from kprules.cli.compare_sql import Refused
+    from kprules.cli.compare_sql import NoRecords, Refused
     from kprules.core.files import OutputError, atomic_output, display_name
 
     if not bulk or fmt not in ("text", "json"):
@@ -198,16 +201,37 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
     except Refused as err:
         print_diagnostics(err.diagnostics, err.sources, "text", err=True)
         sys.exit(1)
+    except NoRecords:
+        fail("KP603", f"no records to compare in `{display_name(cases_path)}`")
     except Exception as err:  # DuckDB cannot read the file as a whole (ReadError included)
         if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "kprules"):
             raise
         if not fallback:
-            fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {err} "
+            _first_bad_record(comparison, cases_path)
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {reason} "
                  "(--engine python reads it record by record)")
     if not quiet:
         print("duckdb cannot read the file as a whole; comparing record by record",
               file=sys.stderr)
     return None
+
+
+def _first_bad_record(comparison: Comparison, path: Path) -> None:
+    """When DuckDB cannot read a data file as a whole, the Python reader looks for what the
+    Python path would report (the first bad record, a wrong header, no record): reported,
+    exit 1. Returns when the Python reader reads the file (DuckDB alone cannot: KP100)."""
+    from kprules.core.files import display_name
+
+    try:
+        empty = True
+        for _ in _records(comparison, path):
+            empty = False
+    except _Diagnosed as err:
+        print_diagnostics(err.diagnostics, err.sources, "text", err=True)
+        sys.exit(1)
+    if empty:
+        fail("KP603", f"no records to compare in `{display_name(path)}`")
 
 
 def _check_group(group: str, comparison: Comparison) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from kprules.compare import Comparison
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.source import Source
+
+
+class NoRecords(Exception):
+    """A data file without a record (KP603, as on the Python path)."""
 
 
 class Refused(Exception):
@@ -36,25 +40,28 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     `con`: the DuckDB connection to use (a new one by default)."""
     import duckdb
 
-    from kprules.cases.bulk import Record, data_format, one_record
+    from kprules.cases.bulk import Record, data_format, header_problems, one_record
     from kprules.sql.compile import compile_sql
     from kprules.sql.duck import connect
     from kprules.sql.fast import NotFast, fact_types, records
-    from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file
-    from kprules.sql.summary import group_column, group_fact, grouped, summary_queries
+    from kprules.sql.files import Fixed, Raw, SqlFile, evaluate_file, row_groups
+    from kprules.sql.summary import (
+        exact_sums,
+        group_column,
+        group_fact,
+        grouped,
+        summary_queries,
+    )
 
     vocab = comparison.vocabulary
     kind = data_format(path) or "jsonl"
-    header: list[str] = []
-    if kind == "csv":
-        import csv
-
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            header = [c.strip() for c in next(csv.reader(fh), [])]
+    header = _header(path, kind, name, vocab)
     con = con if con is not None else connect()
+    where = _where_is(kind, name, lambda: row_groups(con, path))
 
     def recheck(raw: Raw) -> Any:
-        checked = one_record(kind, raw.text, raw.fields, raw.number, raw.line, name, vocab)
+        checked = one_record(kind, raw.text, raw.fields, raw.number, raw.line, name, vocab,
+                             where(raw.number))
         if isinstance(checked, Record):
             return Fixed(checked.id, dict(checked.facts))
         raise Refused(checked.diagnostics, checked.sources)
@@ -74,12 +81,17 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
         query = evaluated(f"({records(con, path, kind, fact_types(vocab), header)})")
     except (NotFast, duckdb.Error):  # the robust path finds and reports what stopped it
         file = SqlFile(path, kind, vocab, header, con=con)
+        if kind == "parquet" and header_problems(file.header, vocab):
+            raise Refused(tuple(header_problems(file.header, vocab)), {}) from None
         evaluate_file(file, layout, comparison.as_of, recheck)
         query = evaluated(file.source())
     sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
                           measures, [group_column(g) for g in group_by])
-    transitions = con.execute(sql.transitions).fetchall()
-    totals = con.execute(sql.totals).fetchall()
+    g, n = len(group_by), len(measures)
+    transitions = exact_sums(con.execute(sql.transitions).fetchall(), 5 + g, n, 2)
+    totals = exact_sums(con.execute(sql.totals).fetchall(), 1 + g, n, 3)
+    if not sum(row[g] for row in totals):
+        raise NoRecords(name)
     differing = con.execute(_differing(comparison, query)).fetchone()[0]
     doc = _document(comparison, name, group_by, measures, transitions, totals, int(differing))
     if fmt == "json":
@@ -87,6 +99,30 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     else:
         out.write(_text(doc))
     return int(differing)
+
+
+def _header(path: Path, kind: str, name: str, vocab: Any) -> list[str]:
+    """A CSV file's columns, once the Python reader has found its header right (`Refused`
+    with its diagnostics otherwise: an unknown fact, a column given twice, no header)."""
+    if kind != "csv":
+        return []
+    from kprules.cases.bulk import DataError, read_data
+    from kprules.cli.eval_sql import csv_columns
+
+    try:
+        next(read_data(path, vocab, name), None)  # reads and checks the header
+    except DataError as err:
+        raise Refused(tuple(err.diagnostics), dict(err.sources)) from None
+    return csv_columns(path)
+
+
+def _where_is(kind: str, name: str, groups: Callable[[], Any]) -> Callable[[int], str]:
+    """Where a Parquet record is, for its diagnostic (` (NAME, row group G, row R)`)."""
+    if kind != "parquet":
+        return lambda number: ""
+    from kprules.cases.parquet import locator
+
+    return locator(name, groups)
 
 
 def _differing(comparison: Comparison, query: Any) -> str:
@@ -100,10 +136,9 @@ def _differing(comparison: Comparison, query: Any) -> str:
 
 
 def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
-    return value
+    from kprules.eval.arith import normal
+
+    return format(normal(value), "f") if isinstance(value, Decimal) else value
 
 
 def _group_value(value: Any) -> Any:

@@ -99,7 +99,6 @@ def run_plan(plan: Plan, path: Path, header: list[str], output: Path,
 def _csv_header(path: Path, ev: Evaluator, name: str, quiet: bool = False) -> list[str] | None:
     """The columns of a CSV file; None (after reporting, unless `quiet`) when the Python reader
     finds its header wrong."""
-    import csv
 
     from kprules.cases.bulk import DataError, read_data
 
@@ -110,6 +109,13 @@ def _csv_header(path: Path, ev: Evaluator, name: str, quiet: bool = False) -> li
         if not quiet:
             report(err.diagnostics, err.sources)
         return None
+    return csv_columns(path)
+
+
+def csv_columns(path: Path) -> list[str]:
+    """The columns of a CSV file whose header the Python reader has checked."""
+    import csv
+
     # the header is valid UTF-8 (the Python reader checked it); what follows need not be, and
     # the reader decodes a buffer beyond the header: a bad byte there is for the records' check
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:

@@ -40,6 +40,15 @@ multiply = EXACT.multiply
 negate = EXACT.minus
 
 
+def normal(d: Decimal) -> Decimal:
+    """`d` without trailing zeros, in plain notation (`10`, not `1E+1`), every digit kept: the
+    thread's context would round `normalize` to its precision (28 digits by default, where a
+    measure's total may have 38)."""
+    n = d.normalize(EXACT)
+    exp = n.as_tuple().exponent
+    return n.quantize(Decimal(1), context=EXACT) if isinstance(exp, int) and exp > 0 else n
+
+
 def quotient(a: int | Decimal, b: int | Decimal) -> Decimal:
     """`a / b` to DIVISION_DIGITS significant digits (the caller has ruled out `b == 0`)."""
     return QUOTIENT.divide(Decimal(a), Decimal(b))

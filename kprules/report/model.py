@@ -27,6 +27,7 @@ from attrs import frozen
 from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, location
+from kprules.eval.arith import normal
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
 
@@ -335,7 +336,7 @@ def share(part: Decimal, total: Decimal) -> float | None:
 
 
 def _dec(value: Decimal | int) -> str:
-    return format(Decimal(value).normalize(), "f") if value else "0"
+    return format(normal(Decimal(value)), "f") if value else "0"
 
 
 # ---------------------------------------------------------------------------- the spool

@@ -347,12 +347,15 @@ class SqlFile:
 
     def row_groups(self) -> tuple[int, ...] | None:
         """The number of rows of each row group of a Parquet file, in order (None: not one)."""
-        if self.fmt != "parquet":
-            return None
-        rows = self.con.execute(
-            "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata("
-            f"{_path(self.path)}) GROUP BY row_group_id ORDER BY row_group_id").fetchall()
-        return tuple(int(r[1]) for r in rows)
+        return row_groups(self.con, self.path) if self.fmt == "parquet" else None
+
+
+def row_groups(con: Any, path: Path) -> tuple[int, ...]:
+    """The number of rows of each row group of a Parquet file, in order."""
+    rows = con.execute(
+        "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata("
+        f"{_path(path)}) GROUP BY row_group_id ORDER BY row_group_id").fetchall()
+    return tuple(int(r[1]) for r in rows)
 
 
 def output_select(query: SqlQuery, layout: Layout, fmt: str) -> str:

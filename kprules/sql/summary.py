@@ -14,25 +14,57 @@ decimals without trailing zeros).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
 
 from attrs import frozen
 
 from kprules.core.shared_repr import SharedRepr
+from kprules.eval.arith import add
 from kprules.ir.slots import Key, Layout
 from kprules.ir.types import BOOL, DECIMAL, Quantity, SetType, Type
 from kprules.sql.compile import ERROR, SqlQuery, column_name
-from kprules.sql.dialect import DUCKDB, Dialect
+from kprules.sql.dialect import DUCKDB, SCALE, Dialect
 
 
 @frozen(repr=False)
 class SummaryQueries(SharedRepr):
     """`transitions`: other, term, base_value, other_value, the group columns, records, then a
     sum per measure. `totals`: the group columns, records, then per measure its total and the
-    number of records that give it."""
+    number of records that give it. Each sum is two columns (`exact_sums` makes them one): a
+    sum of DECIMAL(38,12) values overflows DECIMAL(38) past 26 digits before the point, where
+    Python's sum is exact; so the whole units and the fractions (in units of 10^-12) are summed
+    apart, as integers."""
 
     transitions: str
     totals: str
+
+
+def _sum(column: str, name: str, dialect: Dialect) -> str:
+    """The two exact sums of a DECIMAL(38,12) column: whole units, and fractions x 10^12."""
+    wide = "HUGEINT" if dialect is DUCKDB else "DECIMAL(38,0)"
+    units = f"CAST(trunc({column}) AS {wide})"
+    fraction = f"CAST(({column} - trunc({column})) * 1000000000000 AS {wide})"
+    return f"sum({units}) AS {dialect.ident(name + '__units')}, " \
+        f"sum({fraction}) AS {dialect.ident(name + '__fraction')}"
+
+
+def exact_sums(rows: Iterable[Sequence[Any]], start: int, measures: int,
+               width: int) -> list[tuple[Any, ...]]:
+    """Rows of a summary query with each measure's two sums (columns `start + width * i` and
+    the next) made one exact `Decimal` (None over no record), the other columns as they are."""
+    out = []
+    for row in rows:
+        merged = list(row[:start])
+        for i in range(measures):
+            at = start + width * i
+            units, fraction = row[at], row[at + 1]
+            merged.append(None if units is None else
+                          add(Decimal(int(units)), Decimal(int(fraction)).scaleb(-SCALE)))
+            merged.extend(row[at + 2:at + width])
+        out.append(tuple(merged))
+    return out
 
 
 def value_text(col: str, t: Type, dialect: Dialect = DUCKDB) -> str:
@@ -88,7 +120,7 @@ def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence
     keep the `measures` and `group_by` columns."""
     q = dialect.ident
     groups = [q(g) for g in group_by]
-    sums = [f"sum({q(m)}) AS {q(m)}" for m in measures]
+    sums = [_sum(q(m), m, dialect) for m in measures]
     parts = []
     for other in others:
         for term in terms:
@@ -100,7 +132,7 @@ def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence
                    + "".join(f", {s}" for s in sums)
                    + f" FROM ({union}) GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
     totals_cols = [*groups, "count(*) AS records",
-                   *(f"sum({q(m)}) AS {q(m)}, count({q(m)}) AS {q(m + '_records')}"
+                   *(f"{_sum(q(m), m, dialect)}, count({q(m)}) AS {q(m + '_records')}"
                      for m in measures)]
     totals = (f"SELECT {', '.join(totals_cols)} FROM __q WHERE {q(ERROR)} IS NULL"
               + (f" GROUP BY {', '.join(groups)} ORDER BY {', '.join(groups)}" if groups else ""))

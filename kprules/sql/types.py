@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from kprules.eval.arith import normal
 from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, Quantity, SetType, Type
 from kprules.sql.dialect import DECIMAL_TYPE, Dialect
 
@@ -77,8 +78,3 @@ def from_sql(value: Any, t: Type) -> Any:
     return value
 
 
-def normal(d: Decimal) -> Decimal:
-    """A decimal without trailing zeros (and without an exponent: 10, not 1E+1)."""
-    n = d.normalize()
-    exp = n.as_tuple().exponent
-    return n.quantize(Decimal(1)) if isinstance(exp, int) and exp > 0 else n

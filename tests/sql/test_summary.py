@@ -19,7 +19,7 @@ from kprules.compare import CaseInput, Comparison, Summary  # noqa: E402
 from kprules.eval.evaluate import validate  # noqa: E402
 from kprules.sql.compile import compile_sql  # noqa: E402
 from kprules.sql.duck import facts_table  # noqa: E402
-from kprules.sql.summary import summary_queries, with_query  # noqa: E402
+from kprules.sql.summary import exact_sums, summary_queries, with_query  # noqa: E402
 from kprules.sql.types import to_sql  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,10 +75,11 @@ def test_sql_summary_is_the_python_summary(group_by: tuple[str, ...]) -> None:
     query = compile_sql(layout, keep=[*measures, *group_by], as_of_fact=vocab.dated_by)
     sql = summary_queries(query, layout, "kpcs_2003", PROPOSALS, comparison.terms, measures,
                           group_by)
-    rows = con.execute(with_query(query, sql.transitions)).fetchall()
-    totals = con.execute(with_query(query, sql.totals)).fetchall()
-
     g = len(group_by)
+    rows = exact_sums(con.execute(with_query(query, sql.transitions)).fetchall(), 5 + g,
+                      len(measures), 2)
+    totals = exact_sums(con.execute(with_query(query, sql.totals)).fetchall(), 1 + g,
+                        len(measures), 3)
     transitions: dict[tuple[str, str, str, str], int] = {}
     differences: dict[tuple[str, str], int] = {}
     reclassified: dict[tuple[str, str], dict[str, Decimal]] = {}
