@@ -85,11 +85,19 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
             raise Refused(tuple(header_problems(file.header, vocab)), {}) from None
         evaluate_file(file, layout, comparison.as_of, recheck)
         query = evaluated(file.source())
-    sql = summary_queries(query, layout, comparison.base, comparison.others, comparison.terms,
-                          measures, [group_column(g) for g in group_by])
-    g, n = len(group_by), len(measures)
-    transitions = exact_sums(con.execute(sql.transitions).fetchall(), 5 + g, n, 2)
-    totals = exact_sums(con.execute(sql.totals).fetchall(), 1 + g, n, 3)
+    def aggregated(split: bool) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        sql = summary_queries(query, layout, comparison.base, comparison.others,
+                              comparison.terms, measures, [group_column(g) for g in group_by],
+                              split=split)
+        g, n = len(group_by), len(measures)
+        return (exact_sums(con.execute(sql.transitions).fetchall(), 5 + g, n, 2),
+                exact_sums(con.execute(sql.totals).fetchall(), 1 + g, n, 3))
+
+    try:
+        transitions, totals = aggregated(split=False)
+    except duckdb.OutOfRangeException:  # a sum beyond DECIMAL(38): summed in two parts
+        transitions, totals = aggregated(split=True)
+    g = len(group_by)
     if not sum(row[g] for row in totals):
         raise NoRecords(name)
     differing = con.execute(_differing(comparison, query)).fetchone()[0]

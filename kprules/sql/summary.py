@@ -32,18 +32,23 @@ from kprules.sql.dialect import DUCKDB, SCALE, Dialect
 class SummaryQueries(SharedRepr):
     """`transitions`: other, term, base_value, other_value, the group columns, records, then a
     sum per measure. `totals`: the group columns, records, then per measure its total and the
-    number of records that give it. Each sum is two columns (`exact_sums` makes them one): a
-    sum of DECIMAL(38,12) values overflows DECIMAL(38) past 26 digits before the point, where
-    Python's sum is exact; so the whole units and the fractions (in units of 10^-12) are summed
-    apart, as integers."""
+    number of records that give it. Each sum is two columns (`exact_sums` makes them one): the
+    sum, and 0. A sum of DECIMAL(38,12) values overflows DECIMAL(38) past 26 digits before the
+    point (an error), where Python's sum is exact: the queries made with `split` then sum the
+    whole units and the fractions (in units of 10^-12) apart, as integers (slower: a third more
+    time over a million records, so only when the plain sum overflows)."""
 
     transitions: str
     totals: str
 
 
-def _sum(column: str, name: str, dialect: Dialect) -> str:
-    """The two exact sums of a DECIMAL(38,12) column: whole units, and fractions x 10^12."""
+def _sum(column: str, name: str, dialect: Dialect, split: bool) -> str:
+    """The two sums of a DECIMAL(38,12) column: the sum and 0, or (`split`) the whole units and
+    the fractions x 10^12, each as an integer."""
     wide = "HUGEINT" if dialect is DUCKDB else "DECIMAL(38,0)"
+    if not split:
+        return f"sum({column}) AS {dialect.ident(name + '__units')}, " \
+            f"CAST(0 AS {wide}) AS {dialect.ident(name + '__fraction')}"
     units = f"CAST(trunc({column}) AS {wide})"
     fraction = f"CAST(({column} - trunc({column})) * 1000000000000 AS {wide})"
     return f"sum({units}) AS {dialect.ident(name + '__units')}, " \
@@ -61,7 +66,7 @@ def exact_sums(rows: Iterable[Sequence[Any]], start: int, measures: int,
             at = start + width * i
             units, fraction = row[at], row[at + 1]
             merged.append(None if units is None else
-                          add(Decimal(int(units)), Decimal(int(fraction)).scaleb(-SCALE)))
+                          add(Decimal(units), Decimal(int(fraction)).scaleb(-SCALE)))
             merged.extend(row[at + 2:at + width])
         out.append(tuple(merged))
     return out
@@ -115,12 +120,13 @@ def grouped(source: str, groups: Sequence[str], dialect: Dialect = DUCKDB) -> st
 
 def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence[str],
                     terms: Sequence[str], measures: Sequence[str] = (),
-                    group_by: Sequence[str] = (), dialect: Dialect = DUCKDB) -> SummaryQueries:
+                    group_by: Sequence[str] = (), dialect: Dialect = DUCKDB,
+                    split: bool = False) -> SummaryQueries:
     """The aggregates over `query`'s rows (records that divide by zero left out); `query` must
-    keep the `measures` and `group_by` columns."""
+    keep the `measures` and `group_by` columns. `split`: sums that cannot overflow."""
     q = dialect.ident
     groups = [q(g) for g in group_by]
-    sums = [_sum(q(m), m, dialect) for m in measures]
+    sums = [_sum(q(m), m, dialect, split) for m in measures]
     parts = []
     for other in others:
         for term in terms:
@@ -132,7 +138,7 @@ def summary_queries(query: SqlQuery, layout: Layout, base: str, others: Sequence
                    + "".join(f", {s}" for s in sums)
                    + f" FROM ({union}) GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
     totals_cols = [*groups, "count(*) AS records",
-                   *(f"{_sum(q(m), m, dialect)}, count({q(m)}) AS {q(m + '_records')}"
+                   *(f"{_sum(q(m), m, dialect, split)}, count({q(m)}) AS {q(m + '_records')}"
                      for m in measures)]
     totals = (f"SELECT {', '.join(totals_cols)} FROM __q WHERE {q(ERROR)} IS NULL"
               + (f" GROUP BY {', '.join(groups)} ORDER BY {', '.join(groups)}" if groups else ""))

@@ -54,8 +54,9 @@ def shipment(rnd: random.Random, vocab: Any) -> dict[str, Any]:
     return validate(out, vocab)
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["sums", "split-sums"])
 @pytest.mark.parametrize("group_by", [(), ("exported_from",)])
-def test_sql_summary_is_the_python_summary(group_by: tuple[str, ...]) -> None:
+def test_sql_summary_is_the_python_summary(group_by: tuple[str, ...], split: bool) -> None:
     lib = kprules.load(ROOT / "policies")
     comparison = Comparison(lib, "kpcs_2003", PROPOSALS)
     vocab = comparison.vocabulary
@@ -74,7 +75,7 @@ def test_sql_summary_is_the_python_summary(group_by: tuple[str, ...]) -> None:
     layout = comparison.evaluator.layout
     query = compile_sql(layout, keep=[*measures, *group_by], as_of_fact=vocab.dated_by)
     sql = summary_queries(query, layout, "kpcs_2003", PROPOSALS, comparison.terms, measures,
-                          group_by)
+                          group_by, split=split)
     g = len(group_by)
     rows = exact_sums(con.execute(with_query(query, sql.transitions)).fetchall(), 5 + g,
                       len(measures), 2)
