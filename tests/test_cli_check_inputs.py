@@ -72,6 +72,22 @@ def test_a_case_file_and_a_data_file_with_their_policies(work: Path, golden: Gol
     golden(GOLDEN / "check-case-and-data.err", run.out)
 
 
+def test_every_bad_record_of_a_data_file_is_shown_on_its_own_lines(work: Path,
+                                                                  golden: Golden) -> None:
+    """Each bad record's diagnostic points into that record, on its line of the file: every
+    record's text bore the file's name, and all were shown on the last one's lines."""
+    (work / "mine" / "many.jsonl").write_text(
+        '{"id": "a", "mined_in": "XX"}\n\n{"id": "b", "natural": true}\n'
+        '{"id": "c", "natural": "no", "form": "cut"}\n', encoding="utf-8")
+    (work / "mine" / "many.csv").write_text(
+        'id,form,mined_in\na,cut,RU\n"b\nb",rough,ZZ\nc,rough,CF\n\nd,raw,CF\n',
+        encoding="utf-8")
+    run = kprules("check", "--no-seeds", "policies", "mine/many.jsonl", "mine/many.csv",
+                  cwd=work)
+    assert run.code == 1
+    golden(GOLDEN / "check-data-records.err", run.out)
+
+
 def test_a_good_case_file_checks_clean(work: Path) -> None:
     good = CASE.replace('"yes"', "true").replace('"01/06/2023"', "2023-06-01")
     (work / "mine" / "lots.toml").write_text(good, encoding="utf-8")

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import IO, Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from kprules import ir
 from kprules.cases.values import fact_code, type_hint
-from kprules.core.diagnostics import Diagnostic, PolicyError
+from kprules.core.diagnostics import Diagnostic, PolicyError, Related
 from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, Span
@@ -38,6 +38,57 @@ class RecordSource(Source):
 
     def line_text(self, line: int) -> str:
         return super().line_text(line - self.first_line + 1)
+
+
+@frozen(repr=False)
+class Excerpts(Source):
+    """Records of one file shown together (`kprules check` lists every bad record of a file):
+    their texts one after another, each line numbered as in the file (`lines`: the file's line
+    of each line of `text`). Made by `excerpts`."""
+
+    lines: tuple[int, ...] = ()
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line, col = super().line_col(offset)
+        return self.lines[line - 1] if line <= len(self.lines) else line, col
+
+    def line_text(self, line: int) -> str:
+        if line not in self.lines:
+            return ""
+        return super().line_text(self.lines.index(line) + 1)
+
+
+def excerpts(bad: Iterable[BadRecord]) -> tuple[list[Diagnostic], dict[str, Source]]:
+    """The diagnostics of several bad records of one file, with one source that shows each on
+    its own lines: each record's source bears the file's name, so a map by name would keep the
+    last one only and show every diagnostic on its lines."""
+    diagnostics: list[Diagnostic] = []
+    texts: list[str] = []
+    lines: list[int] = []
+    name, at = None, 0
+    for record in bad:
+        src = record.source
+        if not isinstance(src, RecordSource):
+            diagnostics.extend(record.diagnostics)
+            continue
+        name = src.name
+        diagnostics.extend(_moved(d, name, at) for d in record.diagnostics)
+        texts.append(src.text + "\n")
+        lines.extend(range(src.first_line, src.first_line + src.text.count("\n") + 1))
+        at += len(src.text) + 1
+    if name is None:
+        return diagnostics, {}
+    return diagnostics, {name: Excerpts(name, "".join(texts), tuple(lines))}
+
+
+def _moved(diag: Diagnostic, name: str, by: int) -> Diagnostic:
+    """A diagnostic with its spans in `name` moved on by `by` characters."""
+    def move(span: Span | None) -> Span | None:
+        return Span(name, span.start + by, span.end + by) if span and span.source == name \
+            else span
+
+    related = tuple(Related(move(r.span) or r.span, r.message) for r in diag.related)
+    return evolve(diag, span=move(diag.span), related=related)
 
 
 @frozen(repr=False)

@@ -98,6 +98,7 @@ def check_data_files(paths: Sequence[Path], library: Library | None,
     progress line per file on a terminal (unless `quiet`): records read, rate, share done and
     time left."""
     from kprules.cases.bulk import BadRecord, DataError, read_data
+    from kprules.cases.records import excerpts
     from kprules.cli.progress import measured
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.files import display_name
@@ -117,19 +118,22 @@ def check_data_files(paths: Sequence[Path], library: Library | None,
     sources: dict[str, Source] = {}
     for path in paths:
         bad, name = 0, display_name(path)
+        shown: list[BadRecord] = []
         progress = Progress(name, "records", quiet=quiet)
         try:
             for record in progress.over(read_data(path, vocab, name, measured(progress, path))):
                 if isinstance(record, BadRecord):
                     bad += 1
                     if bad <= MAX_BAD_RECORDS:
-                        diagnostics.extend(record.diagnostics)
-                        sources.update(record.sources)
+                        shown.append(record)
         except DataError as err:
             diagnostics.extend(err.diagnostics)
             sources.update(err.sources)
         finally:
             progress.close()
+        found, texts = excerpts(shown)  # each record on its own lines, in one source
+        diagnostics.extend(found)
+        sources.update(texts)
         if bad > MAX_BAD_RECORDS:
             diagnostics.append(Diagnostic(
                 "KP400", f"{bad - MAX_BAD_RECORDS:,} more records of {display_name(path)} do "
