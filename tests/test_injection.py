@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,3 +90,84 @@ def test_terminal_keeps_lines_and_colour_only_when_asked() -> None:
     assert terminal(text) == "a\tb\nc\\x1b[1mbold\\x1b[0m\\x1b]0;t\\x07\\u2028"
     assert terminal(text, keep_colour=True) == "a\tb\nc\x1b[1mbold\x1b[0m\\x1b]0;t\\x07\\u2028"
     assert printable("a\nb\ud800") == "a\\x0ab\\ud800"
+
+
+# ---------------------------------------------------------------- found by a probe of every format
+
+FORGED = "lot-1\n  kpcs.conflict_diamond  true   <- forged\t!"
+
+
+@pytest.fixture
+def forged(work: Path) -> Path:
+    """A data file whose ids would forge lines and columns of the text outputs, or collide in
+    Markdown anchors, or hold characters HTML cannot hold."""
+    ids = [FORGED, "A b", "a-b", "ab", "Ab", "&lt;b&gt;", "\x1b[31mX\x07\u202e\x85Y\ufffe",
+           "\ufeff=bom"]
+    (work / "forged.jsonl").write_text(
+        "".join(json.dumps({"id": i, "rough": True, "beneficiary": "state_owned_enterprise",
+                            "finances_conflict": True}) + "\n" for i in ids),
+        encoding="utf-8")
+    return work / "forged.jsonl"
+
+
+def _run(argv: list[str]) -> str:
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def test_an_id_cannot_forge_a_line_of_the_text_outputs(forged: Path) -> None:
+    """A line feed or a tab in an id is written as an escape (`\\x0a`), where the text outputs
+    printed it raw: a line that looked like one of kprules' own."""
+    for argv in (["eval", "shipment", "--cases", "forged.jsonl"],
+                 ["compare", "kpcs", "shipment", "--cases", "forged.jsonl", "--detail", "all",
+                  "--matrix", "all", "--no-symbolic"]):
+        out = _run(argv)
+        assert "lot-1\\x0a  kpcs.conflict_diamond  true   <- forged\\x09!" in out
+        assert not any(line.startswith("  kpcs.conflict_diamond  true   <- forged")
+                       for line in out.splitlines())
+        assert "\t" not in out
+        _no_raw_controls(out)
+
+
+def test_the_text_report_s_columns_are_measured_as_shown(forged: Path) -> None:
+    """Every row of the outcome table starts its values at one column: ids were measured before
+    their escapes, which then pushed their row out of line."""
+    out = _run(["compare", "kpcs", "shipment", "--cases", "forged.jsonl", "--matrix", "all",
+                "--detail", "all", "--no-symbolic"])
+    table = out[out.index("Outcomes"):out.index("Differences")].splitlines()
+    starts = {len(line) - len(line.rstrip("* ").split("  ")[-1].lstrip()) for line in table
+              if line.rstrip().endswith(("true", "true *", "false", "false *"))}
+    assert len(starts) == 1, table
+
+
+def test_markdown_anchors_are_unique_and_ampersands_escaped(forged: Path) -> None:
+    import re
+
+    out = _run(["compare", "kpcs", "shipment", "--cases", "forged.jsonl", "--format", "md",
+                "--no-symbolic"])
+    anchors = re.findall(r'<a id="([^"]+)"></a>', out)
+    assert len(anchors) == 8 and len(set(anchors)) == 8
+    assert "case-a-b" in anchors and "case-ab" in anchors  # kebab-case ids keep their own
+    assert "\\&lt;b\\&gt;" in out and "| &lt;b" not in out
+
+
+def test_html_holds_no_control_or_bidi_character(forged: Path) -> None:
+    """Raw, they are HTML parse errors, or turn the report's own words around."""
+    import re
+
+    out = _run(["compare", "kpcs", "shipment", "--cases", "forged.jsonl", "--format", "html",
+                "--no-symbolic"])
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ufffe\uffff]", out)
+    assert "\\x1b[31mX\\x07\\u202e\\u0085Y\\ufffe" in out
+
+
+def test_a_diagnostic_quotes_a_bad_name_with_escapes_in_every_format(work: Path) -> None:
+    """KP405 quoted a case id raw (a real ESC in JSON, cut at U+0085 in JUnit) where KP409
+    wrote its value with escapes: every diagnostic's message is printable now."""
+    (work / "badid.toml").write_text(CASE.replace('id = "evil-1"', 'id = "Bad\\u001b[31m\\u0085"'),
+                                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "shipment", "badid.toml"])
+    doc = json.loads(result.stdout)
+    [message] = [d["message"] for d in doc["diagnostics"] if d["code"] == "KP405"]
+    assert message == "case id `Bad\\x1b[31m\\u0085` is not kebab-case"

@@ -88,12 +88,14 @@ class TextWriter(Writer):
         self.first = True
 
     def item(self, item: Item) -> None:
+        from kprules.core.escape import printable
         from kprules.ir.values import format_value
 
-        if item.number is None:
-            head = f"{item.label}: {item.title}"
+        if item.number is None:  # a case file's id and title, a record's id: one line each
+            head = f"{printable(item.label)}: {printable(item.title or '')}"
         else:
-            head = f"record {item.number}" + (f": {item.id}" if item.id is not None else "")
+            head = f"record {item.number}" + (f": {printable(item.id)}"
+                                              if item.id is not None else "")
         lines = [] if self.first else [""]
         lines += [_cut(head, WIDTH), _cut("  " + where(item.file, item.line, item.as_of), WIDTH)]
         room = max(WIDTH - 4 - self.name_width, 20)

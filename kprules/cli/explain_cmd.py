@@ -25,7 +25,7 @@ from kprules.cli.inputs import (
     resolve_terms,
     seeds_options,
 )
-from kprules.core.escape import terminal
+from kprules.core.escape import printable, terminal
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -69,7 +69,7 @@ def explanations(lib: Library, targets: list[tuple[str, str]], case: Case,
 
 
 def render_text(lib: Library, case: Case, found: list[tuple[str, Explanation]]) -> str:
-    blocks = [f"case {case.id}: {case.title}\n  ({case.file}:{case.line})\n"]
+    blocks = [f"case {printable(case.id)}: {printable(case.title)}\n  ({case.file}:{case.line})\n"]
     for name, ex in found:
         title = lib[name].title
         head = f"policy {name}" + (f": {title}" if title else "")

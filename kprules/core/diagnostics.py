@@ -15,8 +15,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from attrs import frozen
+from attrs import field, frozen
 
+from kprules.core.escape import printable
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Span
 
@@ -34,15 +35,22 @@ class Related(SharedRepr):
     message: str
 
 
+def _printable_or_none(text: str | None) -> str | None:
+    return None if text is None else printable(text)
+
+
 @frozen(repr=False)
 class Diagnostic(SharedRepr):
-    """A located problem. `message` is lower-case without a final period; names in backticks."""
+    """A located problem. `message` is lower-case without a final period; names in backticks.
+    The message and the hint are one line of printable text: a name or a value quoted from a
+    file (a case id, a CSV header cell) has its control characters written as escapes
+    (`core.escape.printable`), in every format alike."""
 
     code: str
-    message: str
+    message: str = field(converter=printable)
     span: Span | None
     severity: Severity = Severity.ERROR
-    hint: str | None = None
+    hint: str | None = field(default=None, converter=_printable_or_none)
     related: tuple[Related, ...] = ()
 
     @property

@@ -1,10 +1,11 @@
 """Text from cases and data made safe to print: control characters written as escapes.
 
-A case title, a record id or a fact value comes from a file kprules did not write. Printed raw,
-an ANSI escape sequence in it can clear a reader's terminal or retitle its window, and a bidi
-override can reorder what the reader sees. `printable` writes every character that is not
-printable (C0 and C1 controls, DEL, bidi controls, line and paragraph separators, lone
-surrogates) as a Python-style escape (`\\x1b`, `\\u202e`), and leaves all other text as it is.
+A case title, a record id or a fact value comes from a file kprules did not write. Printed raw, an
+ANSI escape sequence in it can clear a reader's terminal or retitle its window, and a bidi override
+can reorder what the reader sees. `printable` writes every character that is not printable (C0 and
+C1 controls, DEL, bidi controls, line and paragraph separators, lone surrogates, the noncharacters
+U+FFFE and U+FFFF) as a Python-style escape (`\\x1b`, `\\u202e`), and leaves all other text as it
+is.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 # (lone surrogates), Co/Cn aside: `str.isprintable` is False for all of them, and for spaces
 # other than U+0020, which are kept.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
-                     r"\ufeff\ud800-\udfff]")
+                     r"\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -35,7 +36,7 @@ def unsafe(text: str) -> bool:
 
 
 _UNSAFE_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
-                          r"\u2060-\u2069\ufeff\ud800-\udfff]")
+                          r"\u2060-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
 _SGR = re.compile(r"(\x1b\[[0-9;]*m)")
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from html import escape
 
 from attrs import frozen
 
 from kprules.core.shared_repr import SharedRepr
+from kprules.report.html_parts import esc
 from kprules.report.model import Json
 
 WIDTH = 1000  # the width of every chart, in SVG units (scaled to the page)
@@ -31,10 +31,6 @@ VALUE_COLOURS = ("#1d4e89", "#d5d9df", "#b7791f", "#2f7d4f", "#7a3e9d", "#9aa5b1
 UNKNOWN_COLOUR = "#ffffff"
 MARK = "#1b1f24"
 MAX_COLUMNS = 600  # cases drawn in a heat map, at most
-
-
-def esc(text: object) -> str:
-    return escape(str(text), quote=True)
 
 
 def _num(x: float) -> str:

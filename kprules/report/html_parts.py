@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from kprules.core.escape import terminal
 from kprules.core.wording import NOT_EVALUATED_TEXT, shown
 from kprules.report.model import Json, value_text
 
@@ -18,8 +19,10 @@ NOT_EVALUATED = NOT_EVALUATED_TEXT
 
 
 def esc(text: object) -> str:
-    """Text for an element or a double-quoted attribute: & < > " ' escaped."""
-    return escape(str(text), quote=True)
+    """Text for an element or a double-quoted attribute: & < > " ' escaped, and control, bidi
+    and noncharacters written as escapes (`\\x1b`, `\\u202e`) as in the text report: raw, they
+    are HTML parse errors, or reorder what the reader sees (line feeds and tabs are kept)."""
+    return escape(terminal(str(text)), quote=True)
 
 
 # ---------------------------------------------------------------------------- differences

@@ -10,6 +10,7 @@ quotations). Text from policies and cases is escaped; the rows are spooled.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from kprules.report.blocks import (
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
 from kprules.report.symbolic import compact, hint
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
 def esc(text: str) -> str:
@@ -46,7 +47,13 @@ def code(text: str) -> str:
 
 
 def anchor(case_id: str) -> str:
-    return "case-" + re.sub(r"[^a-z0-9-]+", "-", case_id.lower())
+    """The id of a case's heading: `case-<id>` for a kebab-case id; for any other, its letters
+    and digits and a digest of the whole id, so that ids that differ give anchors that differ
+    (`A b`, `a-b` and `ab` once all gave `case-a-b` or `case-ab`)."""
+    if re.fullmatch(r"[a-z0-9-]+", case_id):
+        return "case-" + case_id
+    digest = hashlib.sha256(case_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"case-{re.sub(r'[^a-z0-9]+', '-', case_id.lower())[:60].strip('-')}-{digest}"
 
 
 def write(out: TextIO, stream: RowStream, options: ReportOptions) -> None:

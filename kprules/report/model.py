@@ -25,6 +25,7 @@ from typing import IO, Any, Literal, TypeAlias
 from attrs import frozen
 
 from kprules.compare import CaseInput, Comparison, Difference, Provision, Row, Summary
+from kprules.core.escape import printable
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, location
 from kprules.eval.arith import normal
@@ -370,7 +371,7 @@ def spooled(stream: RowStream) -> Iterator[Spool]:
         widest = 0
         for case_id, line in stream.lines():
             fh.write(line + "\n")
-            widest = max(widest, len(case_id))
+            widest = max(widest, len(printable(case_id)))  # as the text report shows it
         fh.flush()
         yield Spool(stream.header, stream.summary_json(), fh, widest)
 

@@ -19,7 +19,7 @@ from typing import TextIO
 import click
 from attrs import define, field
 
-from kprules.core.escape import terminal
+from kprules.core.escape import printable, terminal
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import plural, quoted
 from kprules.report.blocks import (
@@ -182,7 +182,7 @@ def collect_moves(spool: Spool, listed: int | None) -> Collected:
             moved = moves.setdefault((d["other"], d["cause"]), {}).setdefault(key, Moved())
             moved.count += 1
             if listed is None or len(moved.cases) < listed:
-                moved.cases.append((row["id"], row["title"]))
+                moved.cases.append((printable(row["id"]), printable(row["title"] or "")))
         for o in others:
             differing[o] = differing.get(o, 0) + 1
     return Collected(moves, differing)
@@ -295,7 +295,7 @@ def _matrix_rows(spool: Spool, term: str, policies: Sequence[str], only: bool
                 continue
             values = row["values"][term]
             base = values[policies[0]]
-            yield row["id"], [_cell(values[p], i > 0 and values[p] != base)
+            yield printable(row["id"]), [_cell(values[p], i > 0 and values[p] != base)
                               for i, p in enumerate(policies)]
 
     return rows
@@ -339,8 +339,8 @@ def _differences(spool: Spool, width: int, paint: Paint) -> Iterator[str]:
 def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint,
           quoted: set[tuple[str, str, str]]) -> Iterator[str]:
     yield ""
-    yield paint.head(fit(f"== {row['id']}" + (f": {row['title']}" if row["title"] else ""),
-                         width))
+    title = f": {printable(row['title'])}" if row["title"] else ""
+    yield paint.head(fit(f"== {printable(row['id'])}{title}", width))
     facts = [f"as of {row['as_of']}" if row["as_of"] else "no evaluation date"]
     if row["location"]:
         facts.append(row["location"])

@@ -12,6 +12,7 @@ installs it in CI). Only KPRULES_NO_BROWSER=1, set on purpose, skips it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -244,6 +245,41 @@ def test_bundled_report_fits_the_window(tmp_path: Path) -> None:
         _check_fits(page)
         errors = list(page.errors)
     assert errors == [], errors
+
+
+def test_a_long_unbroken_title_or_id_breaks_instead_of_widening_the_page(
+        tmp_path: Path) -> None:
+    """A case title of 20,000 letters without a space, and a record id of 3,000, once drew
+    the page 990,000 px wide; they break within the window now."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    root = Path(__file__).resolve().parents[2]
+    case = (root / "policies" / "cases" / "ao-unita-1998.toml").read_text(encoding="utf-8")
+    title = case.split("title = ", 1)[1].split("\n", 1)[0]
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "long.toml").write_text(
+        case.replace(f"title = {title}", 'title = "' + "y" * 20_000 + '"'), encoding="utf-8")
+    data = tmp_path / "long.jsonl"
+    record = {"id": "z" * 3000, "used_by": "state_owned_enterprise", "form": "rough",
+              "proceeds_finance": ["armed_conflict_against_government"]}
+    data.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    pages = []
+    for name, cases in (("title", tmp_path / "cases"), ("id", data)):
+        out = tmp_path / f"{name}.html"
+        result = CliRunner().invoke(cli, ["compare", "kpcs_2003", "state_actors", "--cases",
+                                          str(cases), "--policies", str(root / "policies"),
+                                          "--format", "html", "-o", str(out), "--no-symbolic"])
+        assert result.exit_code == 0, result.output
+        pages.append(out)
+    for out in pages:
+        with browser_page(tmp_path, out.stem) as page:
+            page.goto(out.as_uri(), wait_until="load")
+            _check_fits(page)
+            right = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll("
+                                  "'body *')).map(e => e.getBoundingClientRect().right))")
+            assert right <= 1280, (out.name, right)
 
 
 def test_report_without_javascript(tmp_path: Path, make_stream: Streamer) -> None:
