@@ -102,7 +102,7 @@ def forged(work: Path) -> Path:
     """A data file whose ids would forge lines and columns of the text outputs, or collide in
     Markdown anchors, or hold characters HTML cannot hold."""
     ids = [FORGED, "A b", "a-b", "ab", "Ab", "&lt;b&gt;", "\x1b[31mX\x07\u202e\x85Y\ufffe",
-           "\ufeff=bom"]
+           "\ufeff=bom", "ab"]
     (work / "forged.jsonl").write_text(
         "".join(json.dumps({"id": i, "rough": True, "beneficiary": "state_owned_enterprise",
                             "finances_conflict": True}) + "\n" for i in ids),
@@ -147,8 +147,9 @@ def test_markdown_anchors_are_unique_and_ampersands_escaped(forged: Path) -> Non
     out = _run(["compare", "kpcs", "shipment", "--cases", "forged.jsonl", "--format", "md",
                 "--no-symbolic"])
     anchors = re.findall(r'<a id="([^"]+)"></a>', out)
-    assert len(anchors) == 8 and len(set(anchors)) == 8
+    assert len(anchors) == 9 and len(set(anchors)) == 9  # two records share the id `ab`
     assert "case-a-b" in anchors and "case-ab" in anchors  # kebab-case ids keep their own
+    assert "case-ab-2" in anchors and "](#case-ab-2)" not in out  # links go to the first
     assert "\\&lt;b\\&gt;" in out and "| &lt;b" not in out
 
 

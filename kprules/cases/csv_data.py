@@ -166,7 +166,7 @@ def _csv_record(row: list[str], header: list[str], feed: _Feed, number: int, nam
                 check: Validator) -> Record | BadRecord:
     if feed.bad is not None:
         line, at = feed.bad
-        return _not_utf8(number, line, feed.text, at, name)
+        return _not_utf8(number, line, feed.text, at, name, feed.first_line)
     if len(row) != len(header):
         return _csv_bad(feed, number, name, "KP423",
                         f"the row has {len(row)} cells; the header has {len(header)}",

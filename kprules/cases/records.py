@@ -168,9 +168,13 @@ def _decode(raw: bytes | str, first: bool) -> tuple[str, int | None]:
         return head + raw[err.start:].decode("utf-8", errors="replace"), len(head)
 
 
-def _not_utf8(number: int, line: int, text: str, at: int, name: str) -> BadRecord:
-    src = RecordSource(name, text.rstrip("\r\n"), first_line=line)
-    return BadRecord(number, line, (Diagnostic(
+def _not_utf8(number: int, line: int, text: str, at: int, name: str,
+              first_line: int | None = None) -> BadRecord:
+    """KP101 for the byte at `at` of a record's `text`, on `line`; the record starts on
+    `first_line` (a CSV record may hold line breaks), else on `line`."""
+    start = line if first_line is None else first_line
+    src = RecordSource(name, text.rstrip("\r\n"), first_line=start)
+    return BadRecord(number, start, (Diagnostic(
         "KP101", f"record {number}: line {line} is not valid UTF-8", src.span(at, at + 1),
         hint="save the file as UTF-8"),), src)
 

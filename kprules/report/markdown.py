@@ -228,16 +228,29 @@ def _differences(spool: Spool) -> Iterator[str]:
         yield ""
         yield (f"Explained: the first {plural(limit, 'case')} of each transition; the others "
                "are counted in the summary.")
+    used: set[str] = set()  # records of a data file may share an id: `case-x`, `case-x-2`
     for row in spool.rows():
         explained = [d for d in row["differences"] if d["explained"]]
         if explained:
-            yield from _case(row, explained, spool.header["base"]["name"])
+            yield from _case(row, explained, spool.header["base"]["name"], used)
 
 
-def _case(row: Json, diffs: list[Json], base: str) -> Iterator[str]:
+def _heading_anchor(case_id: str, used: set[str]) -> str:
+    """The case's anchor, the first time it is given (the links go there); then with `-2`,
+    `-3`... (two records with one id)."""
+    wanted = found = anchor(case_id)
+    n = 1
+    while found in used:
+        n += 1
+        found = f"{wanted}-{n}"
+    used.add(found)
+    return found
+
+
+def _case(row: Json, diffs: list[Json], base: str, used: set[str]) -> Iterator[str]:
     yield ""
     title = f": {esc(row['title'])}" if row["title"] else ""
-    yield f'### <a id="{anchor(row["id"])}"></a>{esc(row["id"])}{title}'
+    yield f'### <a id="{_heading_anchor(row["id"], used)}"></a>{esc(row["id"])}{title}'
     yield ""
     facts = [f"As of {row['as_of']}" if row["as_of"] else "No evaluation date"]
     if row["location"]:

@@ -355,3 +355,18 @@ def test_place_finds_the_row_group_and_row_of_a_record(groups: list[int], number
             if number <= len(rows) else " (f.parquet)")
     assert place("f.parquet", groups, number) == want
     assert place("f.parquet", None, number) == " (f.parquet)"
+
+
+def test_a_byte_that_is_not_utf8_in_a_record_of_two_lines_is_shown_on_its_line() -> None:
+    """The record starts on line 2 and the byte is on line 3: its source started at line 3,
+    so the caret fell one line below the file's end (and, in `check`, on the next record)."""
+    lines = [b"id,rough,mined_in\n", b'"b\n', b'q",true,\xffCF\n']
+    [item] = list(csv_records(lines, "x.csv", vocabulary()))
+    assert isinstance(item, BadRecord) and item.line == 2
+    assert rendered(item) == (
+        "error[KP101]: record 1: line 3 is not valid UTF-8\n"
+        " --> x.csv:3:9\n"
+        "  |\n"
+        "3 | q\",true,\ufffdCF\n"
+        "  |         ^\n"
+        "  = hint: save the file as UTF-8\n")
