@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,7 @@ Every term of each policy given is evaluated, or only the --term names.
 
 \b
 --cases is a case file or a folder of them (`.toml`, see docs/cases.md; `@library`: the
-bundled case library), or a data file
+bundled case library; given more than once, merged), or one data file
 read and written as a stream: JSON Lines (`.jsonl`, `.ndjson`), CSV (`.csv`), or Parquet
 (`.parquet`, when pyarrow is installed). An unknown value is shown as `unknown` (text), null
 (JSON) or an empty cell (CSV). Expectations in case files are not checked here (that is
@@ -94,9 +95,9 @@ errors in policies, case files or data; 2 on usage errors.
 
 @click.command("eval", help=EVAL_HELP)
 @click.argument("policies", nargs=-1, required=True, metavar="POLICY...")
-@click.option("--cases", "cases_path", required=True, type=CASES,
-              help="A case file or folder (.toml), or a data file (.jsonl, .ndjson, .csv, "
-              ".parquet).")
+@click.option("--cases", "case_paths", required=True, multiple=True, type=CASES,
+              metavar="PATH", help="A case file or folder (.toml; repeatable, merged), or one "
+              "data file (.jsonl, .ndjson, .csv, .parquet).")
 @click.option("--as-of", type=DATE, help="The evaluation date of cases that give none.")
 @click.option("--term", "terms", multiple=True, metavar="NAME",
               help="Evaluate only this term (`term` or `policy.term`); repeatable.")
@@ -119,31 +120,37 @@ errors in policies, case files or data; 2 on usage errors.
               help="Data files: stop after this many invalid records.")
 @seeds_options
 @policies_option
-def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | None,
+def eval_command(policies: tuple[str, ...], case_paths: tuple[Path, ...],
+                 as_of: dt.date | None,
                  terms: tuple[str, ...], fmt: str, engine: str, output: Path | None,
                  quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: tuple[Path, ...],
                  no_seeds: bool, policy_dirs: tuple[Path, ...]) -> None:
+    from kprules.core.files import DATA_FORMATS  # not kprules.cases: a kept plan starts sooner
+
+    data = [p for p in case_paths if not p.is_dir() and p.suffix.lower() in DATA_FORMATS]
+    if data and len(case_paths) > 1:
+        raise click.UsageError(f"--cases: a data file ({data[0]}) is evaluated alone; case "
+                               "files and folders may be given together")
+    cases_path = case_paths[0]
     options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
     if output is not None:  # never an input of this run, a policy or a case file (issue 14)
-        output = writable(output, [cases_path, *map(Path, policies)])
+        output = writable(output, [*case_paths, *map(Path, policies)])
     key = plan_for(policies, cases_path, output, engine, fmt, as_of, terms, no_seeds,
                    seeds_dir, policy_dirs)
     if key is not None and output is not None:
         status = kept_run(key.name, cases_path, output, options, policy_dirs)
         if status is not None:
             sys.exit(status)
-    from kprules.cases.bulk import data_format
-
     lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
     if key is not None and not loaded_as_named(key, lib.workspace):
         key = None  # a policy file changed since the plan was named: no plan kept
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
-        if not cases_path.is_dir() and data_format(cases_path) is not None:
+        if data:
             sys.exit(bulk(cases_path, ev, fmt, options, lib, engine, output, key))
         if fmt == "parquet" or output is not None:
             raise click.UsageError("--format parquet and --output are for data files")
-        sys.exit(_cases(cases_path, ev, fmt, as_of, lib))
+        sys.exit(_cases(case_paths, ev, fmt, as_of, lib))
     except OutputError as err:
         fail("KP604", str(err))
     except BrokenPipeError:  # the reader stopped reading (`| head`): stop quietly
@@ -151,9 +158,11 @@ def eval_command(policies: tuple[str, ...], cases_path: Path, as_of: dt.date | N
         sys.exit(1)
 
 
-def _cases(path: Path, ev: Evaluator, fmt: str, as_of: dt.date | None, lib: Library) -> int:
-    check_case_path(path)
-    suite = load_cases(path, lib)
+def _cases(paths: Sequence[Path], ev: Evaluator, fmt: str, as_of: dt.date | None,
+           lib: Library) -> int:
+    for path in paths:
+        check_case_path(path)
+    suite = load_cases(paths, lib)
     failed = eval_suite(suite, ev, make_writer(fmt, False, sys.stdout, ev), as_of, lib)
     done = len(suite.cases) - failed
     emit(f"evaluated {plural(done, 'case')}"

@@ -232,11 +232,13 @@ def evaluator(lib: Library, targets: Sequence[tuple[str, str]]) -> Evaluator:
     return lib.evaluator(list(targets))
 
 
-def load_cases(path: Path, lib: Library) -> Suite:
-    """Read and validate case files; print every problem and exit 1 if there is any."""
+def load_cases(path: Path | Sequence[Path], lib: Library) -> Suite:
+    """Read and validate case files (a file or folder, or several, merged); print every
+    problem and exit 1 if there is any."""
     from kprules.cases.files import read_suite
 
-    suite = read_suite([path], lib, allow_unloaded=True)
+    suite = read_suite([path] if isinstance(path, Path) else list(path), lib,
+                       allow_unloaded=True)
     if not suite.ok:
         report(suite.diagnostics, suite.sources)
         sys.exit(1)

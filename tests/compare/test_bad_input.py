@@ -220,3 +220,27 @@ def test_a_data_file_is_compared_alone(work: Path) -> None:
     out, code = run([*COMPARE, *CASES, "--cases", "lots.jsonl", "--output", "report.json"])
     assert code == 2 and "a data file (lots.jsonl) is compared alone" in out
     assert leftovers(work) == []
+
+
+def test_eval_merges_case_folders_given_together(work: Path) -> None:
+    """`kprules eval --cases` repeated, as compare and test take it: the cases of both folders,
+    as if in one; a data file is evaluated alone."""
+    import json
+
+    def values(*folders: str) -> list[str]:
+        argv = ["eval", "fx/policies", "--format", "json"]
+        for folder in folders:
+            argv += ["--cases", folder]
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code == 0, result.output
+        cases = json.loads(result.stdout)["cases"]
+        return sorted(json.dumps({k: v for k, v in c.items() if k != "file"}) for c in cases)
+
+    whole = values("fx/cases")
+    (work / "more").mkdir()
+    for name in ("state-2022.toml", "car.toml"):
+        (work / "fx" / "cases" / name).rename(work / "more" / name)
+    assert values("fx/cases", "more") == whole != values("fx/cases")
+    (work / "lots.jsonl").write_text('{"rough": true}\n', encoding="utf-8")
+    out, code = run(["eval", "fx/policies", "--cases", "fx/cases", "--cases", "lots.jsonl"])
+    assert code == 2 and "a data file (lots.jsonl) is evaluated alone" in out
