@@ -18,7 +18,6 @@ import click
 
 from kprules.cli.common import emit
 from kprules.cli.eval_data import StreamOptions, bulk, kept_run, plan_for, writable
-from kprules.cli.eval_write import eval_suite, make_writer
 from kprules.cli.inputs import (
     CASES,
     DATE,
@@ -160,6 +159,8 @@ def eval_command(policies: tuple[str, ...], case_paths: tuple[Path, ...],
 
 def _cases(paths: Sequence[Path], ev: Evaluator, fmt: str, as_of: dt.date | None,
            lib: Library) -> int:
+    from kprules.cli.eval_write import eval_suite, make_writer
+
     for path in paths:
         check_case_path(path)
     suite = load_cases(paths, lib)

@@ -18,7 +18,6 @@ import click
 from attrs import frozen
 
 from kprules.cli.common import emit
-from kprules.cli.eval_write import Item, Writer, make_writer, run
 from kprules.cli.inputs import fail, report
 from kprules.core.files import OutputError, atomic_output, display_name, output_target
 from kprules.core.shared_repr import SharedRepr
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from kprules.api import Library
     from kprules.cases.bulk import BadRecord, Record
     from kprules.cli.eval_sql import Prepared
+    from kprules.cli.eval_write import Writer
     from kprules.cli.plan_cache import PlanKey
     from kprules.core.progress import Progress
     from kprules.core.source import Source
@@ -60,6 +60,7 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
     `where`: where record N is, for a record without a line (Parquet: its row group and row);
     else `of FILE`."""
     from kprules.cases.bulk import BadRecord
+    from kprules.cli.eval_write import Item, run
 
     records = invalid = 0
     first: int | None = None
@@ -237,6 +238,7 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
                  lib: Library, output: Path | None, watch: QueryProgress | None = None) -> int:
     """Write the values of a file evaluated in DuckDB; report its invalid records."""
     from kprules.cli.eval_sql import complete
+    from kprules.cli.eval_write import run
     from kprules.sql.files import SqlFile
 
     file = prepared.file
@@ -272,6 +274,7 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
 def _write_sql(prepared: Prepared, ev: Evaluator, fmt: str, out: TextIO) -> None:
     import itertools
 
+    from kprules.cli.eval_write import Item, make_writer
     from kprules.ir.values import public
 
     writer = make_writer(fmt, True, out, ev)
@@ -312,6 +315,7 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
                  out: TextIO) -> int:
     from kprules.cases.bulk import DataError, data_format, read_data
     from kprules.cases.parquet import file_row_groups, locator
+    from kprules.cli.eval_write import make_writer
     from kprules.cli.progress import measured
     from kprules.core.files import display_name
     from kprules.core.progress import Progress, on_terminal
