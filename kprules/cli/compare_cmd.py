@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from kprules.cli.common import colour_enabled, emit, print_diagnostics
-from kprules.cli.inputs import CASES, DATE, Stop, fail, no_case_files, resolve
+from kprules.cli.inputs import CASES, DATE, Stop, fail, no_case_files, one_data_file, resolve
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 # The --format choices: the keys of kprules.report.WRITERS (tests/compare checks they agree).
 FORMAT_NAMES = ("text", "md", "json", "jsonl", "junit", "html")
-BULK_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
 
 
@@ -115,7 +114,7 @@ def compare_command(base: str, others: tuple[str, ...], case_paths: tuple[Path, 
         fail(err.code, str(err), 2)
     except Stop as err:
         fail(err.code, err.message, err.status)
-    bulk = _bulk(case_paths)
+    bulk = one_data_file(case_paths, "compared")
     cases_path = case_paths[0]
     if engine == "python" and group_by:
         raise click.UsageError("--group-by breaks down the summary in SQL: give it without "
@@ -140,17 +139,6 @@ def compare_command(base: str, others: tuple[str, ...], case_paths: tuple[Path, 
     differing = _report(comparison, case_paths, bulk, fmt, output, options, quiet)
     if fail_on_difference and differing:
         sys.exit(1)
-
-
-def _bulk(paths: Sequence[Path]) -> bool:
-    """Whether the cases are one data file (a usage error when one is given with others)."""
-    from kprules.core.files import display_name
-
-    data = [p for p in paths if p.suffix.lower() in BULK_SUFFIXES]
-    if data and len(paths) > 1:
-        raise click.UsageError(f"--cases: a data file ({display_name(data[0])}) is compared "
-                               "alone; case files and folders may be given together")
-    return bool(data)
 
 
 def _auto_engine(path: Path, bulk: bool, fmt: str) -> str:
@@ -208,7 +196,7 @@ def _sql_summary(comparison: Comparison, cases_path: Path, bulk: bool, fmt: str,
             raise
         if not fallback:
             _first_bad_record(comparison, cases_path)
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            reason = (str(err).strip() or type(err).__name__).splitlines()[0]
             fail("KP100", f"cannot read `{display_name(cases_path)}` with DuckDB: {reason} "
                  "(--engine python reads it record by record)")
     if not quiet:

@@ -81,8 +81,9 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
         query = evaluated(f"({records(con, path, kind, fact_types(vocab), header)})")
     except (NotFast, duckdb.Error):  # the robust path finds and reports what stopped it
         file = SqlFile(path, kind, vocab, header, con=con)
-        if kind == "parquet" and header_problems(file.header, vocab):
-            raise Refused(tuple(header_problems(file.header, vocab)), {}) from None
+        wrong = header_problems(file.header, vocab) if kind == "parquet" else []
+        if wrong:
+            raise Refused(tuple(wrong), {}) from None
         evaluate_file(file, layout, comparison.as_of, recheck)
         query = evaluated(file.source())
     def aggregated(split: bool) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -114,14 +115,13 @@ def _header(path: Path, kind: str, name: str, vocab: Any) -> list[str]:
     with its diagnostics otherwise: an unknown fact, a column given twice, no header)."""
     if kind != "csv":
         return []
-    from kprules.cases.bulk import DataError, read_data
-    from kprules.cli.eval_sql import csv_columns
+    from kprules.cases.bulk import DataError
+    from kprules.cli.eval_sql import csv_header
 
     try:
-        next(read_data(path, vocab, name), None)  # reads and checks the header
+        return csv_header(path, vocab, name)
     except DataError as err:
         raise Refused(tuple(err.diagnostics), dict(err.sources)) from None
-    return csv_columns(path)
 
 
 def _where_is(kind: str, name: str, groups: Callable[[], Any]) -> Callable[[int], str]:

@@ -26,6 +26,7 @@ from kprules.cli.inputs import (
     fail,
     given_policies,
     load_cases,
+    one_data_file,
     open_library,
     policies_option,
     resolve_terms,
@@ -124,12 +125,7 @@ def eval_command(policies: tuple[str, ...], case_paths: tuple[Path, ...],
                  terms: tuple[str, ...], fmt: str, engine: str, output: Path | None,
                  quiet: bool, skip_invalid: bool, max_errors: int, seeds_dir: tuple[Path, ...],
                  no_seeds: bool, policy_dirs: tuple[Path, ...]) -> None:
-    from kprules.core.files import DATA_FORMATS  # not kprules.cases: a kept plan starts sooner
-
-    data = [p for p in case_paths if not p.is_dir() and p.suffix.lower() in DATA_FORMATS]
-    if data and len(case_paths) > 1:
-        raise click.UsageError(f"--cases: a data file ({data[0]}) is evaluated alone; case "
-                               "files and folders may be given together")
+    data = one_data_file(case_paths, "evaluated")
     cases_path = case_paths[0]
     options = StreamOptions(as_of, skip_invalid, max_errors, quiet)
     if output is not None:  # never an input of this run, a policy or a case file (issue 14)

@@ -18,6 +18,7 @@ from kprules.cli.inputs import report
 from kprules.core.shared_repr import SharedRepr
 
 if TYPE_CHECKING:
+    from kprules import ir
     from kprules.cases.bulk import BadRecord
     from kprules.cli.plan_cache import PlanKey
     from kprules.eval.evaluate import Evaluator
@@ -69,7 +70,7 @@ def one_pass(path: Path, ev: Evaluator, as_of: dt.date | None, output: Path, fmt
         return None
     header: list[str] = []
     if kind == "csv":
-        found = _csv_header(path, ev, display_name(path), quiet=True)
+        found = _csv_header(path, ev, display_name(path))
         if found is None:
             return None
         header = found
@@ -96,19 +97,23 @@ def run_plan(plan: Plan, path: Path, header: list[str], output: Path,
         return None
 
 
-def _csv_header(path: Path, ev: Evaluator, name: str, quiet: bool = False) -> list[str] | None:
-    """The columns of a CSV file; None (after reporting, unless `quiet`) when the Python reader
-    finds its header wrong."""
+def _csv_header(path: Path, ev: Evaluator, name: str) -> list[str] | None:
+    """The columns of a CSV file; None when the Python reader finds its header wrong (the
+    Python path reports it)."""
+    from kprules.cases.bulk import DataError
 
-    from kprules.cases.bulk import DataError, read_data
-
-    items = read_data(path, ev.vocabulary, name)
     try:
-        next(items, None)  # reads and checks the header (DataError if it is bad)
-    except DataError as err:
-        if not quiet:
-            report(err.diagnostics, err.sources)
+        return csv_header(path, ev.vocabulary, name)
+    except DataError:
         return None
+
+
+def csv_header(path: Path, vocabulary: ir.Vocabulary, name: str) -> list[str]:
+    """The columns of a CSV file, once the Python reader has checked its header (`DataError`
+    with its diagnostics otherwise: an unknown fact, a column given twice, no header)."""
+    from kprules.cases.bulk import read_data
+
+    next(read_data(path, vocabulary, name), None)  # reads and checks the header
     return csv_columns(path)
 
 
@@ -138,7 +143,7 @@ def open_file(path: Path, fmt: str, ev: Evaluator, name: str,
 
     header: list[str] = []
     if fmt == "csv":
-        found = _csv_header(path, ev, name, quiet=True)
+        found = _csv_header(path, ev, name)
         if found is None:
             raise WrongHeader(name)
         header = found

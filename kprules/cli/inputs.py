@@ -80,6 +80,18 @@ def case_path(value: str) -> Path:
     return Path(value)
 
 
+def one_data_file(paths: Sequence[Path], done: str) -> bool:
+    """Whether the --cases given are a data file (by its extension); a usage error when one is
+    given with other paths: case files and folders merge, a data file is `done` alone."""
+    from kprules.core.files import DATA_FORMATS, display_name
+
+    data = [p for p in paths if not p.is_dir() and p.suffix.lower() in DATA_FORMATS]
+    if data and len(paths) > 1:
+        raise click.UsageError(f"--cases: a data file ({display_name(data[0])}) is {done} "
+                               "alone; case files and folders may be given together")
+    return bool(data)
+
+
 def seeds_options(f: Any) -> Any:
     """--seeds DIR (repeatable, merged with the project's and the bundled seeds), --no-seeds."""
     f = click.option("--no-seeds", is_flag=True,

@@ -253,15 +253,11 @@ class SqlFile:
                 yield Raw(row[0], row[1], text, {} if self.fmt == "jsonl" else fields)
 
     def _places(self, rows: Sequence[Any]) -> dict[int, tuple[int, str]]:
-        """The line and text as written of each refused CSV record (`rows`: `_row`, `_line`,
-        ...), by record number: read on its line when the lines agree, else found by reading
-        the file as the Python reader does (kprules.core.csv_places)."""
-        if not rows:
-            return {}
-        if not self.lines_agree():
-            return record_places(self.path, [row[0] for row in rows])
-        texts = _lines_at(self.path, [row[1] for row in rows])
-        return {row[0]: (row[1], texts[row[1]]) for row in rows if row[1] in texts}
+        """The line and text as written of each refused CSV record (`rows`: `_row`, ...), by
+        record number, found by reading the file as the Python reader does, up to the last of
+        them (kprules.core.csv_places): right also where DuckDB's `_line` is not (a blank line
+        between records, a cell with a line break), without counting the file's lines."""
+        return record_places(self.path, [row[0] for row in rows])
 
     def add_fixed(self, rows: Sequence[tuple[Raw, Fixed]]) -> None:
         """Records the Python check accepted: evaluated with the others (`ReadError` for a
@@ -410,19 +406,6 @@ def _json(col: str, t: Type) -> str:
 def _decimal_text(col: str) -> str:
     """A decimal without trailing zeros: 0.5, 2."""
     return f"rtrim(rtrim(CAST({col} AS VARCHAR), '0'), '.')"
-
-
-def _lines_at(path: Path, wanted: Sequence[int]) -> dict[int, str]:
-    """The text of the lines numbered `wanted` (from 1), without their line break."""
-    want, found = set(wanted), {}
-    if want:
-        with path.open("rb") as fh:
-            for number, raw in enumerate(fh, 1):
-                if number in want:
-                    found[number] = raw.decode("utf-8", "replace").rstrip("\r\n")
-                    if len(found) == len(want):
-                        break
-    return found
 
 
 def _csv_text(cells: Sequence[Any]) -> str:
