@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kprules.cli.eval_sql import Prepared
     from kprules.cli.eval_write import Writer
     from kprules.cli.plan_cache import PlanKey
+    from kprules.core.diagnostics import Diagnostic
     from kprules.core.progress import Progress
     from kprules.core.source import Source
     from kprules.eval.evaluate import Evaluator
@@ -60,7 +61,7 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
     `where`: where record N is, for a record without a line (Parquet: its row group and row);
     else `of FILE`."""
     from kprules.cases.bulk import BadRecord
-    from kprules.cli.eval_write import Item, run
+    from kprules.cli.eval_write import Item, located, run
 
     records = invalid = 0
     first: int | None = None
@@ -73,14 +74,12 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
             problems, sources = item.diagnostics, item.sources
         else:
             date = item.facts.get(dated_by, options.as_of) if dated_by else options.as_of
-            values = run(ev, item.facts, date, f"record {item.number} ({file}:{item.line})"
-                         if item.line else f"record {item.number}"
-                         + (where(item.number) if where else f" of {file}"))
+            values = run(ev, item.facts, date)
             if isinstance(values, tuple):
                 writer.item(Item(item.label, None, file, item.line, date, values, item.number,
                                  item.id))
                 continue
-            problems, sources = (values,), lib.sources
+            problems, sources = (located(values, _record(item, file, where)),), lib.sources
         invalid += 1
         first = item.number if first is None else first
         if options.skip_invalid:
@@ -94,6 +93,13 @@ def eval_stream(items: Iterable[Record | BadRecord], ev: Evaluator, writer: Writ
             return Tally(records, invalid, first, True)
     writer.end()
     return Tally(records, invalid, first, False)
+
+
+def _record(item: Record, file: str, where: Callable[[int], str] | None) -> str:
+    """Where a record is, for its diagnostics: `record N (FILE:LINE)`, else with `where`."""
+    if item.line:
+        return f"record {item.number} ({file}:{item.line})"
+    return f"record {item.number}" + (where(item.number) if where else f" of {file}")
 
 
 def summary(tally: Tally, options: StreamOptions) -> None:
@@ -238,7 +244,7 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
                  lib: Library, output: Path | None, watch: QueryProgress | None = None) -> int:
     """Write the values of a file evaluated in DuckDB; report its invalid records."""
     from kprules.cli.eval_sql import complete
-    from kprules.cli.eval_write import run
+    from kprules.cli.eval_write import located, run
     from kprules.sql.files import SqlFile
 
     file = prepared.file
@@ -258,9 +264,11 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
     if watch is not None:
         watch.close()  # the long statements are done: erase the line before the reports
     name, dated_by = prepared.name, ev.vocabulary.dated_by or ""
-    failed = [(n, run(ev, facts, facts.get(dated_by, options.as_of),
-                      f"record {n} ({name}:{line})" if line else f"record {n}{prepared.where(n)}"))
-              for n, line, facts in prepared.failed]
+    failed: list[tuple[int, tuple[Any, ...] | Diagnostic]] = []
+    for n, line, facts in prepared.failed:
+        values = run(ev, facts, facts.get(dated_by, options.as_of))
+        failed.append((n, values if isinstance(values, tuple) else located(
+            values, f"record {n} ({name}:{line})" if line else f"record {n}{prepared.where(n)}")))
     problems: list[tuple[int, Any]] = sorted(
         [(b.number, b) for b in prepared.bad] + [(n, d) for n, d in failed
                                                  if not isinstance(d, tuple)],

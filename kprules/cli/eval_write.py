@@ -23,7 +23,8 @@ from kprules.cli.inputs import (
 )
 from kprules.core.escape import csv_safe, terminal
 from kprules.core.shared_repr import SharedRepr
-from kprules.ir.values import decimal_text
+from kprules.ir.runtime import EvalError
+from kprules.ir.values import decimal_text, public
 
 if TYPE_CHECKING:
     from kprules.api import Library
@@ -201,17 +202,20 @@ def make_writer(fmt: str, bulk: bool, out: TextIO, ev: Evaluator) -> Writer:
 # ----------------------------------------------------------------------------- evaluating
 
 
-def run(ev: Evaluator, facts: Mapping[str, Any], as_of: dt.date | None,
-        what: str) -> tuple[Any, ...] | Diagnostic:
-    """The public values of the targets, or the diagnostic of an evaluation error."""
-    from kprules.ir.runtime import EvalError
-    from kprules.ir.values import public
-
+def run(ev: Evaluator, facts: Mapping[str, Any],
+        as_of: dt.date | None) -> tuple[Any, ...] | Diagnostic:
+    """The public values of the targets, or the diagnostic of an evaluation error (`located`
+    says whose: made only then, not for every record)."""
     try:
         values, _ = ev.run(facts, as_of)
     except EvalError as err:
-        return attrs.evolve(err.diagnostic, message=f"{what}: {err.diagnostic.message}")
+        return err.diagnostic
     return tuple(public(v) for v in values)
+
+
+def located(diagnostic: Diagnostic, what: str) -> Diagnostic:
+    """An evaluation error's diagnostic, its message beginning with the case or record."""
+    return attrs.evolve(diagnostic, message=f"{what}: {diagnostic.message}")
 
 
 def eval_suite(suite: Suite, ev: Evaluator, writer: Writer, as_of: dt.date | None,
@@ -221,11 +225,11 @@ def eval_suite(suite: Suite, ev: Evaluator, writer: Writer, as_of: dt.date | Non
     writer.start()
     for case in suite.cases:
         date = case.as_of(ev.vocabulary.dated_by, as_of)
-        values = run(ev, case.facts, date, f"case `{case.id}` ({case.file}:{case.line})")
+        values = run(ev, case.facts, date)
         if isinstance(values, tuple):
             writer.item(Item(case.id, case.title, case.file, case.line, date, values))
         else:
-            failed.append(values)
+            failed.append(located(values, f"case `{case.id}` ({case.file}:{case.line})"))
     writer.end()
     report(failed, lib.sources)
     return len(failed)
