@@ -7,11 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import kprules
 from kprules.core import limits
 from kprules.core.diagnostics import PolicyError
-from kprules.core.limits import plain_digits
+from kprules.core.limits import MAX_NUMBER_DIGITS, plain_digits
+from kprules.eval.gen_accept import finite_decimal
 from kprules.ir.types import DECIMAL, INTEGER
 from kprules.ir.values import FactError, LongNumber, coerce, too_long
 
@@ -172,3 +175,21 @@ def test_the_largest_integer_result_the_checker_admits_is_printed(tmp_path: Path
                                           fmt, "--term", "a5"])
         assert result.exit_code == 0, result.output
         assert str((10 ** 30 - 1) ** 32)[:50] in result.output.replace("\n", "").replace(" ", "")
+
+
+def _decimal(sign: int, coefficient: int, exponent: int) -> Decimal:
+    return Decimal((sign, tuple(int(d) for d in str(coefficient)), exponent))
+
+
+@given(st.builds(_decimal, st.integers(0, 1), st.integers(0, 10**34) | st.integers(0, 99),
+                 st.integers(-36, 36))
+       | st.decimals(allow_nan=True, allow_infinity=True))
+@example(Decimal("1.000000000000000000000000000001"))  # 31 digits, 30 of them after the point
+@example(Decimal("123456789012345678901234567890.5"))
+@example(Decimal("0E+40"))
+@example(Decimal("0E-30"))
+@example(Decimal("9" * 30))
+def test_the_acceptors_digit_test_counts_as_plain_digits(value: Decimal) -> None:
+    """The generated validator's test of a decimal agrees with the limit `coerce` applies."""
+    fits = value.is_finite() and plain_digits(value) <= MAX_NUMBER_DIGITS
+    assert finite_decimal(value) == fits, value

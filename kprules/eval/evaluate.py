@@ -33,7 +33,7 @@ from kprules import ir
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 from kprules.core.suggest import did_you_mean
-from kprules.eval.codegen import Compiled, Undecided
+from kprules.eval.codegen import Compiled
 from kprules.eval.gen_checked import (
     Front,
     compile_checked,
@@ -41,6 +41,7 @@ from kprules.eval.gen_checked import (
     mapping_output,
     stand_in,
 )
+from kprules.eval.gen_common import NOT_DECIDED
 from kprules.eval.validator import compile_acceptor, compile_validator
 from kprules.ir.slots import Key, Layout, build_layout
 from kprules.ir.types import Type
@@ -76,6 +77,10 @@ def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
     out: dict[str, Any] = {}
     problems: list[FactProblem] = []
     for name, raw in facts.items():
+        if not isinstance(name, str):
+            problems.append(FactProblem(repr(name), f"a fact's name is a text, not "
+                                        f"{type(name).__name__}", 'such as "rough"'))
+            continue
         info = vocabulary.facts.get(name)
         if info is None and name == "id" and record_id:
             continue
@@ -332,7 +337,7 @@ class Evaluator:
         if not explain:
             try:
                 return self.compiled.strict(facts, as_of), None
-            except Undecided:  # two values cannot decide: three values do
+            except NOT_DECIDED:  # two values cannot decide: three values do
                 pass
         values, slots = self.compiled.traced(facts, as_of)
         return values, tuple(slots) if explain else None
@@ -424,7 +429,7 @@ class Evaluator:
         fast, check, accepts = compiled.explain, self.validate, self.accepts
 
         def checked(r: Mapping[str, Any]) -> Any:
-            return fast(r) if accepts(r) else fast(check(r))
+            return fast(r) if type(r) is dict and accepts(r) else fast(check(r))
 
         return checked
 
@@ -441,9 +446,11 @@ class Evaluator:
 class _Entry:
     """The generated entry points of an evaluator for one way of dating records, each compiled
     once, when first needed: `compiled` (the fast and explaining functions), `checked` (the
-    checked entry: its slow path is the validating function's, `fast(r) if accepts(r) else
-    fast(validate(r))`), and `evaluating` (the checked entry returning an `Evaluation`: its
-    slow path is the reference path of `evaluate`)."""
+    checked entry: its slow path is the validating function's, `fast(r)` for a dict that
+    `accepts` takes, else `fast(validate(r))`: another mapping, a dict subclass among them, may
+    give other values to the two readings, and `validate` reads it once), and `evaluating`
+    (the checked entry returning an `Evaluation`: its slow path is the reference path of
+    `evaluate`)."""
 
     def __init__(self, ev: Evaluator, as_of: dt.date | None) -> None:
         vocab = ev.vocabulary
@@ -468,7 +475,7 @@ class _Entry:
         fast, check, accepts = self.compiled.fast, self._ev.validate, self._ev.accepts
 
         def validating(r: Mapping[str, Any]) -> tuple[Any, ...]:
-            return fast(r) if accepts(r) else fast(check(r))
+            return fast(r) if type(r) is dict and accepts(r) else fast(check(r))
 
         return compile_checked(self._ev.layout, self._types, validating,
                                as_of_fact=self.dated_by, as_of=self.as_of)

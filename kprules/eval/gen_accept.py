@@ -5,7 +5,7 @@ and the checked entry of kprules.eval.codegen use them).
 A value is accepted when it is of its type's canonical form, so that `validate` would give it
 back unchanged (a float for a decimal or a quantity aside: `validate` gives its shortest decimal,
 as the compiled code reads it): a bool; an int within the number limit; a float, int or finite
-Decimal of at most MAX_NUMBER_DIGITS digits on each side of the point for a decimal; a date (not
+Decimal of at most MAX_NUMBER_DIGITS digits (written without an exponent) for a decimal; a date (not
 a datetime); a string among the enum's values or the country codes; a string already folded for
 text; a frozenset of allowed strings for a set. None is never accepted.
 
@@ -51,9 +51,16 @@ CHEAP_LOW: Final = 10.0 ** (17 - MAX_NUMBER_DIGITS)
 
 
 def finite_decimal(v: Decimal) -> bool:
-    """Finite, and of at most MAX_NUMBER_DIGITS digits on each side of the point."""
-    exponent = v.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -MAX_NUMBER_DIGITS and -BOUND < v < BOUND
+    """Finite, and of at most MAX_NUMBER_DIGITS digits written without an exponent
+    (`limits.plain_digits`, as `coerce` counts them): with an exponent of 0 or more, the
+    digits before the point (`adjusted() + 1`, also for a zero such as `0E+40`); below 0,
+    the coefficient's digits and the places after the point."""
+    if not v.is_finite():
+        return False
+    _, digits, exponent = v.as_tuple()
+    assert isinstance(exponent, int)
+    return v.adjusted() < MAX_NUMBER_DIGITS and (exponent >= 0 or (
+        exponent >= -MAX_NUMBER_DIGITS and len(digits) <= MAX_NUMBER_DIGITS))
 
 
 def float_decimal(v: float) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, FloatOperation
 from typing import Any, Final, Literal
 
 from kprules import ir
@@ -41,6 +41,13 @@ class Undecided(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason: UndecidedReason = reason
         self.detail = detail
+
+
+# What the strict code's callers catch to hand a record to the traced code: `Undecided`, and
+# the `FloatOperation` a caller's decimal context may trap, since the strict code orders
+# decimals against exact float constants (`Namespace.literal`); the traced code does not, so
+# no result depends on the caller's context.
+NOT_DECIDED: Final = (Undecided, FloatOperation)
 
 
 class _NoDate:
@@ -98,7 +105,7 @@ class Namespace:
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {
-            "_div": _div, "_sdiv": _sdiv, "_num": _num, "_unk": _no_value, "_Und": Undecided,
+            "_div": _div, "_sdiv": _sdiv, "_num": _num, "_unk": _no_value, "_Und": NOT_DECIDED,
             "_KE": KeyError, "_ND": NO_DATE,
             "_NE": NOT_EVALUATED, "_spans": [], "_fs": frozenset, "_Dec": Decimal,
             "_add": add, "_sub": subtract, "_mul": multiply, "_neg": negate,
@@ -136,7 +143,7 @@ class Namespace:
 
 def _float_exact(d: Decimal) -> bool:
     f = float(d)
-    return math.isfinite(f) and Decimal(f) == d and abs(f) < 2**53
+    return math.isfinite(f) and Decimal.from_float(f) == d and abs(f) < 2**53
 
 
 class _Lines:

@@ -159,9 +159,12 @@ class StrictGen:
     def _operands(self, kids: tuple[Clause, ...], t: TermLayout) -> list[str]:
         """Comparison operands. Constants are exact floats where possible. A decimal operand that
         may be a fact given as a float is read exactly (`_num`) unless every other operand is a
-        constant that is a float exactly: comparing two floats, or a float with an int, orders
-        them as their shortest decimals do, but a float against a Decimal does not."""
-        exact = [isinstance(k.expr, ir.Const) and (isinstance(k.expr.value, int | float)
+        constant that is a float exactly: comparing two floats, or a float with an int of at
+        most 2**53, orders them as their shortest decimals do, but a float against a Decimal
+        does not, nor against a larger int (the float 1e23 is below 10**23, its shortest
+        decimal `1E+23` is not)."""
+        exact = [isinstance(k.expr, ir.Const) and (_float_exact_int(k.expr.value)
+                                                    or isinstance(k.expr.value, float)
                                                     or _float_exact_const(k.expr)) for k in kids]
         out = []
         for i, k in enumerate(kids):
@@ -177,6 +180,11 @@ class StrictGen:
         code = self.expr(k, t)
         return f"_num({code})" if _is_decimal(k.expr) and not isinstance(k.expr, ir.Const) \
             else code
+
+
+def _float_exact_int(value: object) -> bool:
+    """An int that is a float exactly, with every int between it and zero (bool is not one)."""
+    return type(value) is int and abs(value) <= 2**53
 
 
 def as_tuple(values: list[str]) -> str:

@@ -16,8 +16,10 @@ errors; the streams are generators; an entry Python cannot compile takes the slo
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
+import decimal
 import inspect
 import math
 import types
@@ -57,7 +59,32 @@ HOSTILE = st.one_of(
     st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2021, 1, 1)),
     st.lists(st.sampled_from(["red", "green", "blue", "pink", 3]), max_size=3),
     st.frozensets(st.sampled_from(["red", "green", "blue"])),
-    st.sets(st.sampled_from(["red", "blue"])))
+    st.sets(st.sampled_from(["red", "blue"])),
+    # numbers at the digit limit (30 written without an exponent) on either side of it
+    st.builds(lambda digits, exponent: Decimal((0, tuple(digits), exponent)),
+              st.lists(st.integers(0, 9), min_size=1, max_size=33), st.integers(-34, 34)))
+# names a mapping may give that are not fact names
+NOT_NAMES = st.sampled_from(["id", "unknown_fact", "Fa", "fa ", 1, None, ("fa",), b"fa"])
+
+
+class _Shadowing(dict[Any, Any]):
+    """A dict whose own `__getitem__` gives other values than its items: `validate` reads the
+    items, and so must every entry point."""
+
+    def __getitem__(self, key: Any) -> Any:
+        value = super().__getitem__(key)
+        return not value if isinstance(value, bool) else value
+
+
+def _mapping(draw: Any, facts: dict[Any, Any]) -> Mapping[Any, Any]:
+    """The facts as a dict (mostly), or another mapping: read-only, a defaultdict (whose
+    `__missing__` must not make a missing fact known), a dict that shadows its items."""
+    kind = draw(st.sampled_from(["dict"] * 7 + ["proxy", "default", "shadowing"]))
+    if kind == "proxy":
+        return types.MappingProxyType(facts)
+    if kind == "default":
+        return collections.defaultdict(bool, facts)
+    return _Shadowing(facts) if kind == "shadowing" else facts
 
 
 def _as_floats(facts: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +94,8 @@ def _as_floats(facts: dict[str, Any]) -> dict[str, Any]:
 @st.composite
 def records(draw: Any, case: Case) -> Mapping[str, Any]:
     """Typed facts (every fact, or some), then (often) hostile changes: a value replaced, a
-    fact removed, a field added; sometimes floats for decimals; sometimes not a dict."""
+    fact removed, a field added (a name that is not text among them); sometimes floats for
+    decimals; sometimes not a dict, or a dict of a subclass."""
     facts = draw(every_fact(case) if draw(st.booleans()) else fact_sets(case))
     if draw(st.booleans()):
         facts = _as_floats(facts)
@@ -79,14 +107,12 @@ def records(draw: Any, case: Case) -> Mapping[str, Any]:
         elif change == "remove":
             facts.pop(name, None)
         elif change == "add":
-            facts[draw(st.sampled_from(["id", "unknown_fact", "Fa", "fa "]))] = draw(HOSTILE)
+            facts[draw(NOT_NAMES)] = draw(HOSTILE)
         elif change == "bool":
             facts[name] = draw(st.booleans())
         else:
             facts[name] = None
-    if draw(st.integers(0, 9)) == 0:
-        return types.MappingProxyType(facts)
-    return facts
+    return _mapping(draw, facts)
 
 
 def outcome(fn: Callable[[], Any]) -> Any:
@@ -179,6 +205,28 @@ def test_the_validating_entry_points_are_validate_then_evaluate(data: Any) -> No
     for record in data.draw(st.lists(records(case), min_size=1, max_size=6)):
         check_evaluator(ev, record, as_of)
         check_policy(lib, data.draw(st.sampled_from(case.policies)), record, as_of)
+
+
+@given(data=st.data())
+def test_a_callers_decimal_context_changes_no_result(data: Any) -> None:
+    """A caller may trap `FloatOperation` (mixing floats and decimals) or lower the precision:
+    every entry point still gives what the reference gives in the default context (the strict
+    code orders decimals against float constants; the traced code does not)."""
+    case = data.draw(cases())
+    lib = load(case)
+    ev = lib.evaluator(case.terms)
+    as_of = data.draw(as_of_dates(case))
+    record = data.draw(records(case))
+    want = reference(ev, record, as_of)
+    fresh = lib.evaluator(case.terms)  # compiled inside the context too
+    with decimal.localcontext() as ctx:
+        ctx.traps[decimal.FloatOperation] = True
+        ctx.prec = 3
+        for name, fn in [("evaluate", lambda: _evaluate(fresh, record, as_of)),
+                         ("evaluate_many", lambda: _many(fresh, record, as_of)),
+                         ("reference", lambda: reference(fresh, record, as_of))]:
+            got = outcome(fn)
+            assert same(got, want), (name, record, got, want)
 
 
 # ----------------------------------------------------------------------------- the fast path
@@ -298,6 +346,29 @@ def test_a_bad_as_of_is_reported_after_the_facts() -> None:
 
 
 # ----------------------------------------------------------------------------- floats
+
+
+WHOLE_VOCAB = "facts w\nfact x: decimal\n"
+WHOLE_POLICY = f"""policy q "comparisons with whole numbers a float may not hold"
+  reads w
+define at_2_53 = x >= {2**53}
+define above_2_53 = x > {2**53 + 1}
+define big = x >= {10**23}
+define not_big = x != {10**23}
+define below = x < -{10**23}
+define within = x in {10**23} .. {2 * 10**23}
+"""
+WHOLE = kprules.loads(WHOLE_VOCAB, WHOLE_POLICY).evaluator(
+    [("q", t) for t in ("at_2_53", "above_2_53", "big", "not_big", "below", "within")])
+
+
+@given(st.floats(1e15, 1e25) | st.floats(-1e25, -1e15) | st.sampled_from([1e23, -1e23, 2e23])
+       | st.integers(2**53 - 4, 2**53 + 4).map(float))
+def test_a_float_against_a_whole_number_reads_its_shortest_decimal(v: float) -> None:
+    """Above 2**53 a whole number is not a float exactly, and a float does not order against
+    it as its shortest decimal does (the float 1e23 is 99999999999999991611392, below 10**23;
+    `validate` reads it as 1E+23): the checked entry reads the float exactly there."""
+    check_evaluator(WHOLE, {"x": v}, None)
 
 
 def _float_accepts() -> Callable[[Any], bool]:
