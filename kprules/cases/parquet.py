@@ -64,7 +64,7 @@ def _parquet_rows(parquet: Any, check: Validator, name: str) -> Iterator[Record 
     vocab = check.vocabulary
     where = locator(name, lambda: row_groups(parquet))
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
-        for fields in batch.to_pylist():
+        for fields in _python_rows(batch):
             number += 1
             checked = _check(dict(fields), check, number, None)
             if isinstance(checked, Record):
@@ -73,6 +73,37 @@ def _parquet_rows(parquet: Any, check: Validator, name: str) -> Iterator[Record 
                 at = where(number)
                 yield BadRecord(number, None, tuple(
                     _diagnostic(p, number, fields, vocab, None, at=at) for p in checked))
+
+
+def _python_rows(batch: Any) -> list[dict[str, Any]]:
+    """A pyarrow batch's rows as Python values. A value Python cannot hold (a date or a time in
+    a year before 1 or after 9999, which Parquet allows) is given as pyarrow writes it, text
+    such as `0000-06-01`, which validation refuses as it refuses that text in JSON Lines."""
+    try:
+        rows: list[dict[str, Any]] = batch.to_pylist()
+        return rows
+    except (OverflowError, ValueError):
+        pass
+    columns = [_python_values(column) for column in batch.columns]
+    return [dict(zip(batch.schema.names, values, strict=True))
+            for values in zip(*columns, strict=True)]
+
+
+def _python_values(column: Any) -> list[Any]:
+    try:
+        values: list[Any] = column.to_pylist()
+        return values
+    except (OverflowError, ValueError):
+        pass
+    pa = importlib.import_module("pyarrow")
+    texts = column.cast(pa.string())
+    out = []
+    for i in range(len(column)):
+        try:
+            out.append(column[i].as_py())
+        except (OverflowError, ValueError):
+            out.append(texts[i].as_py())
+    return out
 
 
 def file_row_groups(path: Path) -> tuple[int, ...] | None:

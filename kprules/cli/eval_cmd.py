@@ -75,9 +75,11 @@ Engines for data files (--engine): `python` reads and evaluates one record at a 
 (pip install 'kprules[duckdb]') compiles the policies to SQL and lets DuckDB read, validate and
 evaluate the whole file (docs/sql.md): the same values; every valid record is evaluated and the
 first --max-errors invalid ones are reported. `auto` (the default) takes DuckDB for files of 8 MiB
-or more when it is installed. With --output, DuckDB writes csv, json (JSON Lines) or parquet
-straight to the file, and keeps its plan, so that the same command on the same policies starts
-sooner next time (the same values; KPRULES_NO_CACHE=1 turns it off; docs/sql.md, "Kept plans").
+or more when it is installed. --format parquet needs --output, and DuckDB: it writes the values
+of either engine, in the same columns. With --output, DuckDB writes csv, json (JSON Lines) or
+parquet straight to the file, and keeps its plan, so that the same command on the same policies
+starts sooner next time (the same values; KPRULES_NO_CACHE=1 turns it off; docs/sql.md, "Kept
+plans").
 The output is never an input of the run, a policy or a case file (KP604). `spark` (pip install
 'kprules[spark]', and Java) runs the same SQL on a Spark session (local, or the one
 spark-submit gives): Parquet files or folders (docs/scale.md).
@@ -104,7 +106,7 @@ errors in policies, case files or data; 2 on usage errors.
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "parquet"]),
               default="text", show_default=True, help="text: one block per case; json: a "
               "document (JSON Lines for data files); csv: one row per case, one column per "
-              "policy.term; parquet: data files, with --engine duckdb and --output.")
+              "policy.term; parquet: data files, with --output.")
 @click.option("--engine", type=click.Choice(["auto", "python", "duckdb", "spark"]),
               default="auto", show_default=True, help="Data files: evaluate record by record "
               "in Python, or in SQL with DuckDB or Spark (Parquet); auto: DuckDB for files of 8 "
@@ -142,6 +144,8 @@ def eval_command(policies: tuple[str, ...], case_paths: tuple[Path, ...],
     ev = evaluator(lib, resolve_terms(lib, given_policies(lib), terms))
     try:
         if data:
+            if fmt == "parquet" and output is None:
+                raise click.UsageError("--format parquet writes a file: give --output FILE")
             sys.exit(bulk(cases_path, ev, fmt, options, lib, engine, output, key))
         if fmt == "parquet" or output is not None:
             raise click.UsageError("--format parquet and --output are for data files")

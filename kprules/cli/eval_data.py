@@ -153,7 +153,8 @@ def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libra
             emit(f"{engine} cannot read the file as a whole; reading it record by record\n",
                  err=True)
     if fmt == "parquet":
-        raise click.UsageError("--format parquet needs --engine duckdb")
+        assert output is not None, "eval_cmd asks for --output"
+        return _bulk_parquet(path, ev, options, lib, output)
     if output is None:
         return _bulk_python(path, ev, fmt, options, lib, sys.stdout)
     with atomic_output(output, data=True) as out:
@@ -319,8 +320,31 @@ def _report_some(problems: list[tuple[int, Any]], options: StreamOptions,
              "(raise --max-errors to see them)\n", err=True)
 
 
+def _bulk_parquet(path: Path, ev: Evaluator, options: StreamOptions, lib: Library,
+                  output: Path) -> int:
+    """The Python path writing Parquet (kprules.cli.eval_parquet): the SQL engines' columns."""
+    from kprules.core.diagnostics import Diagnostic
+
+    shown = display_name(output)
+    try:
+        from kprules.cli.eval_parquet import ParquetWriter, Unwritable
+    except ImportError:  # duckdb, which writes the file, is an optional extra
+        report([Diagnostic("KP604", f"cannot write `{shown}` as Parquet: DuckDB is not "
+                           "installed", None, hint="pip install 'kprules[duckdb]', or write "
+                           "--format csv or json")], {})
+        return 1
+    columns = [f"{p}.{t}" for p, t in ev.keys]
+    writer = ParquetWriter(output, columns, [ev.layout.terms[k].term.type for k in ev.keys])
+    try:
+        return _bulk_python(path, ev, "parquet", options, lib, None, writer)
+    except Unwritable as err:  # nothing written: the output is as it was
+        report([Diagnostic("KP604", f"cannot write `{shown}` as Parquet: {err}", None,
+                           hint="write --format csv or json, which keep every digit")], {})
+        return 1
+
+
 def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,
-                 out: TextIO) -> int:
+                 out: TextIO | None, writer: Writer | None = None) -> int:
     from kprules.cases.bulk import DataError, data_format, read_data
     from kprules.cases.parquet import file_row_groups, locator
     from kprules.cli.eval_write import make_writer
@@ -330,13 +354,16 @@ def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, li
 
     name = display_name(path)
     # not over the values themselves: they show how far it is, and the line would mix with them
-    progress = Progress(name, "records", quiet=options.quiet or on_terminal(out))
+    progress = Progress(name, "records",
+                        quiet=options.quiet or (out is not None and on_terminal(out)))
     where = locator(name, lambda: file_row_groups(path)) \
         if data_format(path) == "parquet" else None
     try:
         items = progress.over(read_data(path, ev.vocabulary, name, measured(progress, path)))
-        tally = eval_stream(items, ev, make_writer(fmt, True, out, ev), options, lib, name,
-                            progress, where)
+        if writer is None:
+            assert out is not None
+            writer = make_writer(fmt, True, out, ev)
+        tally = eval_stream(items, ev, writer, options, lib, name, progress, where)
     except DataError as err:
         report(err.diagnostics, err.sources)
         return 1

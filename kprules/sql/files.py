@@ -22,6 +22,7 @@ quoted line break shifts later numbers); Parquet records have no line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -99,6 +100,19 @@ def _q(name: str) -> str:
     return DUCKDB.ident(name)
 
 
+_BC = re.compile(r"([0-9]{4,})(-[0-9]{2}-[0-9]{2}) \(BC\)")
+
+
+def _iso_date(text: str) -> str:
+    """DuckDB's text of a date Python cannot hold (`0001-06-01 (BC)`, `12000-01-01`) as
+    ISO 8601 and the Python reader (pyarrow) write it: 1 BC is the year 0000, 2 BC -0001."""
+    found = _BC.fullmatch(text)
+    if found is None:
+        return text
+    year = 1 - int(found.group(1))
+    return f"{year:05d}{found.group(2)}" if year < 0 else f"{year:04d}{found.group(2)}"
+
+
 def _raw(columns: Sequence[str]) -> list[tuple[str, str]]:
     """The file's own columns, kept under names of their own (`_raw_<name>`)."""
     return [(_q(c), f"_raw_{c}") for c in columns]
@@ -118,6 +132,7 @@ class SqlFile:
         self.con = con or connect()
         self.id_field = ID_FIELD not in vocabulary.facts
         self.header = list(header)
+        self._dates: frozenset[str] = frozenset()  # Parquet DATE columns (`_parquet`)
         try:
             self.raw_columns = self._open()
         except Exception as err:  # duckdb's own errors: the file does not read as a whole
@@ -216,6 +231,7 @@ class SqlFile:
         described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         columns = {row[0]: str(row[1]) for row in described}
         self.header = list(columns)
+        self._dates = frozenset(n for n, kind in columns.items() if kind == "DATE")
         typed = {n: typed_fact(_q(n), columns[n], t) if n in columns
                  else ("NULL", "TRUE", "FALSE") for n, t in facts.items()}
         ident, id_ok = "CAST(NULL AS VARCHAR)", "TRUE"
@@ -248,7 +264,8 @@ class SqlFile:
             return
         while batch := cur.fetchmany(BATCH):
             for row in batch:
-                fields = dict(zip(names, row[2:], strict=True))
+                fields = {n: _iso_date(v) if n in self._dates and isinstance(v, str) else v
+                          for n, v in zip(names, row[2:], strict=True)}
                 text = fields.get("_text") if self.fmt == "jsonl" else _csv_text(row[2:])
                 yield Raw(row[0], row[1], text, {} if self.fmt == "jsonl" else fields)
 

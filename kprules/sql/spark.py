@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from kprules import ir
 from kprules.ir.slots import Layout
-from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, Quantity, SetType, Type
+from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, TEXT, Quantity, SetType, Type
 from kprules.sql.compile import SqlQuery, compile_sql
 from kprules.sql.dialect import DECIMAL_TYPE, SPARK
 from kprules.sql.duck import EngineMissing
-from kprules.sql.validate import allowed
+from kprules.sql.validate import allowed, fold_space_sql, python_date
 
 if TYPE_CHECKING:
     from kprules.sql.files import Fixed, Raw, Result
@@ -96,7 +96,7 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
             or kind.startswith("decimal")):
         cast = f"try_cast({column} AS {DECIMAL_TYPE})"
     elif t == DATE and kind == "date":
-        cast = column
+        cast = python_date(column)
     elif isinstance(t, SetType) and kind == "array<string>":
         items = ", ".join(SPARK.string(v) for v in allowed(t) or [])
         ok = f"(size(array_except({column}, array({items}))) = 0)"
@@ -105,7 +105,8 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
         values = allowed(t)
         ok = "TRUE" if values is None else \
             f"({column} IN ({', '.join(SPARK.string(v) for v in values)}))"
-        return f"(CASE WHEN {ok} THEN {column} END)", ok
+        value = fold_space_sql(column, SPARK) if t == TEXT else column
+        return f"(CASE WHEN {ok} THEN {value} END)", ok
     if cast is None:
         return "NULL", f"({column} IS NULL)"
     return cast, f"({column} IS NULL OR {cast} IS NOT NULL)"
@@ -185,6 +186,23 @@ def dataframe(spark: Any, vocabulary: ir.Vocabulary, records: Sequence[Any]) -> 
     return spark.createDataFrame(rows, schema)
 
 
+def _held(column: str, kind: str, i: int) -> list[str]:
+    """A raw column as `v<i>`, and as `t<i>` its text where Python cannot hold its value (a
+    date or a time outside the years 1 to 9999, which a Parquet file may have), else NULL."""
+    q = SPARK.ident(column)
+    if kind not in ("date", "timestamp", "timestamp_ntz"):
+        return [f"{q} AS v{i}", f"CAST(NULL AS STRING) AS t{i}"]
+    inside = f"year({q}) BETWEEN 1 AND 9999"
+    return [f"CASE WHEN {inside} THEN {q} END AS v{i}",
+            f"CASE WHEN NOT {inside} THEN CAST({q} AS STRING) END AS t{i}"]
+
+
+def _value_or_text(value: Any, text: str | None) -> Any:
+    """The value, else its text as the Python reader (pyarrow) and DuckDB write it: Spark
+    writes the year 12000 as `+12000`."""
+    return value if text is None else text.removeprefix("+")
+
+
 class SparkFile:
     """A Parquet file (or folder of them) opened in Spark, with the interface of
     `kprules.sql.files.SqlFile`: refused records, fixed ones, the query, failures, results."""
@@ -206,10 +224,14 @@ class SparkFile:
     def refused(self) -> Iterator[Raw]:
         from kprules.sql.files import Raw
 
-        raw = [f"_raw_{c}" for c in self.header]
-        rows = self.checked.filter("NOT _ok").select("_row", *raw).orderBy("_row")
+        kinds = {f.name: f.dataType.typeName() for f in self.checked.schema.fields}
+        raw = [e for i, c in enumerate(self.header)
+               for e in _held(f"_raw_{c}", kinds[f"_raw_{c}"], i)]
+        rows = self.checked.filter("NOT _ok").selectExpr("_row", *raw).orderBy("_row")
         for row in rows.toLocalIterator():
-            yield Raw(row[0], None, None, dict(zip(self.header, row[1:], strict=True)))
+            fields = {c: _value_or_text(row[f"v{i}"], row[f"t{i}"])
+                      for i, c in enumerate(self.header)}
+            yield Raw(row[0], None, None, fields)
 
     def add_fixed(self, rows: Sequence[tuple[Raw, Fixed]]) -> None:
         if not rows:

@@ -26,6 +26,8 @@ facts lots
 fact rough: bool
 fact weight: carats
 fact origin: country
+fact shipped: date
+fact note: text
 """
 
 POLICY = """\
@@ -37,6 +39,8 @@ define heavy = weight >= 0.5 ct
 define russian = rough and origin = RU
 define as_written = weight = 1000000000000000 ct or weight = 123456789012.123 ct
   or weight = 0.4999999999999 ct
+define recent = shipped >= 2024-01-01
+define noted = note = "seen at the border"
 """
 
 NOTE = "duckdb cannot read the file as a whole; reading it record by record\n"
@@ -100,6 +104,22 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     # a header the Python reader refuses: reported once, and the output is its header alone
     "column-twice": ("csv", _jsonl("id,rough,rough\na,true,false\n")),
     "unknown-column": ("parquet", _parquet("SELECT 'a' AS id, true AS rough, 3 AS colour")),
+    # DuckDB read the year 0000 as 1 BC where Python refuses it; a Parquet date outside
+    # Python's years made the Python path crash (KP900)
+    "year-0": ("jsonl", _jsonl('{"id": "a", "shipped": "0000-01-01"}\n'
+                               '{"id": "b", "shipped": "0001-01-01"}\n')),
+    "year-0-csv": ("csv", _jsonl("id,shipped\na,0000-12-31\nb,9999-12-31\n")),
+    "years-outside-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', DATE '0000-06-01'), ('b', DATE '2024-06-01'), "
+        "('c', DATE '12000-01-01'), ('d', DATE '0002-06-01 (BC)')) t(id, shipped)")),
+    # Python folds a text's white space (as a policy's strings are read); DuckDB kept it
+    "text-spaces": ("jsonl", _jsonl('{"id": "a", "note": " seen at\\tthe  border\\u2028"}\n'
+                                    '{"id": "b", "note": "seen\\u00a0at the border"}\n'
+                                    '{"id": "c", "note": "seenat the border"}\n')),
+    "text-spaces-csv": ("csv", _jsonl('id,note\na,"  seen at\nthe border "\n'
+                                      "b,seen at the border\n")),
+    "text-spaces-parquet": ("parquet", _parquet(
+        "SELECT 'a' AS id, chr(8195) || 'seen at the' || chr(133) || 'border' AS note")),
 }
 
 
@@ -118,8 +138,17 @@ def _run(argv: list[str], output: Path | None) -> tuple[str, str, int, Any]:
     result = CliRunner().invoke(cli, argv, prog_name="kprules")
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    written: Any = output.read_text(encoding="utf-8") if output is not None else None
-    if written is not None and "--format" in argv and argv[argv.index("--format") + 1] == "json":
+    fmt = argv[argv.index("--format") + 1] if "--format" in argv else "text"
+    written: Any = None
+    if output is not None and fmt == "parquet":
+        written = output.read_bytes()[:4]  # an earlier run's values, unless now Parquet
+        if written == b"PAR1":
+            table = f"read_parquet('{output}')"
+            written = (duckdb.sql(f"DESCRIBE SELECT * FROM {table}").fetchall(),
+                       duckdb.sql(f"SELECT * FROM {table}").fetchall())
+    elif output is not None:
+        written = output.read_text(encoding="utf-8")
+    if written is not None and fmt == "json":
         written = [json.loads(line) for line in written.splitlines()]
     return result.stdout, result.stderr.replace(NOTE, ""), result.exit_code, written
 
@@ -139,6 +168,21 @@ def test_duckdb_gives_what_python_gives(policies: Path, tmp_path: Path, name: st
     assert "KP900" not in python[1]
 
 
+@pytest.mark.parametrize("name", list(FILES))
+def test_parquet_is_written_alike_by_both_engines(policies: Path, tmp_path: Path,
+                                                   name: str) -> None:
+    """`--format parquet`: the Python path's file (DuckDB writing the values Python computed)
+    has the SQL engine's columns, types and rows; so when DuckDB cannot read the file whole."""
+    kind, write = FILES[name]
+    data = tmp_path / f"{name}.{kind}"
+    write(data)
+    argv = ["eval", str(policies), "--cases", str(data), "--format", "parquet"]
+    python = _run([*argv, "--engine", "python"], tmp_path / "python.out")
+    sql = _run([*argv, "--engine", "duckdb"], tmp_path / "duckdb.out")
+    assert sql == python
+    assert "KP900" not in python[1] and "Usage" not in python[1]
+
+
 def test_the_values_are_python_s(policies: Path, tmp_path: Path) -> None:
     """What both engines write for the numbers SQL used to round (the comparison above would
     pass if both were wrong)."""
@@ -148,8 +192,8 @@ def test_the_values_are_python_s(policies: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", "--engine", "duckdb"]
     assert _run(argv, out)[2:] == (
-        0, "case,as_of,rules.as_written,rules.heavy,rules.russian\n"
-           "a,,true,false,\nb,,false,true,\n")
+        0, "case,as_of,rules.as_written,rules.heavy,rules.noted,rules.recent,rules.russian\n"
+           "a,,true,false,,,\nb,,false,true,,,\n")
 
 
 def test_a_quantity_is_plain_text_in_json_on_both_engines(policies: Path,
@@ -217,3 +261,47 @@ def test_a_file_of_one_column_with_a_blank_line_is_counted_as_python_counts_it(
     assert result.exit_code == 1
     assert "KP100" in result.stderr and "a row with no value in a file of one column" in \
         result.stderr
+
+
+def test_dates_and_texts_are_read_as_python_reads_them(policies: Path, tmp_path: Path) -> None:
+    """What both engines give for the files above (the comparison would pass if both were
+    wrong): text folded, dates outside Python's years refused, located."""
+    results = {}
+    for name in ("text-spaces", "text-spaces-csv", "text-spaces-parquet",
+                 "years-outside-parquet"):
+        kind, write = FILES[name]
+        data = tmp_path / f"{name}.{kind}"
+        write(data)
+        argv = ["eval", str(policies), "--cases", str(data), "--format", "csv", "--term",
+                "noted", "--term", "recent", "--engine", "duckdb"]
+        results[name] = _run(argv, None)
+    header = "case,as_of,rules.noted,rules.recent\n"
+    assert results["text-spaces"][::2] == (header + "a,,true,\nb,,true,\nc,,false,\n", 0)
+    assert results["text-spaces-csv"][::2] == (header + "a,,true,\nb,,true,\n", 0)
+    assert results["text-spaces-parquet"][::2] == (header + "a,,true,\n", 0)
+    out, err, code, _ = results["years-outside-parquet"]
+    assert (out, code) == (header + "b,,,true\n", 1)
+    found = [line.split("found ")[1] for line in err.splitlines() if "KP408" in line]
+    assert found == ['"0000-06-01"', '"12000-01-01"', '"-0001-06-01"']
+    assert "years-outside-parquet.parquet, row group 0, row 0): fact `shipped`" in err
+
+
+def test_a_value_parquet_cannot_hold_writes_nothing(policies: Path, tmp_path: Path) -> None:
+    """A decimal of 13 places: SQL would round it, so DuckDB hands the file to Python, and
+    Parquet's DECIMAL(38,12) cannot hold the value Python computes. KP604, on both engines,
+    and the output is left as it was."""
+    stated = tmp_path / "stated.kpr"
+    stated.write_text('policy stated "stated"\n  status current\n  reads lots\n\n'
+                      "define weight_given = weight\n", encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a", "weight": 0.5}\n{"id": "b", "weight": 0.4999999999999}\n',
+                    encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    argv = ["eval", str(stated), "--cases", str(data), "--format", "parquet"]
+    for engine in ("python", "duckdb"):
+        _, err, code, written = _run([*argv, "--engine", engine], out)
+        assert (err.replace(NOTE, ""), code, written) == (
+            "error[KP604]: cannot write `" + str(out) + "` as Parquet: record 2: "
+            "`stated.weight_given` is 0.4999999999999, more digits than a Parquet "
+            "DECIMAL(38,12) holds\n  = hint: write --format csv or json, which keep every "
+            "digit\n", 1, b"an e"), engine

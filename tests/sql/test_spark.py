@@ -161,3 +161,38 @@ def test_checked_parquet_locates_each_row_of_a_dataset_by_file_and_row(
         ("a.parquet", 1, True, "state_owned_enterprise"), ("a.parquet", 2, True, "rebel_movement"),
         ("b.parquet", 1, True, "rebel_movement"), ("b.parquet", 2, False, None),
         ("b.parquet", 3, False, None)]
+
+
+def test_spark_folds_text_as_python_does(spark: Any) -> None:
+    """`fold_space_sql` in Spark's dialect (its string literals take backslash escapes, its
+    regular expressions are Java's) gives `fold_space`."""
+    from kprules.ir.values import fold_space
+    from kprules.sql.dialect import SPARK
+    from kprules.sql.validate import SPACES, fold_space_sql
+
+    texts = [" a  b ", "a\u2028b\u3000", "\x1c\x85a\tb\r\n", "a\u200bb", "", "  ", "a'b"]
+    texts.append(SPACES.join("abc"))
+    df = spark.createDataFrame([(t,) for t in texts], "t string")
+    got = [r[0] for r in df.selectExpr(fold_space_sql("t", SPARK)).collect()]
+    assert got == [fold_space(t) for t in texts]
+
+
+@pytest.mark.parametrize("name", ["years-outside-parquet", "text-spaces-parquet"])
+def test_spark_reads_dates_and_texts_as_python_does(spark: Any, tmp_path: Path,
+                                                   name: str) -> None:
+    """Dates outside Python's years are refused with their text (they made the Python path and
+    Spark's refused rows crash), and text is folded."""
+    from .test_engines_agree import FILES, POLICY, VOCABULARY, _run
+
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
+    (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
+    (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
+    data = tmp_path / "data.parquet"
+    FILES[name][1](data)
+    argv = ["eval", str(tmp_path / "rules.kpr"), "--cases", str(data), "--format", "csv"]
+    want = _run([*argv, "--engine", "python"], None)
+    got = _run([*argv, "--engine", "spark"], None)
+    assert got[0] == want[0] and got[2] == want[2]
+    lines = [[line for line in r[1].splitlines() if "error[" in line or "evaluated" in line]
+             for r in (got, want)]
+    assert lines[0] == lines[1] and "KP900" not in want[1]

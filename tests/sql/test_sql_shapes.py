@@ -12,6 +12,7 @@ and the exactness of the faster shapes.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,28 @@ def test_set_items_are_checked_and_kept_canonical_exactly(t: SetType, data: Any)
     assert ok is (all(x is not None and x in allowed for x in items)), items
     if ok:
         assert typed == sorted(set(items)), items
+
+
+def test_spaces_are_the_characters_python_splits_at() -> None:
+    from kprules.sql.validate import SPACES
+
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert sorted(SPACES) == sorted(every) and len(SPACES) == len(every)
+
+
+TEXTS = st.text(st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\x0b", "\x1c", "\x85",
+                                 "\xa0", "\u2003", "\u2028", "\u3000", "\u200b", "é", "'"]),
+                max_size=12)
+
+
+@given(st.lists(TEXTS, min_size=1, max_size=8))
+def test_the_sql_fold_is_pythons(texts: list[str]) -> None:
+    """`fold_space_sql` on DuckDB gives `fold_space` (U+200B, not a space to Python, kept)."""
+    import duckdb
+
+    from kprules.ir.values import fold_space
+    from kprules.sql.validate import fold_space_sql
+
+    rows = duckdb.execute(f"SELECT {fold_space_sql('t')} FROM unnest(?) AS u(t)",
+                          [texts]).fetchall()
+    assert [r[0] for r in rows] == [fold_space(t) for t in texts]

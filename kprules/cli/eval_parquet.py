@@ -1,0 +1,99 @@
+"""`kprules eval --format parquet` on the Python path: the values of the records evaluated one by
+one, written by DuckDB as the SQL engines write them (`case`, `as_of`, then one typed column per
+`policy.term`: kprules.sql.files.output_select), so that the format does not depend on the engine
+that read the file (`--engine python`, `auto` on a small file, a file DuckDB cannot read whole).
+
+Effects: a DuckDB connection of its own, and the file written beside `--output`, put in its
+place once whole (kprules.core.files.written_beside).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kprules.cli.eval_write import Item, Writer
+from kprules.core.files import written_beside
+from kprules.ir.types import DECIMAL, INTEGER, Quantity, Type
+from kprules.ir.values import UNKNOWN, decimal_text
+from kprules.sql.dialect import DECIMAL_TYPE, DUCKDB
+from kprules.sql.duck import connect
+from kprules.sql.types import holds, sql_type
+
+BATCH = 50_000  # rows held in Python before they go to DuckDB's table
+_LONG = 2**63  # BIGINT holds -2**63 .. 2**63 - 1
+
+
+class Unwritable(Exception):
+    """A value the Parquet column of its type cannot hold exactly (no rounding, no wrapping)."""
+
+
+class ParquetWriter(Writer):
+    """Rows gathered by column, a batch at a time, into a DuckDB table of the SQL engines'
+    output types; `end` writes the table to `output` as Parquet. Nothing goes to a text stream."""
+
+    def __init__(self, output: Path, columns: Sequence[str], types: Sequence[Type]) -> None:
+        super().__init__(io.StringIO(), columns, types)
+        self.output = output
+        self.kinds = [sql_type(t, DUCKDB) for t in types]
+        self.rows: list[tuple[Any, ...]] = []
+
+    def start(self) -> None:
+        self.con = connect()
+        cols = [f"{DUCKDB.ident('case')} VARCHAR", f"{DUCKDB.ident('as_of')} DATE",
+                *(f"{DUCKDB.ident(c)} {k}" for c, k in zip(self.columns, self.kinds,
+                                                          strict=True))]
+        self.con.execute(f"CREATE TEMP TABLE kprules_values ({', '.join(cols)})")
+
+    def item(self, item: Item) -> None:
+        values = [_cell(v, t, item, c) for v, t, c in zip(item.values, self.types, self.columns,
+                                                            strict=True)]
+        self.rows.append((item.label, item.as_of, *values))
+        if len(self.rows) >= BATCH:
+            self._flush()
+
+    def end(self) -> None:
+        self._flush()
+        with written_beside(self.output) as part:
+            self.con.execute(f"COPY kprules_values TO {DUCKDB.string(str(part))} "
+                             "(FORMAT parquet)")
+        self.con.close()
+
+    def _flush(self) -> None:
+        """The rows so far into the table, one statement: each column a list (`unnest`);
+        decimals as their text, cast by DuckDB (exact: `_cell` checked that they fit)."""
+        if not self.rows:
+            return
+        columns = [list(c) for c in zip(*self.rows, strict=True)]
+        kinds = ["VARCHAR", "DATE", *("VARCHAR" if k == DECIMAL_TYPE else k
+                                      for k in self.kinds)]
+        casts = ["", "", *(f"::{DECIMAL_TYPE}" if k == DECIMAL_TYPE else ""
+                           for k in self.kinds)]
+        select = ", ".join(f"unnest(?::{k}[]){c}" for k, c in zip(kinds, casts, strict=True))
+        self.con.execute(f"INSERT INTO kprules_values SELECT {select}", columns)
+        self.rows = []
+
+
+def _cell(value: Any, t: Type, item: Item, column: str) -> Any:
+    """A value as the table takes it: None for unknown, a decimal as its text, a set sorted;
+    `Unwritable` for a number its column cannot hold."""
+    if value is None or value is UNKNOWN:
+        return None
+    if t == DECIMAL or isinstance(t, Quantity):
+        if not holds(value):
+            raise Unwritable(f"record {item.number}: `{column}` is {decimal_text(value)}, more "
+                             "digits than a Parquet DECIMAL(38,12) holds")
+        return decimal_text(_decimal(value))
+    if t == INTEGER and not -_LONG <= value < _LONG:
+        raise Unwritable(f"record {item.number}: `{column}` is {value}, beyond a Parquet "
+                         "BIGINT")
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+def _decimal(value: Decimal | int | float) -> Decimal:
+    if isinstance(value, float):
+        return Decimal(repr(value))  # its shortest decimal, as every reader reads a float
+    return value if isinstance(value, Decimal) else Decimal(value)
