@@ -303,9 +303,12 @@ def _show(value: Any) -> str:
 
 def decimal_text(value: Any) -> str:
     """A value as text, a decimal in plain notation: `0.0000001`, `1000`, not `1E-7` or
-    `1E+3` (Decimal's own text for very small numbers, and for a number read as `1e3`)."""
+    `1E+3` (Decimal's own text for very small numbers, and for a number read as `1e3`); a zero
+    without a sign (`-0` read from a file is 0, as the SQL engines write it)."""
     if isinstance(value, Decimal) and value.is_finite():
-        return format(value, "f")
+        return format(value.copy_abs() if value.is_zero() else value, "f")
+    if isinstance(value, float) and value == 0:
+        return str(abs(value))
     return str(value)
 
 

@@ -24,7 +24,15 @@ from kprules.ir.types import (
     SetType,
     Type,
 )
-from kprules.ir.values import UNKNOWN, FactError, coerce, format_value, public, to_json
+from kprules.ir.values import (
+    UNKNOWN,
+    FactError,
+    coerce,
+    decimal_text,
+    format_value,
+    public,
+    to_json,
+)
 
 ACTOR = EnumType("actor", ("rebel_movement", "rebel_ally", "state"))
 CARATS = Quantity("ct")
@@ -180,3 +188,13 @@ def test_unknown_is_one_value_everywhere() -> None:
     assert copy.copy(UNKNOWN) is UNKNOWN and copy.deepcopy(UNKNOWN) is UNKNOWN
     assert public(None) is UNKNOWN
     assert public(False) is False
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (Decimal("-0"), "0"), (Decimal("-0.00"), "0.00"), (Decimal("0E+3"), "0"), (-0.0, "0.0"),
+    (Decimal("-0.5"), "-0.5"), (Decimal("1E-7"), "0.0000001"), (Decimal("1E+3"), "1000")])
+def test_decimal_text_is_plain_and_zero_has_no_sign(value: Any, text: str) -> None:
+    """A negative zero read from a file (`"-0"`, `-0.0`) is written as the SQL engines write
+    it, without its sign."""
+    assert decimal_text(value) == text
+    assert to_json(value) == text

@@ -286,6 +286,22 @@ def test_dates_and_texts_are_read_as_python_reads_them(policies: Path, tmp_path:
     assert "years-outside-parquet.parquet, row group 0, row 0): fact `shipped`" in err
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_negative_zero_is_written_without_its_sign(policies: Path, tmp_path: Path,
+                                                     fmt: str) -> None:
+    """Python kept the sign of `"-0"` (`-0`), DuckDB has none (`0`)."""
+    stated = tmp_path / "stated.kpr"
+    stated.write_text('policy stated "stated"\n  status current\n  reads lots\n\n'
+                      "define weight_given = weight\n", encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a", "weight": "-0"}\n{"id": "b", "weight": "-0 ct"}\n',
+                    encoding="utf-8")
+    argv = ["eval", str(stated), "--cases", str(data), "--format", fmt]
+    python = _run([*argv, "--engine", "python"], None)
+    assert _run([*argv, "--engine", "duckdb"], None) == python
+    assert "-0" not in python[0] and python[2] == 0
+
+
 def test_a_value_parquet_cannot_hold_writes_nothing(policies: Path, tmp_path: Path) -> None:
     """A decimal of 13 places: SQL would round it, so DuckDB hands the file to Python, and
     Parquet's DECIMAL(38,12) cannot hold the value Python computes. KP604, on both engines,
