@@ -27,6 +27,7 @@ from kprules.cases.records import (
 )
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.files import SourceError, open_binary
+from kprules.ir.values import OUT_OF_RANGE
 
 
 def parquet_records(path: Path, name: str,
@@ -76,9 +77,9 @@ def _parquet_rows(parquet: Any, check: Validator, name: str) -> Iterator[Record 
 
 
 def _python_rows(batch: Any) -> list[dict[str, Any]]:
-    """A pyarrow batch's rows as Python values. A value Python cannot hold (a date or a time in
-    a year before 1 or after 9999, which Parquet allows) is given as pyarrow writes it, text
-    such as `0000-06-01`, which validation refuses as it refuses that text in JSON Lines."""
+    """A pyarrow batch's rows as Python values. A date or a time Python cannot hold (a year
+    before 1 or after 9999, which Parquet allows) is `OUT_OF_RANGE`, which every fact refuses,
+    also inside a list or a struct (the other engines' readers give the same)."""
     try:
         rows: list[dict[str, Any]] = batch.to_pylist()
         return rows
@@ -94,16 +95,24 @@ def _python_values(column: Any) -> list[Any]:
         values: list[Any] = column.to_pylist()
         return values
     except (OverflowError, ValueError):
+        return [_python_value(column[i]) for i in range(len(column))]
+
+
+def _python_value(scalar: Any) -> Any:
+    """`scalar.as_py()`, with `OUT_OF_RANGE` for each value in it Python cannot hold."""
+    try:
+        return scalar.as_py()
+    except (OverflowError, ValueError):
         pass
-    pa = importlib.import_module("pyarrow")
-    texts = column.cast(pa.string())
-    out = []
-    for i in range(len(column)):
-        try:
-            out.append(column[i].as_py())
-        except (OverflowError, ValueError):
-            out.append(texts[i].as_py())
-    return out
+    kind = importlib.import_module("pyarrow.types")
+    if kind.is_map(scalar.type):  # as pyarrow gives a map: a list of (key, value)
+        return [(_python_value(e["key"]), _python_value(e["value"])) for e in scalar.values]
+    if kind.is_struct(scalar.type):
+        return {f.name: _python_value(scalar[f.name]) for f in scalar.type}
+    if kind.is_list(scalar.type) or kind.is_large_list(scalar.type) or \
+            kind.is_fixed_size_list(scalar.type):
+        return [_python_value(item) for item in scalar.values]
+    return OUT_OF_RANGE
 
 
 def file_row_groups(path: Path) -> tuple[int, ...] | None:

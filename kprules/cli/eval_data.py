@@ -245,7 +245,7 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
                  lib: Library, output: Path | None, watch: QueryProgress | None = None) -> int:
     """Write the values of a file evaluated in DuckDB; report its invalid records."""
     from kprules.cli.eval_sql import complete
-    from kprules.cli.eval_write import located, run
+    from kprules.cli.eval_write import located, make_writer, run
     from kprules.sql.files import SqlFile
 
     file = prepared.file
@@ -257,11 +257,15 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
             prepared = complete(prepared, ev, options.as_of)  # some records were refused
             if file.fixed:  # and Python fixed some: they go in the output too
                 file.copy(prepared.query, ev.layout, output, fmt)
+    elif output is not None and fmt == "parquet":  # Spark's values, written by DuckDB
+        status = _to_parquet(output, ev, lambda writer: _write_sql(prepared, ev, writer))
+        if status:
+            return status
     elif output is not None:
         with atomic_output(output, data=True) as out:
-            _write_sql(prepared, ev, fmt, out)
+            _write_sql(prepared, ev, make_writer(fmt, True, out, ev))
     else:
-        _write_sql(prepared, ev, fmt, sys.stdout)
+        _write_sql(prepared, ev, make_writer(fmt, True, sys.stdout, ev))
     if watch is not None:
         watch.close()  # the long statements are done: erase the line before the reports
     name, dated_by = prepared.name, ev.vocabulary.dated_by or ""
@@ -280,13 +284,12 @@ def _bulk_duckdb(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOpt
     return 1 if problems and not options.skip_invalid else 0
 
 
-def _write_sql(prepared: Prepared, ev: Evaluator, fmt: str, out: TextIO) -> None:
+def _write_sql(prepared: Prepared, ev: Evaluator, writer: Writer) -> int:
     import itertools
 
-    from kprules.cli.eval_write import Item, make_writer
+    from kprules.cli.eval_write import Item, Unwritable
     from kprules.ir.values import public
 
-    writer = make_writer(fmt, True, out, ev)
     results = prepared.file.results(prepared.query, ev.layout)
     first = list(itertools.islice(results, 1))  # the query runs (and may fail) before output
     writer.start()
@@ -295,10 +298,13 @@ def _write_sql(prepared: Prepared, ev: Evaluator, fmt: str, out: TextIO) -> None
             label = r.id if r.id is not None else str(r.number)
             writer.item(Item(label, None, prepared.name, r.line, r.as_of,
                              tuple(public(v) for v in r.values), r.number, r.id))
+    except Unwritable:
+        raise
     except Exception as err:  # too late to start again: the output has begun
         raise RuntimeError(f"the SQL engine failed after writing part of the output: {err}") \
             from err
     writer.end()
+    return 0
 
 
 def _report_some(problems: list[tuple[int, Any]], options: StreamOptions,
@@ -323,24 +329,36 @@ def _report_some(problems: list[tuple[int, Any]], options: StreamOptions,
 def _bulk_parquet(path: Path, ev: Evaluator, options: StreamOptions, lib: Library,
                   output: Path) -> int:
     """The Python path writing Parquet (kprules.cli.eval_parquet): the SQL engines' columns."""
+    return _to_parquet(output, ev, lambda writer: _bulk_python(
+        path, ev, "parquet", options, lib, None, writer))
+
+
+def _to_parquet(output: Path, ev: Evaluator, run: Callable[[Writer], int]) -> int:
+    """`run`'s status, its values written as Parquet into `output` (kprules.cli.eval_parquet)
+    when it ends, whatever its status (as the CSV writer's file is), or KP604 and the output as
+    it was: a value Parquet's types cannot hold, or no DuckDB to write it."""
+    from kprules.cli.eval_write import Unwritable
     from kprules.core.diagnostics import Diagnostic
 
     shown = display_name(output)
     try:
-        from kprules.cli.eval_parquet import ParquetWriter, Unwritable
+        from kprules.cli.eval_parquet import parquet_writer
     except ImportError:  # duckdb, which writes the file, is an optional extra
         report([Diagnostic("KP604", f"cannot write `{shown}` as Parquet: DuckDB is not "
                            "installed", None, hint="pip install 'kprules[duckdb]', or write "
                            "--format csv or json")], {})
         return 1
-    columns = [f"{p}.{t}" for p, t in ev.keys]
-    writer = ParquetWriter(output, columns, [ev.layout.terms[k].term.type for k in ev.keys])
+    writer = parquet_writer(ev, output)
     try:
-        return _bulk_python(path, ev, "parquet", options, lib, None, writer)
+        status = run(writer)
+        writer.end()
+        return status
     except Unwritable as err:  # nothing written: the output is as it was
         report([Diagnostic("KP604", f"cannot write `{shown}` as Parquet: {err}", None,
                            hint="write --format csv or json, which keep every digit")], {})
         return 1
+    finally:
+        writer.close()
 
 
 def _bulk_python(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Library,

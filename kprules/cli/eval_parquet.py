@@ -13,9 +13,9 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kprules.cli.eval_write import Item, Writer
+from kprules.cli.eval_write import Item, Unwritable, Writer
 from kprules.core.files import written_beside
 from kprules.ir.types import DECIMAL, INTEGER, Quantity, Type
 from kprules.ir.values import UNKNOWN, decimal_text
@@ -23,12 +23,17 @@ from kprules.sql.dialect import DECIMAL_TYPE, DUCKDB
 from kprules.sql.duck import connect
 from kprules.sql.types import holds, sql_type
 
+if TYPE_CHECKING:
+    from kprules.eval.evaluate import Evaluator
+
 BATCH = 50_000  # rows held in Python before they go to DuckDB's table
 _LONG = 2**63  # BIGINT holds -2**63 .. 2**63 - 1
 
 
-class Unwritable(Exception):
-    """A value the Parquet column of its type cannot hold exactly (no rounding, no wrapping)."""
+def parquet_writer(ev: Evaluator, output: Path) -> ParquetWriter:
+    """The writer of an evaluator's targets into `output`."""
+    return ParquetWriter(output, [f"{p}.{t}" for p, t in ev.keys],
+                         [ev.layout.terms[k].term.type for k in ev.keys])
 
 
 class ParquetWriter(Writer):
@@ -40,8 +45,12 @@ class ParquetWriter(Writer):
         self.output = output
         self.kinds = [sql_type(t, DUCKDB) for t in types]
         self.rows: list[tuple[Any, ...]] = []
+        self.con: Any = None
+        self.done = False
 
     def start(self) -> None:
+        if self.con is not None:
+            return
         self.con = connect()
         cols = [f"{DUCKDB.ident('case')} VARCHAR", f"{DUCKDB.ident('as_of')} DATE",
                 *(f"{DUCKDB.ident(c)} {k}" for c, k in zip(self.columns, self.kinds,
@@ -56,11 +65,22 @@ class ParquetWriter(Writer):
             self._flush()
 
     def end(self) -> None:
+        """Write the file (once; with no rows when no record was evaluated, as the CSV writer
+        writes its header alone)."""
+        if self.done:
+            return
+        self.start()
         self._flush()
         with written_beside(self.output) as part:
             self.con.execute(f"COPY kprules_values TO {DUCKDB.string(str(part))} "
                              "(FORMAT parquet)")
-        self.con.close()
+        self.close()
+
+    def close(self) -> None:
+        """Nothing more to write (and, unless `end` ran, nothing written)."""
+        self.done = True
+        if self.con is not None:
+            self.con.close()
 
     def _flush(self) -> None:
         """The rows so far into the table, one statement: each column a list (`unnest`);
@@ -83,7 +103,7 @@ def _cell(value: Any, t: Type, item: Item, column: str) -> Any:
     if value is None or value is UNKNOWN:
         return None
     if t == DECIMAL or isinstance(t, Quantity):
-        if not holds(value):
+        if not holds(_decimal(value)):
             raise Unwritable(f"record {item.number}: `{column}` is {decimal_text(value)}, more "
                              "digits than a Parquet DECIMAL(38,12) holds")
         return decimal_text(_decimal(value))

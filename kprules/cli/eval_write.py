@@ -59,6 +59,11 @@ class Item(SharedRepr):
     id: str | None = None
 
 
+class Unwritable(Exception):
+    """A value an output format cannot hold exactly (Parquet's types: no rounding, no wrapping):
+    nothing is written then."""
+
+
 class Writer:
     """Writes items as they come; `columns` are the targets, `types` their types."""
 

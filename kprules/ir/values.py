@@ -111,6 +111,20 @@ class LongNumber:
         return f"a number of {len(self.text):,} characters"
 
 
+class OutOfRange:
+    """A date or a time a data file holds that Python cannot (a year before 1 or after 9999, or
+    DuckDB's `infinity`), as the readers of every engine give it: every fact refuses it, with
+    the same words whatever the engine's own text of it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "a date or time outside the years 1 to 9999"
+
+
+OUT_OF_RANGE: Final = OutOfRange()
+
+
 def too_long(value: Any) -> bool:
     """A number (or a reader's LongNumber) with more digits than a fact value may have."""
     if isinstance(value, LongNumber):

@@ -22,7 +22,6 @@ quoted line break shifts later numbers); Parquet records have no line.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,6 +36,7 @@ from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
 from kprules.ir.types import Type
+from kprules.ir.values import OUT_OF_RANGE
 from kprules.sql.compile import ERROR, SqlQuery, compile_sql
 from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect
@@ -100,19 +100,6 @@ def _q(name: str) -> str:
     return DUCKDB.ident(name)
 
 
-_BC = re.compile(r"([0-9]{4,})(-[0-9]{2}-[0-9]{2}) \(BC\)")
-
-
-def _iso_date(text: str) -> str:
-    """DuckDB's text of a date Python cannot hold (`0001-06-01 (BC)`, `12000-01-01`) as
-    ISO 8601 and the Python reader (pyarrow) write it: 1 BC is the year 0000, 2 BC -0001."""
-    found = _BC.fullmatch(text)
-    if found is None:
-        return text
-    year = 1 - int(found.group(1))
-    return f"{year:05d}{found.group(2)}" if year < 0 else f"{year:04d}{found.group(2)}"
-
-
 def _raw(columns: Sequence[str]) -> list[tuple[str, str]]:
     """The file's own columns, kept under names of their own (`_raw_<name>`)."""
     return [(_q(c), f"_raw_{c}") for c in columns]
@@ -132,7 +119,7 @@ class SqlFile:
         self.con = con or connect()
         self.id_field = ID_FIELD not in vocabulary.facts
         self.header = list(header)
-        self._dates: frozenset[str] = frozenset()  # Parquet DATE columns (`_parquet`)
+        self._dates: list[str] = []  # Parquet DATE and TIMESTAMP columns (`_parquet`)
         try:
             self.raw_columns = self._open()
         except Exception as err:  # duckdb's own errors: the file does not read as a whole
@@ -231,7 +218,8 @@ class SqlFile:
         described = self.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         columns = {row[0]: str(row[1]) for row in described}
         self.header = list(columns)
-        self._dates = frozenset(n for n, kind in columns.items() if kind == "DATE")
+        self._dates = [n for n, kind in columns.items()
+                       if kind == "DATE" or kind.startswith("TIMESTAMP")]
         typed = {n: typed_fact(_q(n), columns[n], t) if n in columns
                  else ("NULL", "TRUE", "FALSE") for n, t in facts.items()}
         ident, id_ok = "CAST(NULL AS VARCHAR)", "TRUE"
@@ -244,13 +232,16 @@ class SqlFile:
         # wrote the output of `copy` out of the file's order (tests/sql/test_fast.py)
         numbered = (f"(SELECT ordinality AS _n, CAST(NULL AS BIGINT) AS _line, * "
                     f"FROM {source} WITH ORDINALITY)")
-        return self._define(numbered, typed, ident, id_ok, _raw(self.header))
+        return self._define(numbered, typed, ident, id_ok, _raw(self.header) + [
+            (f"NOT coalesce(isfinite({_q(c)}) AND year({_q(c)}) BETWEEN 1 AND 9999, TRUE)",
+             f"_out_{c}") for c in self._dates])
 
     # ---------------------------------------------------------------- records SQL refuses
 
     def refused(self) -> Iterator[Raw]:
         """The records SQL does not accept, in order, with their raw fields."""
         raw = ["_text"] if self.fmt == "jsonl" else [_q(f"_raw_{c}") for c in self.header]
+        raw += [_q(f"_out_{c}") for c in self._dates]
         cur = self.con.execute(f"SELECT _row, _line, {', '.join(raw)} FROM checked "
                                "WHERE NOT _ok ORDER BY _row")
         names = self.header if self.fmt != "jsonl" else ["_text"]
@@ -264,9 +255,13 @@ class SqlFile:
             return
         while batch := cur.fetchmany(BATCH):
             for row in batch:
-                fields = {n: _iso_date(v) if n in self._dates and isinstance(v, str) else v
-                          for n, v in zip(names, row[2:], strict=True)}
-                text = fields.get("_text") if self.fmt == "jsonl" else _csv_text(row[2:])
+                fields = dict(zip(names, row[2:2 + len(names)], strict=True))
+                # a date or time Python cannot hold: DuckDB gives `infinity` as date.max
+                for c, out in zip(self._dates, row[2 + len(names):], strict=True):
+                    if out:
+                        fields[c] = OUT_OF_RANGE
+                text = fields.get("_text") if self.fmt == "jsonl" \
+                    else _csv_text(row[2:2 + len(names)])
                 yield Raw(row[0], row[1], text, {} if self.fmt == "jsonl" else fields)
 
     def _places(self, rows: Sequence[Any]) -> dict[int, tuple[int, str]]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from kprules import ir
 from kprules.ir.slots import Layout
 from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, TEXT, Quantity, SetType, Type
+from kprules.ir.values import OUT_OF_RANGE
 from kprules.sql.compile import SqlQuery, compile_sql
 from kprules.sql.dialect import DECIMAL_TYPE, SPARK
 from kprules.sql.duck import EngineMissing
@@ -187,20 +188,14 @@ def dataframe(spark: Any, vocabulary: ir.Vocabulary, records: Sequence[Any]) -> 
 
 
 def _held(column: str, kind: str, i: int) -> list[str]:
-    """A raw column as `v<i>`, and as `t<i>` its text where Python cannot hold its value (a
-    date or a time outside the years 1 to 9999, which a Parquet file may have), else NULL."""
+    """A raw column as `v<i>`, and `o<i>`: whether its value is a date or a time Python cannot
+    hold (a year before 1 or after 9999, which a Parquet file may have: Spark's rows would fail
+    to reach Python), then NULL in `v<i>`."""
     q = SPARK.ident(column)
     if kind not in ("date", "timestamp", "timestamp_ntz"):
-        return [f"{q} AS v{i}", f"CAST(NULL AS STRING) AS t{i}"]
-    inside = f"year({q}) BETWEEN 1 AND 9999"
-    return [f"CASE WHEN {inside} THEN {q} END AS v{i}",
-            f"CASE WHEN NOT {inside} THEN CAST({q} AS STRING) END AS t{i}"]
-
-
-def _value_or_text(value: Any, text: str | None) -> Any:
-    """The value, else its text as the Python reader (pyarrow) and DuckDB write it: Spark
-    writes the year 12000 as `+12000`."""
-    return value if text is None else text.removeprefix("+")
+        return [f"{q} AS v{i}", f"FALSE AS o{i}"]
+    inside = f"coalesce(year({q}) BETWEEN 1 AND 9999, {q} IS NULL)"
+    return [f"CASE WHEN {inside} THEN {q} END AS v{i}", f"NOT {inside} AS o{i}"]
 
 
 class SparkFile:
@@ -229,7 +224,7 @@ class SparkFile:
                for e in _held(f"_raw_{c}", kinds[f"_raw_{c}"], i)]
         rows = self.checked.filter("NOT _ok").selectExpr("_row", *raw).orderBy("_row")
         for row in rows.toLocalIterator():
-            fields = {c: _value_or_text(row[f"v{i}"], row[f"t{i}"])
+            fields = {c: OUT_OF_RANGE if row[f"o{i}"] else row[f"v{i}"]
                       for i, c in enumerate(self.header)}
             yield Raw(row[0], None, None, fields)
 

@@ -46,15 +46,19 @@ WHOLE = 38 - PLACES  # and its digits before the point
 
 def holds(value: Any) -> bool:
     """Whether SQL holds a validated fact value exactly: a decimal (or a float, read as its
-    shortest decimal) of at most 12 places and 26 digits before the point. Python accepts more
-    (up to 30 digits); DECIMAL(38,12) would round such a value, so a record with one is
-    evaluated in Python. Exact arithmetic on the digits: no rounding context."""
+    shortest decimal, or a whole number) of at most 12 places and 26 digits before the point.
+    Python accepts more (up to 30 digits); DECIMAL(38,12) would round such a value, so a record
+    with one is evaluated in Python. Exact arithmetic on the digits: no rounding context."""
     if isinstance(value, float):
         value = Decimal(repr(value))
+    elif isinstance(value, int) and not isinstance(value, bool):  # a decimal fact's whole number
+        value = Decimal(value)
     if not isinstance(value, Decimal):
         return True
     if not value.is_finite():
         return False
+    if value.is_zero():  # 0E-20 is 0, which DECIMAL(38,12) holds
+        return True
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # finite
     while len(digits) > 1 and digits[-1] == 0 and exponent < 0:  # trailing zeros of places

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,20 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     "year-0-csv": ("csv", _jsonl("id,shipped\na,0000-12-31\nb,9999-12-31\n")),
     "years-outside-parquet": ("parquet", _parquet(
         "SELECT * FROM (VALUES ('a', DATE '0000-06-01'), ('b', DATE '2024-06-01'), "
-        "('c', DATE '12000-01-01'), ('d', DATE '0002-06-01 (BC)')) t(id, shipped)")),
+        "('c', DATE '12000-01-01'), ('d', DATE '0002-06-01 (BC)'), ('e', DATE 'infinity'), "
+        "('f', DATE '-infinity')) t(id, shipped)")),
+    # DuckDB's Python client gives `infinity` as date.max: it was evaluated as 9999-12-31
+    "timestamps-outside-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', TIMESTAMP '0000-06-01 10:00:00'), "
+        "('b', TIMESTAMP '2024-06-01 10:00:00'), ('c', TIMESTAMP 'infinity'), "
+        "('d', TIMESTAMP '12000-01-01 00:00:00')) t(id, shipped)")),
+    # a date was accepted as a text fact when Python could not hold it (its text stood in)
+    "dates-for-text-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', DATE '0000-06-01'), ('b', DATE '2024-06-01'), "
+        "('c', DATE '12000-01-01')) t(id, note)")),
+    "nested-dates-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', [DATE '0000-06-01'], {'d': DATE '0000-06-01'}), "
+        "('b', [DATE '2024-06-01'], {'d': DATE '2024-06-01'})) t(id, origin, note)")),
     # Python folds a text's white space (as a policy's strings are read); DuckDB kept it
     "text-spaces": ("jsonl", _jsonl('{"id": "a", "note": " seen at\\tthe  border\\u2028"}\n'
                                     '{"id": "b", "note": "seen\\u00a0at the border"}\n'
@@ -181,6 +195,7 @@ def test_parquet_is_written_alike_by_both_engines(policies: Path, tmp_path: Path
     sql = _run([*argv, "--engine", "duckdb"], tmp_path / "duckdb.out")
     assert sql == python
     assert "KP900" not in python[1] and "Usage" not in python[1]
+    assert isinstance(python[3], tuple), "a Parquet file, with no rows if none was evaluated"
 
 
 def test_the_values_are_python_s(policies: Path, tmp_path: Path) -> None:
@@ -268,7 +283,7 @@ def test_dates_and_texts_are_read_as_python_reads_them(policies: Path, tmp_path:
     wrong): text folded, dates outside Python's years refused, located."""
     results = {}
     for name in ("text-spaces", "text-spaces-csv", "text-spaces-parquet",
-                 "years-outside-parquet"):
+                 "years-outside-parquet", "dates-for-text-parquet"):
         kind, write = FILES[name]
         data = tmp_path / f"{name}.{kind}"
         write(data)
@@ -282,8 +297,10 @@ def test_dates_and_texts_are_read_as_python_reads_them(policies: Path, tmp_path:
     out, err, code, _ = results["years-outside-parquet"]
     assert (out, code) == (header + "b,,,true\n", 1)
     found = [line.split("found ")[1] for line in err.splitlines() if "KP408" in line]
-    assert found == ['"0000-06-01"', '"12000-01-01"', '"-0001-06-01"']
+    assert found == ["a date or time outside the years 1 to 9999"] * 5
     assert "years-outside-parquet.parquet, row group 0, row 0): fact `shipped`" in err
+    out, err, code, _ = results["dates-for-text-parquet"]
+    assert (out, code) == (header, 1) and err.count("error[KP408]") == 3
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
@@ -302,15 +319,19 @@ def test_a_negative_zero_is_written_without_its_sign(policies: Path, tmp_path: P
     assert "-0" not in python[0] and python[2] == 0
 
 
-def test_a_value_parquet_cannot_hold_writes_nothing(policies: Path, tmp_path: Path) -> None:
-    """A decimal of 13 places: SQL would round it, so DuckDB hands the file to Python, and
-    Parquet's DECIMAL(38,12) cannot hold the value Python computes. KP604, on both engines,
-    and the output is left as it was."""
+@pytest.mark.parametrize(("weight", "shown"), [
+    ("0.4999999999999", "0.4999999999999"),  # 13 places
+    ("1000000000000000000000000000", "1000000000000000000000000000")])  # 28 whole digits
+def test_a_value_parquet_cannot_hold_writes_nothing(policies: Path, tmp_path: Path,
+                                                    weight: str, shown: str) -> None:
+    """A number SQL would round (so DuckDB hands the file to Python) that Parquet's
+    DECIMAL(38,12) cannot hold either: KP604 on both engines (a whole number was KP900), and
+    the output is left as it was."""
     stated = tmp_path / "stated.kpr"
     stated.write_text('policy stated "stated"\n  status current\n  reads lots\n\n'
                       "define weight_given = weight\n", encoding="utf-8")
     data = tmp_path / "d.jsonl"
-    data.write_text('{"id": "a", "weight": 0.5}\n{"id": "b", "weight": 0.4999999999999}\n',
+    data.write_text(f'{{"id": "a", "weight": 0.5}}\n{{"id": "b", "weight": {weight}}}\n',
                     encoding="utf-8")
     out = tmp_path / "out.parquet"
     argv = ["eval", str(stated), "--cases", str(data), "--format", "parquet"]
@@ -318,6 +339,19 @@ def test_a_value_parquet_cannot_hold_writes_nothing(policies: Path, tmp_path: Pa
         _, err, code, written = _run([*argv, "--engine", engine], out)
         assert (err.replace(NOTE, ""), code, written) == (
             "error[KP604]: cannot write `" + str(out) + "` as Parquet: record 2: "
-            "`stated.weight_given` is 0.4999999999999, more digits than a Parquet "
+            f"`stated.weight_given` is {shown}, more digits than a Parquet "
             "DECIMAL(38,12) holds\n  = hint: write --format csv or json, which keep every "
             "digit\n", 1, b"an e"), engine
+
+
+def test_a_zero_of_many_places_is_a_zero_parquet_holds(policies: Path, tmp_path: Path) -> None:
+    """0.00000000000000000000 is 0: both engines write it (the Python path said KP604)."""
+    stated = tmp_path / "stated.kpr"
+    stated.write_text('policy stated "stated"\n  status current\n  reads lots\n\n'
+                      "define weight_given = weight\n", encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a", "weight": 0.00000000000000000000}\n', encoding="utf-8")
+    argv = ["eval", str(stated), "--cases", str(data), "--format", "parquet"]
+    python = _run([*argv, "--engine", "python"], tmp_path / "p.parquet")
+    assert _run([*argv, "--engine", "duckdb"], tmp_path / "d.parquet") == python
+    assert python[2] == 0 and python[3][1] == [("a", None, Decimal(0))]

@@ -177,7 +177,8 @@ def test_spark_folds_text_as_python_does(spark: Any) -> None:
     assert got == [fold_space(t) for t in texts]
 
 
-@pytest.mark.parametrize("name", ["years-outside-parquet", "text-spaces-parquet"])
+@pytest.mark.parametrize("name", ["years-outside-parquet", "timestamps-outside-parquet",
+                                  "dates-for-text-parquet", "text-spaces-parquet"])
 def test_spark_reads_dates_and_texts_as_python_does(spark: Any, tmp_path: Path,
                                                    name: str) -> None:
     """Dates outside Python's years are refused with their text (they made the Python path and
@@ -196,3 +197,19 @@ def test_spark_reads_dates_and_texts_as_python_does(spark: Any, tmp_path: Path,
     lines = [[line for line in r[1].splitlines() if "error[" in line or "evaluated" in line]
              for r in (got, want)]
     assert lines[0] == lines[1] and "KP900" not in want[1]
+
+
+def test_spark_writes_parquet_as_duckdb_does(spark: Any, tmp_path: Path) -> None:
+    """`--engine spark --format parquet --output` (it was KP900): DuckDB writes Spark's values,
+    in the SQL engines' columns and types."""
+    from .test_engines_agree import FILES, POLICY, VOCABULARY, _run
+
+    (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
+    (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
+    (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
+    data = tmp_path / "data.parquet"
+    FILES["years-outside-parquet"][1](data)
+    argv = ["eval", str(tmp_path / "rules.kpr"), "--cases", str(data), "--format", "parquet"]
+    want = _run([*argv, "--engine", "duckdb"], tmp_path / "duckdb.parquet")
+    got = _run([*argv, "--engine", "spark"], tmp_path / "spark.parquet")
+    assert got[2:] == want[2:] and isinstance(got[3], tuple) and len(got[3][1]) == 1
