@@ -120,6 +120,7 @@ class SqlFile:
         self.id_field = ID_FIELD not in vocabulary.facts
         self.header = list(header)
         self._dates: list[str] = []  # Parquet DATE and TIMESTAMP columns (`_parquet`)
+        self._maps: list[str] = []  # Parquet MAP columns (`_parquet`)
         try:
             self.raw_columns = self._open()
         except Exception as err:  # duckdb's own errors: the file does not read as a whole
@@ -220,6 +221,7 @@ class SqlFile:
         self.header = list(columns)
         self._dates = [n for n, kind in columns.items()
                        if kind == "DATE" or kind.startswith("TIMESTAMP")]
+        self._maps = [n for n, kind in columns.items() if kind.startswith("MAP(")]
         typed = {n: typed_fact(_q(n), columns[n], t) if n in columns
                  else ("NULL", "TRUE", "FALSE") for n, t in facts.items()}
         ident, id_ok = "CAST(NULL AS VARCHAR)", "TRUE"
@@ -260,6 +262,9 @@ class SqlFile:
                 for c, out in zip(self._dates, row[2 + len(names):], strict=True):
                     if out:
                         fields[c] = OUT_OF_RANGE
+                for c in self._maps:  # as pyarrow gives a map: a list of (key, value)
+                    if isinstance(fields[c], dict):
+                        fields[c] = list(fields[c].items())
                 text = fields.get("_text") if self.fmt == "jsonl" \
                     else _csv_text(row[2:2 + len(names)])
                 yield Raw(row[0], row[1], text, {} if self.fmt == "jsonl" else fields)

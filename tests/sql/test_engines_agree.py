@@ -123,6 +123,8 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     "dates-for-text-parquet": ("parquet", _parquet(
         "SELECT * FROM (VALUES ('a', DATE '0000-06-01'), ('b', DATE '2024-06-01'), "
         "('c', DATE '12000-01-01')) t(id, note)")),
+    # a map: a table to DuckDB's Python client, a list of pairs to pyarrow's
+    "map-parquet": ("parquet", _parquet("SELECT 'a' AS id, MAP{'RU': 1} AS rough")),
     "nested-dates-parquet": ("parquet", _parquet(
         "SELECT * FROM (VALUES ('a', [DATE '0000-06-01'], {'d': DATE '0000-06-01'}), "
         "('b', [DATE '2024-06-01'], {'d': DATE '2024-06-01'})) t(id, origin, note)")),
