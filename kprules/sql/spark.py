@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -187,15 +188,26 @@ def dataframe(spark: Any, vocabulary: ir.Vocabulary, records: Sequence[Any]) -> 
     return spark.createDataFrame(rows, schema)
 
 
-def _held(column: str, kind: str, i: int) -> list[str]:
+def _held(column: str, kind: str, shape: str, i: int) -> list[str]:
     """A raw column as `v<i>`, and `o<i>`: whether its value is a date or a time Python cannot
     hold (a year before 1 or after 9999, which a Parquet file may have: Spark's rows would fail
-    to reach Python), then NULL in `v<i>`."""
+    to reach Python), then NULL in `v<i>`. A list, struct or map holding dates or times
+    (`shape`: Spark's type) comes as its JSON text (`_from_json`): refused all the same."""
     q = SPARK.ident(column)
+    if kind in ("array", "struct", "map") and ("date" in shape or "timestamp" in shape):
+        return [f"to_json({q}) AS v{i}", f"FALSE AS o{i}"]
     if kind not in ("date", "timestamp", "timestamp_ntz"):
         return [f"{q} AS v{i}", f"FALSE AS o{i}"]
     inside = f"coalesce(year({q}) BETWEEN 1 AND 9999, {q} IS NULL)"
     return [f"CASE WHEN {inside} THEN {q} END AS v{i}", f"NOT {inside} AS o{i}"]
+
+
+def _from_json(value: Any, kind: str) -> Any:
+    """A raw value as the Python reader gives it: one `_held` gave as JSON text read back; a
+    map (a dict to Spark) as pyarrow gives one, a list of (key, value)."""
+    if kind in ("array", "struct", "map") and isinstance(value, str):
+        value = json.loads(value)
+    return list(value.items()) if kind == "map" and isinstance(value, dict) else value
 
 
 class SparkFile:
@@ -219,12 +231,13 @@ class SparkFile:
     def refused(self) -> Iterator[Raw]:
         from kprules.sql.files import Raw
 
-        kinds = {f.name: f.dataType.typeName() for f in self.checked.schema.fields}
+        types = {f.name: f.dataType for f in self.checked.schema.fields}
+        kinds = [types[f"_raw_{c}"].typeName() for c in self.header]
         raw = [e for i, c in enumerate(self.header)
-               for e in _held(f"_raw_{c}", kinds[f"_raw_{c}"], i)]
+               for e in _held(f"_raw_{c}", kinds[i], types[f"_raw_{c}"].simpleString(), i)]
         rows = self.checked.filter("NOT _ok").selectExpr("_row", *raw).orderBy("_row")
         for row in rows.toLocalIterator():
-            fields = {c: OUT_OF_RANGE if row[f"o{i}"] else row[f"v{i}"]
+            fields = {c: OUT_OF_RANGE if row[f"o{i}"] else _from_json(row[f"v{i}"], kinds[i])
                       for i, c in enumerate(self.header)}
             yield Raw(row[0], None, None, fields)
 

@@ -178,11 +178,13 @@ def test_spark_folds_text_as_python_does(spark: Any) -> None:
 
 
 @pytest.mark.parametrize("name", ["years-outside-parquet", "timestamps-outside-parquet",
+                                  "nested-dates-parquet", "map-parquet",
                                   "dates-for-text-parquet", "text-spaces-parquet"])
 def test_spark_reads_dates_and_texts_as_python_does(spark: Any, tmp_path: Path,
                                                    name: str) -> None:
-    """Dates outside Python's years are refused with their text (they made the Python path and
-    Spark's refused rows crash), and text is folded."""
+    """Dates and times outside Python's years, also inside a list or a struct, are refused as
+    on the Python path (they made it and Spark's refused rows crash); a map is a list of pairs;
+    text is folded."""
     from .test_engines_agree import FILES, POLICY, VOCABULARY, _run
 
     (tmp_path / "kprules.toml").write_text('policies = ["."]\n', encoding="utf-8")
