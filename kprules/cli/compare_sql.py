@@ -40,7 +40,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     `con`: the DuckDB connection to use (a new one by default)."""
     import duckdb
 
-    from kprules.cases.bulk import Record, data_format, header_problems, one_record
+    from kprules.cases.bulk import Record, RecordChecker, data_format, header_problems
     from kprules.sql.compile import compile_sql
     from kprules.sql.duck import connect
     from kprules.sql.fast import NotFast, fact_types, records
@@ -59,9 +59,11 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     con = con if con is not None else connect()
     where = _where_is(kind, name, lambda: row_groups(con, path))
 
+    check = RecordChecker(vocab)
+
     def recheck(raw: Raw) -> Any:
-        checked = one_record(kind, raw.text, raw.fields, raw.number, raw.line, name, vocab,
-                             where(raw.number))
+        checked = check(kind, raw.text, raw.fields, raw.number, raw.line, name,
+                        where(raw.number))
         if isinstance(checked, Record):
             return Fixed(checked.id, dict(checked.facts))
         raise Refused(checked.diagnostics, checked.sources)

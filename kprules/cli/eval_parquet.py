@@ -19,8 +19,8 @@ from kprules.cli.eval_write import Item, Unwritable, Writer
 from kprules.core.files import written_beside
 from kprules.ir.types import DECIMAL, INTEGER, Quantity, Type
 from kprules.ir.values import UNKNOWN, decimal_text
-from kprules.sql.dialect import DECIMAL_TYPE, DUCKDB
-from kprules.sql.duck import connect
+from kprules.sql.dialect import DUCKDB
+from kprules.sql.duck import connect, insert_rows
 from kprules.sql.types import holds, sql_type
 
 if TYPE_CHECKING:
@@ -83,17 +83,9 @@ class ParquetWriter(Writer):
             self.con.close()
 
     def _flush(self) -> None:
-        """The rows so far into the table, one statement: each column a list (`unnest`);
-        decimals as their text, cast by DuckDB (exact: `_cell` checked that they fit)."""
-        if not self.rows:
-            return
-        columns = [list(c) for c in zip(*self.rows, strict=True)]
-        kinds = ["VARCHAR", "DATE", *("VARCHAR" if k == DECIMAL_TYPE else k
-                                      for k in self.kinds)]
-        casts = ["", "", *(f"::{DECIMAL_TYPE}" if k == DECIMAL_TYPE else ""
-                           for k in self.kinds)]
-        select = ", ".join(f"unnest(?::{k}[]){c}" for k, c in zip(kinds, casts, strict=True))
-        self.con.execute(f"INSERT INTO kprules_values SELECT {select}", columns)
+        """The rows so far into the table (`insert_rows`: one statement; decimals exact, as
+        `_cell` checked that they fit)."""
+        insert_rows(self.con, "kprules_values", ["VARCHAR", "DATE", *self.kinds], self.rows)
         self.rows = []
 
 

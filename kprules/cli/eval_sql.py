@@ -1,7 +1,7 @@
 """`kprules eval --engine duckdb`: a data file opened in DuckDB (kprules.sql.files).
 
 Effects only: choosing the engine, opening the file in DuckDB, handing the records SQL refuses to
-the Python reader's check (kprules.cases.bulk.one_record) for their diagnostics. Writing and
+the Python reader's check (kprules.cases.bulk.RecordChecker) for their diagnostics. Writing and
 reporting are `kprules.cli.eval_cmd`'s, as on the Python path.
 """
 
@@ -19,7 +19,7 @@ from kprules.core.shared_repr import SharedRepr
 
 if TYPE_CHECKING:
     from kprules import ir
-    from kprules.cases.bulk import BadRecord
+    from kprules.cases.bulk import BadRecord, RecordChecker
     from kprules.cli.plan_cache import PlanKey
     from kprules.eval.evaluate import Evaluator
     from kprules.sql.compile import SqlQuery
@@ -191,7 +191,7 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
     only). `optimistic`: do not look for refused records yet (`complete` does), so that a
     Parquet file written with `copy` is read once when every record is valid. `watch`: the
     progress of DuckDB's statements."""
-    from kprules.cases.bulk import data_format
+    from kprules.cases.bulk import RecordChecker, data_format
     from kprules.core.files import display_name
     from kprules.sql.files import ReadError, evaluate_file
 
@@ -206,8 +206,9 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
         if optimistic and kind == "parquet" and engine == "duckdb":
             query = file.query(ev.layout, as_of)
             return Prepared(file, query, [], file.failed(query), name, kind, where, False)
+        check = RecordChecker(ev.vocabulary)
         bad, query = evaluate_file(file, ev.layout, as_of,
-                                   lambda raw: _recheck(raw, kind, name, ev, where))
+                                   lambda raw: _recheck(raw, kind, name, check, where))
     except ReadError:
         return None
     return Prepared(file, query, bad, file.failed(query), name, kind, where)
@@ -215,11 +216,13 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
 
 def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepared:
     """An optimistic preparation with its refused records looked for (and fixed ones added)."""
+    from kprules.cases.bulk import RecordChecker
     from kprules.sql.files import evaluate_file
 
     name, kind, where = prepared.name, prepared.kind, prepared.where
+    check = RecordChecker(ev.vocabulary)
     bad, query = evaluate_file(prepared.file, ev.layout, as_of,
-                               lambda raw: _recheck(raw, kind, name, ev, where))
+                               lambda raw: _recheck(raw, kind, name, check, where))
     return Prepared(prepared.file, query, bad, prepared.file.failed(query), name, kind, where)
 
 
@@ -255,13 +258,13 @@ def _locator(file: SqlFile | SparkFile, path: Path, fmt: str, name: str) -> Call
     return locator(name, lambda: file_row_groups(path))
 
 
-def _recheck(raw: Raw, fmt: str, name: str, ev: Evaluator, where: Callable[[int], str]) -> Any:
-    from kprules.cases.bulk import Record, one_record
+def _recheck(raw: Raw, fmt: str, name: str, check: RecordChecker,
+             where: Callable[[int], str]) -> Any:
+    from kprules.cases.bulk import Record
     from kprules.sql.files import Fixed
 
     at = where(raw.number) if fmt == "parquet" else ""
-    checked = one_record(fmt, raw.text, raw.fields, raw.number, raw.line, name, ev.vocabulary,
-                         at)
+    checked = check(fmt, raw.text, raw.fields, raw.number, raw.line, name, at)
     if isinstance(checked, Record):
         return Fixed(checked.id, dict(checked.facts))
     return checked

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from kprules import ir
@@ -78,10 +79,9 @@ def evaluate_records(layout: Layout, vocabulary: ir.Vocabulary,
     The date of a record is `as_of` when given, else its `dated by` fact, else unknown."""
     con = con or connect()
     names = facts_table(con, vocabulary)
-    if records:
-        marks = ", ".join("?" for _ in range(len(names) + 1))
-        con.executemany(f"INSERT INTO facts VALUES ({marks})",
-                        [[i, *(to_sql(r.get(n)) for n in names)] for i, r in enumerate(records)])
+    kinds = ["BIGINT", *(sql_type(vocabulary.facts[n].type, DUCKDB) for n in names)]
+    insert_rows(con, "facts", kinds,
+                [[i, *(to_sql(r.get(n)) for n in names)] for i, r in enumerate(records)])
     query = compile_sql(layout, keep=[ROW], as_of=as_of,
                         as_of_fact=None if as_of is not None else vocabulary.dated_by)
     return read_results(con, query, layout)
@@ -98,3 +98,27 @@ def read_results(con: Any, query: SqlQuery,
                     row[-1]))
     assert all(isinstance(r[1], int | type(None)) for r in out), ERROR
     return out
+
+
+def insert_rows(con: Any, table: str, kinds: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Python rows into `table` (columns of these DuckDB types, in order) in one statement:
+    each column a list, unnested (DuckDB's `executemany` took 13 s for 20,000 rows; this, 0.12
+    s). A decimal goes as its text and is cast by DuckDB, exactly (a value DECIMAL(38,12)
+    cannot hold fails the statement, as `executemany` did)."""
+    if not rows:
+        return
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    parts = []
+    for i, kind in enumerate(kinds):
+        if kind.startswith("DECIMAL"):
+            columns[i] = [None if v is None else _decimal_text(v) for v in columns[i]]
+            parts.append(f"unnest(?::VARCHAR[])::{kind}")
+        else:
+            parts.append(f"unnest(?::{kind}[])")
+    con.execute(f"INSERT INTO {table} SELECT {', '.join(parts)}", columns)
+
+
+def _decimal_text(value: Any) -> str:
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # its shortest decimal, as every reader reads a float
+    return format(value, "f") if isinstance(value, Decimal) else str(value)

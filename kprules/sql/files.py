@@ -39,7 +39,7 @@ from kprules.ir.types import Type
 from kprules.ir.values import OUT_OF_RANGE
 from kprules.sql.compile import ERROR, SqlQuery, compile_sql
 from kprules.sql.dialect import DUCKDB
-from kprules.sql.duck import connect
+from kprules.sql.duck import connect, insert_rows
 from kprules.sql.types import from_sql, holds, sql_type, to_sql
 from kprules.sql.validate import (
     csv_row_ok,
@@ -286,9 +286,10 @@ class SqlFile:
         cols = ["_row BIGINT", "_line BIGINT", "_id VARCHAR",
                 *(f"{_q(n)} {sql_type(self.vocabulary.facts[n].type, DUCKDB)}" for n in names)]
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE fixed ({', '.join(cols)})")
-        marks = ", ".join("?" for _ in range(len(names) + 3))
+        kinds = ["BIGINT", "BIGINT", "VARCHAR",
+                 *(sql_type(self.vocabulary.facts[n].type, DUCKDB) for n in names)]
         try:
-            self.con.executemany(f"INSERT INTO fixed VALUES ({marks})", [
+            insert_rows(self.con, "fixed", kinds, [
                 [raw.number, raw.line, fx.id, *(to_sql(fx.facts.get(n)) for n in names)]
                 for raw, fx in rows])
         except Exception as err:  # a value SQL cannot hold (a decimal beyond DECIMAL(38, 12))
