@@ -100,6 +100,14 @@ def _q(name: str) -> str:
     return DUCKDB.ident(name)
 
 
+def _outside(column: str, kind: str) -> str:
+    """Whether a DATE or TIMESTAMP column's value is outside the years Python holds (1 to
+    9999), or infinite. A TIMESTAMP WITH TIME ZONE is read as UTC: its own `year()` counts the
+    era (1 BC is its year 1)."""
+    at = f"CAST({column} AS TIMESTAMP)" if kind == "TIMESTAMP WITH TIME ZONE" else column
+    return f"NOT coalesce(isfinite({column}) AND year({at}) BETWEEN 1 AND 9999, TRUE)"
+
+
 def _raw(columns: Sequence[str]) -> list[tuple[str, str]]:
     """The file's own columns, kept under names of their own (`_raw_<name>`)."""
     return [(_q(c), f"_raw_{c}") for c in columns]
@@ -235,8 +243,7 @@ class SqlFile:
         numbered = (f"(SELECT ordinality AS _n, CAST(NULL AS BIGINT) AS _line, * "
                     f"FROM {source} WITH ORDINALITY)")
         return self._define(numbered, typed, ident, id_ok, _raw(self.header) + [
-            (f"NOT coalesce(isfinite({_q(c)}) AND year({_q(c)}) BETWEEN 1 AND 9999, TRUE)",
-             f"_out_{c}") for c in self._dates])
+            (_outside(_q(c), columns[c]), f"_out_{c}") for c in self._dates])
 
     # ---------------------------------------------------------------- records SQL refuses
 

@@ -119,6 +119,10 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
         "SELECT * FROM (VALUES ('a', TIMESTAMP '0000-06-01 10:00:00'), "
         "('b', TIMESTAMP '2024-06-01 10:00:00'), ('c', TIMESTAMP 'infinity'), "
         "('d', TIMESTAMP '12000-01-01 00:00:00')) t(id, shipped)")),
+    # DuckDB's year() of a TIMESTAMP WITH TIME ZONE counts the era: 1 BC was its year 1
+    "timestamptz-outside-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', CAST('0000-06-01' AS TIMESTAMPTZ)), "
+        "('b', CAST('2024-06-01' AS TIMESTAMPTZ))) t(id, shipped)")),
     # a date was accepted as a text fact when Python could not hold it (its text stood in)
     "dates-for-text-parquet": ("parquet", _parquet(
         "SELECT * FROM (VALUES ('a', DATE '0000-06-01'), ('b', DATE '2024-06-01'), "
