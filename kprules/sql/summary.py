@@ -112,8 +112,9 @@ def grouped(source: str, groups: Sequence[str], dialect: Dialect = DUCKDB) -> st
         if part == "year":
             parts.append(f"CAST(year({q(fact)}) AS BIGINT) AS {column}")
         elif part == "month":
-            parts.append(f"CAST(year({q(fact)}) AS {dialect.string_type}) || '-' || "
-                         f"lpad(CAST(month({q(fact)}) AS {dialect.string_type}), 2, '0') "
+            # years 1 to 999 with their zeros: 0005-03, as an ISO date writes them
+            parts.append(f"lpad(CAST(year({q(fact)}) AS {dialect.string_type}), 4, '0') || "
+                         f"'-' || lpad(CAST(month({q(fact)}) AS {dialect.string_type}), 2, '0') "
                          f"AS {column}")
     return f"SELECT *{''.join(', ' + p for p in parts)} FROM ({source})"
 

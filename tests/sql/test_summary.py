@@ -295,6 +295,20 @@ def test_a_date_fact_groups_the_summary_by_its_year_or_month(tmp_path: Path, par
         whole["differing_records"] > 20
 
 
+def test_a_month_of_an_early_year_keeps_its_zeros(tmp_path: Path) -> None:
+    """`YYYY-MM` as docs/compare.md says: the year 5 was `5-03`."""
+    import json
+
+    data = tmp_path / "early.jsonl"
+    data.write_text("".join(json.dumps({"form": "rough", "shipment_date": d}) + "\n"
+                            for d in ("0005-03-01", "0999-12-31", "2024-01-05")),
+                    encoding="utf-8")
+    got = json.loads(_compare(data, "--engine", "duckdb", "--group-by",
+                              "shipment_date:month").stdout)
+    assert sorted(t["group"]["shipment_date:month"] for t in got["totals"]) == [
+        "0005-03", "0999-12", "2024-01"]
+
+
 @pytest.mark.parametrize(("group", "message"), [
     ("exported_from:year", "--group-by `exported_from:year`: `exported_from` is a country "
      "fact, not a date; only a date fact has a year or a month"),
