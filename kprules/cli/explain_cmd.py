@@ -130,7 +130,7 @@ def explain_command(policies: tuple[str, ...], case_path: Path, case_id: str | N
                     policy_dirs: tuple[Path, ...]) -> None:
     lib = open_library(policies, seeds_dir, no_seeds, policy_dirs)
     targets = resolve_terms(lib, given_policies(lib), terms)
-    check_case_path(case_path)
+    check_case_path(case_path, "explain")
     case = pick_case(load_cases(case_path, lib), case_id)
     vocabularies = {lib[p].vocabulary.name for p, _ in targets}
     if case.vocabulary not in vocabularies:

@@ -257,18 +257,27 @@ def load_cases(path: Path | Sequence[Path], lib: Library) -> Suite:
     return suite
 
 
-def check_case_path(path: Path) -> None:
-    """Exit 1 (KP420) for a file that is neither a case file nor a data file."""
-    from kprules.cases.bulk import FORMATS
+def check_case_path(path: Path, command: str | None = None) -> None:
+    """Exit 1 (KP420) for a file that is not a case file: neither a case file nor a data file,
+    or, for a `command` that reads case files only (`explain`), a data file."""
+    from kprules.cases.bulk import FORMATS, data_format
     from kprules.core.diagnostics import Diagnostic
     from kprules.core.files import display_name
 
-    if path.is_file() and path.suffix.lower() != ".toml":
+    if not path.is_file() or path.suffix.lower() == ".toml":
+        return
+    name = display_name(path)
+    if command is not None and data_format(path) is not None:
+        problem = Diagnostic("KP420", f"`{name}` is a data file; `kprules {command}` reads a "
+                             "case file (`.toml`)", None,
+                             hint=f"evaluate a data file's records with `kprules eval "
+                             f"--cases {name}`; explain one by writing it as a case")
+    else:
         listed = ", ".join(f"`{e}`" for e in FORMATS)
-        report([Diagnostic("KP420", f"`{display_name(path)}` is neither a case file nor a "
-                           "data file", None,
-                           hint=f"case files end in `.toml`, data files in {listed}")], {})
-        sys.exit(1)
+        problem = Diagnostic("KP420", f"`{name}` is neither a case file nor a data file", None,
+                             hint=f"case files end in `.toml`, data files in {listed}")
+    report([problem], {})
+    sys.exit(1)
 
 
 class Stop(Exception):

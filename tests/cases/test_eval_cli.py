@@ -43,6 +43,8 @@ RUNS: dict[str, list[str]] = {
                        "ru-2024-large-stones", "--term", "export", "--term", "threshold"],
     "explain-json": ["explain", "shipment/proposal.kpr", "--case", "cases/car-2014.toml",
                      "--term", "conflict_diamond", "--format", "json"],
+    # explain reads case files: a data file was "neither a case file nor a data file"
+    "error-explain-data-file": ["explain", "shipment", "--case", "data/shipments.jsonl"],
     # usage errors (exit 2)
     "usage-term": ["eval", "shipment", "--cases", "cases", "--term", "conflict_diamnd"],
     "usage-date": ["eval", "shipment", "--cases", "cases", "--as-of", "2024-13-01"],
@@ -77,7 +79,7 @@ def in_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_output(name: str, golden: Golden) -> None:
     text, code, _ = run(RUNS[name])
     golden(OUTPUT / f"{name}.out", text)
-    want = 2 if name.startswith("usage") else 1 if name.startswith("policy") else 0
+    want = 2 if name.startswith("usage") else 1 if name.startswith(("policy", "error")) else 0
     assert code == want
 
 
