@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kprules import ir
+from kprules.core.limits import MAX_NUMBER_DIGITS
 from kprules.ir.slots import Layout
 from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, TEXT, Quantity, SetType, Type
 from kprules.ir.values import OUT_OF_RANGE
@@ -96,7 +98,7 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
     elif (t == DECIMAL or isinstance(t, Quantity)) and (
             kind in ("tinyint", "smallint", "int", "bigint", "double", "float")
             or kind.startswith("decimal")):
-        cast = f"try_cast({column} AS {DECIMAL_TYPE})"
+        cast = _decimal_column(column, kind)
     elif t == DATE and kind == "date":
         cast = python_date(column)
     elif isinstance(t, SetType) and kind == "array<string>":
@@ -186,6 +188,24 @@ def dataframe(spark: Any, vocabulary: ir.Vocabulary, records: Sequence[Any]) -> 
     rows = [(i, *(_value(to_sql(r.get(n)), t) for n, t in zip(names, types, strict=True)))
             for i, r in enumerate(records)]
     return spark.createDataFrame(rows, schema)
+
+
+def _decimal_column(column: str, kind: str) -> str:
+    """A number column as DECIMAL(38,12), NULL where Python would refuse the value or read
+    another: a decimal(p, s) value has s places, which Python counts among its digits (at most
+    MAX_NUMBER_DIGITS), and Spark's cast would round places beyond 12 (as
+    kprules.sql.validate's `_column_decimal` does for DuckDB)."""
+    cast = f"try_cast({column} AS {DECIMAL_TYPE})"
+    scale = re.fullmatch(r"decimal\(\d+,\s*(\d+)\)", kind)
+    if scale is None:
+        return cast
+    places = int(scale[1])
+    if places > MAX_NUMBER_DIGITS:
+        return f"CAST(NULL AS {DECIMAL_TYPE})"
+    fits = f"abs({column}) < {10 ** (MAX_NUMBER_DIGITS - places)}"
+    if places > 12:
+        fits += f" AND {cast} = {column}"
+    return f"(CASE WHEN {fits} THEN {cast} END)"
 
 
 def _held(column: str, kind: str, shape: str, i: int) -> list[str]:

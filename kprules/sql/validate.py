@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from kprules.core.countries import ISO_3166_ALPHA2
+from kprules.core.limits import MAX_NUMBER_DIGITS
 from kprules.ir.types import (
     BOOL,
     COUNTRY,
@@ -293,9 +294,17 @@ def _column_decimal(column: str, column_type: str) -> str:
         return f"(CASE WHEN {_json_decimal(text)} THEN TRY_CAST({text} AS {DECIMAL_TYPE}) END)"
     cast = f"TRY_CAST({column} AS {DECIMAL_TYPE})"
     scale = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", column_type)
-    if scale is not None and int(scale[1]) > 12:
-        return f"(CASE WHEN {cast} = {column} THEN {cast} END)"
-    return cast
+    if scale is None:
+        return cast
+    # Python reads a DECIMAL(p, s) value with its s places, and counts them among its digits
+    # (`limits.plain_digits`: 1.5 as DECIMAL(38,30) has 31): more than the limit is refused
+    places = int(scale[1])
+    if places > MAX_NUMBER_DIGITS:
+        return f"CAST(NULL AS {DECIMAL_TYPE})"
+    fits = f"abs({column}) < {10 ** (MAX_NUMBER_DIGITS - places)}"
+    if places > 12:  # and DECIMAL(38,12) must hold it exactly: zeros only beyond 12 places
+        fits += f" AND {cast} = {column}"
+    return f"(CASE WHEN {fits} THEN {cast} END)"
 
 
 def _lookup(column: str, t: Type) -> str | None:

@@ -127,6 +127,15 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     "dates-for-text-parquet": ("parquet", _parquet(
         "SELECT * FROM (VALUES ('a', DATE '0000-06-01'), ('b', DATE '2024-06-01'), "
         "('c', DATE '12000-01-01')) t(id, note)")),
+    # Python counts a DECIMAL column's places among a number's digits (31 here): SQL took them
+    "decimal-places-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', CAST(1234567890123456789 AS DECIMAL(38,12))), "
+        "('b', CAST(123456789012345678 AS DECIMAL(38,12)))) t(id, weight)")),
+    "decimal-scale-parquet": ("parquet", _parquet(
+        "SELECT * FROM (VALUES ('a', CAST(1.5 AS DECIMAL(38,30))), "
+        "('b', CAST(0 AS DECIMAL(38,30)))) t(id, weight)")),
+    "decimal-scale-31-parquet": ("parquet", _parquet(
+        "SELECT 'a' AS id, CAST(0.5 AS DECIMAL(38,31)) AS weight")),
     # a map: a table to DuckDB's Python client, a list of pairs to pyarrow's
     "map-parquet": ("parquet", _parquet("SELECT 'a' AS id, MAP{'RU': 1} AS rough")),
     "nested-dates-parquet": ("parquet", _parquet(

@@ -179,6 +179,8 @@ def test_spark_folds_text_as_python_does(spark: Any) -> None:
 
 @pytest.mark.parametrize("name", ["years-outside-parquet", "timestamps-outside-parquet",
                                   "nested-dates-parquet", "map-parquet",
+                                  "decimal-places-parquet", "decimal-scale-parquet",
+                                  "decimal-scale-31-parquet",
                                   "dates-for-text-parquet", "text-spaces-parquet"])
 def test_spark_reads_dates_and_texts_as_python_does(spark: Any, tmp_path: Path,
                                                    name: str) -> None:
