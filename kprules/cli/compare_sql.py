@@ -74,7 +74,9 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     facts = list(dict.fromkeys(group_fact(g)[0] for g in group_by))
 
     def evaluated(source: str) -> Any:  # evaluated once into __q, read three times
-        query = compile_sql(layout, source=source, keep=[*measures, *facts],
+        # `_id` kept, though no summary reads it: DuckDB checks a CSV cell's UTF-8 only when it
+        # reads the cell, and a record with a bad byte in its id is refused (KP101)
+        query = compile_sql(layout, source=source, keep=["_id", *measures, *facts],
                             as_of=comparison.as_of, as_of_fact=vocab.dated_by)
         con.execute(f"CREATE OR REPLACE TEMP TABLE __q AS {grouped(query.sql, group_by)}")
         return query

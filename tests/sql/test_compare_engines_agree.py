@@ -52,6 +52,8 @@ FILES: dict[str, tuple[str, Callable[[Path], object], str]] = {
                                               "('b', 'Rough ')) t(id, form)"), "KP409"),
     "too-many-cells": ("csv", _text("id,form\nok,rough\nx,rough,extra\n"), "KP423"),
     "not-utf8-csv": ("csv", _bytes(b"id,form\na,\xff\xfe\n"), "KP101"),
+    # DuckDB checks a cell's UTF-8 only when it reads it, and no summary read the id
+    "not-utf8-id-csv": ("csv", _bytes(b"id,form\nr\xe9,rough\nb,rough\n"), "KP101"),
 }
 
 
