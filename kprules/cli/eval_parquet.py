@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from kprules.ir.types import DECIMAL, INTEGER, Quantity, Type
 from kprules.ir.values import UNKNOWN, decimal_text
 from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect, insert_rows
-from kprules.sql.types import holds, sql_type
+from kprules.sql.types import holds, sql_type, to_sql
 
 if TYPE_CHECKING:
     from kprules.eval.evaluate import Evaluator
@@ -90,22 +89,14 @@ class ParquetWriter(Writer):
 
 
 def _cell(value: Any, t: Type, item: Item, column: str) -> Any:
-    """A value as the table takes it: None for unknown, a decimal as its text, a set sorted;
-    `Unwritable` for a number its column cannot hold."""
+    """A value as the table takes it (`to_sql`; None for unknown); `Unwritable` for a number
+    its column cannot hold."""
     if value is None or value is UNKNOWN:
         return None
-    if t == DECIMAL or isinstance(t, Quantity):
-        if not holds(_decimal(value)):
-            raise Unwritable(f"record {item.number}: `{column}` is {decimal_text(value)}, more "
-                             "digits than a Parquet DECIMAL(38,12) holds")
-        return decimal_text(_decimal(value))
+    if (t == DECIMAL or isinstance(t, Quantity)) and not holds(value):
+        raise Unwritable(f"record {item.number}: `{column}` is {decimal_text(value)}, more "
+                         "digits than a Parquet DECIMAL(38,12) holds")
     if t == INTEGER and not -_LONG <= value < _LONG:
         raise Unwritable(f"record {item.number}: `{column}` is {value}, beyond a Parquet "
                          "BIGINT")
-    return sorted(value) if isinstance(value, frozenset) else value
-
-
-def _decimal(value: Decimal | int | float) -> Decimal:
-    if isinstance(value, float):
-        return Decimal(repr(value))  # its shortest decimal, as every reader reads a float
-    return value if isinstance(value, Decimal) else Decimal(value)
+    return to_sql(value)

@@ -101,10 +101,10 @@ def read_results(con: Any, query: SqlQuery,
 
 
 def insert_rows(con: Any, table: str, kinds: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Python rows into `table` (columns of these DuckDB types, in order) in one statement:
-    each column a list, unnested (DuckDB's `executemany` took 13 s for 20,000 rows; this, 0.12
-    s). A decimal goes as its text and is cast by DuckDB, exactly (a value DECIMAL(38,12)
-    cannot hold fails the statement, as `executemany` did)."""
+    """Python rows (values as `to_sql` gives them) into `table` (columns of these DuckDB types,
+    in order) in one statement: each column a list, unnested (DuckDB's `executemany` took 13 s
+    for 20,000 rows; this, 0.12 s). A decimal goes as its text and is cast by DuckDB, exactly
+    (a value DECIMAL(38,12) cannot hold fails the statement, as `executemany` did)."""
     if not rows:
         return
     columns = [list(c) for c in zip(*rows, strict=True)]
@@ -119,6 +119,5 @@ def insert_rows(con: Any, table: str, kinds: Sequence[str], rows: Sequence[Seque
 
 
 def _decimal_text(value: Any) -> str:
-    if isinstance(value, float):
-        value = Decimal(repr(value))  # its shortest decimal, as every reader reads a float
+    """A decimal (or a whole number) as plain text; floats are Decimals already (`to_sql`)."""
     return format(value, "f") if isinstance(value, Decimal) else str(value)

@@ -43,6 +43,7 @@ from kprules.sql.duck import connect, insert_rows
 from kprules.sql.types import from_sql, holds, sql_type, to_sql
 from kprules.sql.validate import (
     csv_row_ok,
+    in_python_years,
     json_fact,
     json_id,
     json_record,
@@ -105,7 +106,7 @@ def _outside(column: str, kind: str) -> str:
     9999), or infinite. A TIMESTAMP WITH TIME ZONE is read as UTC: its own `year()` counts the
     era (1 BC is its year 1)."""
     at = f"CAST({column} AS TIMESTAMP)" if kind == "TIMESTAMP WITH TIME ZONE" else column
-    return f"NOT coalesce(isfinite({column}) AND year({at}) BETWEEN 1 AND 9999, TRUE)"
+    return f"NOT coalesce(isfinite({column}) AND {in_python_years(at)}, TRUE)"
 
 
 def _raw(columns: Sequence[str]) -> list[tuple[str, str]]:

@@ -17,20 +17,24 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kprules import ir
-from kprules.core.limits import MAX_NUMBER_DIGITS
 from kprules.ir.slots import Layout
 from kprules.ir.types import BOOL, DATE, DECIMAL, INTEGER, TEXT, Quantity, SetType, Type
 from kprules.ir.values import OUT_OF_RANGE
 from kprules.sql.compile import SqlQuery, compile_sql
 from kprules.sql.dialect import DECIMAL_TYPE, SPARK
 from kprules.sql.duck import EngineMissing
-from kprules.sql.validate import allowed, fold_space_sql, python_date
+from kprules.sql.validate import (
+    allowed,
+    declared_decimal,
+    fold_space_sql,
+    in_python_years,
+    python_date,
+)
 
 if TYPE_CHECKING:
     from kprules.sql.files import Fixed, Raw, Result
@@ -98,7 +102,7 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
     elif (t == DECIMAL or isinstance(t, Quantity)) and (
             kind in ("tinyint", "smallint", "int", "bigint", "double", "float")
             or kind.startswith("decimal")):
-        cast = _decimal_column(column, kind)
+        cast = declared_decimal(column, kind, f"try_cast({column} AS {DECIMAL_TYPE})")
     elif t == DATE and kind == "date":
         cast = python_date(column)
     elif isinstance(t, SetType) and kind == "array<string>":
@@ -190,24 +194,6 @@ def dataframe(spark: Any, vocabulary: ir.Vocabulary, records: Sequence[Any]) -> 
     return spark.createDataFrame(rows, schema)
 
 
-def _decimal_column(column: str, kind: str) -> str:
-    """A number column as DECIMAL(38,12), NULL where Python would refuse the value or read
-    another: a decimal(p, s) value has s places, which Python counts among its digits (at most
-    MAX_NUMBER_DIGITS), and Spark's cast would round places beyond 12 (as
-    kprules.sql.validate's `_column_decimal` does for DuckDB)."""
-    cast = f"try_cast({column} AS {DECIMAL_TYPE})"
-    scale = re.fullmatch(r"decimal\(\d+,\s*(\d+)\)", kind)
-    if scale is None:
-        return cast
-    places = int(scale[1])
-    if places > MAX_NUMBER_DIGITS:
-        return f"CAST(NULL AS {DECIMAL_TYPE})"
-    fits = f"abs({column}) < {10 ** (MAX_NUMBER_DIGITS - places)}"
-    if places > 12:
-        fits += f" AND {cast} = {column}"
-    return f"(CASE WHEN {fits} THEN {cast} END)"
-
-
 def _held(column: str, kind: str, shape: str, i: int) -> list[str]:
     """A raw column as `v<i>`, and `o<i>`: whether its value is a date or a time Python cannot
     hold (a year before 1 or after 9999, which a Parquet file may have: Spark's rows would fail
@@ -218,7 +204,7 @@ def _held(column: str, kind: str, shape: str, i: int) -> list[str]:
         return [f"to_json({q}) AS v{i}", f"FALSE AS o{i}"]
     if kind not in ("date", "timestamp", "timestamp_ntz"):
         return [f"{q} AS v{i}", f"FALSE AS o{i}"]
-    inside = f"coalesce(year({q}) BETWEEN 1 AND 9999, {q} IS NULL)"
+    inside = f"coalesce({in_python_years(q)}, {q} IS NULL)"
     return [f"CASE WHEN {inside} THEN {q} END AS v{i}", f"NOT {inside} AS o{i}"]
 
 

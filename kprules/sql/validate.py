@@ -277,10 +277,16 @@ def typed_fact(column: str, column_type: str, t: Type) -> tuple[str, str, str]:
     return (*_checked(f"({cast} IS NOT NULL)", cast), present)
 
 
+def in_python_years(value: str) -> str:
+    """Whether a date's or a time's year is one Python holds (1 to 9999; a Parquet file may
+    hold any, and the Python reader reports them): NULL for an infinite one. DuckDB and Spark
+    alike."""
+    return f"year({value}) BETWEEN 1 AND 9999"
+
+
 def python_date(column: str) -> str:
-    """A DATE column's value, NULL outside Python's years (1 to 9999; a Parquet file may hold
-    any, and the Python reader reports them)."""
-    return f"(CASE WHEN year({column}) BETWEEN 1 AND 9999 THEN {column} END)"
+    """A DATE column's value, NULL outside Python's years (`in_python_years`)."""
+    return f"(CASE WHEN {in_python_years(column)} THEN {column} END)"
 
 
 def _column_decimal(column: str, column_type: str) -> str:
@@ -292,17 +298,23 @@ def _column_decimal(column: str, column_type: str) -> str:
     if kind in ("DOUBLE", "FLOAT"):
         text = f"CAST(CAST({column} AS DOUBLE) AS VARCHAR)"  # a FLOAT as Python widens it
         return f"(CASE WHEN {_json_decimal(text)} THEN TRY_CAST({text} AS {DECIMAL_TYPE}) END)"
-    cast = f"TRY_CAST({column} AS {DECIMAL_TYPE})"
-    scale = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", column_type)
+    return declared_decimal(column, column_type, f"TRY_CAST({column} AS {DECIMAL_TYPE})")
+
+
+def declared_decimal(column: str, column_type: str, cast: str) -> str:
+    """`cast` (the column as DECIMAL(38,12)) for a number column, NULL where the column is
+    a DECIMAL(p, s) (either engine's spelling) whose value Python refuses or SQL would round:
+    Python reads it with its s places and counts them among its digits (`limits.plain_digits`:
+    1.5 as DECIMAL(38,30) has 31), and DECIMAL(38,12) must hold it exactly (zeros only beyond
+    12 places)."""
+    scale = re.fullmatch(r"decimal\(\d+,\s*(\d+)\)", column_type, re.IGNORECASE)
     if scale is None:
         return cast
-    # Python reads a DECIMAL(p, s) value with its s places, and counts them among its digits
-    # (`limits.plain_digits`: 1.5 as DECIMAL(38,30) has 31): more than the limit is refused
     places = int(scale[1])
     if places > MAX_NUMBER_DIGITS:
         return f"CAST(NULL AS {DECIMAL_TYPE})"
     fits = f"abs({column}) < {10 ** (MAX_NUMBER_DIGITS - places)}"
-    if places > 12:  # and DECIMAL(38,12) must hold it exactly: zeros only beyond 12 places
+    if places > 12:
         fits += f" AND {cast} = {column}"
     return f"(CASE WHEN {fits} THEN {cast} END)"
 
