@@ -130,11 +130,13 @@ class _Context:
     """What every evaluation of one evaluator's entry shares: the keys of its targets, where
     each is (by key, and by term name when the name is one target's), its layout, its
     validator, and how the entry dates a record: the fixed `as_of`, else the fact `dated_by`
-    (the checked entry reads it as a date), else none; and `evaluation`, the class of its
+    (the checked entry reads it as a date), else none; `evaluation`, the class of its
     evaluations: `Evaluation` with this context as a class attribute, so that an evaluation
-    does not carry it."""
+    does not carry it; and `kept`, the same for the reference path's evaluations, which keep
+    their typed facts, date and slots (`_Kept`)."""
 
-    __slots__ = ("as_of", "dated_by", "evaluation", "keys", "layout", "positions", "validate")
+    __slots__ = ("as_of", "dated_by", "evaluation", "kept", "keys", "layout", "positions",
+                 "validate")
 
     def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]],
                  as_of: dt.date | None = None, dated_by: str | None = None) -> None:
@@ -146,9 +148,10 @@ class _Context:
         positions: dict[object, int] = {k: i for i, k in enumerate(self.keys)}
         positions.update((n, i) for i, n in enumerate(names) if names.count(n) == 1)
         self.positions = positions
-        self.evaluation: type[Evaluation] = type(
-            "Evaluation", (Evaluation,), {"__slots__": (), "context": self,
-                                          "__module__": __name__, "__doc__": Evaluation.__doc__})
+        own = {"context": self, "__module__": __name__, "__doc__": Evaluation.__doc__}
+        self.evaluation: type[Evaluation] = type("Evaluation", (Evaluation,),
+                                                 {"__slots__": (), **own})
+        self.kept: type[_Kept] = type("Evaluation", (_Kept,), own)
 
     def date_of(self, record: Mapping[str, Any]) -> dt.date | None:
         """The date of a record the checked entry evaluated as given."""
@@ -170,16 +173,16 @@ class Evaluation(tuple[Any, ...]):
     Built once per record by the validating entry points, so it is cheap to build and to keep:
     one tuple of the record followed by the values, made by calling the class (the context's
     `evaluation`, which holds the context), whose construction is tuple's own: one object per
-    record, and a small one (the garbage collector scans each result kept). `values` is made
-    when first read, and so are `facts` and `as_of` when the record was evaluated as given (its
-    values already of their canonical forms, floats for decimals aside): they are then
-    `validate`'s reading of the record and its date, when first read, so do not change the
+    record, a small one with no `__dict__` (the garbage collector scans each result kept, and
+    a dict slot makes each scan and each construction dearer). So nothing is cached on it:
+    `values` is a new dict at each reading, and when the record was evaluated as given (its
+    values already of their canonical forms, floats for decimals aside) `facts` and `as_of`
+    are `validate`'s reading of the record and its date at each reading: do not change the
     record while they may still be needed.
-    The reference path's evaluations keep their date and slots (`of_typed`)."""
+    The reference path's evaluations keep their typed facts, date and slots (`_Kept`)."""
 
+    __slots__ = ()
     context: _Context  # a class attribute of each context's own subclass
-    _as_of: dt.date | None  # in the instance's __dict__, when kept
-    _slots: tuple[Any, ...] | None
 
     @property
     def record(self) -> Mapping[str, Any]:
@@ -187,24 +190,18 @@ class Evaluation(tuple[Any, ...]):
 
     @property
     def as_of(self) -> dt.date | None:
-        try:
-            return self._as_of
-        except AttributeError:
-            return self.context.date_of(self.record)
+        return self.context.date_of(self.record)
 
     @property
     def slots(self) -> tuple[Any, ...] | None:
-        try:
-            return self._slots
-        except AttributeError:
-            return None
+        return None
 
     @classmethod
     def of_typed(cls, row: tuple[Any, ...], as_of: dt.date | None, context: _Context,
                  slots: tuple[Any, ...] | None, typed: dict[str, Any]) -> Evaluation:
         """An evaluation of typed facts (as `validate` gives them), with its slots, if any."""
-        out = context.evaluation((typed, *row))
-        out._typed, out._as_of, out._slots = typed, as_of, slots
+        out = context.kept((typed, *row))
+        out.kept_facts, out.kept_as_of, out.kept_slots = typed, as_of, slots
         return out
 
     @property
@@ -213,11 +210,7 @@ class Evaluation(tuple[Any, ...]):
 
     @property
     def values(self) -> Mapping[Key, Any]:
-        try:
-            return self._values
-        except AttributeError:
-            self._values: dict[Key, Any] = dict(zip(self.context.keys, self.row, strict=True))
-            return self._values
+        return dict(zip(self.context.keys, self.row, strict=True))
 
     @property
     def layout(self) -> Layout:
@@ -225,11 +218,7 @@ class Evaluation(tuple[Any, ...]):
 
     @property
     def facts(self) -> Mapping[str, Any]:
-        try:
-            return self._typed
-        except AttributeError:
-            self._typed: dict[str, Any] = self.context.validate(self.record)
-            return self._typed
+        return self.context.validate(self.record)
 
     def __getitem__(self, key: str | Key) -> Any:  # type: ignore[override]
         position = self.context.positions.get(key)
@@ -256,15 +245,36 @@ class Evaluation(tuple[Any, ...]):
         return (f"Evaluation(values={self.values!r}, as_of={self.as_of!r}, "
                 f"slots={self.slots!r}, facts={self.facts!r})")
 
-
     @property
-    def explanation(self) -> Any:
+    def explanation(self) -> Explanation:
         """The explanation tree (evaluate with explain=True to have one)."""
         from kprules.explain.tree import Explanation
 
         if self.slots is None:
             raise ValueError("this evaluation was made without explain=True")
         return Explanation(self.layout, self.slots, self.facts, self.as_of)
+
+
+class _Kept(Evaluation):
+    """An evaluation of the reference path: its typed facts (the record it holds), its date
+    and its slots, kept in its `__dict__` (a subclass, so that the checked entries' evaluations
+    have none)."""
+
+    kept_facts: dict[str, Any]
+    kept_as_of: dt.date | None
+    kept_slots: tuple[Any, ...] | None
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self.kept_as_of
+
+    @property
+    def slots(self) -> tuple[Any, ...] | None:
+        return self.kept_slots
+
+    @property
+    def facts(self) -> Mapping[str, Any]:
+        return self.kept_facts
 
 
 class Explained(NamedTuple):

@@ -22,6 +22,7 @@ import datetime as dt
 import decimal
 import inspect
 import math
+import sys
 import types
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
@@ -151,7 +152,7 @@ def _note(what: str) -> None:
 
 def _evaluate(ev: Evaluator, record: Mapping[str, Any], as_of: dt.date | None) -> Any:
     out = ev.evaluate(record, as_of=as_of)
-    _note("checked entry" if "_typed" not in vars(out) else "reference path")
+    _note("checked entry" if not hasattr(out, "__dict__") else "reference path")
     return evaluation_data(out)
 
 
@@ -319,6 +320,27 @@ def test_evaluation_reads_as_before() -> None:
         _ = fast.explanation
     explained = ev.evaluate(TYPED, explain=True)
     assert explained.slots is not None and explained.explanation is not None
+
+
+def test_a_fast_evaluation_is_a_bare_tuple_that_reads_its_record() -> None:
+    """The checked entry's Evaluation is the record and the values, nothing more (no
+    `__dict__`: the garbage collector scans every result kept, and construction is tuple's),
+    so `values` and `facts` are made at each reading; the reference path's keeps its typed
+    facts, date and slots."""
+    lib = kprules.loads(VOCAB, POLICY)
+    ev = lib.evaluator([("p", "all_read"), ("p", "few_read")])
+    record = dict(TYPED)
+    fast = ev.evaluate(record)
+    assert not hasattr(fast, "__dict__") and tuple(fast) == (record, True, True)
+    assert sys.getsizeof(fast) == sys.getsizeof(tuple(fast))
+    assert fast.values == fast.values and fast.values is not fast.values
+    assert fast.record is record and fast.facts["ctry"] == "CF"
+    record["ctry"] = "FR"  # the docstring's warning: facts are read from the record
+    assert fast.facts["ctry"] == "FR"
+    kept = ev.evaluate(TYPED, explain=True)
+    assert vars(kept).keys() == {"kept_facts", "kept_as_of", "kept_slots"}
+    assert kept.facts is kept.facts and isinstance(kept, Evaluation)
+    assert type(kept).__name__ == type(fast).__name__ == "Evaluation"
 
 
 def test_a_missing_fact_is_unknown_on_every_path() -> None:
