@@ -179,7 +179,8 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
         group = _group(group_by, row[4:4 + g])
         return {"other": row[0], "term": row[1], "from": row[2], "to": row[3], "group": group,
                 "records": row[4 + g],
-                "measures": {m: _number(v) for m, v in zip(measures, row[5 + g:], strict=True)},
+                "measures": {m: _number(_sum(v))
+                             for m, v in zip(measures, row[5 + g:], strict=True)},
                 "shares": _shares(measures, row[5 + g:], group_totals.get(json.dumps(group)))}
 
     return {
@@ -187,7 +188,7 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
         "others": list(comparison.others), "terms": list(comparison.terms),
         "group_by": group_by, "differing_records": differing,
         "totals": [{"group": _group(group_by, row[:g]), "records": row[g],
-                    "measures": {m: {"total": _number(row[g + 1 + 2 * i]),
+                    "measures": {m: {"total": _number(_sum(row[g + 1 + 2 * i])),
                                      "records": row[g + 2 + 2 * i]}
                                  for i, m in enumerate(measures)}} for row in totals],
         "transitions": [transition(row) for row in transitions],
@@ -196,17 +197,21 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
 
 def _shares(measures: list[str], values: Any, totals: list[Any] | None) -> dict[str, Any]:
     """Each measure reclassified as a share of its total over the transition's group (of the
-    whole data without --group-by): the share of the world's carats, for production data."""
-    out: dict[str, Any] = {}
-    for i, m in enumerate(measures):
-        total = totals[i] if totals is not None else None
-        value = values[i]
-        out[m] = float(value) / float(total) if value is not None and total else None
-    return out
+    whole data without --group-by): the share of the world's carats, for production data.
+    Rounded to 4 places as the full report's shares are; null when the total is zero."""
+    from kprules.report.model import share
+
+    return {m: share(_sum(values[i]), _sum(totals[i] if totals is not None else None))
+            for i, m in enumerate(measures)}
+
+
+def _sum(value: Decimal | None) -> Decimal:
+    """A measure's sum: SQL's NULL over no record is 0, as the full report writes it."""
+    return Decimal(0) if value is None else value
 
 
 def _measure_text(name: str, value: Any, share: Any) -> str:
-    shown = f"{name} {value or 0}"
+    shown = f"{name} {value}"
     return shown + (f" ({share:.1%} of the group's)" if share is not None else "")
 
 
@@ -220,7 +225,7 @@ def _text(doc: dict[str, Any]) -> str:
     for t in doc["totals"]:
         where = _where(t["group"])
         parts = [f"{t['records']:,} records"] + [
-            f"{m} {v['total'] or 0} over {v['records']:,}" for m, v in t["measures"].items()]
+            f"{m} {v['total']} over {v['records']:,}" for m, v in t["measures"].items()]
         lines.append(("  " + where + ": " if where else "  total: ") + "; ".join(parts))
     lines += ["", "transitions:"]
     for t in doc["transitions"]:

@@ -142,12 +142,17 @@ def test_compare_engine_duckdb_summarises_as_the_report_does(tmp_path: Path,
     for t in sql["transitions"]:
         key = (t["other"], t["term"])
         cases[key] = cases.get(key, 0) + t["records"]
-        carats[key] = carats.get(key, Decimal(0)) + Decimal(
-            t["measures"]["shipment_carats"] or 0)
+        carats[key] = carats.get(key, Decimal(0)) + Decimal(t["measures"]["shipment_carats"])
     assert cases == {(d["other"], d["term"]): d["cases"] for d in report["differences"]}
     assert {k: v for k, v in carats.items() if v} == {
         (r["other"], r["term"]): Decimal(r["value"]) for r in report["reclassified"]
         if r["fact"] == "shipment_carats" and Decimal(r["value"])}
+    totals = {json.dumps(t["group"]): t["measures"] for t in sql["totals"]}
+    for t in sql["transitions"]:  # shares as the full report's: rounded to 4 places
+        for m, value in t["measures"].items():
+            total = Decimal(totals[json.dumps(t["group"])][m]["total"])
+            assert t["shares"][m] == (None if not total else
+                                      float(round(Decimal(value) / total, 4))), (t, m)
 
 
 def _compare(data: Path, *extra: str) -> Any:
@@ -361,3 +366,16 @@ def _shown(value: Any) -> str:
     if isinstance(value, list):
         return "{" + ", ".join(value) + "}"
     return str(value)
+
+
+def test_the_sql_summary_of_records_without_measures_sums_to_zero(tmp_path: Path) -> None:
+    """A sum over no record is 0, as the full report writes it (SQL's sum gives NULL)."""
+    import json
+
+    data = tmp_path / "n.jsonl"
+    data.write_text('{"form": "rough"}\n', encoding="utf-8")
+    result = _compare(data, "--engine", "duckdb")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"] == [{"group": {}, "records": 1, "measures": {
+        "shipment_carats": {"total": "0", "records": 0},
+        "shipment_value": {"total": "0", "records": 0}}}]
