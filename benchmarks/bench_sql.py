@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_sql.py                       # 1,000,000 records
     .venv/bin/python benchmarks/bench_sql.py --records 100000 --python-records 20000  # quicker
+    .venv/bin/python benchmarks/bench_sql.py --json-readers 1000000  # reading JSON Lines alone
 
 The records are the benchmark workload's (the generator of bench_stream.py), written as JSON Lines
 and, by DuckDB, as Parquet. Each path runs in a child process, end to end (start, read, evaluate
@@ -248,6 +249,45 @@ def verdict(label: str, n: int, m: int, walls: dict[str, list[float]]) -> str:
             f"of each round's ratio (the two run one after the other): {paired:.2f}x")
 
 
+def json_readers(n: int) -> None:
+    """How long each way of reading the JSON Lines file takes in DuckDB, in process, on both
+    cores (best of 3; each into a temporary table, as the one pass reads), against the time a
+    run would have to take to be 20x the Python path (measured in the same run): what is left
+    for the start, the checks, the evaluation and the writing."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="kprules-bench-readers-") as tmp_name:
+        tmp = Path(tmp_name)
+        jsonl, _ = write_data(tmp, n, "big")
+        env = child_env(tmp / "pycache", tmp / "plans")
+        measure(kprules(write_data(tmp, 1000, "warm")[0], tmp / "out.csv", "python"), env)
+        python = measure(kprules(jsonl, tmp / "out.csv", "python"), env)[0]
+        fields = sorted(next(records(1)))
+        paths = ", ".join(f"'$.\"{f}\"'" for f in fields)
+        src = f"'{jsonl}', format='newline_delimited'"
+        readers = {
+            "read_json, DuckDB's own types (the hand-written query's; lenient: 1 for true)":
+                f"SELECT * FROM read_json({src})",
+            "read_json, each field as JSON text (the one pass's reading)":
+                f"SELECT * FROM read_json({src}, maximum_depth=1)",
+            "read_ndjson_objects, then json_extract of the fields":
+                f"SELECT json_extract(json, [{paths}]) FROM read_ndjson_objects('{jsonl}')",
+            "each line as text, no JSON parsed (a floor)":
+                f"SELECT line FROM read_csv('{jsonl}', columns={{'line': 'VARCHAR'}}, "
+                "delim='\x01', quote='', escape='', header=false)",
+        }
+        con = duckdb.connect()
+        budget = python / 20
+        print(f"{n:,} JSON Lines records ({jsonl.stat().st_size / 2**20:.0f} MiB): kprules eval "
+              f"--engine python {python:.2f} s, so 20x is {budget:.2f} s end to end\n")
+        print("| reading, in process, both cores, best of 3 | wall | share of the 20x budget |")
+        print("|---|---|---|")
+        for label, sql in readers.items():
+            wall = best(lambda sql=sql: con.execute(
+                f"CREATE OR REPLACE TEMP TABLE t AS {sql}"))
+            print(f"| {label} | {wall:.2f} s | {wall / budget:.0%} |")
+
+
 def _fewer(n: int, m: int) -> str:
     return "" if m >= n else (f"; the Python path ran {m:,} records, so its start weighs more "
                               "in its rate than over the whole file, and the ratio is too large")
@@ -272,7 +312,13 @@ def main() -> None:
                         help="also the robust path alone (the one pass turned off)")
     parser.add_argument("--cold", action="store_true",
                         help="no kept plans: every kprules run reads and checks the policies")
+    parser.add_argument("--json-readers", type=int, default=0, metavar="N",
+                        help="only the ways of reading N JSON Lines records in DuckDB, "
+                        "against the time 20x the Python path leaves")
     args = parser.parse_args()
+    if args.json_readers:
+        json_readers(args.json_readers)
+        return
     if args.in_process:
         sys.exit(in_process(args.in_process))
     if args.compare:
