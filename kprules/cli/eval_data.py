@@ -298,7 +298,7 @@ def _write_sql(prepared: Prepared, ev: Evaluator, writer: Writer) -> int:
             label = r.id if r.id is not None else str(r.number)
             writer.item(Item(label, None, prepared.name, r.line, r.as_of,
                              tuple(public(v) for v in r.values), r.number, r.id))
-    except Unwritable:
+    except (Unwritable, BrokenPipeError):  # the output's own failure, or `| head` stopped
         raise
     except Exception as err:  # too late to start again: the output has begun
         raise RuntimeError(f"the SQL engine failed after writing part of the output: {err}") \

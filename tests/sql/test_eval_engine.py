@@ -354,3 +354,27 @@ def test_records_sql_refuses_are_checked_with_one_validator(tmp_path: Path,
     assert code == 0, err
     assert "40 records" in err or command == "compare"
     assert len(made) <= 2, len(made)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_reader_that_stops_early_stops_either_engine_quietly(tmp_path: Path,
+                                                                engine: str) -> None:
+    """`kprules eval ... | head -1`: the reader closes the pipe; the command stops with status
+    1 and no message (not an internal error), whichever engine writes."""
+    import subprocess
+    import sys
+
+    (tmp_path / "lots.kpr").write_text(VOCABULARY, encoding="utf-8")
+    (tmp_path / "rules.kpr").write_text(POLICY, encoding="utf-8")
+    data = tmp_path / "many.jsonl"
+    good = [{**{k: v[i % len(v)] for k, v in GOOD.items()}, "stones": 3} for i in range(20_000)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in good), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kprules", "eval", str(tmp_path / "rules.kpr"), "--policies",
+         str(tmp_path), "--no-seeds", "--cases", str(data), "--engine", engine, "--format",
+         "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"case,")
+    proc.stdout.close()  # as `head -1` does
+    err = proc.stderr.read().decode("utf-8")
+    assert (proc.wait(timeout=120), err) == (1, "")
