@@ -66,8 +66,9 @@ BULK_EXPLAIN = 10  # explanations per transition over bulk data, by default
               "python writes the full report; auto: duckdb for a data file of 8 MiB or more "
               "in text or json when DuckDB is installed, else python.")
 @click.option("--group-by", "group_by", multiple=True, metavar="FACT[:year|:month]",
-              help="With --engine duckdb: break the summary down by this fact, or by the year "
-              "or month of a date fact (shipment_date:year); repeatable.")
+              help="Break the SQL summary down by this fact, or by the year or month of a date "
+              "fact (shipment_date:year); repeatable. Under --engine auto it takes the SQL "
+              "summary whatever the file's size.")
 @click.option("--matrix", type=click.Choice(["all", "differences", "none"]),
               help="Rows of the outcome matrix [default: all for case files, differences for "
               "data files; none in the text report's summary].")

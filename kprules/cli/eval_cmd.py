@@ -76,13 +76,13 @@ Engines for data files (--engine): `python` reads and evaluates one record at a 
 evaluate the whole file (docs/sql.md): the same values; every valid record is evaluated and the
 first --max-errors invalid ones are reported. `auto` (the default) takes DuckDB for files of 8 MiB
 or more when it is installed. --format parquet needs --output, and DuckDB: it writes the values
-of either engine, in the same columns. With --output, DuckDB writes csv, json (JSON Lines) or
+of any engine, in the same columns. With --output, DuckDB writes csv, json (JSON Lines) or
 parquet straight to the file, and keeps its plan, so that the same command on the same policies
 starts sooner next time (the same values; KPRULES_NO_CACHE=1 turns it off; docs/sql.md, "Kept
 plans").
 The output is never an input of the run, a policy or a case file (KP604). `spark` (pip install
 'kprules[spark]', and Java) runs the same SQL on a Spark session (local, or the one
-spark-submit gives): Parquet files or folders (docs/scale.md).
+spark-submit gives) over a Parquet file (a dataset folder: from Python, docs/scale.md).
 
 \b
 Examples:
