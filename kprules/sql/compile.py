@@ -45,19 +45,31 @@ from kprules.sql.dialect import DECIMAL_TYPE, DUCKDB, Dialect
 
 ASOF = "_asof"
 ERROR = "_kp500"
+# What stops a statement whose product of decimals has more places than DECIMAL(38,12) holds:
+# the engine's error, so that the caller evaluates the file in Python (exact, as always).
+INEXACT = "kprules: a product of decimals with more than 12 decimal places"
 _OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 @frozen(repr=False)
 class SqlQuery(SharedRepr):
     """A compiled query: its text, the targets in column order and their column names, the
-    spans of its divisions (by the number `_kp500` gives), and the facts it reads."""
+    spans of its divisions (by the number `_kp500` gives), the facts it reads, and whether
+    `_kp500` also checks products of decimals (it stops the statement, INEXACT, at one with
+    more than 12 places): a query that `divides` or `multiplies` must read `_kp500`."""
 
     sql: str
     targets: tuple[Key, ...]
     columns: tuple[str, ...]
     divisions: tuple[Span, ...]
     facts: tuple[str, ...]
+    multiplies: bool = False
+    decimal_arithmetic: bool = False  # it adds, subtracts or multiplies decimals
+
+    @property
+    def checks(self) -> bool:
+        """Whether `_kp500` must be read: the query divides, or multiplies decimals."""
+        return bool(self.divisions) or self.multiplies
 
 
 @frozen(repr=False)
@@ -106,7 +118,8 @@ def compile_sql(layout: Layout, *, dialect: Dialect = DUCKDB, source: str = "fac
     sql = ("WITH " + ",\n".join(layers) + "\nSELECT " + ", ".join(final)
            + f" FROM l{len(layers) - 1}")
     return SqlQuery(sql, layout.targets, tuple(column_name(k) for k in layout.targets),
-                    tuple(d.span for d in gen.divisions), tuple(sorted(gen.facts)))
+                    tuple(d.span for d in gen.divisions), tuple(sorted(gen.facts)),
+                    bool(gen.products), gen.decimal_arithmetic)
 
 
 def _has_division(layout: Layout) -> bool:
@@ -131,6 +144,8 @@ class _Gen:
         self.deps: set[str] = set()
         self.track = _has_division(layout)
         self.divisions: list[_Division] = []
+        self.products: list[str] = []  # products of two decimals, before their CAST
+        self.decimal_arithmetic = False
         self.refs: list[tuple[Key, tuple[str, ...], Key]] = []
         self.rule_guard: dict[int, tuple[str, ...]] = {}
 
@@ -357,7 +372,12 @@ class _Gen:
                        f"AS {DECIMAL_TYPE})"
             case ir.Arith(op=op):
                 code = f"({a[0]} {op} {a[1]})"
-                return f"CAST({code} AS {DECIMAL_TYPE})" if _is_decimal(e.type) else code
+                if not _is_decimal(e.type):
+                    return code
+                self.decimal_arithmetic = True
+                if op == "*" and all(_is_decimal(k.expr.type) for k in c.children):
+                    self.products.append(code)  # its places may add up to more than 12
+                return f"CAST({code} AS {DECIMAL_TYPE})"
             case ir.Neg():
                 return f"(-{a[0]})"
             case ir.SetOf():
@@ -384,6 +404,19 @@ class _Gen:
     # ---------------------------------------------------------------- division errors
 
     def error_column(self) -> str:
+        """`_kp500`: the number of the division by zero the evaluator would fail on; and the
+        statement stops (INEXACT) at a product of decimals that DECIMAL(38,12) would round
+        (the product's own type holds every place: DuckDB's has 24, Spark's too when it may
+        not lose precision, kprules.sql.spark)."""
+        division = self.division_column()
+        if not self.products:
+            return division
+        # the difference, not `p <> CAST(p ...)`: Spark compares the two at the lower scale
+        inexact = " OR ".join(f"(({p} - CAST({p} AS {DECIMAL_TYPE})) <> 0)"
+                              for p in self.products)
+        return f"(CASE WHEN {inexact} THEN {self.d.fail(INEXACT)} ELSE {division} END)"
+
+    def division_column(self) -> str:
         if not self.divisions:
             return "CAST(NULL AS INTEGER)"
         reach = self.reach_columns()

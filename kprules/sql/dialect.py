@@ -23,8 +23,9 @@ from kprules.core.shared_repr import SharedRepr
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
-# Decimals and quantities are DECIMAL(38, SCALE) in SQL: exact for sums, differences and
-# products of values with up to SCALE/2 decimal places; divisions are rounded to SCALE places.
+# Decimals and quantities are DECIMAL(38, SCALE) in SQL: exact for sums and differences; a
+# product with more than SCALE places stops the statement (INEXACT: Python evaluates the file);
+# divisions are rounded to SCALE places.
 SCALE = 12
 DECIMAL_TYPE = f"DECIMAL(38,{SCALE})"
 
@@ -43,6 +44,7 @@ class Dialect(SharedRepr):
     distinct: str              # distinct elements of a list
     empty_list: str            # an empty list of strings
     string_type: str
+    fail_function: str         # raises an error with a message: the statement stops
 
     def ident(self, name: str) -> str:
         if not _IDENT.match(name):
@@ -64,15 +66,19 @@ class Dialect(SharedRepr):
     def decimal(self, value: Decimal | int) -> str:
         return f"CAST('{Decimal(value)}' AS {DECIMAL_TYPE})"
 
+    def fail(self, message: str) -> str:
+        """An expression that stops the statement with `message`."""
+        return f"{self.fail_function}({self.string(message)})"
+
     def set_value(self, items: list[str]) -> str:
         """A set from a list: its distinct elements, sorted (so that `=` compares sets)."""
         return f"{self.sort}({self.distinct}({self.list_of(items)}))"
 
 
 DUCKDB = Dialect("duckdb", '"', False, "[", "]", "list_contains", "list_sort", "list_distinct",
-                 "CAST([] AS VARCHAR[])", "VARCHAR")
+                 "CAST([] AS VARCHAR[])", "VARCHAR", "error")
 SPARK = Dialect("spark", "`", True, "array(", ")", "array_contains", "array_sort",
-                "array_distinct", "CAST(array() AS ARRAY<STRING>)", "STRING")
+                "array_distinct", "CAST(array() AS ARRAY<STRING>)", "STRING", "raise_error")
 DIALECTS = {d.name: d for d in (DUCKDB, SPARK)}
 
 

@@ -93,8 +93,9 @@ def _path(path: Path) -> str:
 class Plan(SharedRepr):
     """What one pass runs, made from the checked policies (`make_plan`) for one data format
     and one output format: the facts' types, the evaluating query with `slot` where the
-    records go, whether it divides (then a division by zero stops it), and the output
-    columns. Plain texts and types, so that a plan can be kept (kprules.sql.plan_json)."""
+    records go, whether it divides or multiplies decimals (then a division by zero, or a
+    product SQL would round, stops it: `SqlQuery.checks`), and the output columns. Plain
+    texts and types, so that a plan can be kept (kprules.sql.plan_json)."""
 
     facts: Mapping[str, Type]
     sql: str
@@ -115,7 +116,7 @@ def make_plan(facts: Mapping[str, Type], layout: Layout, as_of: dt.date | None,
     slot = f"__kprules_records_{uuid.uuid4().hex}__"
     query = compile_sql(layout, source=slot, keep=["_id", FILE_ROW] if numbered else ["_id"],
                         as_of=as_of, as_of_fact=dated_by)
-    return Plan(dict(facts), query.sql, slot, bool(query.divisions),
+    return Plan(dict(facts), query.sql, slot, query.checks,
                 output_select(query, layout, out_fmt), data_fmt, out_fmt)
 
 
@@ -172,7 +173,7 @@ def run(plan: Plan, path: Path, output: Path, header: Sequence[str] = (),
 def _stop(divides: bool) -> str:
     """The WHERE clause that stops the statement at a division by zero (none without one)."""
     return f" WHERE CASE WHEN {_q(ERROR)} IS NULL THEN TRUE ELSE error('kprules: division " \
-        "by zero') END" if divides else ""
+        "by zero') END" if divides else ""  # _kp500 itself stops at a product SQL would round
 
 
 def _evaluate(con: Any, sql: str, divides: bool) -> None:

@@ -41,9 +41,19 @@ if TYPE_CHECKING:
 
 _views = itertools.count()
 
+# The settings under which Spark's decimal arithmetic is what the compiled queries need (exact
+# sums and differences of DECIMAL(38,12), products of DECIMAL(38,24) that the query checks):
+# by default Spark lets a result lose places (the sum of two DECIMAL(38,12) values becomes a
+# DECIMAL(38,11), their product a DECIMAL(38,6): rounded), and outside ANSI mode an overflow
+# gives NULL, which would read as unknown. With them, a value SQL cannot give exactly stops the
+# statement, and kprules evaluates the file in Python. Spark reads them when it plans (and
+# plans again) a statement, so they hold for the whole session.
+EXACT_DECIMALS = {"spark.sql.decimalOperations.allowPrecisionLoss": "false",
+                  "spark.sql.ansi.enabled": "true"}
+
 
 def session(master: str = "local[2]") -> Any:
-    """A Spark session (the active one, or a local one)."""
+    """A Spark session (the active one, or a local one), with `EXACT_DECIMALS` set."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -53,7 +63,15 @@ def session(master: str = "local[2]") -> Any:
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "2").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
+    for key, value in EXACT_DECIMALS.items():
+        spark.conf.set(key, value)
     return spark
+
+
+def inexact_settings(spark: Any) -> list[str]:
+    """The `EXACT_DECIMALS` settings the session does not have, as `key=value`."""
+    return [f"{k}={v}" for k, v in EXACT_DECIMALS.items()
+            if str(spark.conf.get(k, None)).lower() != v]
 
 
 def with_all_facts(df: Any, vocabulary: ir.Vocabulary) -> Any:
@@ -73,12 +91,18 @@ def evaluate_dataframe(df: Any, layout: Layout, vocabulary: ir.Vocabulary, *,
                        keep: Sequence[str] = (), as_of: dt.date | None = None) -> Any:
     """Every target of `layout` on each row of `df`, as a DataFrame (see the module's doc).
 
-    The evaluation date of a row is its `dated by` fact, else `as_of`, else unknown."""
+    The evaluation date of a row is its `dated by` fact, else `as_of`, else unknown.
+    ValueError when the policies add, subtract or multiply decimals and the session lacks
+    `EXACT_DECIMALS` (Spark would round the values; kprules does not change your session)."""
     df = with_all_facts(df, vocabulary)
     view = f"kprules_facts_{next(_views)}"
-    df.createOrReplaceTempView(view)
     query = compile_sql(layout, dialect=SPARK, source=SPARK.ident(view), keep=keep,
                         as_of=as_of, as_of_fact=vocabulary.dated_by)
+    missing = inexact_settings(df.sparkSession) if query.decimal_arithmetic else []
+    if missing:
+        raise ValueError("the policies compute with decimals, which this Spark session would "
+                         "round: set " + " and ".join(missing) + " (docs/scale.md)")
+    df.createOrReplaceTempView(view)
     return df.sparkSession.sql(query.sql)
 
 

@@ -217,3 +217,34 @@ def test_spark_writes_parquet_as_duckdb_does(spark: Any, tmp_path: Path) -> None
     want = _run([*argv, "--engine", "duckdb"], tmp_path / "duckdb.parquet")
     got = _run([*argv, "--engine", "spark"], tmp_path / "spark.parquet")
     assert got[2:] == want[2:] and isinstance(got[3], tuple) and len(got[3][1]) == 1
+
+
+def test_spark_adds_and_multiplies_decimals_exactly_or_stops(spark: Any) -> None:
+    """With the session's exact settings, a sum of two values of 12 places keeps its 12th place
+    (Spark's default makes it a DECIMAL(38,11)), a product that fits is exact, and one with more
+    than 12 places stops the job (the CLI then evaluates the file in Python). A session without
+    the settings is refused, and left as it was."""
+    from decimal import Decimal
+
+    from kprules.sql.compile import INEXACT
+    from kprules.sql.spark import EXACT_DECIMALS
+
+    lib = kprules.loads('facts nums\n\nfact x: decimal\nfact y: decimal\n',
+                        'policy p "p"\n  status current\n  reads nums\n\n'
+                        'define s = x + y\ndefine m = x * y\n')
+    ev = lib.evaluator([("p", "s"), ("p", "m")])
+    exact = {"x": Decimal("0.123456789012"), "y": Decimal("0.5")}
+    assert on_spark(spark, ev, [exact], None) == [
+        ((Decimal("0.623456789012"), Decimal("0.061728394506")), None)]
+    fits = {"x": Decimal("0.123456789012"), "y": Decimal("0.000000000001")}  # 24 places
+    with pytest.raises(Exception, match=INEXACT):
+        on_spark(spark, ev, [fits], None)
+    before = spark.conf.get("spark.sql.decimalOperations.allowPrecisionLoss")
+    spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", "true")
+    try:
+        with pytest.raises(ValueError, match="allowPrecisionLoss=false"):
+            on_spark(spark, ev, [fits], None)
+        assert spark.conf.get("spark.sql.decimalOperations.allowPrecisionLoss") == "true"
+    finally:
+        spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", before)
+    assert before == EXACT_DECIMALS["spark.sql.decimalOperations.allowPrecisionLoss"]
