@@ -42,6 +42,7 @@ from kprules.sql.dialect import DUCKDB
 from kprules.sql.duck import connect, insert_rows
 from kprules.sql.types import from_sql, holds, sql_type, to_sql
 from kprules.sql.validate import (
+    blank_sql,
     csv_row_ok,
     in_python_years,
     json_fact,
@@ -185,7 +186,7 @@ class SqlFile:
         typed = {n: json_fact(f"_s.{_q(n)}", t) for n, t in facts.items()}
         ident, id_ok = json_id(f"_s.{_q(ID_FIELD)}") if self.id_field \
             else ("CAST(NULL AS VARCHAR)", "TRUE")
-        blank = "(_text IS NULL OR trim(_text) = '')"
+        blank = blank_sql("_text")
         return self._define(source, typed, ident, f"{record_ok} AND {id_ok}",
                             [("_text", "_text")], blank)
 

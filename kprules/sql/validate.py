@@ -74,6 +74,13 @@ def fold_space_sql(text: str, dialect: Dialect = DUCKDB) -> str:
     return f"trim(regexp_replace({text}, {pattern}, ' '{flags}))"
 
 
+def blank_sql(text: str) -> str:
+    """Whether a line is blank as the Python readers see it (`not line.strip()`: nothing but
+    Python's white space, `SPACES`; `trim` takes off spaces only)."""
+    pattern = DUCKDB.string("[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]*")
+    return f"({text} IS NULL OR regexp_full_match({text}, {pattern}))"
+
+
 def _as_read(text: str, t: Type) -> str:
     """A text value as Python reads it for a fact of type `t`: folded for `text`; an enum value
     or a country code is taken as written (or refused) on both engines."""

@@ -101,6 +101,9 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
                                   '{"id": "c"}\n')),
     "long-line-csv": ("csv", _jsonl("id,rough\na,true\n" + "b" * (1 << 20) + ",true\nc,false\n")),
     # an id with a carriage return: quoted in CSV, where a reader may end a row at one
+    # lines of Python's white space only (a tab, a form feed, U+2028): blank, skipped
+    "white-space-lines": ("jsonl", _jsonl('{"id": "a", "rough": true}\n\t\n{"id": "b"}\n'
+                                          '\x0c\n\u2028 \n{"id": "c", "rough": false}\n')),
     "carriage-return-id": ("jsonl", _jsonl('{"id": "a\\rb", "rough": true}\n')),
     # a header the Python reader refuses: reported once, and the output is its header alone
     "column-twice": ("csv", _jsonl("id,rough,rough\na,true,false\n")),
