@@ -404,6 +404,29 @@ def expand_paths(paths: Sequence[Path], suffix: str, empty: Callable[[str], Diag
     return unique, problems
 
 
+def has_lone_carriage_return(path: Path, chunk_size: int = 1 << 22) -> bool:
+    """Whether a carriage return of the file is neither before a line feed nor at its end: the
+    Python readers split lines at line feeds only (a line's `\r\n` or last `\r` is taken
+    off), where DuckDB's CSV reader splits at a lone `\r` too."""
+    import mmap
+
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            if mm.find(b"\r") < 0:  # the common case: one pass at the speed of memchr
+                return False
+        after_cr = False  # the chunk before ended with a carriage return
+        while chunk := fh.read(chunk_size):
+            if after_cr and chunk[:1] != b"\n":
+                return True
+            ends = chunk.endswith(b"\r")
+            if chunk.count(b"\r") != chunk.count(b"\r\n") + ends:
+                return True
+            after_cr = ends
+        return False
+
+
 def count_lines(path: Path) -> int:
     """The number of lines of a file up to its last one that is not empty, as `readline`
     counts them (a last line without a line feed counts; empty lines at the end do not: the

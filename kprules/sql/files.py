@@ -31,7 +31,7 @@ from attrs import frozen
 from kprules import ir
 from kprules.core.csv_places import record_places
 from kprules.core.escape import FORMULA_STARTS, NUMBER
-from kprules.core.files import count_lines, may_have_long_line
+from kprules.core.files import count_lines, has_lone_carriage_return, may_have_long_line
 from kprules.core.limits import MAX_RECORD_BYTES
 from kprules.core.shared_repr import SharedRepr
 from kprules.ir.slots import Layout
@@ -143,6 +143,8 @@ class SqlFile:
     def _open(self) -> list[str]:
         if self.fmt != "parquet" and may_have_long_line(self.path, MAX_RECORD_BYTES):
             raise ReadError("a line longer than the Python readers read")  # KP491 there
+        if self.fmt == "jsonl" and has_lone_carriage_return(self.path):
+            raise ReadError("a carriage return inside a line")  # DuckDB would split there
         facts = {n: i.type for n, i in self.vocabulary.facts.items()}
         if self.fmt == "jsonl":
             return self._jsonl(facts)

@@ -104,6 +104,10 @@ FILES: dict[str, tuple[str, Callable[[Path], object]]] = {
     # lines of Python's white space only (a tab, a form feed, U+2028): blank, skipped
     "white-space-lines": ("jsonl", _jsonl('{"id": "a", "rough": true}\n\t\n{"id": "b"}\n'
                                           '\x0c\n\u2028 \n{"id": "c", "rough": false}\n')),
+    # a lone carriage return: a line break to DuckDB's CSV reader, not to the Python readers
+    "carriage-return-lines": ("jsonl", _bytes(b'{"id": "a", "rough": true}\r{"id": "b"}\r')),
+    "carriage-return-between": ("jsonl", _bytes(b'{"id": "a", "rough": true}\n{"id": "b",'
+                                                b'\r "rough": false}\r\n{"id": "c"}\r\n')),
     "carriage-return-id": ("jsonl", _jsonl('{"id": "a\\rb", "rough": true}\n')),
     # a header the Python reader refuses: reported once, and the output is its header alone
     "column-twice": ("csv", _jsonl("id,rough,rough\na,true,false\n")),

@@ -151,6 +151,20 @@ def test_lines_are_counted_up_to_the_last_that_is_not_empty(tmp_path: Path, text
     assert count_lines(tmp_path / "f") == lines
 
 
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=40).map(lambda b: bytes(b"\r\na"[x % 3] for x in b)),
+       st.integers(1, 7))
+def test_a_lone_carriage_return_is_found_across_chunks(tmp_path: Path, text: bytes,
+                                                        chunk: int) -> None:
+    """A carriage return not before a line feed and not the file's last byte, whichever
+    chunks the file is read in."""
+    from kprules.core.files import has_lone_carriage_return
+
+    want = any(c == 13 and i + 1 < len(text) and text[i + 1] != 10 for i, c in enumerate(text))
+    (tmp_path / "f").write_bytes(text)
+    assert has_lone_carriage_return(tmp_path / "f", chunk) == want
+
+
 @pytest.mark.parametrize("kind", ["jsonl", "csv"])
 def test_empty_lines_at_the_end_keep_the_pass(policies: Path, monkeypatch: pytest.MonkeyPatch,
                                               taken: list[str], kind: str) -> None:
