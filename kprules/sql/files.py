@@ -413,7 +413,11 @@ def _text(col: str, t: Type, csv: bool = False) -> str:
     if kind.startswith("DECIMAL"):
         return _decimal_text(col)
     text = f"array_to_string({col}, ';')" if kind.endswith("[]") else f"CAST({col} AS VARCHAR)"
-    return _csv_safe(text) if csv and kind not in ("BIGINT", "DATE") else text
+    if not csv or kind in ("BIGINT", "DATE"):
+        return text
+    # an empty text or set is an empty cell, as Python's csv module writes it (DuckDB's
+    # writer would quote it: "")
+    return f"NULLIF({_csv_safe(text)}, '')"
 
 
 def _csv_safe(text: str) -> str:

@@ -375,3 +375,26 @@ def test_a_zero_of_many_places_is_a_zero_parquet_holds(policies: Path, tmp_path:
     python = _run([*argv, "--engine", "python"], tmp_path / "p.parquet")
     assert _run([*argv, "--engine", "duckdb"], tmp_path / "d.parquet") == python
     assert python[2] == 0 and python[3][1] == [("a", None, Decimal(0))]
+
+
+@pytest.mark.parametrize("one_pass", [True, False], ids=["one-pass", "robust"])
+def test_an_empty_text_or_set_is_an_empty_cell_on_both_engines(tmp_path: Path,
+                                                                 one_pass: bool) -> None:
+    """A known empty text and an empty set are written as an empty cell in CSV, as Python's
+    csv module writes them (DuckDB's writer quoted them: `""`), in both of DuckDB's passes."""
+    (tmp_path / "tv.kpr").write_text(
+        'facts tv\nenum color {\n  red\n  green\n}\nfact t: text\nfact s: set of color\n',
+        encoding="utf-8")
+    (tmp_path / "p.kpr").write_text(
+        'policy pa "p"\n  status current\n  reads tv\n\ndefine tb = t\ndefine sb = s\n',
+        encoding="utf-8")
+    data = tmp_path / "e.jsonl"
+    data.write_text('{"id": "a", "t": "", "s": []}\n{"id": "b"}\n{"id": "c", "t": "x", '
+                    '"s": ["red"]}\n' + ('{"id": "d", "t": 3}\n' if not one_pass else ""),
+                    encoding="utf-8")
+    argv = ["eval", str(tmp_path / "p.kpr"), "--policies", str(tmp_path), "--no-seeds",
+            "--cases", str(data), "--format", "csv", "--skip-invalid"]
+    python = _run([*argv, "--engine", "python"], tmp_path / "python.csv")
+    sql = _run([*argv, "--engine", "duckdb"], tmp_path / "duckdb.csv")
+    assert sql[2:] == python[2:]
+    assert python[3] == b"case,as_of,pa.sb,pa.tb\na,,,\nb,,,\nc,,red,x\n"
