@@ -227,8 +227,8 @@ class Evaluation(tuple[Any, ...]):
         return self.row[position]
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Evaluation):
-            return NotImplemented
+        if not isinstance(other, Evaluation):  # a plain tuple of the same items is not one
+            return False if isinstance(other, tuple) else NotImplemented
         return (self.values, self.as_of, self.layout, self.slots, self.facts) == \
             (other.values, other.as_of, other.layout, other.slots, other.facts)
 

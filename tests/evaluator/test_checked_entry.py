@@ -332,6 +332,7 @@ def test_a_fast_evaluation_is_a_bare_tuple_that_reads_its_record() -> None:
     record = dict(TYPED)
     fast = ev.evaluate(record)
     assert not hasattr(fast, "__dict__") and tuple(fast) == (record, True, True)
+    assert fast != tuple(fast) and tuple(fast) != fast  # equal to evaluations only
     assert sys.getsizeof(fast) == sys.getsizeof(tuple(fast))
     assert fast.values == fast.values and fast.values is not fast.values
     assert fast.record is record and fast.facts["ctry"] == "CF"
