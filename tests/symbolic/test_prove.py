@@ -4,7 +4,10 @@ errors), and `kprules check --prove` proves each or prints a counterexample as a
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -120,3 +123,26 @@ def test_fmt_prints_assertions_and_keeps_them_last() -> None:
     out = canonical_text(Source("<p2>", text))
     assert out.endswith("\nassert widens: p1.t implies p2.t  # the claim\n")
     assert canonical_text(Source("<p2>", out)) == out
+
+
+NUMS = 'facts v "v"\n  dated by d\nfact a: bool\nfact x: decimal\nfact d: date\n'
+
+
+@pytest.mark.parametrize(("body", "witness"), [
+    # cut points of 30 digits: the point between them is exact (28 digits rounded it out)
+    ("define inside = x > 12345678901234567890123456789.1 and "
+     "x < 12345678901234567890123456789.3",
+     ("x", Decimal("12345678901234567890123456789.2"))),
+    # the calendar's ends: nothing lies past them, and nothing fails there
+    ("define inside = d >= 9999-12-31", ("d", dt.date.max)),
+    ("define inside = d <= 0001-01-01", ("d", dt.date.min)),
+])
+def test_a_counterexample_at_the_ends_of_numbers_and_dates(body: str,
+                                                          witness: tuple[str, Any]) -> None:
+    lib = kprules.loads(NUMS, f'policy p\n  reads v\n\n{body}\ndefine never = a and not a\n\n'
+                              "assert empty: p.inside implies p.never\n")
+    (proof,) = prove_all(lib.result.assertions, lib.result.policies)
+    assert not proof.holds and proof.counterexample is not None
+    assert proof.counterexample.verified
+    name, value = witness
+    assert proof.counterexample.facts[name] == value

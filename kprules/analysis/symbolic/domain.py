@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from attrs import frozen
@@ -187,14 +187,21 @@ def _visit(layout: Layout, t: TermLayout, out: dict[str, None], seen: set[tuple[
 # ----------------------------------------------------------------------------- cells
 
 
-def _step(value: Any, kind: str, up: bool) -> Any:
+def _step(value: Any, kind: str, up: bool) -> Any | None:
     """A value past a cut point; below a positive quantity, half of it (weights and amounts
-    are rarely negative, and a witness should read as a real shipment)."""
+    are rarely negative, and a witness should read as a real shipment). None past the
+    calendar's ends: no date lies below 0001-01-01 or above 9999-12-31."""
     if kind == "date":
+        if (value == dt.date.min and not up) or (value == dt.date.max and up):
+            return None
         return value + dt.timedelta(days=1 if up else -1)
-    if not up and kind.startswith("q:") and value > 0:
-        return Decimal(value) / 2
-    return value + (1 if up else -1)
+    if isinstance(value, int) and not isinstance(value, Decimal):
+        return value + (1 if up else -1)
+    d = Decimal(value)
+    context = _exact_for(d, Decimal(1))
+    if not up and kind.startswith("q:") and d > 0:
+        return context.divide(d, 2)
+    return context.add(d, 1 if up else -1)
 
 
 def _between(a: Any, b: Any, kind: str, integral: bool) -> Any | None:
@@ -203,7 +210,18 @@ def _between(a: Any, b: Any, kind: str, integral: bool) -> Any | None:
         return a + dt.timedelta(days=1) if (b - a).days > 1 else None
     if integral:
         return a + 1 if b - a > 1 else None
-    return (Decimal(a) + Decimal(b)) / 2
+    x, y = Decimal(a), Decimal(b)
+    context = _exact_for(x, y)
+    return context.divide(context.add(x, y), 2)
+
+
+def _exact_for(x: Decimal, y: Decimal) -> Context:
+    """A context in which the sum of `x` and `y` and its half are exact: the default's 28
+    significant digits would round constants of 29 digits and more (a cut point's neighbour
+    would then fall on, or past, the next cut)."""
+    digits = max(x.adjusted(), y.adjusted(), 0) - min(x.as_tuple().exponent,  # type: ignore[operator]
+                                                      y.as_tuple().exponent, 0) + 4
+    return Context(prec=max(28, digits))
 
 
 def cells(cuts: Sequence[Any], kind: str, integral: bool) -> tuple[Cell, ...]:
@@ -211,14 +229,16 @@ def cells(cuts: Sequence[Any], kind: str, integral: bool) -> tuple[Cell, ...]:
     if not cuts:
         rep = dt.date(2000, 1, 1) if kind == "date" else 0
         return (Cell(None, None, rep),)
-    out = [Cell(None, cuts[0], _step(cuts[0], kind, up=False))]
+    below, above = _step(cuts[0], kind, up=False), _step(cuts[-1], kind, up=True)
+    out = [] if below is None else [Cell(None, cuts[0], below)]
     for i, c in enumerate(cuts):
         out.append(Cell(c, c, c))
         if i + 1 < len(cuts):
             mid = _between(c, cuts[i + 1], kind, integral)
             if mid is not None:
                 out.append(Cell(c, cuts[i + 1], mid))
-    out.append(Cell(cuts[-1], None, _step(cuts[-1], kind, up=True)))
+    if above is not None:
+        out.append(Cell(cuts[-1], None, above))
     return tuple(out)
 
 
