@@ -9,11 +9,12 @@ Commands are imported only when used, and heavy modules inside the commands, so 
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -124,15 +125,36 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("kprules: interrupted", err=True)
         sys.exit(130)
+    except OSError as err:
+        if err.errno not in _MACHINE_LIMITS:
+            _internal_error(err, argv)
+        name = err.filename if isinstance(err.filename, str) else ""
+        name = name if len(name) <= 200 else f"{name[:100]}...{name[-97:]}"
+        where = f"`{name}`: " if name else ""
+        code = "KP100" if err.errno == errno.ENAMETOOLONG else "KP604"
+        click.echo(f"error[{code}]: {where}{err.strerror}\n"
+                   "  = hint: the machine, not the input, stopped the command: free space, "
+                   "raise the limit or give a shorter path", err=True)
+        sys.exit(1)
     except Exception as err:
-        debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-        if debug:
-            traceback.print_exc()
-        detail = " ".join(str(err).split())
-        detail = detail if len(detail) <= 300 else detail[:297] + "..."
-        click.echo(f"internal error[KP900]: {type(err).__name__}: {detail}\n"
-                   "  = this is a bug in kprules; run with --debug for the traceback", err=True)
-        sys.exit(3)
+        _internal_error(err, argv)
+
+
+# What the machine, not kprules, refuses: a full disk or quota, a file-size limit, a path
+# too long for the file system. Anything else is a bug (KP900).
+_MACHINE_LIMITS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.ENAMETOOLONG})
+
+
+def _internal_error(err: Exception, argv: list[str] | None) -> NoReturn:
+    """KP900 and exit 3: an unexpected exception, never a traceback (unless --debug)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if debug:
+        traceback.print_exc()
+    detail = " ".join(str(err).split())
+    detail = detail if len(detail) <= 300 else detail[:297] + "..."
+    click.echo(f"internal error[KP900]: {type(err).__name__}: {detail}\n"
+               "  = this is a bug in kprules; run with --debug for the traceback", err=True)
+    sys.exit(3)
 
 
 def _tolerant_streams() -> None:

@@ -101,6 +101,10 @@ def read_project(file: Path) -> Project:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _bad(source, _key_at(source, key), f"`{key}` must be a list of folders")
+        for written in value:
+            if "\0" in written:  # no folder has such a name
+                raise _bad(source, _key_at(source, key), f"lists {_shown(written)} in `{key}`, "
+                           "which cannot name a folder")
         folders[key] = tuple((file.parent / v).resolve() for v in value)
         for written, folder in zip(value, folders[key], strict=True):
             if folder.exists() and not folder.is_dir():  # a folder yet to be made reads empty
@@ -108,6 +112,13 @@ def read_project(file: Path) -> Project:
                 raise _bad(source, at, f"lists `{written}` in `{key}`, which is a file, not a "
                            "folder", at + len(written) + 2 if at != _key_at(source, key) else None)
     return Project(file.resolve(), **folders)
+
+
+def _shown(value: str) -> str:
+    """A listed value as a TOML string, control characters escaped."""
+    import json
+
+    return json.dumps(value)
 
 
 def _value_at(source: Source, key: str, value: str) -> int:
