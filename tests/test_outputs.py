@@ -235,3 +235,55 @@ def test_dev_stdout_redirected_to_a_file_is_written_where_the_stream_is(work: Pa
     assert log.endswith("after\n") and len(log.splitlines()) > 1
     if "csv" in command:
         assert log.startswith("case,as_of,")
+
+
+def test_a_hard_linked_file_is_left_whole_when_the_new_text_does_not_fit(
+        work: Path) -> None:
+    """A file-size limit below the new text: the copy that proves it fits fails first, so the
+    linked file is not touched (it was cut at the limit), and no copy is left."""
+    import subprocess
+    import sys
+
+    policy = work / "shipment" / "long.kpr"
+    text = 'policy p "p"\n  status current\n  reads shipment\n' + "".join(
+        f"define   t{i}   =   rough\n" for i in range(300))
+    policy.write_text(text, encoding="utf-8")
+    os.link(policy, work / "linked.kpr")
+
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run([sys.executable, "-m", "kprules", "fmt", str(policy)],
+                            capture_output=True, text=True, preexec_fn=limit, check=False,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 1 and "cannot write `" in result.stdout + result.stderr
+    assert policy.read_text(encoding="utf-8") == text == (work / "linked.kpr").read_text(
+        encoding="utf-8")
+    assert not [p.name for p in policy.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_hard_linked_file_gets_its_old_text_back_when_the_write_fails(
+        work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from kprules.core import files
+
+    target = work / "report.md"
+    target.write_bytes(b"old values\n")
+    os.link(target, work / "also.md")
+    real, calls = files._overwrite, []
+
+    def failing(path: Path, data: bytes) -> None:
+        calls.append(data)
+        if len(calls) == 1:  # half the new text written, then the disk is full
+            path.write_bytes(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(files, "_overwrite", failing)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_atomic(target, b"new values, longer than the old\n")
+    assert target.read_bytes() == b"old values\n" == (work / "also.md").read_bytes()
+    assert calls == [b"new values, longer than the old\n", b"old values\n"]

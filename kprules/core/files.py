@@ -266,18 +266,45 @@ def _stream(target: Path) -> Iterator[BinaryIO]:
 @contextlib.contextmanager
 def _in_place(target: Path) -> Iterator[BinaryIO]:
     """Rewrite a hard-linked file in place (renaming would split it from its other names):
-    the content is written in full to memory first, then over the file."""
+    the content is written in full to memory first; then a copy beside the file proves that
+    it fits (the disk's space, a file-size limit) before the file is touched; then it is
+    written over the file, whose old content goes back if that write fails all the same."""
     buffer = io.BytesIO()
     yield buffer
+    data = buffer.getvalue()
     try:
-        with target.open("r+b") as fh:
-            fh.write(buffer.getvalue())
-            fh.truncate()
-            fh.flush()
-            os.fsync(fh.fileno())
+        _fits(target.parent, data)
+        old = target.read_bytes()
+        try:
+            _overwrite(target, data)
+        except OSError:
+            with contextlib.suppress(OSError):
+                _overwrite(target, old)
+            raise
     except OSError as err:
         raise OutputError(f"cannot write `{display_name(target)}`: "
                           f"{err.strerror or err}") from None
+
+
+def _fits(folder: Path, data: bytes) -> None:
+    """OSError unless `data` can be written as a file in `folder` (the copy is removed)."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kprules-fits.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _overwrite(target: Path, data: bytes) -> None:
+    with target.open("r+b") as fh:
+        fh.write(data)
+        fh.truncate()
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
