@@ -20,12 +20,13 @@ def report_proofs(result: CheckResult, max_nodes: int) -> int:
     proofs = prove_all(result.assertions, result.policies, max_nodes)
     for proof in proofs:
         emit(_text(proof))
-    failed = sum(1 for p in proofs if not p.holds)
-    unknown = sum(1 for p in proofs if not p.holds and p.counterexample is None)
+    proved = sum(1 for p in proofs if p.holds and p.exhaustive)
+    failed = sum(1 for p in proofs if not p.holds and p.counterexample is not None)
+    unknown = len(proofs) - proved - failed
     emit(f"{len(proofs)} assertion{'s' if len(proofs) != 1 else ''}: "
-         f"{len(proofs) - failed} proved, {failed - unknown} failed"
-         + (f", {unknown} not decided (too large)" if unknown else "") + "\n")
-    return failed
+         f"{proved} proved, {failed} failed"
+         + (f", {unknown} not decided" if unknown else "") + "\n")
+    return failed + unknown
 
 
 def _text(proof: Proof) -> str:
@@ -33,9 +34,11 @@ def _text(proof: Proof) -> str:
 
     claim = proof.assertion
     head = f"{claim.policy}: assert {claim.name}: {claim.text}"
-    if proof.holds:
-        note = "" if proof.exhaustive else " (not exhaustive: " + "; ".join(proof.notes) + ")"
-        return f"proved {head}{note}\n"
+    if proof.holds and proof.exhaustive:
+        return f"proved {head}\n"
+    if proof.holds:  # no counterexample found, by a search that is not a proof
+        return (f"NOT PROVED {head}\n  no counterexample found, but the search is not "
+                "exhaustive: " + "; ".join(proof.notes) + "\n")
     w = proof.counterexample
     if w is None:  # too large to decide: neither proved nor refuted
         return f"NOT PROVED {head}\n  " + "; ".join(proof.notes) + "\n"

@@ -146,3 +146,18 @@ def test_a_counterexample_at_the_ends_of_numbers_and_dates(body: str,
     assert proof.counterexample.verified
     name, value = witness
     assert proof.counterexample.facts[name] == value
+
+
+def test_a_search_that_is_not_exhaustive_proves_nothing(tmp_path: Path) -> None:
+    """Arithmetic on a fact is computed at representative values only: no counterexample found
+    is not a proof (x = 0.31 refutes this one), so the assertion is NOT PROVED, exit 1."""
+    (tmp_path / "v.kpr").write_text(NUMS, encoding="utf-8")
+    (tmp_path / "p.kpr").write_text('policy p\n  reads v\n\ndefine big = x * 3 > 1\n'
+                                    "define over = x > 0.3\n\n"
+                                    "assert arith: p.over implies p.big\n", encoding="utf-8")
+    out, code = run(["check", "--prove", "--no-seeds", "."], tmp_path)
+    assert code == 1
+    assert ("NOT PROVED p: assert arith: p.over implies p.big\n  no counterexample found, but "
+            "the search is not exhaustive: `x` is computed with (arithmetic on it is evaluated "
+            "at representative values only)\n1 assertion: 0 proved, 0 failed, 1 not decided\n"
+            ) in out

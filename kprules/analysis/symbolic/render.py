@@ -34,7 +34,10 @@ VERDICT_SHORT = {"too_large": "not compared (too large)"}
 
 
 def verdict_text(d: TermDiff) -> str:
-    return VERDICT_WORDS[d.verdict].format(o=d.other, b=d.base)
+    text = VERDICT_WORDS[d.verdict].format(o=d.other, b=d.base)
+    if not d.exhaustive and d.verdict in ("equivalent", "narrower", "broader"):
+        text += " (on the fact sets tried: the search is not exhaustive)"  # not a proof
+    return text
 
 
 def dating(report: DiffReport) -> str:
