@@ -97,7 +97,7 @@ CODES: dict[str, str] = {
     "KP114": "a date literal is not a real date",
     "KP115": "an unknown escape sequence in a string",
     "KP116": "an expression, or a chain of definitions, is nested too deeply",
-    "KP117": "a bidirectional control or line separator character in a comment or string",
+    "KP117": "a bidirectional control or line-breaking character in a comment or string",
     "KP190": "a set literal with more elements than the limit",
     "KP191": "more policy files in one run than the limit",
     # KP2xx: names, modules and structure
