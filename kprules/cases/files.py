@@ -343,6 +343,11 @@ def _sources(table: Mapping[str, Any], path: KeyPath, f: CaseFile, required: boo
         f.error("KP404", f"`sources` must be a list of text, found {found(value)}",
                 (*path, "sources"), value=True, hint='write sources = ["...", "..."]')
         return []
+    if not value and required:  # a case's facts come from somewhere: say where
+        f.error("KP403", f"`{_table_name(path)}` lists no `sources`", (*path, "sources"),
+                value=True, hint='add `sources = ["where the facts come from"]` (seed ids or '
+                "text)")
+        return []
     out = []
     for i, item in enumerate(value):
         if isinstance(item, str) and item.strip():
