@@ -280,3 +280,26 @@ def test_init_refuses_a_name_that_is_not_a_policy_name(tmp_path: Path) -> None:
     code, _, err = kprules(tmp_path, "init", "--amends", "kpcs-2003")
     assert code == 2 and "is not a policy name" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--amends", "nosuch"], "no policy `nosuch` in the bundled library or in `policies/`"),
+    (["--amends", "eu_russia_diamonds"],
+     "`eu_russia_diamonds` has no `conflict_diamond` for the starter to redefine"),
+    (["afile"], "`afile` is a file, not a folder"),
+])
+def test_init_refuses_what_the_starter_cannot_amend_or_write_into(
+        tmp_path: Path, args: list[str], said: str) -> None:
+    (tmp_path / "afile").write_text("x\n", encoding="utf-8")
+    code, _, err = kprules(tmp_path, "init", *args)
+    assert code == 2 and said in " ".join(err.split()), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing written
+
+
+def test_init_amends_a_policy_of_the_project(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "ours.kpr").write_text(
+        'policy ours "ours"\n  status current\n  reads kimberley\n', encoding="utf-8")
+    code, _, err = kprules(tmp_path, "init", "--amends", "ours")
+    assert code == 0, err
+    assert "amends ours" in (tmp_path / "policies" / "my_proposal.kpr").read_text("utf-8")

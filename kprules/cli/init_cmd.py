@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kprules.cli.common import emit
+
+if TYPE_CHECKING:
+    from kprules.api import Library
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -74,6 +78,36 @@ my_proposal.conflict_diamond = true
 """
 
 
+def _check_base(base: str, folder: Path) -> None:
+    """A usage error unless `base` is a bundled policy that defines `conflict_diamond` (the
+    term the starter redefines), or a policy of the folder's own `policies/`."""
+    from kprules.api import load
+    from kprules.syntax.project import bundled
+
+    where = bundled()
+    library = load(where.policies, seeds=where.seeds)
+    if base in library:
+        if "conflict_diamond" in library[base].terms:
+            return
+        raise click.BadParameter(f"`{base}` has no `conflict_diamond` for the starter to "
+                                 f"redefine; amend one of: {_choices(library)}",
+                                 param_hint="--amends")
+    written = re.compile(rf"^policy\s+{re.escape(base)}\b", re.M)
+    for path in sorted((folder / "policies").rglob("*.kpr")) if folder.is_dir() else []:
+        try:
+            if written.search(path.read_text(encoding="utf-8")):
+                return
+        except (OSError, UnicodeDecodeError):
+            continue
+    raise click.BadParameter(f"no policy `{base}` in the bundled library or in "
+                             f"`policies/`; amend one of: {_choices(library)}",
+                             param_hint="--amends")
+
+
+def _choices(library: Library) -> str:
+    return ", ".join(sorted(n for n, p in library.items() if "conflict_diamond" in p.terms))
+
+
 def starter_files(base: str) -> dict[str, str]:
     """The starter folder's files (relative path -> text) for a proposal amending `base`."""
     return {
@@ -108,6 +142,10 @@ def init_command(folder: Path, base: str) -> None:
 
     if not _NAME.fullmatch(base):
         raise click.BadParameter(f"`{base}` is not a policy name", param_hint="--amends")
+    if folder.exists() and not folder.is_dir():
+        raise click.BadParameter(f"`{display_name(folder)}` is a file, not a folder",
+                                 param_hint="FOLDER")
+    _check_base(base, folder)
     for name, text in starter_files(base).items():
         path = folder / name
         try:
