@@ -229,6 +229,7 @@ def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions
              ) -> int | None:
     """The SQL engine's run; None when the engine fails before writing to standard output
     (a value SQL cannot hold, such as an integer beyond 64 bits): the Python path then runs."""
+    from kprules.cli.eval_sql import engine_error
     from kprules.sql.files import ReadError
 
     try:
@@ -236,7 +237,7 @@ def _guarded(prepared: Prepared, ev: Evaluator, fmt: str, options: StreamOptions
     except ReadError:  # a record Python accepts holds a value SQL cannot
         return None
     except Exception as err:  # the engines' own errors (duckdb.Error, Spark's)
-        if type(err).__module__.split(".")[0] not in ("duckdb", "_duckdb", "pyspark", "py4j"):
+        if not engine_error(err):
             raise
         return None
 

@@ -209,9 +209,19 @@ def prepare(path: Path, ev: Evaluator, as_of: dt.date | None, engine: str = "duc
         check = RecordChecker(ev.vocabulary)
         bad, query = evaluate_file(file, ev.layout, as_of,
                                    lambda raw: _recheck(raw, kind, name, check, where))
+        return Prepared(file, query, bad, file.failed(query), name, kind, where)
     except ReadError:
         return None
-    return Prepared(file, query, bad, file.failed(query), name, kind, where)
+    except Exception as err:  # the engine stopped the query (a product SQL would round)
+        if not engine_error(err):
+            raise
+        return None
+
+
+def engine_error(err: BaseException) -> bool:
+    """Whether an exception is one of the SQL engines' own (DuckDB's, Spark's): the query
+    stopped, and the Python path is to evaluate the file."""
+    return type(err).__module__.split(".")[0] in ("duckdb", "_duckdb", "pyspark", "py4j")
 
 
 def complete(prepared: Prepared, ev: Evaluator, as_of: dt.date | None) -> Prepared:

@@ -43,6 +43,9 @@ define scaled = x * n
 define cube = x * y * x
 """
 
+# a division too: the records that divide by zero are looked for, which runs the query
+DIVIDES = POLICY + "define half = n / 2\n"
+
 LIB = kprules.loads(VOCABULARY, POLICY)
 EV = LIB.evaluator([("p", t) for t in ("xy", "positive", "scaled", "cube")])
 
@@ -84,12 +87,14 @@ def test_a_product_is_python_s_or_the_statement_stops(x: Decimal, y: Decimal, n:
     assert [Decimal(v) if not isinstance(v, bool) else v for v in got] == list(want)
 
 
+@pytest.mark.parametrize("policy", [POLICY, DIVIDES], ids=["multiplies", "divides-too"])
 @pytest.mark.parametrize("output", [False, True], ids=["stdout", "output"])
-def test_eval_gives_the_exact_product_on_every_engine(tmp_path: Path, output: bool) -> None:
+def test_eval_gives_the_exact_product_on_every_engine(tmp_path: Path, output: bool,
+                                                      policy: str) -> None:
     """A file with a product of 14 places: DuckDB stops and the file is read in Python, with the
     note; a file whose products fit is evaluated in SQL, without one."""
     (tmp_path / "nums.kpr").write_text(VOCABULARY, encoding="utf-8")
-    (tmp_path / "p.kpr").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "p.kpr").write_text(policy, encoding="utf-8")
     data = tmp_path / "x.jsonl"
     rows = [{"x": 0.0000001, "y": 0.0000001, "n": 3}, {"x": 0.1234567, "y": 0.1234567}]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -107,11 +112,13 @@ def test_eval_gives_the_exact_product_on_every_engine(tmp_path: Path, output: bo
 
     python, _ = run(data, "python")
     duck, note = run(data, "duckdb")
+    halves = policy is DIVIDES
     assert duck == python == (
-        "case,as_of,p.cube,p.positive,p.scaled,p.xy\n"
-        "1,,0.000000000000000000001,true,0.0000003,0.00000000000001\n"
-        "2,,0.001881672302290562263,true,,0.01524155677489\n")
+        f"case,as_of,p.cube,{'p.half,' if halves else ''}p.positive,p.scaled,p.xy\n"
+        f"1,,0.000000000000000000001,{'1.5,' if halves else ''}true,0.0000003,0.00000000000001\n"
+        f"2,,0.001881672302290562263,{',' if halves else ''}true,,0.01524155677489\n")
     assert "cannot read the file as a whole" in note
     duck, note = run(fits, "duckdb")
-    assert duck == "case,as_of,p.cube,p.positive,p.scaled,p.xy\n1,,0.0625,true,1,0.125\n"
+    assert duck == (f"case,as_of,p.cube,{'p.half,' if halves else ''}p.positive,p.scaled,p.xy\n"
+                    f"1,,0.0625,{'1,' if halves else ''}true,1,0.125\n")
     assert "cannot read" not in note
