@@ -52,8 +52,15 @@ EXACT_DECIMALS = {"spark.sql.decimalOperations.allowPrecisionLoss": "false",
                   "spark.sql.ansi.enabled": "true"}
 
 
+# Column names as Python and DuckDB read them: `A` is not the fact `a` (Spark matches names
+# without regard to case by default, and a file with both fails to read).
+CASE_SENSITIVE = {"spark.sql.caseSensitive": "true"}
+
+
 def session(master: str = "local[2]") -> Any:
-    """A Spark session (the active one, or a local one), with `EXACT_DECIMALS` set."""
+    """A Spark session (the active one, or a local one), with `EXACT_DECIMALS` and
+    `CASE_SENSITIVE` set; its log shows only fatal errors (a query the engine stops is the
+    Python path's to evaluate, not a stack trace for the user)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -62,8 +69,8 @@ def session(master: str = "local[2]") -> Any:
     spark = (SparkSession.builder.master(master).appName("kprules")
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    for key, value in EXACT_DECIMALS.items():
+    spark.sparkContext.setLogLevel("FATAL")
+    for key, value in {**EXACT_DECIMALS, **CASE_SENSITIVE}.items():
         spark.conf.set(key, value)
     return spark
 
@@ -124,8 +131,9 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
     elif t == INTEGER and kind in ("tinyint", "smallint", "int", "bigint"):
         cast = f"CAST({column} AS BIGINT)"
     elif (t == DECIMAL or isinstance(t, Quantity)) and (
-            kind in ("tinyint", "smallint", "int", "bigint", "double", "float")
-            or kind.startswith("decimal")):
+            kind in ("tinyint", "smallint", "int", "bigint") or kind.startswith("decimal")):
+        # not a DOUBLE or FLOAT: Python reads one as its shortest decimal, which Spark's
+        # cast (of the binary value) is not; the Python check takes those rows
         cast = declared_decimal(column, kind, f"try_cast({column} AS {DECIMAL_TYPE})")
     elif t == DATE and kind == "date":
         cast = python_date(column)
@@ -133,15 +141,24 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
         items = ", ".join(SPARK.string(v) for v in allowed(t) or [])
         ok = f"(size(array_except({column}, array({items}))) = 0)"
         return f"(CASE WHEN {ok} THEN array_sort(array_distinct({column})) END)", ok
-    elif kind == "string" and not isinstance(t, SetType):
+    elif kind == "string" and not isinstance(t, SetType) and (
+            allowed(t) is not None or t == TEXT):  # other facts' text is Python's to read
         values = allowed(t)
         ok = "TRUE" if values is None else \
             f"({column} IN ({', '.join(SPARK.string(v) for v in values)}))"
         value = fold_space_sql(column, SPARK) if t == TEXT else column
         return f"(CASE WHEN {ok} THEN {value} END)", ok
-    if cast is None:
-        return "NULL", f"({column} IS NULL)"
+    if cast is None:  # a column of another type: every value is Python's to judge
+        return _null(t), f"({column} IS NULL)"
     return cast, f"({column} IS NULL OR {cast} IS NOT NULL)"
+
+
+def _null(t: Type) -> str:
+    """A NULL of the fact's type (an untyped NULL is Spark's NullType, which `array_contains`
+    and other functions refuse)."""
+    from kprules.sql.types import sql_type
+
+    return f"CAST(NULL AS {sql_type(t, SPARK)})"
 
 
 def checked_parquet(spark: Any, path: str, vocabulary: ir.Vocabulary) -> Any:
@@ -162,7 +179,7 @@ def checked_parquet(spark: Any, path: str, vocabulary: ir.Vocabulary) -> Any:
         if name in types:
             value, ok = _typed(q(name), types[name], info.type)
         else:
-            value, ok = "NULL", "TRUE"
+            value, ok = _null(info.type), "TRUE"
         typed.append(f"{value} AS {q(name)}")
         oks.append(ok)
     ident = "CAST(NULL AS STRING)"

@@ -314,15 +314,16 @@ def declared_decimal(column: str, column_type: str, cast: str) -> str:
     Python reads it with its s places and counts them among its digits (`limits.plain_digits`:
     1.5 as DECIMAL(38,30) has 31), and DECIMAL(38,12) must hold it exactly (zeros only beyond
     12 places)."""
-    scale = re.fullmatch(r"decimal\(\d+,\s*(\d+)\)", column_type, re.IGNORECASE)
-    if scale is None:
+    declared = re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", column_type, re.IGNORECASE)
+    if declared is None:
         return cast
-    places = int(scale[1])
+    places = int(declared[2])
     if places > MAX_NUMBER_DIGITS:
         return f"CAST(NULL AS {DECIMAL_TYPE})"
     fits = f"abs({column}) < {10 ** (MAX_NUMBER_DIGITS - places)}"
-    if places > 12:
-        fits += f" AND {cast} = {column}"
+    if places > 12:  # no digit past the 12th: compared in the column's own type (Spark
+        # compares two decimals at the smaller scale, where the rounded one equals)
+        fits += f" AND try_cast({cast} AS DECIMAL({declared[1]},{places})) = {column}"
     return f"(CASE WHEN {fits} THEN {cast} END)"
 
 

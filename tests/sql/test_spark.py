@@ -248,3 +248,78 @@ def test_spark_adds_and_multiplies_decimals_exactly_or_stops(spark: Any) -> None
     finally:
         spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", before)
     assert before == EXACT_DECIMALS["spark.sql.decimalOperations.allowPrecisionLoss"]
+
+
+def _numbers_alike(text: str) -> list[list[str]]:
+    """CSV rows with each number as its value (SQL drops the trailing zeros Python keeps from a
+    Parquet DECIMAL(p, s): docs/sql.md)."""
+    import csv
+    from decimal import Decimal, InvalidOperation
+
+    def cell(c: str) -> str:
+        try:
+            return str(Decimal(c).normalize()) if c not in ("", "true", "false") else c
+        except InvalidOperation:
+            return c
+    return [[cell(c) for c in row] for row in csv.reader(text.splitlines())]
+
+
+@pytest.mark.parametrize(("columns", "status"), [
+    ({"x": ("decimal(38,20)", ["1.00000000000001", "2.5"])}, 0),  # 14 places: not rounded
+    ({"x": ("double", [0.1 + 0.2, 1e-13, 0.5])}, 0),  # Python reads the shortest decimal
+    ({"f": ("string", ["yes", "true"])}, 1),  # text for a bool: KP408 on every engine
+    ({"day": ("string", ["2021-01-01"])}, 0),  # text for a date: Python reads it
+    ({"x": ("decimal(38,12)", ["1.5"]), "X": ("double", [2.0])}, 1),  # `X` is not `x`: KP407
+    ({"missing": ("", [None])}, 0),  # no set column: a NULL of the set's type
+], ids=["decimal-14-places", "double", "text-for-bool", "text-for-date", "case-of-a-name",
+        "missing-set"])
+def test_spark_reads_parquet_columns_as_python_does(spark: Any, tmp_path: Path,
+                                                    columns: dict[str, Any],
+                                                    status: int) -> None:
+    """Values Spark's own casts would round or take (decimals past 12 places, binary floats,
+    text for other facts), a UINT64, a name that differs from a fact's only in case, a
+    missing column: the values, diagnostics and status of the Python path."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .test_eval_engine import run
+
+    (tmp_path / "nums.kpr").write_text(
+        'facts nums\n  dated by day\n\nenum colour { red blue }\n\nfact x: decimal\n'
+        "fact n: integer\nfact f: bool\nfact day: date\nfact s: set of colour\n",
+        encoding="utf-8")
+    (tmp_path / "p.kpr").write_text(
+        'policy p "p"\n  status current\n  reads nums\n\ndefine sum = x + 0.000000000001\n'
+        "define prod = x * 3\ndefine next = n + 1\ndefine yes = f\ndefine reds = red in s\n"
+        "define recent = day >= 2020-01-01\n", encoding="utf-8")
+    size = max(len(values) for _, values in columns.values())
+    arrays = {  # every other fact given, valid: nothing else sends the file to Python
+        "x": pa.array([Decimal("1.5")] * size, pa.decimal128(38, 12)),
+        "n": pa.array([1] * size, pa.int64()), "f": pa.array([True] * size),
+        "day": pa.array([dt.date(2021, 1, 1)] * size),
+        "s": pa.array([["red"]] * size, pa.list_(pa.string()))}
+    if "missing" in columns:
+        del arrays["s"], columns["missing"]
+    for name, (kind, values) in columns.items():
+        if kind.startswith("decimal"):
+            arrays[name] = pa.array([Decimal(v) for v in values], pa.decimal128(38, int(
+                kind.split(",")[1][:-1])))
+        else:
+            arrays[name] = pa.array(values, {"double": pa.float64(), "string": pa.string(),
+                                             "uint64": pa.uint64()}[kind])
+    arrays = {k: pa.concat_arrays([a, pa.nulls(size - len(a), a.type)]) for k, a in
+              arrays.items()}
+    data = tmp_path / "d.parquet"
+    pq.write_table(pa.table(arrays), data)
+    argv = ["eval", str(tmp_path / "p.kpr"), "--policies", str(tmp_path), "--no-seeds",
+            "--cases", str(data), "--format", "csv"]
+    want = run([*argv, "--engine", "python"])
+    got = run([*argv, "--engine", "spark"])
+    assert got[2] == want[2] == status and "KP900" not in got[1]
+    assert want[0].startswith("case,as_of,p.next,p.prod,p.recent,p.reds,p.sum,p.yes\n") or (
+        "error[KP407]: the vocabulary `nums` has no fact `X`" in want[1])
+    assert _numbers_alike(got[0]) == _numbers_alike(want[0])
+    diagnostics = [line for line in want[1].splitlines() if "error[" in line]
+    assert diagnostics == [line for line in got[1].splitlines() if "error[" in line]
