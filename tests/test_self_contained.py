@@ -33,6 +33,7 @@ ALLOWED = frozenset({
     "/dev/zero",  # files that are not regular files, in the readers' tests
     "/dev/stdout",  # a device an output may be written to as a stream
     "/dev/urandom",
+    "/dev/full",  # a device every write to fails (ENOSPC), in the tests of a full disk
     "/proc/self/status",  # a process's peak memory, in bench_compare.py
 })
 
