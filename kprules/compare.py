@@ -26,7 +26,7 @@ from attrs import define, field, frozen
 from kprules import ir
 from kprules.checker.structure import dependencies
 from kprules.core.shared_repr import SharedRepr
-from kprules.core.suggest import did_you_mean
+from kprules.core.suggest import did_you_mean, term_hint
 from kprules.eval.arith import add
 from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.eval.loaded import Loaded
@@ -217,7 +217,7 @@ class Comparison:
         for p in policies:
             for t in self.terms:
                 if t not in p.terms:
-                    hint = did_you_mean(t, p.terms)
+                    hint = term_hint(t, p.terms)
                     raise CompareError(f"policy `{p.name}` has no term `{t}`"
                                        + (f"; {hint}" if hint else ""), "KP601")
         if not self.terms:

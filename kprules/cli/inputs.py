@@ -385,7 +385,7 @@ def shared_terms(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
                  terms: tuple[str, ...]) -> tuple[str, ...]:
     """The terms asked for (each in both policies), or the terms `compare` would compare."""
     from kprules.compare import CompareError, default_terms
-    from kprules.core.suggest import did_you_mean
+    from kprules.core.suggest import term_hint
 
     if base.vocabulary.name != other.vocabulary.name:
         raise CompareError(f"`{base.name}` reads `{base.vocabulary.name}` and `{other.name}` "
@@ -394,7 +394,7 @@ def shared_terms(base: ir.CheckedPolicy, other: ir.CheckedPolicy,
     for p in (base, other):
         for t in terms:
             if t not in p.terms:
-                hint = did_you_mean(t, p.terms)
+                hint = term_hint(t, p.terms)
                 raise CompareError(f"policy `{p.name}` has no term `{t}`"
                                    + (f"; {hint}" if hint else ""), "KP601")
     chosen = tuple(dict.fromkeys(terms)) if terms else default_terms([base, other])

@@ -56,6 +56,15 @@ def _fold(name: str) -> str:
     return name.lower().replace("_", "")
 
 
+def term_hint(term: str, terms: Iterable[str]) -> str | None:
+    """A hint for a term a compared policy lacks: a `policy.term` name (as `eval --term` takes
+    it) names the term alone, since every policy is compared on the same terms."""
+    names = list(terms)
+    if "." in term and term.rsplit(".", 1)[1] in names:
+        return f"the policies are compared on the same terms: give `{term.rsplit('.', 1)[1]}`"
+    return did_you_mean(term, names)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint sentence, or None when nothing is close."""
     found = closest(name, candidates)

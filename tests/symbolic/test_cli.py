@@ -25,6 +25,9 @@ def run(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, int]:
     (["kpcs_2003", "no_such_policy"], "error[KP602]: no policy `no_such_policy`"),
     (["kpcs_2003", "state_actors", "--term", "conflict_diamonds"],
      "error[KP601]: policy `kpcs_2003` has no term `conflict_diamonds`"),
+    (["kpcs_2003", "state_actors", "--term", "kpcs_2003.conflict_diamond"],
+     "error[KP601]: policy `kpcs_2003` has no term `kpcs_2003.conflict_diamond`; the policies "
+     "are compared on the same terms: give `conflict_diamond`"),
     (["kpcs_2003", "state_actors", "--as-of", "2024-01-01", "--over-time"],
      "--as-of and --over-time exclude each other"),
     (["kpcs_2003", "state_actors", "--as-of", "2024-13-01"], "is not a date"),
