@@ -236,3 +236,15 @@ def test_help_describes_the_options() -> None:
     assert result.exit_code == 0
     for words in ("--check", "--diff", "canonical form", "Exit status"):
         assert words in result.stdout
+
+
+@pytest.mark.parametrize(("data", "code"), [(b'policy nu "t \xff"\n  reads v\n', "KP101"),
+                                            (b'policy nu "t \x00"\n  reads v\n', "KP103")])
+def test_fmt_locates_a_file_it_cannot_read_as_text(tmp_path: Path, data: bytes,
+                                                   code: str) -> None:
+    """As `check` does: the line, the column, the byte underlined."""
+    (tmp_path / "bad.kpr").write_bytes(data)
+    result = CliRunner().invoke(cli, ["fmt", "--check", str(tmp_path / "bad.kpr")])
+    assert result.exit_code == 1
+    assert f"error[{code}]" in result.output and "bad.kpr:1:14\n" in result.output
+    assert "1 | policy nu" in result.output and (tmp_path / "bad.kpr").read_bytes() == data

@@ -62,8 +62,9 @@ def _format_file(path: Path, check_only: bool, show_diff: bool, tally: _Tally) -
     name = display_name(path)
     try:
         source = read_source(path, name)
-    except PolicyError as err:
-        _report(err.diagnostics, {})
+    except PolicyError as err:  # a SourceError's text shows where (a byte not UTF-8, a NUL)
+        read = getattr(err, "source", None)
+        _report(err.diagnostics, {read.name: read} if read is not None else {})
         tally.failed += 1
         return
     try:
