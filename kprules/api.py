@@ -97,13 +97,14 @@ class Library(Mapping[str, "Policy"]):
         return self.result.diagnostics
 
     def __getitem__(self, name: str) -> Policy:
-        policy = self.policies.get(name)
-        if policy is None:
-            raise UnknownName("policy", name, self.policies)
+        policy = self.policies.get(name) if isinstance(name, str) else None
+        if policy is None:  # a KeyError (UnknownName) for anything else, as Mapping.get wants
+            raise UnknownName("policy", name if isinstance(name, str) else repr(name),
+                              self.policies)
         return policy
 
     def __contains__(self, name: object) -> bool:
-        return name in self.policies
+        return isinstance(name, str) and name in self.policies
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.policies)
@@ -119,10 +120,10 @@ class Library(Mapping[str, "Policy"]):
 
     def evaluator(self, targets: Sequence[tuple[str, str]]) -> Evaluator:
         """A compiled evaluator for (policy, term) pairs, built once and kept."""
-        key = tuple(targets)
+        key = tuple(targets)  # read once: `targets` may be an iterator
         if key not in self._evaluators:
-            pairs = [(self[p].checked, t) for p, t in targets]
-            for (policy, term), (p, _) in zip(targets, pairs, strict=True):
+            pairs = [(self[p].checked, t) for p, t in key]
+            for (policy, term), (p, _) in zip(key, pairs, strict=True):
                 if term not in p.terms:
                     raise UnknownName("term", term, p.terms, f" in policy `{policy}`")
             self._evaluators[key] = Evaluator(pairs, self.sources)
@@ -168,6 +169,8 @@ class Policy:
     def _prepare(self, terms: Sequence[str] | None) -> _Prepared:
         """The library's evaluator of these terms (all by default), with the term name of each
         of its values; kept for the next call."""
+        if isinstance(terms, str):  # one name is not a list of one-letter names
+            raise TypeError(f"terms is a list of term names, not a text: give [{terms!r}]")
         key = tuple(terms) if terms is not None else None
         prepared = self._prepared.get(key)
         if prepared is None:

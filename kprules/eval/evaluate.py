@@ -73,7 +73,11 @@ def validate(facts: Mapping[str, Any], vocabulary: ir.Vocabulary, *,
     """Typed facts from raw ones; None (JSON null) and empty CSV cells mean unknown (omitted).
     An `id` field names a record (as in data files) and is left out, unless `id` is a fact (or
     `record_id` is false: a case file's facts have no id).
-    Every problem has a hint: a name close to an unknown one, or how to write the value."""
+    Every problem has a hint: a name close to an unknown one, or how to write the value.
+    TypeError when `facts` is not a mapping (a list of pairs, None, one record's text)."""
+    if not isinstance(facts, Mapping):
+        raise TypeError(f"facts are a mapping of fact names to values (such as a dict), not "
+                        f"{type(facts).__name__}")
     out: dict[str, Any] = {}
     problems: list[FactProblem] = []
     for name, raw in facts.items():
@@ -136,11 +140,13 @@ class _Context:
     their typed facts, date and slots (`_Kept`)."""
 
     __slots__ = ("as_of", "dated_by", "evaluation", "kept", "keys", "layout", "positions",
-                 "validate")
+                 "sources", "validate")
 
     def __init__(self, layout: Layout, validate: Callable[[Mapping[str, Any]], dict[str, Any]],
-                 as_of: dt.date | None = None, dated_by: str | None = None) -> None:
+                 as_of: dt.date | None = None, dated_by: str | None = None,
+                 sources: Mapping[str, Source] | None = None) -> None:
         self.keys = layout.targets
+        self.sources = sources  # the texts, for the explanations' lines
         self.layout = layout
         self.validate = validate
         self.as_of, self.dated_by = as_of, dated_by
@@ -252,7 +258,8 @@ class Evaluation(tuple[Any, ...]):
 
         if self.slots is None:
             raise ValueError("this evaluation was made without explain=True")
-        return Explanation(self.layout, self.slots, self.facts, self.as_of)
+        return Explanation(self.layout, self.slots, self.facts, self.as_of,
+                           self.context.sources)
 
 
 class _Kept(Evaluation):
@@ -335,7 +342,7 @@ class Evaluator:
 
     @cached_property
     def _context(self) -> _Context:
-        return _Context(self.layout, self.validate)
+        return _Context(self.layout, self.validate, sources=self.sources)
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -478,7 +485,7 @@ class _Entry:
             explained=partial(tuple.__new__, Explained), explain_context=(ev.layout, ev.sources))
         self._ev = ev
         self._types = _types(vocab)
-        self.context = _Context(ev.layout, ev.validate, as_of, self.dated_by)
+        self.context = _Context(ev.layout, ev.validate, as_of, self.dated_by, ev.sources)
 
     @cached_property
     def checked(self) -> Callable[..., Any]:

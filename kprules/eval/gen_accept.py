@@ -68,7 +68,7 @@ def float_decimal(v: float) -> Any:
     more digits than the limit (then `coerce` reports it)."""
     if not math.isfinite(v):
         return MISS
-    d = Decimal(repr(v))
+    d = Decimal(float.__repr__(v))  # a subclass's repr may not be a number
     return d if finite_decimal(d) else MISS
 
 

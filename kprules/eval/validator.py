@@ -192,7 +192,9 @@ def compile_acceptor(vocabulary: ir.Vocabulary) -> Callable[[Mapping[str, Any]],
 
 
 def _keys_within(r: Mapping[str, Any], known: frozenset[str]) -> bool:
-    return r.keys() <= known
+    """Whether a mapping's keys are all facts; False for what is not a mapping (the slow path
+    refuses it)."""
+    return (type(r) is dict or isinstance(r, Mapping)) and r.keys() <= known
 
 
 def _fact(src: _Source, name: str, t: Type, from_text: bool) -> None:

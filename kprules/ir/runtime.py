@@ -17,6 +17,9 @@ class _NotEvaluated:
     def __repr__(self) -> str:
         return "NOT_EVALUATED"
 
+    def __reduce__(self) -> str:  # pickled and copied as itself: explanations test identity
+        return "NOT_EVALUATED"
+
 
 NOT_EVALUATED: Any = _NotEvaluated()
 """The value of a clause's slot when evaluation never reached the clause."""

@@ -203,7 +203,8 @@ def _number(value: Any, from_text: bool) -> int | Decimal:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise FactError(f"expected a finite number, found {value}")
-        return Decimal(repr(value))
+        return Decimal(float.__repr__(value))  # a float subclass's own repr may not be a
+        # number (numpy's float64 writes `np.float64(0.7)`)
     if from_text and isinstance(value, str):
         if len(value) > 4 * MAX_NUMBER_DIGITS:
             raise _long(LongNumber(value.strip(" \t")))
@@ -319,10 +320,10 @@ def decimal_text(value: Any) -> str:
     """A value as text, a decimal in plain notation: `0.0000001`, `1000`, not `1E-7` or
     `1E+3` (Decimal's own text for very small numbers, and for a number read as `1e3`); a zero
     without a sign (`-0` read from a file is 0, as the SQL engines write it)."""
+    if isinstance(value, float) and math.isfinite(value):  # its shortest decimal: 0.00001
+        value = Decimal(float.__repr__(value))
     if isinstance(value, Decimal) and value.is_finite():
         return format(value.copy_abs() if value.is_zero() else value, "f")
-    if isinstance(value, float) and value == 0:
-        return str(abs(value))
     return str(value)
 
 
@@ -336,8 +337,6 @@ def format_value(value: Any, typ: Type | None = None) -> str:
         return "{" + ", ".join(sorted(value)) + "}"
     if isinstance(typ, Quantity):
         return f"{decimal_text(value)} {typ.unit}"
-    if isinstance(value, float):
-        return repr(value)
     if isinstance(value, str) and typ == TEXT:  # as written in a policy: escapes included
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return decimal_text(value)

@@ -181,7 +181,11 @@ def check_policy(lib: kprules.Library, name: str, record: Mapping[str, Any],
     assert same(got, want), ("Policy.evaluate", record, got, want)
     terms = list(reversed(policy.terms))  # the entry of named terms, in another order
     got = outcome(lambda: _result(policy.evaluate(record, as_of=as_of, terms=terms)))
-    assert same(got, want), ("Policy.evaluate, terms", record, got, want)
+    if want[0] == got[0] == "EvalError":  # the first division by zero the evaluation reaches:
+        # the terms in another order may reach another one first (same code and message)
+        assert (got[1], got[2], got[4]) == (want[1], want[2], want[4]), (record, got, want)
+    else:
+        assert same(got, want), ("Policy.evaluate, terms", record, got, want)
     got = outcome(lambda: _result(next(iter(policy.evaluate_many([record], as_of=as_of)))))
     assert same(got, want), ("Policy.evaluate_many", record, got, want)
 
