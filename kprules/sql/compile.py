@@ -327,6 +327,26 @@ class _Gen:
         maybe = [a for k, a in zip(kids, args, strict=True) if self.constant(k, t) is None]
         return self.op(c, args, maybe, guard, t)
 
+    def from_division(self, c: Clause, t: TermLayout) -> bool:
+        """Whether a value is computed from a quotient (in the clause, or in a term it names):
+        a product of one is as approximate as the quotient, rounded to 12 places as SQL's
+        divisions are (docs/sql.md), not checked for exactness."""
+        seen: set[Key] = set()
+        stack = [(c, t)]
+        while stack:
+            clause, owner = stack.pop()
+            e = clause.expr
+            if isinstance(e, ir.Arith) and e.op == "/":
+                return True
+            if isinstance(e, ir.TermRef | ir.BaseRef):
+                key = ref_key(owner.context, e)
+                ref = self.layout.terms.get(key)
+                if ref is not None and key not in seen:
+                    seen.add(key)
+                    stack.extend((k, ref) for k in term_clauses(ref))
+            stack.extend((k, owner) for k in clause.children)
+        return False
+
     def constant(self, c: Clause, t: TermLayout) -> ir.Const | None:
         """The constant a clause is: a literal, or a term defined as one (through any chain
         of names), such as a set of outcomes named once and used in many rules. A named
@@ -375,7 +395,8 @@ class _Gen:
                 if not _is_decimal(e.type):
                     return code
                 self.decimal_arithmetic = True
-                if op == "*" and all(_is_decimal(k.expr.type) for k in c.children):
+                if op == "*" and all(_is_decimal(k.expr.type) for k in c.children) and \
+                        not any(self.from_division(k, t) for k in c.children):
                     self.products.append(code)  # its places may add up to more than 12
                 return f"CAST({code} AS {DECIMAL_TYPE})"
             case ir.Neg():
