@@ -140,3 +140,24 @@ def test_check_says_which_file_each_policy_came_from(tmp_path: Path) -> None:
         {"name": "q", "file": "q.kpr", "given": True, "bundled": False},
         {"name": "p", "file": "lib/p.kpr", "given": False, "bundled": False},
         {"name": "f", "file": "lib/f.kpr", "given": False, "bundled": False}]
+
+
+def test_explain_reports_a_division_by_zero_as_eval_does(tmp_path: Path) -> None:
+    """KP500, located, exit 1: not an internal error."""
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    (tmp_path / "v.kpr").write_text('facts v "v"\nfact n: integer "n"\n', encoding="utf-8")
+    (tmp_path / "q.kpr").write_text('policy q "q"\n  reads v\n\ndefine inv = 1 / n\n',
+                                    encoding="utf-8")
+    (tmp_path / "z.toml").write_text('[case]\nid = "z"\ntitle = "t"\nsources = ["s"]\n'
+                                     "[facts]\nn = 0\n", encoding="utf-8")
+    args = [str(tmp_path / "q.kpr"), str(tmp_path / "v.kpr"), "--no-seeds"]
+    explained = CliRunner().invoke(cli, ["explain", *args, "--case", str(tmp_path / "z.toml")])
+    evaluated = CliRunner().invoke(cli, ["eval", *args, "--cases", str(tmp_path / "z.toml")])
+    assert explained.exit_code == evaluated.exit_code == 1
+    first = [line for line in evaluated.stderr.splitlines() if "error[KP500]" in line]
+    assert first and first == [line for line in explained.stderr.splitlines()
+                               if "error[KP500]" in line]
+    assert "q.kpr:4:14" in explained.stderr

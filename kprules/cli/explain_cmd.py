@@ -136,7 +136,17 @@ def explain_command(policies: tuple[str, ...], case_path: Path, case_id: str | N
     if case.vocabulary not in vocabularies:
         raise click.UsageError(f"case `{case.id}` gives facts of `{case.vocabulary}`; the "
                                f"policies read {', '.join(sorted(vocabularies))}")
-    found = explanations(lib, targets, case, as_of)
+    from kprules.ir.runtime import EvalError
+
+    try:
+        found = explanations(lib, targets, case, as_of)
+    except EvalError as err:  # a division by zero: located, as `eval` reports it
+        from kprules.cli.common import print_diagnostics
+        from kprules.cli.eval_write import located
+
+        print_diagnostics([located(err.diagnostic, f"case `{case.id}` ({case.file}:{case.line})")],
+                          lib.sources, "text", err=True)
+        sys.exit(1)
     render = render_json if fmt == "json" else render_text
     click.echo(terminal(render(lib, case, found)), nl=False)
     sys.exit(0)
