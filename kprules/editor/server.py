@@ -32,7 +32,12 @@ class KprulesServer(LanguageServer):
     """A language server with its own project state (one per process, no globals)."""
 
     def __init__(self, debounce: float = DEBOUNCE) -> None:
-        super().__init__("kprules", _version())
+        # Full sync: the editor sends the whole text at each change. Incremental edits are
+        # applied by line, and pygls splits lines where Python does (a form feed, U+2028),
+        # not only where the editor does: its copy would drift from the editor's, and a
+        # formatting edit made from it would garble the file.
+        super().__init__("kprules", _version(),
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
         self.project = Project()
         self.debounce = debounce
         self.pending: dict[Path, asyncio.TimerHandle] = {}

@@ -292,3 +292,14 @@ def test_code_lens_evaluates_the_cases_of_a_policy(library: Client, golden: Any)
     golden(GOLDEN / "cases.txt", "\n".join(lines) + "\n")
     [lens] = library.request("textDocument/codeLens", doc(STATE_ACTORS))
     assert lens["command"]["title"] == message
+
+
+def test_the_server_asks_for_the_whole_text_at_each_change(tmp_path: Path) -> None:
+    """Full sync: an incremental edit, applied line by line, could drift from the editor's
+    text where Python splits lines and editors do not (a form feed, U+2028)."""
+    client = Client(tmp_path)
+    try:
+        result = client.initialize(tmp_path)
+        assert result["capabilities"]["textDocumentSync"]["change"] == 1
+    finally:
+        client.close()
