@@ -145,6 +145,9 @@ def _documents(server: KprulesServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: KprulesServer, params: lsp.DidCloseTextDocumentParams) -> None:
         path = ls.path(params.text_document.uri)
+        pending = ls.pending.pop(path, None)  # a check still waiting would publish again
+        if pending is not None:
+            pending.cancel()
         ls.project.close(path)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             params.text_document.uri, []))

@@ -303,3 +303,23 @@ def test_the_server_asks_for_the_whole_text_at_each_change(tmp_path: Path) -> No
         assert result["capabilities"]["textDocumentSync"]["change"] == 1
     finally:
         client.close()
+
+
+def test_a_document_closed_at_once_after_a_change_keeps_no_diagnostics(
+        copy: tuple[Path, Client]) -> None:
+    """The check a change scheduled is cancelled by the close: nothing is published after the
+    close's empty list (else a ghost diagnostic would stay on a closed file)."""
+    root, client = copy
+    path = root / "policies" / "proposals" / "mistakes.kpr"
+    path.write_text(MISTAKES, encoding="utf-8")
+    uri = client.open(path)
+    assert client.diagnostics(uri) != []
+    client.change(uri, MISTAKES + "\n")
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    published = [client.diagnostics(uri, timeout=10)]
+    while True:  # every other publication for the file (the debounce is 50 ms)
+        try:
+            published.append(client.diagnostics(uri, timeout=0.5))
+        except TimeoutError:
+            break
+    assert published and published[-1] == []
