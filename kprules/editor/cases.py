@@ -16,6 +16,7 @@ from kprules.analysis.testing import Runner
 from kprules.api import Library
 from kprules.cases.files import read_suite
 from kprules.cases.model import Suite
+from kprules.core.diagnostics import Severity
 from kprules.core.shared_repr import SharedRepr
 from kprules.editor.project import Analysis
 from kprules.ir.values import format_value
@@ -70,6 +71,11 @@ def run_cases(analysis: Analysis, policy: str) -> CaseRun:
         return CaseRun(policy, (), "no `cases/` folder near the policy")
     library = Library(analysis.workspace, analysis.result)
     suite = read_suite([folder], library, allow_unloaded=True)
+    errors = [d for d in suite.diagnostics if d.severity is Severity.ERROR]
+    if errors:  # a misspelt expectation is not a passing one
+        return CaseRun(policy, (), f"the case files of `{folder.name}/` have {len(errors)} "
+                       f"error{'s' if len(errors) != 1 else ''} ({errors[0].code}: "
+                       f"{errors[0].message}); `kprules check {folder.name}/` shows them")
     mine = tuple(attrs.evolve(c, expect=tuple(e for e in c.expect if e.policy == policy))
                  for c in suite.cases)
     own = Suite(tuple(c for c in mine if c.expect), suite.sources, ())

@@ -323,3 +323,26 @@ def test_a_document_closed_at_once_after_a_change_keeps_no_diagnostics(
         except TimeoutError:
             break
     assert published and published[-1] == []
+
+
+def test_evaluating_the_cases_reports_errors_in_the_case_files(
+        copy: tuple[Path, Client]) -> None:
+    """A misspelt expectation is not a passing one: the run says the case files have errors
+    (a warning), instead of counting the expectations it could read."""
+    root, client = copy
+    uri = client.open(root / "policies" / "kpcs_2003.kpr")
+    client.diagnostics(uri)
+    run = client.request("workspace/executeCommand", {
+        "command": "kprules.evaluateCases", "arguments": [uri]})
+    assert run["problem"] is None and run["outcomes"]  # the bundled cases read, and run
+    (root / "policies" / "cases" / "broken.toml").write_text(
+        '[case]\nid = "broken"\ntitle = "t"\nsources = ["s"]\n[facts]\nform = "rough"\n'
+        '[expect]\nkpcs_2003.conflict_diamond = "maybe"\n', encoding="utf-8")
+    run = client.request("workspace/executeCommand", {
+        "command": "kprules.evaluateCases", "arguments": [uri]})
+    assert run["outcomes"] == [] and run["problem"].startswith(
+        "the case files of `cases/` have 1 error (KP4")
+    assert run["problem"].endswith("; `kprules check cases/` shows them")
+    first = client.notification("window/showMessage", timeout=10)
+    second = client.notification("window/showMessage", timeout=10)
+    assert (first["params"]["type"], second["params"]["type"]) == (3, 2)  # info, warning
