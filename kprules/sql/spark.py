@@ -28,6 +28,7 @@ from kprules.ir.values import OUT_OF_RANGE
 from kprules.sql.compile import SqlQuery, compile_sql
 from kprules.sql.dialect import DECIMAL_TYPE, SPARK
 from kprules.sql.duck import EngineMissing
+from kprules.sql.types import from_sql, sql_type, to_sql
 from kprules.sql.validate import (
     allowed,
     declared_decimal,
@@ -85,12 +86,10 @@ def with_all_facts(df: Any, vocabulary: ir.Vocabulary) -> Any:
     """The DataFrame with a NULL column (of the fact's type) for every fact it lacks."""
     from pyspark.sql import functions as f
 
-    from kprules.sql.types import sql_type
-
     present = set(df.columns)
     for name, info in sorted(vocabulary.facts.items()):
         if name not in present:
-            df = df.withColumn(name, f.expr(f"CAST(NULL AS {sql_type(info.type, SPARK)})"))
+            df = df.withColumn(name, f.expr(_null(info.type)))
     return df
 
 
@@ -156,8 +155,6 @@ def _typed(column: str, column_type: str, t: Type) -> tuple[str, str]:
 def _null(t: Type) -> str:
     """A NULL of the fact's type (an untyped NULL is Spark's NullType, which `array_contains`
     and other functions refuse)."""
-    from kprules.sql.types import sql_type
-
     return f"CAST(NULL AS {sql_type(t, SPARK)})"
 
 
@@ -223,8 +220,6 @@ def dataframe(spark: Any, vocabulary: ir.Vocabulary, records: Sequence[Any]) -> 
     """Validated fact sets (as `kprules.eval.evaluate.validate` returns them) as a DataFrame
     with `_row` (0-based) and one typed column per fact."""
     from pyspark.sql import types as st
-
-    from kprules.sql.types import to_sql
 
     names = sorted(vocabulary.facts)
     schema = st.StructType([st.StructField("_row", st.LongType()), *(
@@ -319,7 +314,6 @@ class SparkFile:
                            as_of)
 
     def failed(self, query: SqlQuery) -> list[tuple[int, int | None, dict[str, Any]]]:
-        from kprules.sql.types import from_sql
 
         if not query.divisions:
             return []
@@ -334,7 +328,6 @@ class SparkFile:
 
     def results(self, query: SqlQuery, layout: Layout) -> Iterator[Result]:
         from kprules.sql.files import Result
-        from kprules.sql.types import from_sql
 
         types = [layout.terms[k].term.type for k in query.targets]
         n = len(types)

@@ -66,10 +66,14 @@ SPACES: Final = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
                  + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000")
 
 
+# `SPACES` as a regular expression's class, in both engines' syntax (`\x{9}`)
+_SPACE_CLASS: Final = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]"
+
+
 def fold_space_sql(text: str, dialect: Dialect = DUCKDB) -> str:
     """`kprules.ir.values.fold_space` in SQL: runs of white space (Python's, `SPACES`) as one
     space, none at the ends; both engines' `trim` takes spaces off."""
-    pattern = dialect.string("[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]+")
+    pattern = dialect.string(_SPACE_CLASS + "+")
     flags = ", 'g'" if dialect is DUCKDB else ""
     return f"trim(regexp_replace({text}, {pattern}, ' '{flags}))"
 
@@ -77,7 +81,7 @@ def fold_space_sql(text: str, dialect: Dialect = DUCKDB) -> str:
 def blank_sql(text: str) -> str:
     """Whether a line is blank as the Python readers see it (`not line.strip()`: nothing but
     Python's white space, `SPACES`; `trim` takes off spaces only)."""
-    pattern = DUCKDB.string("[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]*")
+    pattern = DUCKDB.string(_SPACE_CLASS + "*")
     return f"({text} IS NULL OR regexp_full_match({text}, {pattern}))"
 
 
