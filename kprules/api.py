@@ -39,13 +39,17 @@ if TYPE_CHECKING:  # imported where an explanation is made: `import kprules.api`
 Facts: TypeAlias = Mapping[str, object]  # fact name -> value (as JSON, TOML or Python gives it)
 
 
-@frozen(repr=False)
+@frozen(repr=False, unsafe_hash=False)
 class Result(SharedRepr):
-    """The values of one evaluation, by term name; `explanation` when asked for."""
+    """The values of one evaluation, by term name; `explanation` when asked for. Hashable, by
+    its values and date (results that are equal have the same hash)."""
 
     values: Mapping[str, Value]
     as_of: dt.date | None
     explanation: Explanation | None = None
+
+    def __hash__(self) -> int:
+        return hash((frozenset(self.values.items()), self.as_of))
 
     def __getitem__(self, term: str) -> Value:
         try:
@@ -54,11 +58,13 @@ class Result(SharedRepr):
             raise UnknownName("term", term, self.values) from None
 
 
-@frozen(repr=False)
+@frozen(repr=False, unsafe_hash=False)
 class ExplainedResult(Result):
     """A `Result` evaluated with `explain=True`: its explanation is always there."""
 
     explanation: Explanation
+
+    __hash__ = Result.__hash__
 
 
 class UnknownName(KeyError):

@@ -78,3 +78,15 @@ def test_names_that_are_not_as_expected() -> None:
     assert LIB.get(None) is None and [] not in LIB and 1 not in LIB
     pairs = (x for x in [("kpcs_2003", "conflict_diamond")])
     assert LIB.evaluator(pairs).keys == (("kpcs_2003", "conflict_diamond"),)
+
+
+def test_results_hash_by_their_values() -> None:
+    """A `Result` is frozen and compares by value, so equal results hash alike (a set keeps one
+    of them), an explained one too; set values (frozensets) hash."""
+    policy = LIB["kpcs_2003"]
+    one, two = policy.evaluate({"natural": True}), policy.evaluate({"natural": True})
+    assert one == two and hash(one) == hash(two) and len({one, two}) == 1
+    explained = policy.evaluate({"natural": True}, explain=True)
+    assert hash(explained) == hash(one)
+    assert len({EU.evaluate(FACTS), EU.evaluate(FACTS)}) == 1
+    assert EU.evaluate(FACTS) != EU.evaluate(dict(FACTS, mined_in="CA"))
