@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from kprules.cases.model import Case, Expectation, Suite
@@ -29,7 +30,8 @@ from kprules.explain.tree import Explanation
 from kprules.explain.why import decisive
 from kprules.ir.runtime import EvalError
 from kprules.ir.slots import Key
-from kprules.ir.values import UNKNOWN, public
+from kprules.ir.types import Type
+from kprules.ir.values import UNKNOWN, format_value, public
 
 
 @frozen(repr=False)
@@ -43,6 +45,11 @@ class Check(SharedRepr):
     why: Node | None = None  # the decisive explanation, for a failure
     explanation: Explanation | None = None
     error: str | None = None  # an evaluation error (KP5xx), one line
+    type: Type | None = None  # the term's, to show its values with their unit
+
+    def shown(self, value: Any) -> str:
+        """A value of the term as a drafter writes it, with its unit: `100000 ct`."""
+        return format_value(value, self.type)
 
     @property
     def passed(self) -> bool:
@@ -103,7 +110,8 @@ class Runner:
         except EvalError as err:
             return self._alone(case, as_of, trace, err)
         by_key = dict(zip(ev.keys, values, strict=True))
-        checks = [Check(case, e, public(by_key[(e.policy, e.term)]), as_of) for e in case.expect]
+        checks = [Check(case, e, public(by_key[(e.policy, e.term)]), as_of,
+                        type=_type(ev, e)) for e in case.expect]
         if any(not c.passed for c in checks):
             if slots is None:
                 values, slots = ev.run(case.facts, as_of, explain=True)
@@ -114,7 +122,7 @@ class Runner:
     def _explained(self, c: Check, ev: Evaluator, slots: tuple[Any, ...] | None) -> Check:
         assert slots is not None
         ex = Explanation(ev.layout, slots, c.case.facts, c.as_of, self.library.sources)
-        return Check(c.case, c.expectation, c.got, c.as_of, decisive(ex.term(c.key)), ex)
+        return attrs.evolve(c, why=decisive(ex.term(c.key)), explanation=ex)
 
     def _alone(self, case: Case, as_of: dt.date | None, trace: bool,
                err: EvalError) -> tuple[list[Check], Trace | None]:
@@ -126,11 +134,16 @@ class Runner:
             try:
                 values, slots = ev.run(case.facts, as_of, explain=True)
             except EvalError as own:
-                checks.append(Check(case, e, None, as_of, error=own.diagnostic.message))
+                checks.append(Check(case, e, None, as_of, error=own.diagnostic.message,
+                                    type=_type(ev, e)))
                 continue
-            check = Check(case, e, public(values[0]), as_of)
+            check = Check(case, e, public(values[0]), as_of, type=_type(ev, e))
             checks.append(check if check.passed else self._explained(check, ev, slots))
         return checks, None
+
+
+def _type(ev: Evaluator, e: Expectation) -> Type:
+    return ev.layout.terms[(e.policy, e.term)].term.type
 
 
 def run_suite(library: Loaded, suite: Suite) -> list[Check]:

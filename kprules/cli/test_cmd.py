@@ -207,7 +207,6 @@ def _run(library: Library, suite: Suite, coverage: bool,
 
 
 def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
-    from kprules.ir.values import format_value
     from kprules.report.junit import failure_line, why_lines
 
     for c in checks:
@@ -215,7 +214,7 @@ def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
         key = f"{c.expectation.policy}.{c.expectation.term}"
         if c.passed:
             if verbose:
-                emit(f"ok    {c.case.id}  {key} = {format_value(c.got)}  ({where})\n")
+                emit(f"ok    {c.case.id}  {key} = {c.shown(c.got)}  ({where})\n")
             continue
         if c.error is not None:
             emit(f"ERROR {c.case.id}  {key}  ({where})\n  {c.error}\n")
@@ -223,7 +222,7 @@ def _print_checks(checks: Sequence[Check], verbose: bool) -> None:
         lines = [f"FAIL  {c.case.id}  {key}  ({where})", "  " + failure_line(c)]
         why = why_lines(c, WIDTH, "    ")
         if why:
-            lines.append(f"  why {key} = {format_value(c.got)}:")
+            lines.append(f"  why {key} = {c.shown(c.got)}:")
             lines.extend(why)
         emit("\n".join(lines) + "\n")
 

@@ -19,7 +19,6 @@ from kprules.cases.model import Suite
 from kprules.core.diagnostics import Severity
 from kprules.core.shared_repr import SharedRepr
 from kprules.editor.project import Analysis
-from kprules.ir.values import format_value
 
 
 @frozen(repr=False)
@@ -81,8 +80,8 @@ def run_cases(analysis: Analysis, policy: str) -> CaseRun:
     own = Suite(tuple(c for c in mine if c.expect), suite.sources, ())
     if not own.cases:
         return CaseRun(policy, (), f"no case in `{folder.name}/` expects a value of `{policy}`")
-    outcomes = [Outcome(c.case.id, c.expectation.term, format_value(c.expectation.value),
-                        format_value(c.got), c.passed, c.case.file,
+    outcomes = [Outcome(c.case.id, c.expectation.term, c.shown(c.expectation.value),
+                        c.shown(c.got), c.passed, c.case.file,
                         c.case.lines.get(f"expect.{policy}.{c.expectation.term}", c.case.line),
                         c.error)
                 for checks, _ in Runner(library, own).run() for c in checks]

@@ -20,12 +20,14 @@ Plain text, no colour. JSON: the same tree (`node_json`), values as JSON values.
 from __future__ import annotations
 
 import textwrap
+from decimal import Decimal
 from typing import Any
 
 from kprules.core.source import location
 from kprules.core.wording import NOT_EVALUATED_TEXT, quoted, rule_outcome
 from kprules.explain.nodes import TERM_KINDS, ExplanationView, Moot, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
+from kprules.ir.types import Quantity
 from kprules.ir.values import format_value
 
 WIDTH = 100
@@ -201,6 +203,9 @@ def node_json(node: Node, ex: ExplanationView) -> dict[str, Any]:
         "text": node.label,
         "value": value_json(node.value),
     }
+    unit = value_unit(node)
+    if unit:
+        out["unit"] = unit
     where = _location(node, ex)
     if where:
         out["location"] = where
@@ -220,6 +225,14 @@ def node_json(node: Node, ex: ExplanationView) -> dict[str, Any]:
     if node.children:
         out["children"] = [node_json(c, ex) for c in node.children]
     return out
+
+
+def value_unit(node: Node) -> str | None:
+    """The unit of a node's value, when it is a quantity (`ct`, `usd`) and not unknown."""
+    if isinstance(node.type, Quantity) and isinstance(node.value, Decimal | int | float) \
+            and not isinstance(node.value, bool):
+        return node.type.unit
+    return None
 
 
 def unknown_json(why: Unknowns) -> dict[str, Any]:

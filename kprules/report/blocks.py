@@ -30,6 +30,12 @@ def shown(node_value: Any, kind: str) -> str:
     return wording.shown(node_value, kind, value_text, piece_false="-")
 
 
+def node_value(node: Json) -> str:
+    """A node's value as `shown`, with its unit when it has one (`100000 ct`)."""
+    value = shown(node["value"], node["kind"])
+    return f"{value} {node['unit']}" if node.get("unit") else value
+
+
 def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str]:
     """`text` wrapped to `width`, the first line after `first`, the others after `rest`."""
     rest = rest if rest is not None else " " * len(first)
@@ -75,7 +81,7 @@ def unknown_texts(node: Json) -> list[str]:
 def node_head(node: Json) -> str:
     """The line of a node, without indentation: `<clause> = <value>`, `rule: ... -> applies`."""
     kind, text = node["kind"], node["text"]
-    value = shown(node["value"], kind)
+    value = node_value(node)
     mark = "  <- gives the outcome" if node.get("fired") else ""
     if kind in ("definition", "decision", "parameter"):
         return f"{text} = {value}"
@@ -114,7 +120,7 @@ def shown_children(node: Json) -> list[Json]:
     a definition whose body is that set)."""
     return [c for c in node.get("children", ())
             if not (c["kind"] == "clause" and not c.get("children")
-                    and c["text"] == shown(c["value"], "clause"))]
+                    and c["text"] == node_value(c))]
 
 
 def step_text(step: Json) -> tuple[str, str, str]:

@@ -93,8 +93,9 @@ def node_state(node: Json) -> str:
     if value == NOT_EVALUATED or kind in ("rule", "exception", "piece"):
         return f"<span class=\"state\">{esc(shown_value(value, kind))}</span>"
     unknown = " unknown" if value is None else ""
+    unit = f"\u00a0{esc(node['unit'])}" if node.get("unit") else ""
     return (f"<span class=\"eq\">=</span> <span class=\"val{unknown}\">"
-            f"{esc(value_text(value))}</span>")
+            f"{esc(value_text(value))}{unit}</span>")
 
 
 def shown_value(value: Any, kind: str) -> str:

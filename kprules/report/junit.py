@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from kprules.explain.render import node_json
-from kprules.ir.values import format_value
 from kprules.report.blocks import path_lines, tree_lines
 from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
 from kprules.report.symbolic import compact
@@ -169,7 +168,7 @@ def _check_case(c: Check) -> Iterator[str]:
 
 def failure_line(c: Check) -> str:
     date = f"as of {c.as_of}" if c.as_of else "no evaluation date"
-    return (f"expected {format_value(c.expectation.value)}, got {format_value(c.got)} "
+    return (f"expected {c.shown(c.expectation.value)}, got {c.shown(c.got)} "
             f"({date})")
 
 

@@ -20,8 +20,8 @@ from kprules.core.escape import terminal
 from kprules.core.wording import plural
 from kprules.report.blocks import (
     differ_line,
+    node_value,
     same_parting,
-    shown,
     shown_children,
     step_text,
     unknown_texts,
@@ -291,7 +291,7 @@ def _difference(d: Json, base: str, before: Json | None) -> Iterator[str]:
         yield "<details>"
         yield (f"<summary>Under <code>{html.escape(who)}</code>{role}: "
                f"<code>{html.escape(node['text'])}</code> = "
-               f"{html.escape(shown(node['value'], node['kind']))}</summary>")
+               f"{html.escape(node_value(node))}</summary>")
         yield ""
         yield from _tree(node, 0)
         yield ""
@@ -301,7 +301,7 @@ def _difference(d: Json, base: str, before: Json | None) -> Iterator[str]:
 def _tree(node: Json, depth: int) -> Iterator[str]:
     pad = "  " * depth
     kind = node["kind"]
-    value = esc(shown(node["value"], kind))
+    value = esc(node_value(node))
     if kind in ("rule", "exception"):
         line = f"{kind} {code(node['text'])}: {value}"
     elif kind == "default":

@@ -32,7 +32,7 @@ from kprules.eval.arith import normal
 from kprules.explain.render import node_json
 from kprules.ir.values import to_json
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 Json = dict[str, Any]
 
 

@@ -48,7 +48,7 @@ def check_format(fmt: str, text: str) -> None:
         assert wide == []
     elif fmt == "json":
         doc = json.loads(text)
-        assert doc["schema_version"] == "1.2" and len(doc["rows"]) == doc["summary"]["cases"]
+        assert doc["schema_version"] == "1.3" and len(doc["rows"]) == doc["summary"]["cases"]
     elif fmt == "jsonl":
         lines = [json.loads(line) for line in text.splitlines()]
         kinds = [x["type"] for x in lines]
@@ -112,6 +112,18 @@ def test_fixture_test_failures(golden: Golden, monkeypatch: pytest.MonkeyPatch,
     root = ET.fromstring(xml)
     assert (root.get("tests"), root.get("failures")) == ("3", "2")
     golden(GOLDEN / "fixtures" / "test-failures.xml", xml)
+
+
+def test_fixture_test_failures_show_units(golden: Golden, monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    """A failed expectation of a quantity shows its unit, in the text and in JUnit XML (the
+    expected value, the value found, and every value of the explanation)."""
+    junit = tmp_path / "results.xml"
+    out, code = run(["test", f"{FIX}/policies", f"{FIX}/units", "--junit", str(junit)],
+                    monkeypatch)
+    assert code == 1
+    golden(GOLDEN / "fixtures" / "test-failures-units.txt", out + f"exit: {code}\n")
+    golden(GOLDEN / "fixtures" / "test-failures-units.xml", junit.read_text(encoding="utf-8"))
 
 
 BUNDLED = ["compare", "kpcs_2003", "policies/proposals/", "--cases", "policies/cases/"]
