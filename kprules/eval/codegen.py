@@ -97,8 +97,9 @@ def _strict_source(gen: StrictGen, ns: Namespace, date: str, as_of_fact: str | N
               f"    try:\n{_indent(body)}\n"
               "    except _KE as err:\n        raise _miss(r, err) from None")
     fast = (f"def _fast(r):\n    try:\n        asof = {date}\n{_indent(body)}\n"
-            "    except _Und:\n        return _fb(r)\n"
-            "    except _KE as err:\n        _miss(r, err)\n        return _fb(r)")
+            "    except _Und:\n        pass\n"
+            "    except _KE as err:\n        _miss(r, err)\n"
+            "    return _fb(r)")  # after the handlers: the fallback's errors have no context
     return "\n\n".join([strict, fast])
 
 

@@ -148,22 +148,26 @@ def _body(layout: Layout, facts: Mapping[str, Type], ns: Namespace, fail: list[s
     assert needed.keys() <= facts.keys(), "kprules bug: the code reads a fact not in facts"
     optional = sorted(name for name in facts if name not in needed)
     otherwise = [f"    {line}" for line in fail]
-    lines = ["if _ty(r) is not _dict:", *otherwise, "try:"]
-    lines += [f"    {var} = r[{ns.literal(name)}]" for name, var in sorted(needed.items())]
-    lines += ["except _KE:", *otherwise]
+    checks: list[str] = []
     for name, var in sorted(needed.items()):
-        lines += [f"if not ({accept_test(facts[name], var, ns.bind)}):", *otherwise]
+        checks += [f"if not ({accept_test(facts[name], var, ns.bind)}):", *otherwise]
     if optional:
-        lines.append(f"n0 = {len(facts)}")
+        checks.append(f"n0 = {len(facts)}")
     for name in optional:
-        lines += _optional(ns, name, facts[name], gen.fact_local(name), otherwise)
+        checks += _optional(ns, name, facts[name], gen.fact_local(name), otherwise)
     count = "n0" if optional else str(len(facts))
-    lines += [f"if _len(r) != {count}:", *otherwise, "try:"]
+    checks += [f"if _len(r) != {count}:", *otherwise, "try:"]
     if any(_ASOF.search(line) for line in [*prelude, result]):
-        lines.append(f"    asof = {date}")
-    lines += [f"    {line}" for line in prelude]
-    lines += [f"    p0 = {result}" if many else f"    return {result}", "except _Und:", *otherwise]
-    return [*lines, "yield p0"] if many else lines
+        checks.append(f"    asof = {date}")
+    checks += [f"    {line}" for line in prelude]
+    done = [f"    p0 = {result}", "except _Und:", "    pass", "else:", "    yield p0",
+            "    continue"] if many else [f"    return {result}", "except _Und:", "    pass"]
+    # The reference path is called after the handlers, not in them: an error it raises (a
+    # FactsError, a division by zero) then has no KeyError or Undecided as its context.
+    reads = [f"    {var} = r[{ns.literal(name)}]" for name, var in sorted(needed.items())]
+    return ["if _ty(r) is not _dict:", *otherwise, "try:", *(reads or ["    pass"]),
+            "except _KE:", "    pass", "else:", *(f"    {line}" for line in checks + done),
+            *fail]
 
 
 def _shape(body: list[str], front: Front | None, many: bool) -> str:

@@ -565,3 +565,30 @@ def test_an_entry_python_cannot_compile_takes_the_slow_path(
     assert list(policy.evaluate_many([TYPED])) == [both]
     with pytest.raises(FactsError):
         ev.evaluate({"fa": 3})
+
+
+def _raised(call: Callable[[], Any], error: type[BaseException]) -> BaseException:
+    with pytest.raises(error) as info:
+        call()
+    return info.value
+
+
+def test_errors_of_the_slow_path_carry_no_internal_context() -> None:
+    """A record the fast code gives up on (a fact missing, a value it cannot decide) goes to the
+    reference path outside the generated code's handlers, so the error a caller sees (a
+    FactsError, a division by zero) does not read as raised 'during handling of' a KeyError."""
+    lib = kprules.loads(VOCAB, POLICY + "define share = fa or x1 / n1 > 1\n")
+    ev, policy = lib.evaluator([("p", "all_read")]), lib["p"]
+    bad = {"fa": 3}  # the other facts of all_read missing: a KeyError in the fast code
+    for call in (lambda: ev.evaluate(bad), lambda: ev.function()(bad),
+                 lambda: list(ev.evaluate_many([bad])), lambda: policy.evaluate(bad),
+                 lambda: list(policy.evaluate_many([bad]))):
+        err = _raised(call, FactsError)
+        assert err.__context__ is None and err.__cause__ is None
+    shares = lib.evaluator([("p", "share")])
+    zero = {"x1": Decimal(1), "n1": 0}  # fa missing: the fast code gives up, then divides by 0
+    for call in (lambda: shares.evaluate(zero), lambda: shares.function()(zero),
+                 lambda: shares.function(validate_input=False)(zero),
+                 lambda: list(shares.evaluate_many([zero]))):
+        err = _raised(call, EvalError)
+        assert "division by zero" in str(err) and err.__context__ is None
