@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import statistics
@@ -286,6 +287,23 @@ def json_readers(n: int) -> None:
             wall = best(lambda sql=sql: con.execute(
                 f"CREATE OR REPLACE TEMP TABLE t AS {sql}"))
             print(f"| {label} | {wall:.2f} s | {wall / budget:.0%} |")
+        polars_reader(jsonl, next(records(1)), budget)
+
+
+def polars_reader(jsonl: Path, first: dict[str, object], budget: float) -> None:
+    """For comparison, when polars is installed (it is no dependency of kprules): its
+    multi-threaded NDJSON reader with the records' schema, into a data frame."""
+    if importlib.util.find_spec("polars") is None:
+        print("\n(polars is not installed: `pip install polars` adds its NDJSON reader here)")
+        return
+    import polars as pl
+
+    kinds = {bool: pl.Boolean, str: pl.String, float: pl.Float64, int: pl.Int64}
+    schema = {name: kinds[type(value)] for name, value in first.items()}
+    wall = best(lambda: pl.read_ndjson(jsonl, schema=schema))
+    print(f"| polars {pl.__version__} `read_ndjson` with the schema (strict for booleans and "
+          f"numbers, but a number is read as text for a text field, and a repeated key "
+          f"is dropped) | {wall:.2f} s | {wall / budget:.0%} |")
 
 
 def _fewer(n: int, m: int) -> str:
