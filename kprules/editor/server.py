@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -79,9 +80,12 @@ class KprulesServer(LanguageServer):
                                                                    self.refresh, path)
 
     def evaluate(self, uri: str) -> CaseRun:
-        from kprules.editor.cases import run_cases  # the evaluator, loaded when first asked
+        from kprules.editor.cases import CaseRun, run_cases  # loaded when first asked
 
         path = self.path(uri)
+        if path.suffix != ".kpr" or not path.is_file():
+            return CaseRun(path.stem, (), f"`{uri}` is not a saved policy file (.kpr): "
+                           "evaluate the cases of a policy from its document")
         module = self.project.parsed(path).module
         name = module.name if module is not None else path.stem
         run = run_cases(self.project.current(path), name)
@@ -193,4 +197,8 @@ def _answers(server: KprulesServer) -> None:
 
     @server.command(EVALUATE)
     def evaluate(ls: KprulesServer, *args: Any) -> dict[str, Any]:
-        return attrs.asdict(ls.evaluate(str(args[0])))
+        if len(args) != 1 or not isinstance(args[0], str):
+            given = f"{len(args)} arguments" if len(args) != 1 else type(args[0]).__name__
+            raise JsonRpcInvalidParams(f"{EVALUATE} takes one argument, the URI of a policy "
+                                       f"document as text; it was given {given}")
+        return attrs.asdict(ls.evaluate(args[0]))

@@ -346,3 +346,33 @@ def test_evaluating_the_cases_reports_errors_in_the_case_files(
     first = client.notification("window/showMessage", timeout=10)
     second = client.notification("window/showMessage", timeout=10)
     assert (first["params"]["type"], second["params"]["type"]) == (3, 2)  # info, warning
+
+
+def test_evaluating_the_cases_with_wrong_arguments(library: Client) -> None:
+    """Wrong arguments are the client's error (invalid params, with what was expected), not an
+    internal error with a traceback; a URI that is not a saved policy file is a problem the
+    run reports, not 'the policy has errors'."""
+    def error(arguments: list[Any] | None) -> dict[str, Any]:
+        library.next_id += 1
+        params: dict[str, Any] = {"command": "kprules.evaluateCases"}
+        if arguments is not None:
+            params["arguments"] = arguments
+        library.send({"id": library.next_id, "method": "workspace/executeCommand",
+                      "params": params})
+        ident = library.next_id
+        reply = library._wait(lambda m: m.get("id") == ident and "method" not in m, 30)
+        return dict(reply["error"])
+
+    assert error(None) == error([]) == {"code": -32602, "message": (
+        "kprules.evaluateCases takes one argument, the URI of a policy document as text; "
+        "it was given 0 arguments")}
+    assert error([42])["message"].endswith("it was given int")
+    for uri in ((ROOT / "README.md").as_uri(), (ROOT / "nowhere.kpr").as_uri(),
+                "untitled:Untitled-1"):
+        run = library.request("workspace/executeCommand", {
+            "command": "kprules.evaluateCases", "arguments": [uri]})
+        assert run["outcomes"] == [] and run["problem"] == (
+            f"`{uri}` is not a saved policy file (.kpr): evaluate the cases of a policy from "
+            "its document")
+    assert library.request("workspace/executeCommand", {
+        "command": "kprules.evaluateCases", "arguments": [KPCS.as_uri()]})["problem"] is None
