@@ -20,7 +20,7 @@ from kprules.core.shared_repr import SharedRepr
 from kprules.editor.index import Resolver
 from kprules.ir.types import EnumType, SetType
 from kprules.syntax import nodes as n
-from kprules.syntax.seeds import SeedFolder
+from kprules.syntax.seeds import Seed
 
 
 @frozen(repr=False)
@@ -67,7 +67,7 @@ def enclosing_decision(text: str) -> Within | None:
 
 
 def complete(before: str, module: str | None, resolver: Resolver,
-             checked: Mapping[str, ir.CheckedPolicy], seeds: SeedFolder | None,
+             checked: Mapping[str, ir.CheckedPolicy], seeds: Mapping[str, Seed] | None,
              decision: Within | None = None) -> list[Item]:
     """The completions for the text `before` the cursor, in module `module` (in the rules of
     `decision`, when the cursor is in one)."""
@@ -91,7 +91,7 @@ def complete(before: str, module: str | None, resolver: Resolver,
 
 
 def _after_keyword(keyword: str, resolver: Resolver,
-                   seeds: SeedFolder | None) -> Iterator[Item]:
+                   seeds: Mapping[str, Seed] | None) -> Iterator[Item]:
     if keyword == "status":
         yield from (Item(s, "status") for s in STATUSES)
     elif keyword == "cite":

@@ -13,7 +13,7 @@ from kprules.core.source import Source, Span
 from kprules.editor.index import Resolver, Symbol, declared_item
 from kprules.ir.types import UNIT_TYPE_NAMES, UNIT_WORDS
 from kprules.syntax import nodes as n
-from kprules.syntax.seeds import SeedFolder
+from kprules.syntax.seeds import Seed
 
 SourceOf = Callable[[Span], Source | None]
 _UNITS = {name: unit for unit, name in UNIT_TYPE_NAMES.items()}
@@ -27,7 +27,7 @@ BUILTIN = {
 
 
 def hover_text(symbol: Symbol, resolver: Resolver, checked: Mapping[str, ir.CheckedPolicy],
-               seeds: SeedFolder | None, source_of: SourceOf) -> str | None:
+               seeds: Mapping[str, Seed] | None, source_of: SourceOf) -> str | None:
     """The hover of a resolved symbol, or None when there is nothing to say."""
     if symbol.kind in ("type", "country", "source"):
         return _builtin(symbol, seeds)
@@ -172,7 +172,7 @@ def _module(module: n.Module, source_of: SourceOf) -> str:
     return "\n\n".join(parts)
 
 
-def _builtin(symbol: Symbol, seeds: SeedFolder | None) -> str | None:
+def _builtin(symbol: Symbol, seeds: Mapping[str, Seed] | None) -> str | None:
     if symbol.kind == "type":
         meaning = BUILTIN.get(symbol.name)
         return _code(f"type {symbol.name}") + f"\n\n{meaning}" if meaning else None

@@ -26,8 +26,9 @@ from kprules.editor.workspace import discover
 from kprules.syntax import nodes as n
 from kprules.syntax.loader import Workspace
 from kprules.syntax.parse import parse
+from kprules.syntax.project import bundled, find_project_file, seed_folders
 from kprules.syntax.search import EXTENSION, find_module
-from kprules.syntax.seeds import SeedFolder, find_seeds_folder, load_seeds
+from kprules.syntax.seeds import Seed, find_seeds_folder, merge_seeds
 
 
 @frozen(repr=False)
@@ -86,7 +87,7 @@ class Project(SharedRepr):
     _good: dict[Path, n.Module] = field(factory=dict)  # the last module that parsed
     _typed: dict[Path, Analysis] = field(factory=dict)  # the last check that typed the file
     _found: dict[tuple[str, Path], Path | None] = field(factory=dict)  # find_module's answers
-    _seeds: dict[Path, SeedFolder | None] = field(factory=dict)
+    _seeds: dict[Path, Mapping[str, Seed]] = field(factory=dict)
 
     # ------------------------------------------------------------------ documents
 
@@ -183,11 +184,13 @@ class Project(SharedRepr):
                 return last
         return self.check(path)
 
-    def seeds(self, path: Path) -> SeedFolder | None:
+    def seeds(self, path: Path) -> Mapping[str, Seed]:
+        """The seeds a check of the file quotes, as `kprules check` run in its folder reads
+        them: the project's seeds folders, then the bundled library's; with no project file,
+        the nearest `seeds/` folder first."""
         folder = path.parent
         if folder not in self._seeds:
-            found = find_seeds_folder(path)
-            self._seeds[folder] = load_seeds(found) if found is not None else None
+            self._seeds[folder] = _seeds_of(folder)
         return self._seeds[folder]
 
     def dependents(self, path: Path) -> list[Path]:
@@ -263,3 +266,15 @@ def module_map(project: Project, analysis: Analysis | None) -> Mapping[str, n.Mo
     if analysis is not None:
         out.update(analysis.workspace.modules)
     return out
+
+
+def _seeds_of(folder: Path) -> Mapping[str, Seed]:
+    try:
+        found = seed_folders([folder])
+    except PolicyError:  # a malformed project file: its own check says so
+        found = [bundled().seeds]
+    nearest = find_seeds_folder(folder)
+    if nearest is not None and find_project_file(folder) is None:
+        found = list(dict.fromkeys([nearest, *found]))
+    home = found[0] if found[0] != bundled().seeds else None
+    return merge_seeds(found, home)

@@ -83,12 +83,11 @@ class Queries(SharedRepr):
         if found is None:
             return []
         if found.symbol.kind == "source":
-            seeds = self.project.seeds(path)
-            seed = seeds.folder / f"{found.symbol.name}.md" if seeds is not None else None
-            if seed is None or not seed.is_file():
+            seed = self.project.seeds(path).get(found.symbol.name)
+            if seed is None or seed.path is None or not seed.path.is_file():
                 return []
             start = lsp.Position(0, 0)
-            return [lsp.Location(from_fs_path(str(seed)) or "", lsp.Range(start, start))]
+            return [lsp.Location(from_fs_path(str(seed.path)) or "", lsp.Range(start, start))]
         ident = found.resolver.declaration(found.symbol)
         if ident is None:
             return []

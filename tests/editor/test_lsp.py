@@ -376,3 +376,37 @@ def test_evaluating_the_cases_with_wrong_arguments(library: Client) -> None:
             "its document")
     assert library.request("workspace/executeCommand", {
         "command": "kprules.evaluateCases", "arguments": [KPCS.as_uri()]})["problem"] is None
+
+
+def test_a_new_project_quotes_the_bundled_seeds_as_check_does(tmp_path: Path) -> None:
+    """In a project `kprules init` made, the server reads the seeds `kprules check` reads: the
+    project's and the bundled library's. A citation of a bundled source is no KP212, and the
+    starter proposal's cases run (they said 'the policy has errors': kpcs_2003, checked against
+    the project's seeds alone, had 18 KP212)."""
+    root = tmp_path / "drafts"
+    subprocess.run([sys.executable, "-m", "kprules", "init", str(root)], check=True,
+                   capture_output=True)
+    proposal = root / "policies" / "my_proposal.kpr"
+    text = proposal.read_text(encoding="utf-8").replace(
+        '  cite my_proposal_text "Proposed wording"',
+        '  cite kpcs_core_document "Section I" "CONFLICT DIAMONDS means rough diamonds"\n'
+        '  cite my_proposal_text "Proposed wording"')
+    proposal.write_text(text, encoding="utf-8")
+    check = subprocess.run([sys.executable, "-m", "kprules", "check", "--strict",
+                            "--format", "json", str(proposal)], cwd=root, capture_output=True,
+                           text=True)
+    assert check.returncode == 0 and json.loads(check.stdout)["diagnostics"] == []
+    client = Client(root)
+    try:
+        client.initialize(root)
+        uri = client.open(proposal)
+        assert client.diagnostics(uri) == []
+        run = client.request("workspace/executeCommand", {
+            "command": "kprules.evaluateCases", "arguments": [uri]})
+        assert run["problem"] is None and run["outcomes"] and all(
+            o["passed"] for o in run["outcomes"])
+        definition = client.request("textDocument/definition", {
+            "textDocument": {"uri": uri}, "position": position(proposal, "kpcs_core_document")})
+        assert definition[0]["uri"].endswith("/seeds/kpcs_core_document.md")
+    finally:
+        client.close()
