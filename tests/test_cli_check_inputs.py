@@ -3,6 +3,7 @@ policy text (a subprocess, as a user runs it, in a project folder of its own).""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -86,6 +87,25 @@ def test_every_bad_record_of_a_data_file_is_shown_on_its_own_lines(work: Path,
                   cwd=work)
     assert run.code == 1
     golden(GOLDEN / "check-data-records.err", run.out)
+
+
+def test_invalid_records_beyond_those_shown_are_counted_not_coded(work: Path) -> None:
+    """A data file with more invalid records than are shown: the others are counted among the
+    errors and named on a line of their own (they were a KP400, a code that means an empty
+    case folder, counted as one error); JSON gives them per file."""
+    lines = [f'{{"id": "r{i}", "natural": "yes"}}\n' for i in range(25)]
+    (work / "mine" / "bad.jsonl").write_text("".join(lines), encoding="utf-8")
+    run = kprules("check", "--no-seeds", "policies", "mine/bad.jsonl", cwd=work)
+    assert run.code == 1 and "KP400" not in run.both
+    assert run.out.count("error[KP408]") == 20
+    files = run.err.splitlines()[-1].split()[1]
+    assert run.err.splitlines()[-2:] == [
+        "... and 5 more invalid records in mine/bad.jsonl (the first 20 of a data file are "
+        "shown)", f"checked {files} files: 25 errors, 0 warnings"]
+    doc = json.loads(kprules("check", "--no-seeds", "--format", "json", "policies",
+                             "mine/bad.jsonl", cwd=work).out)
+    assert len(doc["diagnostics"]) == 20
+    assert doc["invalid_records_not_shown"] == {"mine/bad.jsonl": 5}
 
 
 def test_a_good_case_file_checks_clean(work: Path) -> None:

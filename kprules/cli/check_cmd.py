@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kprules.cli.check_inputs import check_case_files, check_data_files
+from kprules.cli.check_inputs import MAX_BAD_RECORDS, check_case_files, check_data_files
 from kprules.cli.common import FORMATS, emit, load_and_check, print_diagnostics
 from kprules.cli.inputs import (
     max_nodes_option,
@@ -79,20 +79,25 @@ def check_command(paths: tuple[Path, ...], strict: bool, fmt: str, seeds_dir: tu
         library = _library(ws, result)
         read = modules_read(ws)
     files = len(sources)
+    hidden: dict[str, int] = {}  # invalid records not shown, per data file
     for paths_of, check in ((cases, check_case_files),
                             (data, partial(check_data_files, quiet=quiet))):
         if paths_of:
-            found, more, n = check(paths_of, library)
+            found, more, n, unshown = check(paths_of, library)
             diagnostics.extend(found)
             sources.update(more)
             files += n
+            hidden.update(unshown)
     if fmt == "json":
-        _print_json(diagnostics, sources, read)
+        _print_json(diagnostics, sources, read, hidden)
     else:
         print_diagnostics(diagnostics, sources, fmt)
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
+    errors = sum(1 for d in diagnostics if d.is_error) + sum(hidden.values())
+    warnings = len(diagnostics) - sum(1 for d in diagnostics if d.is_error)
     if fmt == "text":
+        for name, n in hidden.items():
+            emit(f"... and {plural(n, 'more invalid record')} in {name} (the first "
+                 f"{MAX_BAD_RECORDS} of a data file are shown)\n", err=True)
         note_origins(read)
         emit(f"checked {plural(files, 'file')}: {plural(errors, 'error')}, "
              f"{plural(warnings, 'warning')}\n", err=True)
@@ -117,12 +122,15 @@ def _library(ws: Workspace, result: CheckResult) -> Library | None:
 
 
 def _print_json(diagnostics: list[Diagnostic], sources: dict[str, Source],
-                read: list[dict[str, object]]) -> None:
-    """The JSON diagnostics document, with `modules`: where each policy came from."""
+                read: list[dict[str, object]], hidden: dict[str, int]) -> None:
+    """The JSON diagnostics document, with `modules`: where each policy came from, and
+    `invalid_records_not_shown`: per data file, the invalid records beyond those reported."""
     import json
 
     from kprules.core.render import render_json
 
     doc = json.loads(render_json(diagnostics, sources))
     doc["modules"] = read
+    if hidden:
+        doc["invalid_records_not_shown"] = hidden
     emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -33,7 +33,8 @@ def is_data_file(path: Path) -> bool:
     return path.suffix.lower() in DATA_SUFFIXES
 
 
-Checked = tuple[list["Diagnostic"], dict[str, "Source"], int]  # diagnostics, sources, files
+# diagnostics, sources, files read, and per data file the invalid records not shown
+Checked = tuple[list["Diagnostic"], dict[str, "Source"], int, dict[str, int]]
 
 
 def check_case_files(paths: Sequence[Path], library: Library | None) -> Checked:
@@ -46,7 +47,7 @@ def check_case_files(paths: Sequence[Path], library: Library | None) -> Checked:
 
         lib = loads()
     suite = read_suite(list(paths), lib)
-    return list(suite.diagnostics), dict(suite.sources), len(paths)
+    return list(suite.diagnostics), dict(suite.sources), len(paths), {}
 
 
 def _named_policies(paths: Sequence[Path]) -> Library | None:
@@ -112,10 +113,11 @@ def check_data_files(paths: Sequence[Path], library: Library | None,
         return ([Diagnostic("KP603", f"cannot check {display_name(paths[0])}: a data file is "
                             f"read against one vocabulary, and {why}", None,
                             hint="give the policies whose facts the records hold, such as "
-                            "`kprules check policies/ shipments.jsonl`")], {}, 0)
+                            "`kprules check policies/ shipments.jsonl`")], {}, 0, {})
     vocab = next(iter(vocabularies.values()))
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Source] = {}
+    hidden: dict[str, int] = {}
     for path in paths:
         bad, name = 0, display_name(path)
         shown: list[BadRecord] = []
@@ -135,7 +137,5 @@ def check_data_files(paths: Sequence[Path], library: Library | None,
         diagnostics.extend(found)
         sources.update(texts)
         if bad > MAX_BAD_RECORDS:
-            diagnostics.append(Diagnostic(
-                "KP400", f"{bad - MAX_BAD_RECORDS:,} more records of {display_name(path)} do "
-                "not fit (only the first 20 are shown)", None))
-    return diagnostics, sources, len(paths)
+            hidden[name] = bad - MAX_BAD_RECORDS
+    return diagnostics, sources, len(paths), hidden
