@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -82,3 +84,23 @@ def test_closest_ignores_duplicate_candidates() -> None:
 ])
 def test_did_you_mean(name: str, candidates: list[str], hint: str | None) -> None:
     assert did_you_mean(name, candidates) == hint
+
+
+@pytest.mark.parametrize(("command", "extra"), [
+    ("eval", ["--cases", "policies/cases/ru-alrosa.toml"]),
+    ("explain", ["--case", "policies/cases/ru-alrosa.toml"]),
+])
+def test_a_misspelt_policy_name_on_the_command_line(command: str, extra: list[str],
+                                                    tmp_path: Path) -> None:
+    """`eval kpcs_2030` is a usage error naming the closest policy, as `compare` and `diff`
+    say it (it was KP100, "'kpcs_2030' does not exist", exit 1, no suggestion)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-m", "kprules", command, "kpcs_2030", *extra],
+                         cwd=root, capture_output=True, text=True, check=False)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == (
+        "error[KP602]: no policy `kpcs_2030`: no file or folder of that name, and no policy "
+        "file of the project or the bundled library declares it; did you mean `kpcs_2003`?\n")

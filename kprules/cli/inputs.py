@@ -154,9 +154,25 @@ def policy_paths(args: Sequence[str], folders: Sequence[Path] = ()) -> list[Path
     for arg in args:
         path = Path(arg)
         if not path.exists() and _NAME.fullmatch(arg):
-            path = find_in(arg, folders) or find_module(arg, Path.cwd()) or path
+            found = find_in(arg, folders) or find_module(arg, Path.cwd())
+            if found is None:
+                _no_policy(arg, folders)
+            path = found
         out.append(path)
     return out
+
+
+def _no_policy(name: str, folders: Sequence[Path]) -> NoReturn:
+    """KP602 (a usage error, exit 2) for a name no policy file declares, with the closest name
+    of the policy files in `folders`, the project's policy folders and the bundled library."""
+    from kprules.core.suggest import did_you_mean
+    from kprules.syntax.project import policy_folders
+
+    known = {p.stem for folder in [*folders, *policy_folders([Path.cwd()])]
+             if folder.is_dir() for p in folder.rglob("*.kpr")}
+    hint = did_you_mean(name, sorted(known))
+    fail("KP602", f"no policy `{name}`: no file or folder of that name, and no policy file of "
+         "the project or the bundled library declares it" + (f"; {hint}" if hint else ""), 2)
 
 
 def open_library(args: Sequence[str], seeds: Sequence[Path] | Path | None, no_seeds: bool,
