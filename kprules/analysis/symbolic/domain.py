@@ -13,6 +13,7 @@ policies that compares with constants (docs/symbolic.md), so the domain is finit
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Context, Decimal
 from typing import Any
@@ -272,6 +273,16 @@ def build_domain(layout: Layout, vocabulary: ir.Vocabulary, extra: Iterable[str]
     return Domain(facts, tuple(sizes), tuple(owners))
 
 
+def _cuts(constants: set[Any], typ: Type) -> list[Any]:
+    """A fact's cut points: the constants of its family. An integer fact takes whole values
+    only, so it is cut at the whole numbers on either side of each constant: a fractional
+    constant such as 2.5 tells apart exactly what 2 and 3 do (no whole number lies between),
+    and the cells stay whole (`n > 2.5` is `n >= 3`)."""
+    if typ != INTEGER:
+        return sorted(constants)
+    return sorted({f(Decimal(c)) for c in constants for f in (math.floor, math.ceil)})
+
+
 def _fact_var(name: str, typ: Type, ordered: Mapping[str, set[Any]], countries: set[str],
               texts: set[str], new_var: Any) -> FactVar:
     if typ == BOOL:
@@ -290,9 +301,8 @@ def _fact_var(name: str, typ: Type, ordered: Mapping[str, set[Any]], countries: 
         return FactVar(name, typ, "set", (known, *evars), elements=elements, other=other)
     kind = ordered_kind(typ)
     if kind is not None:
-        cuts = sorted(ordered.get(kind, set()))
-        integral = kind == "date" or (typ == INTEGER and all(isinstance(c, int) for c in cuts))
-        cs = cells(cuts, kind, integral)
+        cuts = _cuts(ordered.get(kind, set()), typ)
+        cs = cells(cuts, kind, integral=kind == "date" or typ == INTEGER)
         return FactVar(name, typ, "ordered", (new_var(name, len(cs) + 1),), cs)
     named = countries if typ == COUNTRY else texts
     other = _other_country(named) if typ == COUNTRY else _other_text(named)
