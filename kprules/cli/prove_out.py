@@ -21,7 +21,8 @@ def report_proofs(result: CheckResult, max_nodes: int) -> int:
     for proof in proofs:
         emit(_text(proof))
     proved = sum(1 for p in proofs if p.holds and p.exhaustive)
-    failed = sum(1 for p in proofs if not p.holds and p.counterexample is not None)
+    failed = sum(1 for p in proofs if not p.holds and p.counterexample is not None
+                 and p.counterexample.error is None)
     unknown = len(proofs) - proved - failed
     emit(f"{len(proofs)} assertion{'s' if len(proofs) != 1 else ''}: "
          f"{proved} proved, {failed} failed"
@@ -30,6 +31,7 @@ def report_proofs(result: CheckResult, max_nodes: int) -> int:
 
 
 def _text(proof: Proof) -> str:
+    from kprules.analysis.symbolic.render import facts_text
     from kprules.analysis.symbolic.witnesses import counterexample_case, kebab
 
     claim = proof.assertion
@@ -42,6 +44,9 @@ def _text(proof: Proof) -> str:
     w = proof.counterexample
     if w is None:  # too large to decide: neither proved nor refuted
         return f"NOT PROVED {head}\n  " + "; ".join(proof.notes) + "\n"
+    if w.error is not None:  # the evaluator stops on it: neither proved nor refuted
+        return (f"NOT PROVED {head}\n  the only counterexamples found stop the evaluation "
+                f"({w.error}), such as: {facts_text(w.facts)}\n")
     left, right = (f"{p}.{t}" for p, t in (claim.left, claim.right))
     case = counterexample_case(kebab(f"counterexample-{claim.policy}-{claim.name}"),
                                f"{claim.policy}: {claim.name} does not hold",

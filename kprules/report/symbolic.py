@@ -53,6 +53,8 @@ def region_text(r: Json, room: int = ROOM) -> str:
         return f"{r['label']}: nowhere"
     if r["kind"] == "undecided" and not r["conditions"]:
         facts = ", ".join(r["unknown_facts"])
+        if not facts:
+            return f"{r['label']}: where a computation has no value (a division by zero)"
         if len(facts) > room:
             facts = f"{len(r['unknown_facts'])} facts"
         return f"{r['label']}: where one of {facts} is unknown"

@@ -31,8 +31,14 @@ from kprules.analysis.symbolic.translate import Atom, F, Sym, T, Translator
 from kprules.core.source import Source
 from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.explain.why import parting
+from kprules.ir.runtime import EvalError
 from kprules.ir.slots import Key, build_layout
 from kprules.ir.values import format_value
+
+
+def error_text(err: EvalError) -> str:
+    """Why the evaluator stopped on a witness, as its diagnostic says (KP500)."""
+    return f"{err.diagnostic.code}: {err.diagnostic.message}"
 
 
 def too_large_note(err: TooLarge) -> str:
@@ -97,6 +103,12 @@ class Space:
         m = self.m
         return tuple(name for name, fv in self.domain.facts.items()
                      if m.conj(region, m.var_in(fv.var, {fv.unknown})) != FALSE)
+
+    def witness_point(self, node: int) -> list[int] | None:
+        """A point of the set, outside the points where a computation may stop the
+        evaluation (a division by zero) when the set has any."""
+        safe = self.m.diff(node, self.tr.failing)
+        return self.m.pick(safe if safe != FALSE else node)
 
     def value_at(self, sym: Sym, point: Sequence[int]) -> Any:
         for atom, where in sym.items():
@@ -227,7 +239,7 @@ class Differ:
                   bkey: Key, okey: Key) -> Disjunct:
         s = self.space
         node = s.m.conj(cube_node(s.m, c, universe), region)
-        point = s.m.pick(node)
+        point = s.witness_point(node)
         assert point is not None
         facts = s.facts_of(point)
         expect = (s.value_at(b, point), s.value_at(o, point))
@@ -238,7 +250,11 @@ class Differ:
                  okey: Key) -> tuple[Witness, tuple[Cause, ...]]:
         ev = self.evaluator
         as_of = resolve_as_of(facts, ev.vocabulary, self.as_of)
-        values, slots = ev.run(facts, as_of, explain=True)
+        try:
+            values, slots = ev.run(facts, as_of, explain=True)
+        except EvalError as err:  # every point of the disjunct divides by zero
+            witness = Witness(facts, as_of, *expect, False, error_text(err))
+            return witness, self._causes(self.other.name, okey[1], "provision")
         assert slots is not None
         got = dict(zip(ev.keys, values, strict=True))
         pair = (got[bkey], got[okey])

@@ -41,13 +41,15 @@ class Cause(SharedRepr):
 class Witness(SharedRepr):
     """A complete fact set in the region (facts omitted are unknown, or read by neither text),
     the date it is evaluated on, and the two values; `verified` when the compiled evaluator
-    gives those two values."""
+    gives those two values. `error`: the evaluator stopped on it instead (a division by zero,
+    KP500), so the values are the symbolic method's, unconfirmed."""
 
     facts: Mapping[str, Any]
     as_of: dt.date | None
     base_value: Any
     other_value: Any
     verified: bool
+    error: str | None = None
 
 
 @frozen(repr=False)

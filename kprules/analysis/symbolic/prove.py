@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from kprules import ir
-from kprules.analysis.symbolic.engine import Space, too_large_note
+from kprules.analysis.symbolic.engine import Space, error_text, too_large_note
 from kprules.analysis.symbolic.mdd import FALSE, MAX_NODES, TooLarge
 from kprules.analysis.symbolic.model import Witness
 from kprules.analysis.symbolic.translate import F, T
 from kprules.checker.assertions import CheckedAssertion
 from kprules.core.shared_repr import SharedRepr
 from kprules.eval.evaluate import Evaluator, resolve_as_of
+from kprules.ir.runtime import EvalError
 
 
 @frozen(repr=False)
@@ -54,15 +55,25 @@ def _prove(claim: CheckedAssertion, policies: Mapping[str, ir.CheckedPolicy],
     if bad == FALSE:
         return Proof(claim, True, None, not notes, notes)
     clear = m.conj_all([bad, right.get(F, FALSE), s.known])
-    point = m.pick(clear if clear != FALSE else bad)
+    point = s.witness_point(clear if clear != FALSE else bad)
     assert point is not None
+    return Proof(claim, False, _counterexample(s, targets, point), not notes, notes)
+
+
+def _counterexample(s: Space, targets: list[tuple[ir.CheckedPolicy, str]],
+                    point: list[int]) -> Witness:
+    """The point's facts, confirmed by the compiled evaluator; where it stops (a division by
+    zero, KP500), the values the symbolic method found, unconfirmed, and the error."""
     facts = s.facts_of(point)
     ev = Evaluator(targets)
     as_of = resolve_as_of(facts, ev.vocabulary, None)
-    values, _ = ev.run(facts, as_of)
+    try:
+        values, _ = ev.run(facts, as_of)
+    except EvalError as err:
+        left, right = (s.value_at(s.term((p.name, t)), point) for p, t in targets)
+        return Witness(facts, as_of, left, right, False, error_text(err))
     verified = values[0] is True and values[-1] is not True
-    return Proof(claim, False, Witness(facts, as_of, values[0], values[-1], verified),
-                 not notes, notes)
+    return Witness(facts, as_of, values[0], values[-1], verified)
 
 
 def prove_all(claims: tuple[CheckedAssertion, ...],

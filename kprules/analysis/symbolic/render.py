@@ -10,10 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from kprules.analysis.symbolic.model import DiffReport, Disjunct, PairDiff, Region, TermDiff
+from kprules.analysis.symbolic.model import (
+    DiffReport,
+    Disjunct,
+    PairDiff,
+    Region,
+    TermDiff,
+    Witness,
+)
 from kprules.ir.values import format_value, to_json
 
 WIDTH = 100
@@ -141,9 +148,8 @@ def _region_text(r: Region, pad: str) -> Iterator[str]:
         yield f"{pad}{r.label}: nowhere"
         return
     if not r.listed:
-        yield from wrap(f"{r.label}: where one of these facts is unknown: "
-                        + ", ".join(r.unknown_facts) + " (--unknowns lists the region)",
-                        pad, pad + "  ")
+        yield from wrap(f"{r.label}: {undecided_where(r.unknown_facts)} (--unknowns lists "
+                        "the region)", pad, pad + "  ")
         return
     yield f"{pad}{r.label}:"
     for i, x in enumerate(r.disjuncts, 1):
@@ -158,13 +164,29 @@ def _more(r: Region) -> str:
             "the first are shown, each exact (the verdict covers the whole region)")
 
 
+def undecided_where(facts: Sequence[str]) -> str:
+    """Where an undecided region not written out lies: the facts whose being unknown causes
+    it, or (none) the fact sets where a computation has no value, such as a division by zero."""
+    if not facts:
+        return "where every fact is known but a computation has no value (a division by zero)"
+    return "where one of these facts is unknown: " + ", ".join(facts)
+
+
+def witness_values(w: Witness) -> str:
+    """`base -> other`; for a witness the evaluator stopped on, that it is unconfirmed."""
+    return f"{format_value(w.base_value)} -> {format_value(w.other_value)}{unconfirmed(w)}"
+
+
+def unconfirmed(w: Witness) -> str:
+    return "" if w.error is None else f", unconfirmed: evaluating it stops, {w.error}"
+
+
 def _disjunct_text(x: Disjunct, i: int, pad: str) -> Iterator[str]:
     head = f"{pad}{i}. "
     cont = " " * len(head)
     yield from wrap(x.condition, head, cont)
     w = x.witness
-    values = f"{format_value(w.base_value)} -> {format_value(w.other_value)}"
-    yield from wrap(f"witness ({values}): {facts_text(w.facts)}", cont, cont + "  ")
+    yield from wrap(f"witness ({witness_values(w)}): {facts_text(w.facts)}", cont, cont + "  ")
     yield from wrap("caused by: " + "; ".join(c.label for c in x.causes), cont, cont + "  ")
 
 
@@ -200,15 +222,13 @@ def _term_md(d: TermDiff) -> Iterator[str]:
         if r.empty:
             yield f"- **{r.label}**: nowhere"
         elif not r.listed:
-            yield f"- **{r.label}**: where one of these facts is unknown: " + \
-                ", ".join(f"`{f}`" for f in r.unknown_facts)
+            yield f"- **{r.label}**: " + undecided_where([f"`{f}`" for f in r.unknown_facts])
         else:
             yield f"- **{r.label}**:"
             for i, x in enumerate(r.disjuncts, 1):
                 w = x.witness
                 yield f"  {i}. `{x.condition}`"
-                yield (f"     - witness ({format_value(w.base_value)} -> "
-                       f"{format_value(w.other_value)}): {facts_text(w.facts)}")
+                yield f"     - witness ({witness_values(w)}): {facts_text(w.facts)}"
                 yield "     - caused by: " + "; ".join(c.label for c in x.causes)
             if not r.complete:
                 yield f"  - {_more(r)}"
@@ -255,7 +275,8 @@ def _disjunct_json(x: Disjunct) -> dict[str, Any]:
     return {"condition": x.condition,
             "witness": {"facts": {k: to_json(v) for k, v in w.facts.items()},
                         "as_of": to_json(w.as_of), "base_value": to_json(w.base_value),
-                        "other_value": to_json(w.other_value), "verified": w.verified},
+                        "other_value": to_json(w.other_value), "verified": w.verified,
+                        "error": w.error},
             "causes": [{"policy": c.policy, "term": c.term, "kind": c.kind, "line": c.line}
                        for c in x.causes]}
 
@@ -295,15 +316,16 @@ def _term_html(d: TermDiff) -> Iterator[str]:
         if r.empty:
             yield f"<li><strong>{e(r.label)}</strong>: nowhere</li>"
         elif not r.listed:
-            yield (f"<li><strong>{e(r.label)}</strong>: where one of these facts is unknown: "
-                   f"{e(', '.join(r.unknown_facts))}</li>")
+            yield (f"<li><strong>{e(r.label)}</strong>: "
+                   f"{e(undecided_where(r.unknown_facts))}</li>")
         else:
             yield f"<li><strong>{e(r.label)}</strong>:<ol>"
             for x in r.disjuncts:
                 w = x.witness
                 yield (f"<li><code>{e(x.condition)}</code><div class=\"w\">witness "
                        f"({e(format_value(w.base_value))} &rarr; "
-                       f"{e(format_value(w.other_value))}): {e(facts_text(w.facts))}</div>"
+                       f"{e(format_value(w.other_value))}{e(unconfirmed(w))}): "
+                       f"{e(facts_text(w.facts))}</div>"
                        f"<div class=\"c\">caused by: "
                        f"{e('; '.join(c.label for c in x.causes))}</div></li>")
             yield "</ol>" + (f"<p>{e(_more(r))}</p>" if not r.complete else "") + "</li>"

@@ -58,6 +58,8 @@ class Translator:
         self.date_fact = date_fact if as_of is None else None
         self.memo: dict[Key, Sym] = {}
         self.inexact: list[str] = []
+        # where a computation may stop the evaluation (a division by zero): witnesses avoid it
+        self.failing = FALSE
 
     # ------------------------------------------------------------------ terms
 
@@ -187,8 +189,10 @@ class Translator:
             guard = m.conj_all([g for _, g in combo])
             if guard == FALSE:
                 continue
-            atoms = [a for a, _ in combo]
-            for atom, where in self.apply(e, atoms).items():
+            value = self.apply(e, [a for a, _ in combo])
+            if not value:  # no value: the evaluator stops here (KP500)
+                self.failing = m.disj(self.failing, guard)
+            for atom, where in value.items():
                 _add(m, out, atom, m.conj(guard, where))
         return out
 

@@ -54,6 +54,8 @@ def case_text(case_id: str, d: TermDiff, region: str, x: Disjunct) -> str:
               f"# {d.base}.{d.term} gives {_plain(w.base_value)}; "
               f"{d.other}.{d.term} gives {_plain(w.other_value)}: state what it should be",
               f"# {d.base}.{d.term} = ...", f"# {d.other}.{d.term} = ..."]
+    if w.error is not None:
+        lines.insert(-3, f"# unconfirmed: evaluating these facts stops, {w.error}")
     return "\n".join(lines) + "\n"
 
 
