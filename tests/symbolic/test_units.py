@@ -94,3 +94,18 @@ def test_a_set_of_countries_none_named_is_tested_for_emptiness() -> None:
     (x,) = d.regions[0].disjuncts
     assert x.condition == "b and via != {}"  # as written in q, which parses and checks
     assert x.witness.facts["via"] == frozenset({"AD"})
+
+
+def verdict(first: str, second: str, term: str) -> str:
+    lib = kprules.loads(gen.VOCAB, f"policy p1\n  reads gen\n\n{first}\n",
+                        f"policy p2\n  reads gen\n\n{second}\n")
+    (d,) = symbolic_diff(lib["p1"].checked, lib["p2"].checked, [term])
+    return d.verdict
+
+
+def test_a_decision_that_only_leaves_more_unknown_is_undecided() -> None:
+    decision = "decision d: {{x, y}}\n  default x\n  y when {}\n"
+    assert verdict(decision.format("b0"), decision.format("b0 and (b1 or not b1)"),
+                   "d") == "undecided"
+    assert verdict(decision.format("b0"), decision.format("b0 and b1"), "d") == "different"
+    assert verdict(decision.format("b0"), decision.format("b0"), "d") == "equivalent"

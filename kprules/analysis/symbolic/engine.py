@@ -177,8 +177,9 @@ def _show(a: Atom) -> str:
 def verdict(s: Space, b: Sym, o: Sym, regions: Sequence[RawRegion]) -> str:
     if all(r[2] == FALSE for r in regions):
         return "equivalent"
-    if not set(b) | set(o) <= {T, F}:
-        return "different"
+    if not set(b) | set(o) <= {T, F}:  # they differ, or only one is unknown somewhere
+        return "different" if any(r[2] != FALSE for r in regions if r[0] == "values") \
+            else "undecided"
     m = s.m
     narrower = m.diff(b.get(T, FALSE), o.get(T, FALSE)) != FALSE  # BASE holds, OTHER not
     broader = m.diff(o.get(T, FALSE), b.get(T, FALSE)) != FALSE
