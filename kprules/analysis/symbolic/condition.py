@@ -9,11 +9,15 @@ region where one text decides and the other is unknown needs it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 from typing import Any
 
 from kprules.analysis.symbolic.domain import Cell, Domain, FactVar
 from kprules.analysis.symbolic.mdd import Cube
+from kprules.ir.types import TEXT
 from kprules.ir.values import format_value
+
+MAX_FREE = 3  # named countries a cube leaves open, past which a set's outside is not expanded
 
 
 def conjunction(c: Cube, domain: Domain) -> str:
@@ -46,16 +50,23 @@ def _known_test(fv: FactVar, known: Sequence[int]) -> str:
         return _ranges(name, fv, known)
     everything = range(len(fv.values))
     rest = [i for i in everything if i not in known]
+    text = fv.type == TEXT  # no set of text: `x = "A" or x = "B"`, not `x in {"A", "B"}`
     if fv.kind == "opaque" and None in [fv.values[i] for i in known]:
-        return _in(name, [_show(fv, fv.values[i]) for i in rest], negated=True)
+        return _in(name, [_show(fv, fv.values[i]) for i in rest], negated=True, text=text)
     if fv.kind == "enum" and len(rest) < len(known):
         return _in(name, [_show(fv, fv.values[i]) for i in rest], negated=True)
-    return _in(name, [_show(fv, fv.values[i]) for i in known], negated=False)
+    return _in(name, [_show(fv, fv.values[i]) for i in known], negated=False, text=text)
 
 
-def _in(name: str, shown: list[str], negated: bool) -> str:
+def _in(name: str, shown: list[str], negated: bool, text: bool = False) -> str:
+    """`name` among (or, negated, outside) the values shown: one comparison, a set (enums
+    and countries), or comparisons joined (text, which no set holds)."""
     if len(shown) == 1:
         return f"{name} {'!=' if negated else '='} {shown[0]}"
+    if text and negated:
+        return " and ".join(f"{name} != {v}" for v in shown)
+    if text:
+        return "(" + " or ".join(f"{name} = {v}" for v in shown) + ")"
     return f"{name} {'not in' if negated else 'in'} {{{', '.join(shown)}}}"
 
 
@@ -74,15 +85,37 @@ def _set_tests(fv: FactVar, c: Cube) -> list[str]:
             continue
         present = 1 in values
         if elem is None:
-            named = ", ".join(e for e in fv.elements if e is not None)
-            if not named:  # no country is named: the set is empty or not
-                out.append(f"{fv.name} {'!=' if present else '='} {{}}")
-                continue
-            word = "some" if present else "no"
-            out.append(f"{fv.name} has {word} country outside {{{named}}}")
+            out.append(_outside(fv, c, present))
             continue
         out.append(f"{elem} {'in' if present else 'not in'} {fv.name}")
     return out
+
+
+def _outside(fv: FactVar, c: Cube, present: bool) -> str:
+    """That a set of countries holds some (`present`) or no country no text names, as
+    equalities with the sets of named countries the cube's other tests leave it (the language
+    has no subset test): `origins != {} and origins != {RU}`, `origins = {RU}`. Past
+    MAX_FREE named countries the cube leaves open, `origins has some country outside {...}`,
+    which does not parse (docs/symbolic.md)."""
+    fixed: list[str] = []
+    free: list[str] = []
+    for i, elem in enumerate(fv.elements):
+        values = c[fv.vars[i + 1]]
+        if elem is None:
+            continue
+        if values is None or len(values) != 1:
+            free.append(elem)
+        elif 1 in values:
+            fixed.append(elem)
+    if len(free) > MAX_FREE:
+        named = ", ".join(e for e in fv.elements if e is not None)
+        return f"{fv.name} has {'some' if present else 'no'} country outside {{{named}}}"
+    sets = [_show(fv, frozenset(fixed).union(extra))
+            for k in range(len(free) + 1) for extra in combinations(free, k)]
+    if present:
+        return " and ".join(f"{fv.name} != {s}" for s in sets)
+    tests = [f"{fv.name} = {s}" for s in sets]
+    return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
 
 
 def _bound(fv: FactVar, value: Any) -> str:
