@@ -76,3 +76,18 @@ def test_a_reading_that_adds_a_condition_is_narrower(monkeypatch: pytest.MonkeyP
                     monkeypatch)
     assert code == 0
     assert "kpcs_2003_un_anchored.conflict_diamond: narrower" in out
+
+
+def test_witness_files_name_values_as_the_language_writes_them(tmp_path: Path) -> None:
+    (tmp_path / "v.kpr").write_text("facts lots\nfact origins: set of country\nfact b: bool\n")
+    (tmp_path / "a.kpr").write_text("policy a\n  status current\n  reads lots\n\n"
+                                    "define s = if b then origins else {RU}\n")
+    (tmp_path / "b.kpr").write_text("policy b\n  status proposed\n  amends a\n\n"
+                                    "redefine s = if b then {RU} else {}\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(tmp_path)
+        result = CliRunner().invoke(cli, ["diff", "a.kpr", "b.kpr", "--policies", ".",
+                                          "--write-witnesses", "w"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == [
+        "diff-b-s-fact-value-to-ru-1.toml", "diff-b-s-ru-to-empty-1.toml"]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from kprules.analysis.symbolic.model import DiffReport, Disjunct, TermDiff
+from kprules.ir.values import format_value
 
 NOTE = "Hypothetical facts: a witness found by kprules diff, in the region "
 
@@ -78,9 +79,17 @@ def _term_files(d: TermDiff, suffix: str) -> Iterator[tuple[str, str]]:
         for i, x in enumerate(r.disjuncts, 1):
             case_id = kebab(f"diff-{d.other}-{d.term}-{r.kind}{suffix}-{i}")
             if r.kind == "values":
-                case_id = kebab(f"diff-{d.other}-{d.term}-{r.base_value}-to-{r.other_value}"
-                                f"{suffix}-{i}")
+                case_id = kebab(f"diff-{d.other}-{d.term}-{value_slug(r.base_value)}-to-"
+                                f"{value_slug(r.other_value)}{suffix}-{i}")
             yield case_id + ".toml", case_text(case_id, d, r.label, x)
+
+
+def value_slug(value: Any) -> str:
+    """A region's value in a file name: its text in the language (`{RU}` -> `ru`, `{}` ->
+    `empty`); None, the value of a fact the term passes through, `fact-value`."""
+    if value is None:
+        return "fact-value"
+    return kebab(format_value(value)) or "empty"
 
 
 def facts_only(facts: Mapping[str, Any]) -> dict[str, str]:
