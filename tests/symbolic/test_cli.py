@@ -90,4 +90,5 @@ def test_witness_files_name_values_as_the_language_writes_them(tmp_path: Path) -
                                           "--write-witnesses", "w"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "w").iterdir()) == [
-        "diff-b-s-fact-value-to-ru-1.toml", "diff-b-s-ru-to-empty-1.toml"]
+        "diff-b-s-fact-value-to-ru-1.toml", "diff-b-s-fact-value-to-ru-2.toml",
+        "diff-b-s-ru-to-empty-1.toml"]

@@ -109,3 +109,24 @@ def test_a_decision_that_only_leaves_more_unknown_is_undecided() -> None:
                    "d") == "undecided"
     assert verdict(decision.format("b0"), decision.format("b0 and b1"), "d") == "different"
     assert verdict(decision.format("b0"), decision.format("b0"), "d") == "equivalent"
+
+
+def test_a_fact_passed_through_differs_only_where_its_value_does() -> None:
+    lib = kprules.loads(gen.VOCAB, "policy p1\n  reads gen\n\ndefine v = if b0 then n else 3\n"
+                                   "define u = if b0 then s else {a1}\n",
+                        "policy p2\n  reads gen\n\ndefine v = n\ndefine u = s\n")
+    diffs = symbolic_diff(lib["p1"].checked, lib["p2"].checked, ["v", "u"])
+    got = [(d.term, d.verdict, d.exhaustive, r.label, x.condition, x.witness.verified)
+           for d in diffs for r in d.regions if r.kind != "undecided" for x in r.disjuncts]
+    assert got == [
+        ("v", "different", True, "p1 gives 3, p2 gives a value of `n`",
+         "not b0 and (n < 3 or n > 3)", True),
+        ("u", "different", True, "p1 gives {a1}, p2 gives a value of `s`",
+         "not b0 and a3 in s", True),
+        ("u", "different", True, "p1 gives {a1}, p2 gives a value of `s`",
+         "not b0 and a2 in s", True),
+        ("u", "different", True, "p1 gives {a1}, p2 gives a value of `s`",
+         "not b0 and a1 not in s", True),
+        ("u", "different", True, "p1 gives {a1}, p2 gives a value of `s`",
+         "not b0 and a0 in s", True),
+    ]

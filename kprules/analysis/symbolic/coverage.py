@@ -52,19 +52,18 @@ def region_coverage(base: ir.CheckedPolicy, other: ir.CheckedPolicy, terms: Sequ
         diff = differ.term(name)
         s = differ.space
         b, o = s.term((base.name, name)), s.term((other.name, name))
-        raw = {label: (node, bv, ov) for _, label, node, bv, ov in
+        raw = {label: node for _, label, node, _, _ in
                region_sets(s, b, o, base.name, other.name)}
         points = [(c.id, s.point_of(c.facts, c.date)) for c in cases]
         for region in diff.regions:
             if region.kind == "undecided":
                 continue
-            node, bv, ov = raw[region.label]
+            node = raw[region.label]
             cubes, _ = cover(s.m, node, s.known_universe)  # as the region lists them
             for cube, disjunct in zip(cubes, region.disjuncts, strict=True):
                 tests = s.m.cube(cube)
                 inside = tuple(
                     case_id for case_id, point in points
-                    if s.m.contains(tests, point)
-                    and (s.value_at(b, point), s.value_at(o, point)) == (bv, ov))
+                    if s.m.contains(tests, point) and s.m.contains(node, point))
                 out.append(DisjunctCoverage(other.name, name, region.label, disjunct, inside))
     return tuple(out)

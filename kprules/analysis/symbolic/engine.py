@@ -17,7 +17,7 @@ from kprules import ir
 from kprules.analysis.symbolic.condition import conjunction
 from kprules.analysis.symbolic.cover import cover, cube_node
 from kprules.analysis.symbolic.domain import Cell, FactVar, build_domain, intervals_of, uses_dates
-from kprules.analysis.symbolic.mdd import FALSE, MAX_NODES, Cube, Manager, TooLarge
+from kprules.analysis.symbolic.mdd import FALSE, MAX_NODES, TRUE, Cube, Manager, TooLarge
 from kprules.analysis.symbolic.model import (
     Cause,
     Disjunct,
@@ -111,9 +111,11 @@ class Space:
         return self.m.pick(safe if safe != FALSE else node)
 
     def value_at(self, sym: Sym, point: Sequence[int]) -> Any:
+        """The term's value at the point (a fact it passes through: its value in the point's
+        fact set), None where it is unknown."""
         for atom, where in sym.items():
             if self.m.contains(where, point):
-                return atom[1] if atom[0] == "v" else atom
+                return atom[1] if atom[0] == "v" else self.facts_of(point).get(atom[1])
         return None
 
 
@@ -155,15 +157,43 @@ def region_sets(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawRegi
         out.append(("only_other", f"only under {other}",
                     m.conj_all([b.get(F, FALSE), o.get(T, FALSE), s.known]), False, True))
     else:
-        for ab, gb in sorted(b.items(), key=str):
-            for ao, go in sorted(o.items(), key=str):
-                if ab != ao:
-                    out.append(("values", f"{base} gives {_show(ab)}, {other} gives {_show(ao)}",
-                                m.conj_all([gb, go, s.known]), _plain(ab), _plain(ao)))
+        out.extend(_value_regions(s, b, o, base, other))
     db, do = defined(b, m), defined(o, m)
     undecided = m.disj(m.diff(db, do), m.diff(do, db))
     out.append(("undecided", "one decides, the other is unknown", undecided, None, None))
     return out
+
+
+def _value_regions(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawRegion]:
+    """One region per pair of values the terms give, where they are different values; the
+    cells of a fact a term passes through make one region (`a value of `shipped_on``)."""
+    m = s.m
+    found: dict[str, RawRegion] = {}
+    for ab, gb in sorted(b.items(), key=str):
+        for ao, go in sorted(o.items(), key=str):
+            both = m.conj_all([gb, go, s.known])
+            if ab == ao or both == FALSE:
+                continue
+            label = f"{base} gives {_show(ab)}, {other} gives {_show(ao)}"
+            node = m.conj(both, _unequal(s, ab, ao))
+            if label in found:
+                node = m.disj(found[label][2], node)
+            found[label] = ("values", label, node, _plain(ab), _plain(ao))
+    return list(found.values())
+
+
+def _unequal(s: Space, a: Atom, b: Atom) -> int:
+    """Where two different atoms are different values: everywhere for two constants, but a
+    fact passed through (`if rough then shipped_on else 2020-01-01` against `shipped_on`) may
+    equal a constant or another fact: exactly where its cell says so, else (two facts' cells,
+    two set facts) at the cells' representatives, and the result is not exhaustive."""
+    if (a[0] == "v" and b[0] == "v") or (a[0] != "v" and a[1] == b[1]):
+        return TRUE  # two constants, or two cells of one fact
+    if a[0] == "set" and b[0] == "set":
+        s.tr.inexact.append(f"the set facts `{a[1]}` and `{b[1]}` are passed through: where "
+                            "they are equal is not told apart")
+        return TRUE
+    return s.tr.compare("=", a, b).get(F, FALSE)
 
 
 def _plain(a: Atom) -> Any:
