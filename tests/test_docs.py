@@ -40,6 +40,15 @@ def test_library_examples_run(capsys: object) -> None:
         exec(compile(block, f"docs/library.md block {i}", "exec"), namespace)
 
 
+def test_the_readme_python_runs(monkeypatch: pytest.MonkeyPatch, capsys: object) -> None:
+    """The README's Python block runs as pasted, from the repository root."""
+    code = blocks(ROOT / "README.md", "python")
+    assert code
+    monkeypatch.chdir(ROOT)
+    for i, block in enumerate(code, 1):
+        exec(compile(block, f"README.md block {i}", "exec"), {"__name__": "readme"})
+
+
 # Dotted names in backquotes that are not Python: the project file, the editor's command.
 NOT_PYTHON = {"kprules.toml", "kprules.evaluateCases"}
 
