@@ -371,11 +371,11 @@ def named_policies(library: Library, arg: str) -> list[str]:
             raise Stop("KP602", f"no policy `{arg}`" + (f"; {hint}" if hint else ""), 2)
         return [arg]
     path = Path(arg)
-    shown = display_name(path)
+    shown, real = display_name(path), path.resolve()  # a path through a link: its target
     if path.is_dir():
-        prefix = shown.rstrip("/") + "/" if shown != "." else ""
-        return sorted(p.name for p in library.values() if p.checked.source.startswith(prefix))
-    found = [p.name for p in library.values() if p.checked.source == shown]
+        return sorted(p.name for p in library.values()
+                      if Path(p.checked.source).resolve().is_relative_to(real))
+    found = [p.name for p in library.values() if Path(p.checked.source).resolve() == real]
     if not found:
         raise Stop("KP606", f"`{shown}` declares no policy (a vocabulary, or another module)", 2)
     return found

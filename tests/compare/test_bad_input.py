@@ -244,3 +244,22 @@ def test_eval_merges_case_folders_given_together(work: Path) -> None:
     (work / "lots.jsonl").write_text('{"rough": true}\n', encoding="utf-8")
     out, code = run(["eval", "fx/policies", "--cases", "fx/cases", "--cases", "lots.jsonl"])
     assert code == 2 and "a data file (lots.jsonl) is evaluated alone" in out
+
+
+def test_policies_named_through_a_symbolic_link(work: Path) -> None:
+    """A file or folder reached through a link names the policies of its target (it was
+    KP606, "declares no policy": the path was matched by its text, not its target)."""
+    (work / "link").symlink_to(work / "fx" / "policies", target_is_directory=True)
+    (work / "mine.kpr").symlink_to(work / "fx" / "policies" / "narrow.kpr")
+    reference, code = run([*COMPARE, *CASES, "-q", "--no-symbolic"])
+    assert code == 0
+    for other in ("link/narrow.kpr", "mine.kpr"):
+        out, code = run(["compare", "base_2003", other, "--policies", "fx/policies", *CASES,
+                         "-q", "--no-symbolic"])
+        assert code == 0 and out == reference
+    out, code = run(["compare", "base_2003", "link/", "--policies", "fx/policies", *CASES,
+                     "-q", "--no-symbolic"])
+    assert code == 0 and "against 2 policies" in out.splitlines()[0]
+    out, code = run(["diff", "base_2003", "link/narrow.kpr", "--policies", "fx/policies",
+                     "--term", "conflict"])
+    assert code in (0, 1) and out.startswith("kprules diff: base_2003 against narrow")
