@@ -28,6 +28,12 @@ def rule_outcome(value: Any) -> str:
     return {True: "applies", False: "does not apply"}.get(value, "unknown")
 
 
+def default_state(value: Any, fired: bool) -> str:
+    """A decision's default: it gave the outcome (`used`), may give it (`possible`: the
+    decision is unknown and no rule surely applies), or did not (`not used`)."""
+    return "used" if fired else "possible" if value is None else "not used"
+
+
 def shown(value: Any, kind: str, text: Callable[[Any], str], *,
           piece_false: str = "does not hold") -> str:
     """A node's value as explanations show it: rules apply or not, pieces hold or not, a clause

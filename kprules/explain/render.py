@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from kprules.core.source import location
-from kprules.core.wording import NOT_EVALUATED_TEXT, quoted, rule_outcome
+from kprules.core.wording import NOT_EVALUATED_TEXT, default_state, quoted, rule_outcome
 from kprules.explain.nodes import TERM_KINDS, ExplanationView, Moot, Node, Unknowns, value_json
 from kprules.ir.runtime import NOT_EVALUATED
 from kprules.ir.types import Quantity
@@ -138,7 +138,7 @@ def _provision_lines(node: Node, ex: ExplanationView, depth: int,
         return [f"{pad}{node.label}{marker}", *(_cites(node, pad + "  ") if node.fired else [])]
     if node.kind == "default":
         if not node.fired:
-            return [f"{pad}{node.label} -> not used"]
+            return [f"{pad}{node.label} -> {default_state(node.value, False)}"]
         return [f"{pad}{node.label}  <- gives the outcome", *_cites(node, pad + "  ")]
     marker = "  <- gives the outcome" if node.fired else marks.get(id(node), "")
     out = [f"{pad}{node.kind}: {_short(node.label)} -> {_value(node)}{marker}"]

@@ -192,8 +192,11 @@ class Explanation:
             out.append(node)
             fired_any = fired_any or node.fired or any(x.fired for x in node.children[1:])
         default_used = not fired_any and outcome_value == t.term.default
+        # Undecided, with no rule that surely applies: the walk may reach the end, so the
+        # default is one of the possible outcomes (unknown, not "not evaluated").
+        possible = outcome_value is None and all(node.value is not True for node in out)
         out.append(Node("default", f"default {t.term.default}",
-                        True if default_used else NOT_EVALUATED, (),
+                        True if default_used else None if possible else NOT_EVALUATED, (),
                         t.term.default_origin.span,
                         tuple(Citation.of(c) for c in t.term.default_origin.cites),
                         fired=default_used))

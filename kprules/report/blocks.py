@@ -88,7 +88,8 @@ def node_head(node: Json) -> str:
     if kind in ("rule", "exception"):
         return f"{kind}: {text} -> {value}{mark}"
     if kind == "default":
-        return f"{text}{mark if node.get('fired') else ' -> not used'}"
+        state = wording.default_state(node["value"], False)
+        return f"{text}{mark if node.get('fired') else ' -> ' + state}"
     if kind == "piece":
         return f"{text} -> {value}{mark}"
     tag = {"fact": "  [fact, not given]" if node.get("note") else "  [fact]",

@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from kprules.core.escape import terminal
-from kprules.core.wording import NOT_EVALUATED_TEXT, shown
+from kprules.core.wording import NOT_EVALUATED_TEXT, default_state, shown
 from kprules.report.model import Json, value_text
 
 NOT_EVALUATED = NOT_EVALUATED_TEXT
@@ -89,7 +89,8 @@ def tree_node(node: Json) -> str:
 def node_state(node: Json) -> str:
     kind, value = node["kind"], node["value"]
     if kind == "default":
-        return f"<span class=\"state\">{'used' if node.get('fired') else 'not used'}</span>"
+        state = default_state(node["value"], bool(node.get("fired")))
+        return f"<span class=\"state\">{state}</span>"
     if value == NOT_EVALUATED or kind in ("rule", "exception", "piece"):
         return f"<span class=\"state\">{esc(shown_value(value, kind))}</span>"
     unknown = " unknown" if value is None else ""

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from kprules.core.escape import terminal
-from kprules.core.wording import plural
+from kprules.core.wording import default_state, plural
 from kprules.report.blocks import (
     differ_line,
     node_value,
@@ -305,7 +305,8 @@ def _tree(node: Json, depth: int) -> Iterator[str]:
     if kind in ("rule", "exception"):
         line = f"{kind} {code(node['text'])}: {value}"
     elif kind == "default":
-        line = code(node["text"]) + (": gives the outcome" if node.get("fired") else ": not used")
+        line = code(node["text"]) + (": gives the outcome" if node.get("fired") else
+                                     ": " + default_state(node["value"], False))
     else:
         line = f"{code(node['text'])} = {value}"
     if node.get("fired") and kind != "default":

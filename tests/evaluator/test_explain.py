@@ -157,3 +157,40 @@ def test_quotes_and_backslashes_keep_their_escapes() -> None:
     assert '"He said \\"no\\" and \\\\ left"' in text
     tree = "\n".join(tree_lines(node_json(next(iter(ex.terms())), ex), 100))
     assert 'cite src "Art. \\"1\\""' in tree and '"He said \\"no\\" and \\\\ left"' in tree
+
+
+DEFAULT_VOCAB = "facts f\nfact origin: country\nfact rough_uncertified: bool\n"
+DEFAULT_POLICY = """policy p "x"
+  status current
+  reads f
+
+decision export: { prohibited, permitted }
+  default permitted
+  prohibited when origin in {RU, BY}
+  prohibited when rough_uncertified
+"""
+
+
+@pytest.mark.parametrize(("facts", "state", "value"), [
+    ({"rough_uncertified": False}, "possible", None),  # rule 1 unknown: the walk may end
+    ({"rough_uncertified": True}, "not used", "not evaluated"),  # rule 2 surely applies
+    ({"origin": "FR", "rough_uncertified": False}, "used", True),
+])
+def test_the_default_of_an_unknown_decision_is_possible(facts: dict[str, Any], state: str,
+                                                        value: Any) -> None:
+    """docs/language.md, "Under unknowns": when the walk may reach the end, the default is one
+    of the outcomes. The explanation said "not used" (JSON "not evaluated"), as for a default
+    that a rule surely pre-empts."""
+    from kprules.explain.render import node_json
+
+    lib = kprules.loads(DEFAULT_VOCAB, DEFAULT_POLICY)
+    ex = lib["p"].evaluate(facts, explain=True).explanation
+    node = ex.term(("p", "export"))
+    default = node.children[-1]
+    assert default.kind == "default"
+    assert node_json(default, ex)["value"] == value
+    line = [x for x in ex.text().splitlines() if "default permitted" in x][0].strip()
+    expected = {"used": "default permitted  <- gives the outcome",
+                "possible": "default permitted -> possible",
+                "not used": "default permitted -> not used"}[state]
+    assert line == expected
