@@ -135,6 +135,39 @@ def test_header_after_comments_is_recognised(tmp_path: Path) -> None:
     assert find_module("shipments", root) == root / "v.kpr"
 
 
+@pytest.mark.parametrize("draft", [
+    "\n" * 60 + "TODO\n",
+    "# a comment\n\n" * 60 + "TODO\n",
+    " \n\t\n# c\n" * 60 + "policy\n",
+], ids=["blank lines", "comment paragraphs", "mixed"])
+def test_a_header_after_many_blank_or_comment_lines_is_read_in_linear_time(
+        tmp_path: Path, draft: str) -> None:
+    # the expression this replaced backtracked through 2^60 ways to split the blank lines
+    root = _project(tmp_path, {"a_draft.kpr": draft, "v.kpr": VOCAB})
+    assert find_module("shipments", root) == root / "v.kpr"
+
+
+def test_a_header_after_a_byte_order_mark_is_recognised(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"v.kpr": "\ufeff" + VOCAB})
+    assert find_module("shipments", root) == root / "v.kpr"
+    assert check(load([root / "v.kpr"])).ok
+
+
+def test_a_header_after_more_than_4_kb_of_comments_is_recognised(tmp_path: Path) -> None:
+    comments = ("# " + "x" * 77 + "\n") * 60
+    root = _project(tmp_path, {"v.kpr": comments + VOCAB,
+                               "p.kpr": POLICY.format(name="p")})
+    assert len(comments) > 4096
+    assert find_module("shipments", root) == root / "v.kpr"
+    assert check(load([root / "p.kpr"])).ok
+
+
+def test_a_header_past_the_size_limit_is_not_looked_for(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"big.kpr": "#\n" * (MAX_BYTES // 2) + VOCAB,
+                               "under.kpr": "#\n" * ((MAX_BYTES - len(VOCAB)) // 2) + VOCAB})
+    assert find_module("shipments", root) == root / "under.kpr"
+
+
 def test_duplicate_module_names(tmp_path: Path) -> None:
     root = _project(tmp_path, {"one.kpr": VOCAB, "two.kpr": VOCAB})
     ws = load([root / "one.kpr", root / "two.kpr"])

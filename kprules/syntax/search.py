@@ -1,9 +1,11 @@
 """Where a module that is needed but not given is found: the `.kpr` file declaring it in the
 project's policy folders or the bundled library (kprules.syntax.loader reads it).
 
-Effects: lists folders and reads the first 4 KB of candidate files (never parses them). Light
-on purpose (no parser, no syntax tree): `kprules eval` asks it, before anything is loaded,
-whether a kept plan's modules are still where they were (kprules.cli.plan_cache).
+Effects: lists folders and reads the header of candidate files (never parses them): the lines
+up to the first that is neither blank nor a comment, and 4 KB after, at most MAX_POLICY_BYTES
+(a larger file is refused when read anyway, KP102). Light on purpose (no parser, no syntax
+tree): `kprules eval` asks it, before anything is loaded, whether a kept plan's modules are
+still where they were (kprules.cli.plan_cache).
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from attrs import define
 
 from kprules.core.diagnostics import PolicyError
+from kprules.core.limits import MAX_POLICY_BYTES
 from kprules.core.shared_repr import SharedRepr
 
 EXTENSION = ".kpr"
-_HEADER = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*(facts|policy)\s+([A-Za-z_][A-Za-z0-9_]*)")
+# The white space of the grammar (common.WS); a header's keyword and name, at the start of
+# the first line that is neither blank nor a comment. No nested quantifier: matching is linear.
+_SPACE = " \t\f\r\n"
+_HEADER = re.compile(r"(facts|policy)[ \t\f\r\n]+([A-Za-z_][A-Za-z0-9_]*)")
+_AFTER_HEADER = 4096  # bytes read after the header's first line (the name may follow it)
 MAX_SEARCH_ENTRIES = 20_000
 _SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 
@@ -102,8 +110,29 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 def _declares(entry: os.DirEntry[str], name: str) -> bool:
     try:
         with open(entry.path, "rb") as fh:
-            head = fh.read(4096).decode("utf-8", errors="replace")
+            head = _header_text(fh)
     except OSError:
         return False
     match = _HEADER.match(head)
     return match is not None and match.group(2) == name
+
+
+def _header_text(fh: BinaryIO) -> str:
+    """The text of an open file from its first line that is neither blank nor a comment (a
+    byte-order mark dropped), with the 4 KB after it; "" if none starts in its first
+    MAX_POLICY_BYTES bytes. Reads a line at a time: no backtracking, nothing past the header."""
+    left = MAX_POLICY_BYTES
+    first = True
+    while left > 0:
+        raw = fh.readline(left)
+        if not raw:
+            return ""
+        left -= len(raw)
+        line = raw.decode("utf-8", errors="replace")
+        if first:
+            line, first = line.removeprefix("\ufeff"), False
+        code = line.lstrip(_SPACE)
+        if code and not code.startswith("#"):
+            rest = fh.read(min(left, _AFTER_HEADER)).decode("utf-8", errors="replace")
+            return code + rest
+    return ""
