@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from kprules.cli import cli
 from kprules.core.diagnostics import PolicyError
+from kprules.core.limits import MAX_POLICY_BYTES
 from kprules.core.render import render_all
 from kprules.core.source import Source
 from kprules.syntax.canonical import canonical_text
@@ -153,6 +154,40 @@ def test_a_file_that_does_not_parse_is_reported_and_untouched(work: Path) -> Non
     assert broken.read_bytes() == before
     assert broken.stat().st_mtime_ns == 1_000_000_000
     assert good.read_text(encoding="utf-8") == CANONICAL
+
+
+def _growing(size: int) -> str:
+    """A policy whose canonical text is `size` bytes (give a multiple of 4): `fmt` indents the
+    comments inside an expression, so that each grows by 2 bytes, to 4."""
+    head, tail = 'policy big "t"\n  reads v\n\ndefine x\n', "  = true\n"
+    lines = (size - len(head) - len(tail)) // 4
+    return head + "#\n" * lines + tail
+
+
+@pytest.mark.parametrize("option", [[], ["--check"], ["--diff"]])
+def test_a_canonical_text_over_the_size_limit_is_refused(work: Path, option: list[str]) -> None:
+    path = _write(work, "big.kpr", _growing(MAX_POLICY_BYTES + 4))
+    before = path.read_bytes()
+    assert len(before) < MAX_POLICY_BYTES
+    result = _run(*option, "big.kpr")
+    assert (result.exit_code, result.stdout) == (1, "")
+    would = "would be reformatted" if option else "reformatted"
+    assert result.stderr == (
+        "error[KP102]: the canonical form of `big.kpr` would be 131,076 bytes; the limit is "
+        "131,072\n"
+        " --> big.kpr:1:8\n"
+        "  |\n"
+        '1 | policy big "t"\n'
+        "  |        ^^^\n"
+        "  = hint: split it into several files; it is left as it is\n"
+        f"1 file: 0 {would}, 0 already canonical, 1 with errors (left unchanged)\n")
+    assert path.read_bytes() == before
+
+
+def test_a_canonical_text_at_the_size_limit_is_written(work: Path) -> None:
+    path = _write(work, "big.kpr", _growing(MAX_POLICY_BYTES))
+    assert _run("big.kpr").exit_code == 0
+    assert len(path.read_bytes()) == MAX_POLICY_BYTES
 
 
 def test_permissions_are_kept(work: Path) -> None:
