@@ -142,6 +142,14 @@ def test_a_seed_whose_front_matter_python_cannot_read(tmp_path: Path) -> None:
     assert read.meta == {} and read.title == "core" and read.contains("The text.")
 
 
+@pytest.mark.parametrize("quote", ["", "   ", "...", " \u2026 , ... ;"])
+def test_a_quotation_of_nothing_is_in_no_seed(tmp_path: Path, quote: str) -> None:
+    seed = tmp_path / "core.md"
+    seed.write_text("The text... of it.\n", encoding="utf-8")
+    assert not read_seed(seed).contains(quote)
+    assert read_seed(seed).contains("The text ... of it")
+
+
 @pytest.mark.parametrize("given", ["Ste X", "Ste  X", " Ste\u00a0X\n", "Ste\u2003\tX"])
 def test_text_facts_fold_white_space_as_policy_strings_do(given: str) -> None:
     vocab = 'facts lots "lots"\nfact exporter: text "who"\n'

@@ -18,7 +18,7 @@ from kprules.core.files import display_name
 from kprules.core.source import Span
 from kprules.core.suggest import did_you_mean
 from kprules.syntax import nodes as n
-from kprules.syntax.seeds import Seed
+from kprules.syntax.seeds import Seed, quote_parts
 
 
 def constant_truth(e: ir.Expr) -> bool | None:
@@ -190,9 +190,12 @@ def _check_cites(cites: tuple[ir.Cite, ...], seeds: Mapping[str, Seed] | None,
                          hint="remove the repeated citation",
                          related=(Related(seen[key].span, "first given here"),))
         seen.setdefault(key, cite)
-        if cite.quote is None:
+        quoted = cite.quote is not None and bool(quote_parts(cite.quote))
+        if not quoted:
             sink.warning("KP222", f"the citation of `{cite.source}` quotes nothing",
-                         cite.span, hint="add the quoted text after the locator")
+                         cite.span, hint="add the quoted text after the locator"
+                         if cite.quote is None else "write the quoted text between the quotes "
+                         "(`...` only marks a gap in it)")
         if seeds is None:
             continue
         seed = seeds.get(cite.source)
@@ -200,7 +203,7 @@ def _check_cites(cites: tuple[ir.Cite, ...], seeds: Mapping[str, Seed] | None,
             sink.error("KP212", f"no source document `{cite.source}` in the seeds folder",
                        cite.source_span, hint=did_you_mean(cite.source, seeds)
                        or _add_seed(cite.source, seeds))
-        elif cite.quote is not None and not seed.contains(cite.quote):
+        elif quoted and cite.quote is not None and not seed.contains(cite.quote):
             shown = display_name(seed.path) if seed.path else f"the seed `{cite.source}`"
             sink.warning("KP213", f"this quotation is not in `{cite.source}`", cite.span,
                          hint=f"quote the text of {shown} exactly (`...` marks a gap)")

@@ -32,16 +32,23 @@ class Seed(SharedRepr):
     path: Path | None = None  # the file it was read from
 
     def contains(self, quote: str) -> bool:
-        parts = [p.strip() for p in re.split(r"\.\.\.|\u2026", normalise(quote))]
+        """Whether each part of a quotation occurs in the text, in order; a quotation of no
+        part (`""`, `"..."`) is in no text."""
+        parts = quote_parts(quote)
         at = 0
-        for part in (p.strip(" ,;:[]") for p in parts):
-            if not part:
-                continue
+        for part in parts:
             found = self.text.find(part, at)
             if found < 0:
                 return False
             at = found + len(part)
-        return True
+        return bool(parts)
+
+
+def quote_parts(quote: str) -> list[str]:
+    """The parts of a quotation around its gaps (`...`), normalised, without the punctuation
+    at their ends; empty parts left out (none at all: the quotation quotes nothing)."""
+    parts = (p.strip().strip(" ,;:[]") for p in re.split(r"\.\.\.|\u2026", normalise(quote)))
+    return [p for p in parts if p]
 
 
 def normalise(text: str) -> str:
