@@ -25,6 +25,7 @@ from kprules.core.source import Source, Span
 from kprules.ir.types import arith_op, compare_op
 from kprules.syntax import nodes as n
 from kprules.syntax.grammar import parser
+from kprules.syntax.invisible import refuse_control_characters
 
 # Deeper syntax trees are refused: every later stage walks trees recursively. A chain
 # `a + b - c ...` folds into nested binary nodes, so each of its operators counts as a level.
@@ -35,7 +36,9 @@ MAX_DIGITS = MAX_NUMBER_DIGITS
 
 
 def parse(source: Source) -> n.Module:
-    """Parse one module; raise `PolicyError` with the syntax diagnostics if it is malformed."""
+    """Parse one module; raise `PolicyError` with the syntax diagnostics if it is malformed
+    (KP103 first, at each control character it holds)."""
+    refuse_control_characters(source)
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as err:

@@ -148,7 +148,7 @@ def test_nul_byte(work: Path) -> None:
 def test_control_character(work: Path) -> None:
     _write(work, "ctrl.kpr", HEADER + "define x = rough\x07\n")
     assert _check(work, "ctrl.kpr").splitlines()[:2] == [
-        "error[KP103]: control character U+0007 in the text", " --> ctrl.kpr:4:17"]
+        "error[KP103]: control character U+0007 (bell) in the text", " --> ctrl.kpr:4:17"]
 
 
 def test_missing_file(work: Path) -> None:
