@@ -4,7 +4,8 @@ Stage: part of parsing (used by `parse.py` only). Input: the `UnexpectedInput` t
 the `Source`. Output: a KP110-KP114 `Diagnostic`. The common drafting mistakes are recognised
 first (`==`, `&&`, `||`, `!`, single quotes, a missing `=`, `when` or `then`, an unclosed or
 unmatched bracket, a trailing `and`, `else` without `if`, a date not written YYYY-MM-DD, a
-citation after a definition's expression); anything
+citation after a definition's expression, a third string in a citation, a full stop, letters
+right after a number such as `1000USD`); anything
 else gets the generic "unexpected X, expected one of ..." message. Recognisers read the parser's
 value stack (the tokens and reduced rules before the error) rather than re-lexing the text, so
 they cost nothing until an error happens and agree with what the parser actually saw.
@@ -12,6 +13,7 @@ they cost nothing until an error happens and agree with what the parser actually
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,6 +45,10 @@ NEEDS_OPERAND = frozenset({"AND", "OR", "NOT", "IN", "PLUS", "MINUS", "STAR", "S
 _TRAILING_OP = re.compile(r"(\band|\bor|\bnot|\bin|\bif|\bthen|\belse|\bwhen|[-+*/<>]|[<>!]?=)"
                           r"\s*\Z")
 _LOOSE_DATE = re.compile(r"([0-9]{1,4})([-/])([0-9]{1,2})\2([0-9]{1,4})")
+_NUMBER_SUFFIX = re.compile(r"([0-9]+(?:\.[0-9]+)?)[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
+_UNIT_WORDS = {"ct": "ct", "cts": "ct", "carat": "ct", "carats": "ct", "g": "g", "gr": "g",
+               "gram": "g", "grams": "g", "usd": "usd", "dollar": "usd", "dollars": "usd"}
+_UNITS = "the units are `ct` (carats), `g` (grams) and `usd` (US dollars)"
 _CLOSERS = {"LPAR": ("RPAR", "(", ")"), "LBRACE": ("RBRACE", "{", "}")}
 _OPERANDS = frozenset({"NAME", "NUMBER", "QUANTITY", "DATE", "STRING", "TRUE", "FALSE", "BASE",
                        "LPAR", "LBRACE"})
@@ -85,12 +91,31 @@ def _bad_character(err: UnexpectedCharacters, source: Source) -> Diagnostic:
                           hint="write `not` (and `!=` for \"is not equal to\")")
     if char == "'":
         return _single_quotes(text, pos, source)
+    suffixed = _number_suffix(text, pos, source)
+    if suffixed is not None:
+        return suffixed
     if not char.isprintable() and not char.isspace():
         return Diagnostic("KP103", f"control character U+{ord(char):04X} in the text",
                           source.span(pos, pos + 1), hint="remove it; kprules files are text")
     return Diagnostic("KP110", f"unexpected character `{char}`", source.span(pos, pos + 1),
                       hint="names use letters, digits and `_`; operators are "
                       "`= != < <= > >= + - * /`")
+
+
+def _number_suffix(text: str, pos: int, source: Source) -> Diagnostic | None:
+    """`1000USD`, `1carat`: letters right after a number, underlined (the number is fine)."""
+    match = _NUMBER_SUFFIX.match(text, pos)
+    if match is None:
+        return None
+    number, suffix = match.groups()
+    span = source.span(match.start(2), match.end(2))
+    unit = _UNIT_WORDS.get(suffix.lower())
+    if unit is not None:
+        return Diagnostic("KP110", f"`{suffix}` is not a unit", span,
+                          hint=f"write `{number} {unit}`: {_UNITS}")
+    return Diagnostic("KP110", f"`{suffix}` right after the number `{number}`", span,
+                      hint="a quantity's unit is `ct`, `g` or `usd` (`0.5 ct`); a name starts "
+                      "with a letter or `_`")
 
 
 def _single_quotes(text: str, pos: int, source: Source) -> Diagnostic:
@@ -249,10 +274,35 @@ def _missing_operator(ctx: _Context) -> Diagnostic | None:
     """`define x = rough certified`: two operands in a row on one line of a definition."""
     prev, tok = ctx.prev, ctx.token
     if (prev is None or tok.type not in _OPERANDS or prev.type not in _OPERAND_ENDS
-            or _open_item(ctx.stack) != "define" or not _same_line(ctx, prev, tok)):
+            or _open_item(ctx.stack) != "define =" or not _same_line(ctx, prev, tok)):
         return None
     return Diagnostic("KP111", f"missing an operator between {_words(prev)} and {_words(tok)}",
                       ctx.token_span(), hint=_JOIN)
+
+
+def _second_quotation(ctx: _Context) -> Diagnostic | None:
+    """`cite src "Section I" "text" "more"`: a citation has one locator and one quotation."""
+    stack = ctx.stack
+    if (ctx.token.type != "STRING" or len(stack) < 4 or not _is_token(stack[-4], "CITE")
+            or not _is_token(stack[-2], "STRING") or not _is_token(stack[-1], "STRING")):
+        return None
+    return Diagnostic("KP111", "a third string in a citation", ctx.token_span(),
+                      hint='a citation is `cite <source> "<locator>" "<quotation>"`: make the '
+                      "quotation one string (it may span lines, `...` marks a gap), or give "
+                      "another `cite`")
+
+
+def _full_stop(ctx: _Context) -> Diagnostic | None:
+    """`define x = natural.`: a sentence's full stop, where no `.` can be."""
+    if ctx.token.type != "DOT" or "DOT" in ctx.expected:
+        return None
+    return Diagnostic("KP111", "unexpected `.`", ctx.token_span(),
+                      hint="remove it: an item does not end with a full stop (`.` is only in "
+                      "`base.<term>` and `<policy>.<term>`)")
+
+
+def _is_token(item: Any, kind: str) -> bool:
+    return isinstance(item, Token) and item.type == kind
 
 
 def _same_line(ctx: _Context, first: Token, second: Token) -> bool:
@@ -299,7 +349,7 @@ def _missing_equals(ctx: _Context) -> Diagnostic | None:
 
 def _cite_after_body(ctx: _Context) -> Diagnostic | None:
     """`define x = ... cite ...`: a definition's citations come before its `=`."""
-    if ctx.token.type != "CITE" or _open_item(ctx.stack) != "define":
+    if ctx.token.type != "CITE" or _open_item(ctx.stack) != "define =":
         return None
     return Diagnostic("KP111", "a citation after the expression of a definition",
                       ctx.token_span(),
@@ -308,14 +358,25 @@ def _cite_after_body(ctx: _Context) -> Diagnostic | None:
 
 
 def _open_item(stack: Sequence[Any]) -> str | None:
-    """The innermost construct being parsed: a define, a parameter piece, or something else."""
+    """The innermost construct being parsed: `define` or `piece` before its `=`, `define =` or
+    `piece =` after it (in its expression), or None for something else."""
+    after_equals = False
     for item in reversed(stack):
-        if isinstance(item, Tree) and item.data == "define_kw":
-            return "define"
-        if isinstance(item, Token) and item.type == "FROM":
-            return "piece"
-        if isinstance(item, Token) and item.type in ("DECISION", "PARAMETER", "POLICY", "FACTS"):
-            return None
+        after_equals = after_equals or (isinstance(item, Token) and item.type == "EQUAL")
+        kind = _item_kind(item)
+        if kind is not None:
+            return kind + (" =" if after_equals else "") if kind else None
+    return None
+
+
+def _item_kind(item: Any) -> str | None:
+    """`define` or `piece` for the start of one, "" for the start of another item, else None."""
+    if isinstance(item, Tree) and item.data == "define_kw":
+        return "define"
+    if isinstance(item, Token) and item.type == "FROM":
+        return "piece"
+    if isinstance(item, Token) and item.type in ("DECISION", "PARAMETER", "POLICY", "FACTS"):
+        return ""
     return None
 
 
@@ -337,7 +398,9 @@ def loose_date_diagnostic(written: str, span: Span) -> Diagnostic | None:
         return None
     first, _, middle, last = match.groups()
     if len(first) == 4:
-        hint = f"write `{first}-{int(middle):02d}-{int(last):02d}`"
+        fixed = f"{first}-{int(middle):02d}-{int(last):02d}"
+        hint = (f"write `{fixed}`" if _is_real_date(fixed) else
+                "write dates as YYYY-MM-DD, with a month 01-12 and a day that exists")
     elif len(last) == 4:
         hint = "write the year first: YYYY-MM-DD"
     else:
@@ -345,9 +408,18 @@ def loose_date_diagnostic(written: str, span: Span) -> Diagnostic | None:
     return Diagnostic("KP114", f"`{written}` is not a date written YYYY-MM-DD", span, hint=hint)
 
 
+def _is_real_date(written: str) -> bool:
+    try:
+        dt.date.fromisoformat(written)
+    except ValueError:
+        return False
+    return True
+
+
 _RECOGNISERS: tuple[Callable[[_Context], Diagnostic | None], ...] = (
     _double_equals, _trailing_operator, _nested_if, _unmatched_closer, _unclosed_opener,
-    _else_without_if, _if_incomplete, _missing_operator, _missing_when, _missing_equals,
+    _else_without_if, _if_incomplete, _second_quotation, _full_stop, _missing_operator,
+    _missing_when, _missing_equals,
     _cite_after_body, _loose_date,
 )
 

@@ -283,6 +283,70 @@ error[KP111]: a citation after the expression of a definition
   = hint: put the citations of a definition before its `=`: \
 `define <name> cite <source> "<locator>" "<quote>" = <expression>`
 """),
+    "a full stop after an expression": ("""
+define cd = rough.
+""", """\
+error[KP111]: unexpected `.`
+ --> p.kpr:5:18
+  |
+5 | define cd = rough.
+  |                  ^
+  = hint: remove it: an item does not end with a full stop (`.` is only in `base.<term>` and \
+`<policy>.<term>`)
+"""),
+    "a unit in capitals right after the number": ("""
+define cd = weight > 1000CT
+""", """\
+error[KP110]: `CT` is not a unit
+ --> p.kpr:5:26
+  |
+5 | define cd = weight > 1000CT
+  |                          ^^
+  = hint: write `1000 ct`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
+"""),
+    "a unit written as a word": ("""
+define cd = weight > 1carat
+""", """\
+error[KP110]: `carat` is not a unit
+ --> p.kpr:5:23
+  |
+5 | define cd = weight > 1carat
+  |                       ^^^^^
+  = hint: write `1 ct`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
+"""),
+    "letters right after a number": ("""
+define cd = stones > 2nd_limit
+""", """\
+error[KP110]: `nd_limit` right after the number `2`
+ --> p.kpr:5:23
+  |
+5 | define cd = stones > 2nd_limit
+  |                       ^^^^^^^^
+  = hint: a quantity's unit is `ct`, `g` or `usd` (`0.5 ct`); a name starts with a letter or `_`
+"""),
+    "a third string in a citation": ("""
+define cd
+  cite kpcs_core_document "Section I" "CONFLICT DIAMONDS means" "rough diamonds"
+  = rough
+""", """\
+error[KP111]: a third string in a citation
+ --> p.kpr:6:65
+  |
+6 |   cite kpcs_core_document "Section I" "CONFLICT DIAMONDS means" "rough diamonds"
+  |                                                                 ^^^^^^^^^^^^^^^^
+  = hint: a citation is `cite <source> "<locator>" "<quotation>"`: make the quotation one \
+string (it may span lines, `...` marks a gap), or give another `cite`
+"""),
+    "a date not written YYYY-MM-DD that would not be real either": ("""
+define cd = exported_on >= 2024-2-30
+""", """\
+error[KP114]: `2024-2-30` is not a date written YYYY-MM-DD
+ --> p.kpr:5:28
+  |
+5 | define cd = exported_on >= 2024-2-30
+  |                            ^^^^^^^^^
+  = hint: write dates as YYYY-MM-DD, with a month 01-12 and a day that exists
+"""),
 }
 
 
