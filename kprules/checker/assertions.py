@@ -70,6 +70,16 @@ def _check(claim: n.Assertion, policy: ir.CheckedPolicy, seen: Mapping[str, n.As
     return CheckedAssertion(claim.ident.name, policy.name, left, right, claim.span)
 
 
+def _true_false_terms(policy: ir.CheckedPolicy, shown: int = 6) -> str:
+    """The hint naming what an assertion can relate: the policy's true/false terms."""
+    names = sorted(name for name, term in policy.terms.items() if term.type == BOOL)
+    if not names:
+        return f"`{policy.name}` has no true/false term for an assertion to relate"
+    listed = ", ".join(f"`{name}`" for name in names[:shown])
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"its true/false terms are {listed}{more}"
+
+
 def _term(q: n.QualifiedName, policy: ir.CheckedPolicy, sink: Sink) -> tuple[str, str] | None:
     chain = {p.name: p for p in policy.chain()}
     target = chain.get(q.policy.name)
@@ -83,7 +93,7 @@ def _term(q: n.QualifiedName, policy: ir.CheckedPolicy, sink: Sink) -> tuple[str
     term = target.terms.get(q.term.name)
     if term is None:
         sink.error("KP200", f"policy `{target.name}` has no term `{q.term.name}`", q.term.span,
-                   hint=did_you_mean(q.term.name, target.terms))
+                   hint=did_you_mean(q.term.name, target.terms) or _true_false_terms(target))
         return None
     if term.type != BOOL:
         sink.error("KP300", f"`{q.text}` is {describe(term.type)}, and an assertion relates "

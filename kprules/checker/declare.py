@@ -121,6 +121,7 @@ class VocabDecls(SharedRepr):
 
 
 def declare_vocabulary(m: n.FactsModule, sink: Sink) -> VocabDecls:
+    check_name(m.ident, "a vocabulary", sink)
     declared = declare_enums((i for i in m.items if isinstance(i, n.EnumDecl)), BUILTIN_TYPES,
                              {}, sink)
     enums = {name: typ for name, (typ, _) in declared.items()}
@@ -220,6 +221,8 @@ def declare_policy(p: n.PolicyModule, vocab: VocabDecls, base: PolicyDecls | Non
     own = _declare_terms(p, vocab.vocab, enums, base_terms, base is not None, sink)
     terms = {**base_terms, **own}
     _check_collisions(own, vocab.vocab, value_owners(enums.values()), places, sink)
+    _check_values_not_facts(vocab.vocab, value_owners(enums.values()),
+                            {**places, **_value_places(p)}, sink)
     scope = Scope(p.name, vocab.vocab, terms, enums, value_owners(enums.values()),
                   base.node.name if base else None, base_terms)
     return PolicyDecls(p, scope, local, places)
@@ -286,15 +289,23 @@ def _check_redefine(item: n.Define | n.Decision | n.Parameter, name: str,
                     base_terms: Mapping[str, TermDecl], amends: bool, sink: Sink) -> None:
     if item.redefine and not amends:
         sink.error("KP206", f"`redefine {name}` in a policy that amends nothing",
-                   item.ident.span, hint="add `amends <policy>` to the header, or write `define`")
+                   item.ident.span, hint=f"add `amends <policy>` to the header, or write "
+                   f"{_new(item)}")
     elif item.redefine and name not in base_terms:
         sink.error("KP206", f"the base policy has no term `{name}` to redefine", item.ident.span,
-                   hint=did_you_mean(name, base_terms) or "write `define` for a new term")
+                   hint=did_you_mean(name, base_terms) or f"write {_new(item)} for a new one")
     elif not item.redefine and name in base_terms:
         base = base_terms[name]
         sink.error("KP207", f"`{name}` is already defined by `{base.policy}`", item.ident.span,
                    hint="write `redefine` to replace it in this amendment",
                    related=(Related(base.node.ident.span, "defined here"),))
+
+
+def _new(item: n.Define | n.Decision | n.Parameter) -> str:
+    """How a new term of the item's kind starts: `define x`, or `decision d` and `parameter p`
+    (which have no `define`) without `redefine`."""
+    start = f"`{_kind(item)} {item.ident.name}`"
+    return start if isinstance(item, n.Define) else f"{start} (without `redefine`)"
 
 
 def _declared_type(item: n.Define | n.Decision | n.Parameter, enums: Mapping[str, Type],
@@ -328,19 +339,39 @@ def _check_intervals(item: n.Define | n.Decision | n.Parameter, sink: Sink) -> N
 def _check_collisions(own: Mapping[str, TermDecl], vocab: ir.Vocabulary,
                       owners: Mapping[str, tuple[EnumType, ...]], places: Mapping[str, Span],
                       sink: Sink) -> None:
-    """A name means one thing: no term, and no fact, may share its name with an enum value."""
+    """A name means one thing: no term may share its name with an enum value."""
     for name, decl in own.items():
         if name in owners:
             enum = owners[name][0].name
             sink.error("KP201", f"`{name}` is both a term and a value of enum `{enum}`",
                        decl.node.ident.span, hint="rename one of them",
                        related=_enum_place(enum, places))
+
+
+def _check_values_not_facts(vocab: ir.Vocabulary, owners: Mapping[str, tuple[EnumType, ...]],
+                            places: Mapping[str, Span], sink: Sink) -> None:
+    """No value of the policy's enums is a fact's name: reported at the value (`places` has
+    `enum.value` keys for the values declared in the policy), else at its enum."""
     for name, info in vocab.facts.items():
         local = [e for e in owners.get(name, ()) if e.name not in vocab.enums]
-        if local and local[0].name in places:
+        if not local:
+            continue
+        place = places.get(f"{local[0].name}.{name}", places.get(local[0].name))
+        if place is not None:
             sink.error("KP201", f"enum `{local[0].name}` has a value `{name}`, which is a fact "
-                       f"of `{vocab.name}`", places[local[0].name], hint="rename the value",
+                       f"of `{vocab.name}`", place, hint="rename the value",
                        related=(Related(info.span, "the fact is declared here"),))
+
+
+def _value_places(p: n.PolicyModule) -> dict[str, Span]:
+    """Where each value of the policy's own enums and inline outcomes is, as `enum.value`."""
+    out: dict[str, Span] = {}
+    for item in p.items:
+        if isinstance(item, n.EnumDecl):
+            out.update({f"{item.ident.name}.{v.ident.name}": v.ident.span for v in item.values})
+        elif isinstance(item, n.Decision) and isinstance(item.outcomes, n.InlineOutcomes):
+            out.update({f"{item.ident.name}.{v.name}": v.span for v in item.outcomes.values})
+    return out
 
 
 def _enum_place(enum: str, places: Mapping[str, Span]) -> tuple[Related, ...]:

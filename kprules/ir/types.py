@@ -150,7 +150,12 @@ def arith_result(op: ArithOp, a: Type, b: Type) -> Type | None:
 
 
 def describe(t: Type) -> str:
-    """`carats`, `enum actor`, `set of country`: how messages name a type."""
+    """`carats`, `enum actor`, `set of country`: how messages name a type (never the internal
+    `<error>` of an expression whose type is unknown: a set of those, such as `{}`, is `a set`)."""
     if isinstance(t, EnumType):
         return f"enum `{t.name}`"
+    if isinstance(t, ErrorType):
+        return "a value of unknown type"
+    if isinstance(t, SetType) and isinstance(t.element, ErrorType):
+        return "a set"
     return f"`{t}`"

@@ -108,6 +108,14 @@ def test_bad_assertions_are_located(claim: str, code: str | None, message: str |
     assert all(d.span is not None for d in err.value.diagnostics)
 
 
+def test_a_missing_term_of_an_assertion_is_hinted_with_the_terms_there_are() -> None:
+    with pytest.raises(PolicyError) as err:
+        kprules.loads(gen.VOCAB, BASE, WIDER + "assert x: p1.zzzzzz implies p2.t\n")
+    (d,) = [d for d in err.value.diagnostics if d.is_error]
+    assert (d.code, d.message, d.hint) == ("KP200", "policy `p1` has no term `zzzzzz`",
+                                           "its true/false terms are `t`, `w_big`")
+
+
 def test_an_assertion_must_relate_true_false_terms() -> None:
     base = BASE + "define weight_class = if w >= 1.0 ct then e else k0\n"
     with pytest.raises(PolicyError) as err:
