@@ -189,7 +189,7 @@ def test_the_default_of_an_unknown_decision_is_possible(facts: dict[str, Any], s
     default = node.children[-1]
     assert default.kind == "default"
     assert node_json(default, ex)["value"] == value
-    line = [x for x in ex.text().splitlines() if "default permitted" in x][0].strip()
+    line = next(x for x in ex.text().splitlines() if "default permitted" in x).strip()
     expected = {"used": "default permitted  <- gives the outcome",
                 "possible": "default permitted -> possible",
                 "not used": "default permitted -> not used"}[state]
