@@ -95,7 +95,11 @@ class PolicyTyper:
     # ------------------------------------------------------------------ definitions
 
     def _define(self, node: n.Define, decl: TermDecl) -> ir.Definition:
-        body = self.exprs.check(node.body, decl.declared_type)
+        expected = decl.declared_type
+        if expected is None and node.redefine and self.base is not None \
+                and node.ident.name in self.base.terms:  # the base's type: `{}` a set of it
+            expected = self.base.terms[node.ident.name].type
+        body = self.exprs.check(node.body, expected)
         typ = body.type
         if decl.declared_type is not None:
             if unify(body.type, decl.declared_type) != decl.declared_type \

@@ -127,6 +127,8 @@ def unify(a: Type, b: Type) -> Type | None:
         return a
     if is_numeric(a) and is_numeric(b):
         return DECIMAL
+    if isinstance(a, SetType) and isinstance(b, SetType) and is_error(a.element, b.element):
+        return b if is_error(a.element) else a  # `{}`: a set of any element type
     return None
 
 
