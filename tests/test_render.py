@@ -126,6 +126,21 @@ def test_tabs_are_expanded_and_the_underline_follows() -> None:
     assert lines[3:5] == ["1 | define a =  rough   and incom", "  |                         ^^^^^"]
 
 
+def test_the_underline_counts_terminal_columns() -> None:
+    """A wide (East Asian) character takes two columns and a combining mark none, so the
+    underline sits under the span after them (it was 4 columns left after `日本日本`, 3 right
+    after three `e` with a combining acute)."""
+    wide = Source("p.kpr", 'define y = "日本日本" = "x" and foo\n')
+    d = Diagnostic("KP200", "undefined name `foo`", at(wide, "foo"))
+    assert render_text(d, sources(wide)).splitlines()[3:5] == [
+        '1 | define y = "日本日本" = "x" and foo', "  | " + " " * 32 + "^^^"]
+    combining = Source("p.kpr", 'define z = "e\u0301e\u0301e\u0301" = "x" and bar\n')
+    d = Diagnostic("KP200", "undefined name `bar`", at(combining, "bar"))
+    assert render_text(d, sources(combining)).splitlines()[4] == "  | " + " " * 27 + "^^^"
+    marked = Diagnostic("KP200", "the name", at(wide, "日本"))
+    assert render_text(marked, sources(wide)).splitlines()[4] == "  | " + " " * 12 + "^" * 4
+
+
 def test_control_characters_are_shown() -> None:
     src = Source("p.kpr", "fact a: bool\x00\x01 x\n")
     d = Diagnostic("KP103", "a NUL byte in the text", src.span(12, 13))

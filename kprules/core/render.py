@@ -21,6 +21,7 @@ Related spans follow, each under `::: file:line:col`, underlined with `-` and la
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 from attrs import frozen
@@ -88,6 +89,13 @@ def _display_col(text: str, col: int) -> int:
     return len(text[: col - 1].expandtabs(TAB_WIDTH)) + 1
 
 
+def _columns(text: str) -> int:
+    """The columns a terminal gives `text`: two for a wide (East Asian) character, none for a
+    combining mark, one for any other, so that the underline sits under what it marks."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
 def _window(text: str, col: int, width: int, limit: int = LINE_LIMIT) -> tuple[str, int, int]:
     """Cut a long line to `limit` characters around the span starting at `col`; return the
     shown text, the span's new column and its width (clipped to what is shown)."""
@@ -110,7 +118,9 @@ def _marked_line(src: Source, number: int, first: int, last: int | None, mark: s
     col = _display_col(raw, first)
     end = len(text.rstrip()) + 1 if last is None else _display_col(raw, last)
     text, col, width = _window(text, col, max(1, end - col))
-    under = " " * (col - 1) + mark * width + (f" {label}" if label else "")
+    marked = text[col - 1 : col - 1 + width]
+    under = " " * _columns(text[: col - 1]) + mark * max(1, _columns(marked)) + (
+        f" {label}" if label else "")
     return [_Row(number, text), _Row(None, under.rstrip())]
 
 
