@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from kprules.analysis.testing import Check
     from kprules.api import Library
     from kprules.cases.model import Suite
+    from kprules.core.diagnostics import Diagnostic
 
 WIDTH = 100
 
@@ -78,6 +79,7 @@ def test_command(paths: tuple[Path, ...], case_paths: tuple[Path, ...],
     """
     from kprules.cli.inputs import fail, no_case_files
 
+    _check_given(paths, case_paths)
     policy_paths, case_paths = _with_project(paths, case_paths, policy_dirs)
     paths = tuple(dict.fromkeys([*policy_paths, *case_paths]))
     folders = [p for p in paths if p.is_dir()]
@@ -125,6 +127,58 @@ def test_command(paths: tuple[Path, ...], case_paths: tuple[Path, ...],
         _junit(junit_path, checks, suite, paths)
     if errors or low or any(not c.passed for c in checks):
         sys.exit(1)
+
+
+def _check_given(paths: Sequence[Path], case_paths: Sequence[Path]) -> None:
+    """Exit 1, naming each, when a path given holds nothing `kprules test` reads."""
+    from kprules.cli.inputs import report
+
+    problems = [*_given_problems(paths, (".kpr", ".toml")),
+                *_given_problems(case_paths, (".toml",))]
+    if problems:
+        report(problems, {})
+        sys.exit(1)
+
+
+def _given_problems(paths: Sequence[Path], suffixes: tuple[str, ...]) -> list[Diagnostic]:
+    """What is wrong with the paths given (PATHS read `.kpr` and `.toml`, --cases `.toml`):
+    one that does not exist (KP100), a folder without such a file (KP603), a file of another
+    kind (KP420); as `eval` and `compare` say it, rather than testing what is left."""
+    from kprules.core.diagnostics import Diagnostic
+    from kprules.core.files import display_name
+
+    kinds = " or ".join(_KINDS[s][1] for s in suffixes)
+    out = []
+    for path in paths:
+        name = display_name(path)
+        if not path.exists():
+            what = "is a link to a missing file" if path.is_symlink() else "does not exist"
+            out.append(Diagnostic("KP100", f"`{name}` {what}", None))
+        elif path.is_dir() and not any(next(path.rglob(f"*{s}"), None) for s in suffixes):
+            out.append(Diagnostic("KP603", f"nothing to test in `{name.rstrip('/')}/`: the "
+                                  f"folder holds no {kinds}", None))
+        elif not path.is_dir() and path.suffix.lower() not in suffixes:
+            what = " nor ".join(_KINDS[s][0] for s in suffixes)
+            what = ("neither " if len(suffixes) > 1 else "not ") + what
+            out.append(Diagnostic("KP420", f"`{name}` is {what}", None,
+                                  hint=_other_kind(path, suffixes)))
+    return out
+
+
+_KINDS = {".kpr": ("a policy file (`.kpr`)", "policy files (`*.kpr`)"),
+          ".toml": ("a case file (`.toml`)", "case files (`*.toml`)")}
+
+
+def _other_kind(path: Path, suffixes: tuple[str, ...]) -> str:
+    from kprules.cases.bulk import data_format
+    from kprules.core.files import display_name
+
+    if data_format(path) is not None:
+        return f"`kprules test` reads case files; evaluate a data file's records with " \
+            f"`kprules eval POLICY --cases {display_name(path)}`"
+    if path.suffix.lower() == ".kpr":
+        return "give a policy file as a PATH; --cases names case files"
+    return "case files end in `.toml`" + (", policies in `.kpr`" if ".kpr" in suffixes else "")
 
 
 def _with_project(paths: Sequence[Path], case_paths: Sequence[Path],

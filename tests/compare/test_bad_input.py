@@ -153,6 +153,37 @@ def test_an_empty_test_folder(work: Path) -> None:
     one_error_line(out, "KP603")
 
 
+TEST = ["test", "fx/policies", "fx/cases"]
+
+
+@pytest.mark.parametrize(("extra", "code", "named"), [
+    (["--cases", "typo_cases/"], "KP100", "`typo_cases` does not exist"),
+    (["empty"], "KP603", "nothing to test in `empty/`"),
+    (["--cases", "empty"], "KP603", "the folder holds no case files"),
+    (["--cases", "fx/policies"], "KP603", "nothing to test in `fx/policies/`"),
+    (["notes.txt"], "KP420", "`notes.txt` is neither a policy file (`.kpr`) nor a case file"),
+    (["--cases", "lots.jsonl"], "KP420", "`lots.jsonl` is not a case file (`.toml`)"),
+    (["--cases", "fx/policies/base.kpr"], "KP420", "give a policy file as a PATH"),
+])
+def test_test_says_what_it_cannot_read(work: Path, extra: list[str], code: str,
+                                       named: str) -> None:
+    """A path given to `kprules test` that holds nothing it reads is an error, as `eval` and
+    `compare` make it, not left out while the rest passes."""
+    (work / "empty").mkdir()
+    (work / "notes.txt").write_text("notes\n", encoding="utf-8")
+    (work / "lots.jsonl").write_text('{"rough": true}\n', encoding="utf-8")
+    out, status = run([*TEST, *extra, "--junit", "report.xml"])
+    assert status == 1, out
+    assert out.startswith(f"error[{code}]: ") and named in out, out
+    assert "passed" not in out and leftovers(work) == []
+
+
+def test_test_names_every_path_it_cannot_read(work: Path) -> None:
+    out, status = run([*TEST, "gone", "--cases", "typo/"])
+    assert status == 1
+    assert out.count("error[KP100]") == 2 and "`gone`" in out and "`typo`" in out
+
+
 def test_the_format_choices_are_the_writers() -> None:
     from kprules.cli.compare_cmd import FORMAT_NAMES
     from kprules.report import WRITERS
