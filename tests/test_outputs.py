@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from kprules.cli import cli
 from kprules.core.files import OutputError, atomic_output, write_atomic
 
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "cases" / "fixtures"
 RECORDS = '{"id": "lot-1", "rough": true, "beneficiary": "state_owned_enterprise"}\n'
 
@@ -235,6 +236,58 @@ def test_dev_stdout_redirected_to_a_file_is_written_where_the_stream_is(work: Pa
     assert log.endswith("after\n") and len(log.splitlines()) > 1
     if "csv" in command:
         assert log.startswith("case,as_of,")
+
+
+COMPARE_FIXTURES = Path(__file__).resolve().parent / "compare" / "fixtures"
+
+
+OUTPUT_COMMANDS = [
+    ("eval shipment --no-seeds --cases in.jsonl --format csv --engine python --output", "case,"),
+    ("eval shipment --no-seeds --cases in.jsonl --format csv --engine duckdb --output", "case,"),
+    ("compare kpcs shipment --cases in.jsonl --format json -o", "{\n  \"schema_version\""),
+    (f"test {COMPARE_FIXTURES}/policies {COMPARE_FIXTURES}/cases --junit", "<?xml")]
+
+
+def _piped(command: str, path: str, pass_fds: tuple[int, ...] = ()) -> tuple[str, str]:
+    """(standard output, standard error) of kprules run with standard output a pipe."""
+    import subprocess
+    import sys
+
+    if "duckdb" in command and not __import__("importlib").util.find_spec("duckdb"):
+        pytest.skip("DuckDB not installed")
+    result = subprocess.run([sys.executable, "-m", "kprules", *command.split(), path],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            pass_fds=pass_fds, check=False,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0 and "KP604" not in result.stderr, result.stderr
+    return result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("command", "start"), OUTPUT_COMMANDS)
+@pytest.mark.parametrize("path", ["/dev/stdout", "/dev/fd/1"])
+def test_standard_output_a_pipe_is_written_as_a_stream(work: Path, command: str, start: str,
+                                                       path: str) -> None:
+    """`-o /dev/stdout` with standard output a pipe: the real path of the link is
+    `pipe:[...]`, no file; the pipe is written, after what the command printed itself."""
+    out, _ = _piped(command, path)
+    assert start in out, out
+    printed, _, written = out.partition(start)
+    assert printed == ("9 cases, 23 expectations: 23 passed, 0 failed\n"
+                       if command.startswith("test") else "")
+    assert written.strip()
+
+
+@pytest.mark.parametrize(("command", "start"), OUTPUT_COMMANDS)
+def test_a_pipe_named_by_its_descriptor_is_written_as_a_stream(work: Path, command: str,
+                                                               start: str) -> None:
+    """`-o /dev/fd/N` (what bash's `-o >(gzip > out.gz)` gives) to a pipe."""
+    read, write = os.pipe()
+    try:
+        _piped(command, f"/dev/fd/{write}", (write,))
+    finally:
+        os.close(write)
+    with os.fdopen(read, encoding="utf-8") as piped:
+        assert piped.read().startswith(start)
 
 
 def test_a_hard_linked_file_is_left_whole_when_the_new_text_does_not_fit(

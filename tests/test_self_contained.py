@@ -32,6 +32,8 @@ ALLOWED = frozenset({
     "/dev/null",  # output thrown away
     "/dev/zero",  # files that are not regular files, in the readers' tests
     "/dev/stdout",  # a device an output may be written to as a stream
+    "/dev/fd/N", "/dev/fd/1", "/dev/fd/",  # a descriptor an output may name, as a stream
+    "/proc/self/fd/1",  # what `/dev/stdout` links to
     "/dev/urandom",
     "/dev/full",  # a device every write to fails (ENOSPC), in the tests of a full disk
     "/proc/self/status",  # a process's peak memory, in bench_compare.py

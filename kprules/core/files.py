@@ -182,7 +182,7 @@ def atomic_binary(path: Path, inputs: Sequence[Path] = (), sources: bool = False
         with _to_standard(fd) as fh:
             yield fh
         return
-    if info is not None and not stat.S_ISREG(info.st_mode):
+    if info is not None and _is_stream(info):
         with _stream(target) as fh:
             yield fh
         return
@@ -195,10 +195,11 @@ def atomic_binary(path: Path, inputs: Sequence[Path] = (), sources: bool = False
 
 
 def _standard(info: os.stat_result | None) -> int | None:
-    """1 or 2 when a regular file is this process's standard output or error (a path such as
-    `/dev/stdout` to a stream redirected to a file): replacing that file would send what the
-    stream writes next to a file no longer in its folder."""
-    if info is None or not stat.S_ISREG(info.st_mode):
+    """1 or 2 when the target is this process's standard output or error (a path such as
+    `/dev/stdout`): a file the stream is redirected to (replacing it would send what the
+    stream writes next to a file no longer in its folder), or a pipe or terminal (written
+    after what Python has buffered for the stream)."""
+    if info is None or stat.S_ISDIR(info.st_mode):
         return None
     for fd in (1, 2):
         try:
@@ -226,6 +227,9 @@ def output_target(path: Path, inputs: Sequence[Path] = (), sources: bool = False
     """The file an output to `path` writes (links followed), or `OutputError` if it must not
     (`atomic_binary` says when)."""
     shown = display_name(path)
+    info = _stat(path)  # links followed, `/dev/stdout` and `/dev/fd/N` too
+    if info is not None and _is_stream(info):  # written through the path given: the
+        return path  # real path of a pipe (`/proc/self/fd/1` -> `pipe:[...]`) is no file
     target = Path(os.path.realpath(path))
     info = _stat(target)
     if info is None:
@@ -243,6 +247,11 @@ def output_target(path: Path, inputs: Sequence[Path] = (), sources: bool = False
         if not sources and target.suffix.lower() in kept:
             raise OutputError(f"cannot write `{shown}`: it is a policy, case or data file")
     return target
+
+
+def _is_stream(info: os.stat_result) -> bool:
+    """A FIFO, a device or a socket: written as a stream, never replaced."""
+    return not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode))
 
 
 def _stat(path: Path) -> os.stat_result | None:
