@@ -52,9 +52,9 @@ def test_the_production_figures_are_what_the_command_prints(
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "shipment_carats 37320000 (32.0% of the group's)" in out  # 2024
-    assert "shipment_carats 37317000 (33.5% of the group's)" in out  # 2023
-    assert "shipment_value 3606000000 (28.3% of the group's)" in out  # 2023
+    assert "shipment_carats 37320000 ct (32.00% of the group's)" in out  # 2024
+    assert "shipment_carats 37317000 ct (33.46% of the group's)" in out  # 2023
+    assert "shipment_value 3606000000 usd (28.34% of the group's)" in out  # 2023
     words = " ".join(README.split())
     for quoted in ("32.0% of the world's 2024 carats", "37.3 Mct", "33.5% of carats",
                    "28.3% of value"):

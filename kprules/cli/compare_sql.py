@@ -15,6 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from attrs import frozen
+
+from kprules.core.shared_repr import SharedRepr
+
 if TYPE_CHECKING:
     from kprules.compare import Comparison
     from kprules.core.diagnostics import Diagnostic
@@ -110,7 +114,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     if fmt == "json":
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
-        out.write(_text(doc))
+        out.write(_text(doc, _Shown.of(vocab, group_by, measures)))
     return int(differing)
 
 
@@ -210,37 +214,79 @@ def _sum(value: Decimal | None) -> Decimal:
     return Decimal(0) if value is None else value
 
 
-def _measure_text(name: str, value: Any, share: Any) -> str:
-    shown = f"{name} {value}"
-    return shown + (f" ({share:.1%} of the group's)" if share is not None else "")
+@frozen(repr=False)
+class _Shown(SharedRepr):
+    """How the text summary writes what the document holds: each measure's unit, and the
+    groups whose values are texts (quoted, so that the text "unknown" is not an unknown)."""
+
+    units: dict[str, str]
+    texts: frozenset[str]
+
+    @classmethod
+    def of(cls, vocab: Any, group_by: list[str], measures: list[str]) -> _Shown:
+        from kprules.ir.types import TEXT
+        from kprules.sql.summary import group_fact
+
+        def is_text(group: str) -> bool:
+            fact, part = group_fact(group)
+            t = vocab.facts[fact].type
+            return part is None and TEXT in (t, getattr(t, "element", None))
+
+        return cls({m: str(getattr(vocab.facts[m].type, "unit", "")) for m in measures},
+                   frozenset(g for g in group_by if is_text(g)))
+
+    def amount(self, measure: str, value: Any) -> str:
+        unit = self.units.get(measure, "")
+        return f"{measure} {value}" + (f" {unit}" if unit else "")
 
 
-def _text(doc: dict[str, Any]) -> str:
+def _measure_text(shown: _Shown, name: str, value: Any, share: Any, grouped: bool) -> str:
+    """`carats 243.41 ct (98.84% of the group's)`: to 2 places, as the full report's shares."""
+    whole = "of the group's" if grouped else "of the total"
+    return shown.amount(name, value) + (f" ({share:.2%} {whole})" if share is not None else "")
+
+
+def _text(doc: dict[str, Any], shown: _Shown) -> str:
+    """The summary for a reader: every value from the data escaped (`\\x1b`, `\\u202e`)."""
+    from kprules.core.escape import terminal
+    from kprules.core.wording import plural
+
     records = sum(t["records"] for t in doc["totals"])
-    lines = [f"{doc['base']} against {', '.join(doc['others'])} over {records:,} records of "
-             f"{doc['data']} (summary computed in SQL)",
+    lines = [f"{doc['base']} against {', '.join(doc['others'])} over {plural(records, 'record')} "
+             f"of {doc['data']} (summary computed in SQL)",
              f"records where a term differs: {doc['differing_records']:,}",
              "(the provisions behind each transition and explained differences: "
              "--engine python)", ""]
     for t in doc["totals"]:
-        where = _where(t["group"])
-        parts = [f"{t['records']:,} records"] + [
-            f"{m} {v['total']} over {v['records']:,}" for m, v in t["measures"].items()]
+        where = _where(t["group"], shown)
+        parts = [plural(t["records"], "record")] + [
+            f"{shown.amount(m, v['total'])} over {v['records']:,}"
+            for m, v in t["measures"].items()]
         lines.append(("  " + where + ": " if where else "  total: ") + "; ".join(parts))
     lines += ["", "transitions:"]
     for t in doc["transitions"]:
-        where = _where(t["group"])
-        measures = "; ".join(_measure_text(m, v, t["shares"].get(m))
+        where = _where(t["group"], shown)
+        measures = "; ".join(_measure_text(shown, m, v, t["shares"].get(m), bool(where))
                              for m, v in t["measures"].items())
         lines.append(f"  {t['other']}.{t['term']}: {t['from']} -> {t['to']}"
-                     + (f" [{where}]" if where else "") + f": {t['records']:,} records"
+                     + (f" [{where}]" if where else "") + f": {plural(t['records'], 'record')}"
                      + (f"; {measures}" if measures else ""))
-    return "\n".join(lines) + "\n"
+    return terminal("\n".join(lines) + "\n")
 
 
-def _where(group: dict[str, Any]) -> str:
+def _where(group: dict[str, Any], shown: _Shown) -> str:
     """A group as the text summary shows it: `exported_from=RU, natural=true`; a set as
-    `{a, b}`, an unknown value as `unknown` (as the reports write values)."""
+    `{a, b}`, an unknown value as `unknown` (as the reports write values); a text quoted
+    (`exporter="unknown"`), and every control or bidi character in a value escaped."""
+    return ", ".join(f"{k}={_value(v, k in shown.texts)}" for k, v in group.items())
+
+
+def _value(value: Any, text: bool) -> str:
+    from kprules.core.escape import printable
     from kprules.report.model import value_text
 
-    return ", ".join(f"{k}={value_text(v)}" for k, v in group.items())
+    if isinstance(value, list):
+        return "{" + ", ".join(_value(v, text) for v in value) + "}"
+    if isinstance(value, str) and (text or value == "unknown"):
+        return '"' + printable(value.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+    return printable(value_text(value))

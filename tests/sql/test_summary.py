@@ -379,3 +379,63 @@ def test_the_sql_summary_of_records_without_measures_sums_to_zero(tmp_path: Path
     assert json.loads(result.stdout)["totals"] == [{"group": {}, "records": 1, "measures": {
         "shipment_carats": {"total": "0", "records": 0},
         "shipment_value": {"total": "0", "records": 0}}}]
+
+
+HOSTILE_VOCABULARY = """facts lots "lots"
+  dated by shipped_on
+
+enum grade "a grade" {
+  fine "fine"
+  unknown "not graded"
+}
+
+fact rough: bool "rough"
+fact exporter: text "who exports"
+fact grade: grade "the grade"
+fact shipped_on: date "when"
+measure carats: carats "weight"
+measure value: usd "value"
+"""
+HOSTILE_BASE = 'policy pb "base"\n  status current\n  reads lots\n\n' \
+    'define bad "bad"\n  = rough and exporter = "x"\n'
+HOSTILE_OTHER = 'policy po "other"\n  status proposed\n  amends pb\n\nredefine bad\n  = rough\n'
+HOSTILE_RECORDS = [
+    {"id": "a", "rough": True, "exporter": "\x1b[2J\x1b]0;pwned\x07", "carats": 243.41,
+     "value": 1000, "grade": "unknown"},
+    {"id": "b", "rough": True, "exporter": "\u202eabc", "carats": 10, "value": 5},
+    {"id": "c", "rough": True, "carats": 1, "value": 5, "grade": "fine"},
+    {"id": "d", "rough": True, "exporter": "unknown", "carats": 2, "value": 5},
+    {"id": "e", "rough": True, "exporter": "x\ny", "carats": 2, "value": 5},
+    {"id": "f", "rough": True, "exporter": "x", "carats": 2},
+]
+
+
+@pytest.mark.parametrize("groups", [("exporter",), ("grade",), ()])
+def test_the_sql_text_summary_escapes_and_quotes_the_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, golden: Any,
+        groups: tuple[str, ...]) -> None:
+    """The text summary writes controls and bidi overrides from the data as escapes (as the
+    full report does), quotes a text value so that the text "unknown" is not an unknown value
+    (nor an enum value `unknown`), counts `1 record`, gives each measure its unit and shares to
+    2 places, as the text and Markdown reports do."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    (tmp_path / "p").mkdir()
+    for name, text in [("lots", HOSTILE_VOCABULARY), ("pb", HOSTILE_BASE),
+                       ("po", HOSTILE_OTHER)]:
+        (tmp_path / "p" / f"{name}.kpr").write_text(text, encoding="utf-8")
+    (tmp_path / "g.jsonl").write_text("".join(json.dumps(r) + "\n" for r in HOSTILE_RECORDS),
+                                      encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    argv = ["compare", "p/pb.kpr", "po", "--cases", "g.jsonl", "-q", "--no-symbolic",
+            "--engine", "duckdb", *(x for g in groups for x in ("--group-by", g))]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 0, result.output
+    assert not any(ch in result.stdout for ch in "\x1b\x07\u202e")
+    name = "-".join(groups) or "total"
+    golden(ROOT / "tests" / "golden" / "reports" / "sql" / f"compare-{name}.txt",
+           result.stdout)
