@@ -67,10 +67,13 @@ from kprules.report.symbolic import compact, hint
 
 _T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
 _PLAIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_SLUG = re.compile(r"[^A-Za-z0-9_-]+|__+")  # what a case's id becomes `-` in its slug
 _PAGE_IDS = frozenset({"matrix", "shown", "only-diff", "matrix-controls", "matrix-heading",
                        "summary-heading", "by-term", "transitions", "explained-heading",
                        "explain-tools", "expand-all", "collapse-all", "charts",
-                       "chart-reclassified", "chart-outcomes", "outcomes-map", "symbolic"})
+                       "chart-reclassified", "chart-outcomes", "outcomes-map", "symbolic",
+                       "chart-reclassified-t", "chart-reclassified-d", "chart-outcomes-t",
+                       "chart-outcomes-d"})
 
 
 @frozen(repr=False)
@@ -206,14 +209,18 @@ class _Page(SharedRepr):
             self.keep_heat(row, None)
 
     def anchor(self, wanted: str) -> str:
-        """A unique element id: the case id itself when it is a plain name (letters, digits,
-        `-` and `_`, not one of the page's own ids), else `case-` and a slug of it."""
-        base = wanted if _PLAIN_ID.fullmatch(wanted) and wanted not in _PAGE_IDS else (
-            "case-" + re.sub(r"[^A-Za-z0-9_-]+", "-", wanted).strip("-"))
+        """A unique element id for a case: the case id itself when it is a plain name
+        (letters, digits, `-` and single `_`, not one of the page's own ids), else `case-` and
+        a slug of it; `__2`, `__3`... after one already used. The ids of a case's parts add
+        `__` and a letter (`lot__h`, its heading; `lot__d1`, its first difference): a case's
+        name never holds `__` and the page's own ids none, so every id on the page is unique
+        (and each a CSS selector as it is)."""
+        base = wanted if _PLAIN_ID.fullmatch(wanted) and wanted not in _PAGE_IDS \
+            and "__" not in wanted else "case-" + _SLUG.sub("-", wanted).strip("-")
         name, n = base, 1
         while name in self.used:
             n += 1
-            name = f"{base}-{n}"
+            name = f"{base}__{n}"
         self.used.add(name)
         return name
 
@@ -553,8 +560,8 @@ class _Page(SharedRepr):
         contested = (f"<p class=\"meta contested\">Contested: {esc(row['contested'])}</p>\n"
                      if row.get("contested") else "")
         body = "".join(self.differences(row["differences"], anchor))
-        return (f"<article class=\"case\" id=\"{anchor}\" aria-labelledby=\"{anchor}-h\">\n"
-                f"<h3 id=\"{anchor}-h\"><code>{esc(row['id'])}</code>{title}</h3>\n"
+        return (f"<article class=\"case\" id=\"{anchor}\" aria-labelledby=\"{anchor}__h\">\n"
+                f"<h3 id=\"{anchor}__h\"><code>{esc(row['id'])}</code>{title}</h3>\n"
                 f"<p class=\"meta\">{'; '.join(meta)}.</p>\n{contested}{body}</article>\n")
 
     def differences(self, diffs: Sequence[Json], anchor: str) -> Iterator[str]:
@@ -565,7 +572,7 @@ class _Page(SharedRepr):
             if not d["explained"]:
                 yield unexplained(d)
                 continue
-            sides, here = parting_sides(d), self.anchor(f"{anchor}--{i}")
+            sides, here = parting_sides(d), f"{anchor}__d{i}"
             same = next(((a, e) for s, a, e in shown if s == sides), None)
             yield self.difference(d, here, sides, same)
             if same is None:

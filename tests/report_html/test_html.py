@@ -297,7 +297,7 @@ def test_explanations_quote_both_sides(fixture_page: tuple[str, RowStream]) -> N
     assert "Where the two versions part" in parsed.text
     # A term that differs because a term it uses does points to that explanation.
     assert re.search(r'<p class="same-parting">The two sides there are those shown for <a '
-                     r'href="#([A-Za-z][\w-]*--1)"><code>conflict_diamond</code> under '
+                     r'href="#([A-Za-z][\w-]*__d1)"><code>conflict_diamond</code> under '
                      r'<code>state_actors</code></a> above.</p>', page)
 
 
@@ -313,13 +313,34 @@ def test_anchors_are_case_ids(fixture_page: tuple[str, RowStream]) -> None:
     assert set(cases) <= matrix_links
 
 
+def test_every_id_is_unique_whatever_the_case_ids(make_stream: Streamer,
+                                                  cases: list[CaseInput]) -> None:
+    """Case ids that look like the ids of other cases' parts (`lot-h` beside `lot`, once
+    both `<h3 id="lot-h">`), of a difference, of the page's own parts, or repeated: every id
+    on the page once, each case's explanation at its own id, every link to an id there."""
+    differing = next(c for c in cases if next(iter(
+        make_stream([c]).rows()))["differences"])
+    names = ["lot", "lot-h", "lot--1", "lot__h", "lot__d1", "lot", "lot__2", "lot-2",
+             "chart-outcomes-t", "chart-reclassified-d", "matrix", "case-matrix", "case-lot-h"]
+    page = Page(render_html(make_stream([CaseInput(n, differing.facts) for n in names])))
+    ids = [a["id"] for _, a in page.elements if "id" in a]
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    articles = [a["id"] for a in page.all("article")]
+    assert articles[:3] == ["lot", "lot-h", "lot--1"] and len(articles) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z][\w-]*", i) for i in ids)  # each a CSS selector
+    headings = {a["id"] for a in page.all("h3")}
+    assert {a["aria-labelledby"] for a in page.all("article")} <= headings
+    links = {a["href"][1:] for a in page.all("a") if a.get("href", "").startswith("#")}
+    assert links <= set(ids) and set(articles) <= links
+
+
 def test_anchor_of_an_awkward_case_id() -> None:
     from kprules.report.html import HtmlOptions as Options
     from kprules.report.html import _Page
 
     page = _Page({}, ReportOptions(), Options())
     assert page.anchor("ru-alrosa-2023") == "ru-alrosa-2023"
-    assert page.anchor("ru-alrosa-2023") == "ru-alrosa-2023-2"
+    assert page.anchor("ru-alrosa-2023") == "ru-alrosa-2023__2"
     assert page.anchor("matrix") == "case-matrix"
     assert page.anchor("2023 #1 \"x\"") == "case-2023-1-x"
 
