@@ -99,16 +99,19 @@ class _Locator:
         parts = self.key()
         self.skip(newlines=False)
         self.expect("]]" if double else "]")
-        path = self.resolve([p[0] for p in parts], double)
-        place = Place(self.span(parts[0][1], parts[-1][2]), self.span(start, self.pos))
-        self.places.setdefault(path, place)
-        if double:
-            self.places.setdefault(path[:-1], place)
-        return path
+        prefixes = self.resolve([p[0] for p in parts], double)
+        header = self.span(start, self.pos)
+        for (_, _, end), keys in zip(parts, prefixes, strict=True):
+            place = Place(self.span(parts[0][1], end), header)
+            for key in keys:  # `[x.y]` makes the table `x` too: it is written here, if first
+                self.places.setdefault(key, place)
+        return prefixes[-1][-1]
 
-    def resolve(self, names: list[str], double: bool) -> KeyPath:
-        """A header's path, with the current index of every array of tables it goes through."""
+    def resolve(self, names: list[str], double: bool) -> list[list[KeyPath]]:
+        """The paths a header names, name by name: the name's, and after it, with the index
+        of the entry, that of an array of tables it goes through (the last is the header's)."""
         path: list[str | int] = []
+        out: list[list[KeyPath]] = []
         for i, name in enumerate(names):
             path.append(name)
             key = tuple(path)
@@ -117,7 +120,8 @@ class _Locator:
                 path.append(self.arrays[key])
             elif key in self.arrays:
                 path.append(self.arrays[key])
-        return tuple(path)
+            out.append([key] if len(path) == len(key) else [key, tuple(path)])
+        return out
 
     def key(self) -> list[_Part]:
         parts: list[_Part] = []

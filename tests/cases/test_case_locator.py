@@ -76,6 +76,20 @@ def test_arrays_of_tables_and_their_subtables() -> None:
     assert found[("case", 1, "facts", "rough")] == ("rough", "false")
 
 
+def test_a_dotted_header_places_every_table_it_makes() -> None:
+    """`[x.y]` makes the table `x` too: it is written there (a diagnostic on `x` pointed at
+    line 1 instead); a table written before keeps its own place."""
+    text = ("[case]\nid = 'a'\n[x.y]\nz = 1\n[expect.zzz.conflict]\nq = 1\n"
+            "[[case.more]]\n[case.more.facts.deep]\nr = 2\n")
+    found = places(text)
+    assert found[("x",)] == ("x", "[x.y]") and found[("x", "y")] == ("x.y", "[x.y]")
+    assert found[("expect",)] == ("expect", "[expect.zzz.conflict]")
+    assert found[("expect", "zzz")] == ("expect.zzz", "[expect.zzz.conflict]")
+    assert found[("case",)] == ("case", "[case]")
+    assert found[("case", "more")] == ("case.more", "[[case.more]]")
+    assert found[("case", "more", 0, "facts")] == ("case.more.facts", "[case.more.facts.deep]")
+
+
 def test_array_elements_over_several_lines() -> None:
     text = 'sources = [\n  "a",  # first\n  "b\\"c",\n  [1, 2],\n]\n'
     found = places(text)
