@@ -172,3 +172,31 @@ def test_a_diagnostic_quotes_a_bad_name_with_escapes_in_every_format(work: Path)
     doc = json.loads(result.stdout)
     [message] = [d["message"] for d in doc["diagnostics"] if d["code"] == "KP405"]
     assert message == "case id `Bad\\x1b[31m\\u0085` is not kebab-case"
+
+
+def test_markdown_keeps_ids_on_one_line_and_pipes_outside_tables_bare(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record id with a line feed or a tab is written `\\x0a`, `\\x09` (`x\\ny` and `x y`
+    once looked the same); a `|` in code outside a table is not escaped (GitHub showed the
+    backslash), in a table cell it is."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from kprules.cli import cli
+
+    fixtures = Path(__file__).resolve().parent / "compare" / "fixtures"
+    shutil.copytree(fixtures / "policies", tmp_path / "policies")
+    records = [{"id": i, "rough": True, "seller": "state", "funds_war": True}
+               for i in ("x\ny", "x y", "x\ty")]
+    (tmp_path / "a|b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records),
+                                        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["compare", "policies/base.kpr", "narrow", "--cases",
+                                      "a|b.jsonl", "--format", "md", "--no-symbolic",
+                                      "--matrix", "all"])
+    assert result.exit_code == 0, result.output
+    md = result.stdout
+    assert "from `a|b.jsonl` (bulk)" in md and "\\|" not in md.split("\n## ")[0]
+    for shown in ("x\\\\x0ay", "x\\\\x09y", "x y"):
+        assert f"[{shown}](#" in md and f"> {shown}" not in md, shown

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from kprules.core.escape import terminal
+from kprules.core.escape import printable, terminal
 from kprules.core.wording import default_state, plural
 from kprules.report.blocks import (
     differ_line,
@@ -37,13 +37,20 @@ def esc(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def code(text: str) -> str:
-    """Inline code; a `|` is escaped for tables (GitHub splits cells on it even in code)."""
+def code(text: str, cell: bool = False) -> str:
+    """Inline code; in a table `cell` a `|` is escaped (GitHub splits cells on it even in
+    code), elsewhere not (a backslash in code is shown as it is)."""
     text = " ".join(text.split())
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|') if cell else text}{pad}{fence}"
+
+
+def one_line(text: str) -> str:
+    """A case's id or title, escaped: one line, a line feed or a tab in it written `\\x0a`,
+    `\\x09` (as every report writes them), so that `x\\ny` and `x y` differ."""
+    return esc(printable(text))
 
 
 def anchor(case_id: str) -> str:
@@ -88,8 +95,8 @@ def _intro(spool: Spool) -> Iterator[str]:
     yield "| | Policy | Status | Title | Written in |"
     yield "|---|---|---|---|---|"
     for role, p in [("base", h["base"]), *(("", p) for p in others)]:
-        where = code(p["location"]) if p["location"] else ""
-        yield (f"| {role} | {code(p['name'])} | {p['status']} | {esc(p['title'] or '')} | "
+        where = code(p["location"], cell=True) if p["location"] else ""
+        yield (f"| {role} | {code(p['name'], True)} | {p['status']} | {esc(p['title'] or '')} | "
                f"{where} |")
 
 
@@ -105,11 +112,11 @@ def _summary(spool: Spool) -> Iterator[str]:
            f"{code(h['base']['name'])} under at least one policy.")
     yield ""
     counts = {(d["other"], d["term"]): d["cases"] for d in s["differences"]}
-    yield "| Cases that differ | " + " | ".join(code(t) for t in h["terms"]) + " |"
+    yield "| Cases that differ | " + " | ".join(code(t, cell=True) for t in h["terms"]) + " |"
     yield "|---|" + "---:|" * len(h["terms"])
     for p in h["others"]:
         cells = [str(counts.get((p["name"], t), 0)) for t in h["terms"]]
-        yield f"| {code(p['name'])} | " + " | ".join(cells) + " |"
+        yield f"| {code(p['name'], cell=True)} | " + " | ".join(cells) + " |"
     yield from _symbolic(h)
     if s["causes"]:
         yield ""
@@ -147,10 +154,10 @@ def _cause(group: Json) -> Iterator[str]:
     yield "| Term | From | To | Cases | Examples |"
     yield "|---|---|---|---:|---|"
     for t in group["transitions"]:
-        examples = ", ".join(f"[{esc(e)}](#{anchor(e)})" for e in t["examples"][:5])
+        examples = ", ".join(f"[{one_line(e)}](#{anchor(e)})" for e in t["examples"][:5])
         more = t["cases"] - min(len(t["examples"]), 5)
         examples += f", +{more:,} more" if more > 0 else ""
-        yield (f"| {code(t['term'])} | {esc(t['from'])} | {esc(t['to'])} | {t['cases']:,} | "
+        yield (f"| {code(t['term'], True)} | {esc(t['from'])} | {esc(t['to'])} | {t['cases']:,} | "
                f"{examples} |")
 
 
@@ -173,7 +180,8 @@ def _weights(spool: Spool) -> Iterator[str]:
         for r in rows:
             pct = f"{r['share'] * 100:.2f}%" if r["share"] is not None else "-"
             unit = given[r["fact"]]["unit"]
-            yield (f"| {code(r['other'])} | {code(r['term'])} | {code(r['fact'])} | "
+            yield (f"| {code(r['other'], True)} | {code(r['term'], True)} | "
+                   f"{code(r['fact'], True)} | "
                    f"{r['value']} {esc(unit)} | {pct} |")
 
 
@@ -197,7 +205,7 @@ def _matrix(spool: Spool, only: bool) -> Iterator[str]:
         yield ""
         yield f"### {code(term)}"
         yield ""
-        yield "| Case | " + " | ".join(code(p) for p in policies) + " |"
+        yield "| Case | " + " | ".join(code(p, cell=True) for p in policies) + " |"
         yield "|---|" + "---|" * len(policies)
         for row in spool.rows():
             if only and not row["differences"]:
@@ -205,8 +213,8 @@ def _matrix(spool: Spool, only: bool) -> Iterator[str]:
             values = row["values"][term]
             cells = [_cell(values[p], i > 0 and values[p] != values[base])
                      for i, p in enumerate(policies)]
-            case = (f"[{esc(row['id'])}](#{anchor(row['id'])})"
-                    if any(d["explained"] for d in row["differences"]) else esc(row["id"]))
+            case = (f"[{one_line(row['id'])}](#{anchor(row['id'])})"
+                    if any(d["explained"] for d in row["differences"]) else one_line(row["id"]))
             yield f"| {case} | " + " | ".join(cells) + " |"
 
 
@@ -249,8 +257,8 @@ def _heading_anchor(case_id: str, used: set[str]) -> str:
 
 def _case(row: Json, diffs: list[Json], base: str, used: set[str]) -> Iterator[str]:
     yield ""
-    title = f": {esc(row['title'])}" if row["title"] else ""
-    yield f'### <a id="{_heading_anchor(row["id"], used)}"></a>{esc(row["id"])}{title}'
+    title = f": {one_line(row['title'])}" if row["title"] else ""
+    yield f'### <a id="{_heading_anchor(row["id"], used)}"></a>{one_line(row["id"])}{title}'
     yield ""
     facts = [f"As of {row['as_of']}" if row["as_of"] else "No evaluation date"]
     if row["location"]:
