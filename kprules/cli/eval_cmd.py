@@ -58,8 +58,8 @@ bundled case library; given more than once, merged), or one data file
 read and written as a stream: JSON Lines (`.jsonl`, `.ndjson`), CSV (`.csv`), or Parquet
 (`.parquet`, when pyarrow is installed). An unknown value is shown as `unknown` (text), null
 (JSON) or an empty cell (CSV). Expectations in case files are not checked here (that is
-`kprules test`); those of a policy that is not loaded are ignored if a `.kpr` file near the
-case file declares it.
+`kprules test`); those of a policy that is not loaded are ignored if a `.kpr` file of the
+project's policy folders or of the bundled library declares it.
 
 \b
 The evaluation date of a case is its `date`, else its vocabulary's `dated by` fact, else
