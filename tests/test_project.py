@@ -303,3 +303,35 @@ def test_init_amends_a_policy_of_the_project(tmp_path: Path) -> None:
     code, _, err = kprules(tmp_path, "init", "--amends", "ours")
     assert code == 0, err
     assert "amends ours" in (tmp_path / "policies" / "my_proposal.kpr").read_text("utf-8")
+
+
+def test_a_file_s_own_project_comes_before_the_working_folder_s(tmp_path: Path) -> None:
+    """A project inside another, both declaring a base `b`: a policy of the inner project
+    amends the inner `b` from any working folder, and `eval` agrees with `compare` (from the
+    outer folder, `eval` took the outer `b` and `compare`, reading the given file's folder, the
+    inner one)."""
+    base = ('policy b "{which} b"\n  status current\n  reads v\n\n'
+            'define big "big" = x > {limit}\n')
+    _tree(tmp_path, {
+        "kprules.toml": 'policies = ["lib"]\n',
+        "lib/v.kpr": 'facts v "v"\nfact x: integer "x"\n',
+        "lib/b.kpr": base.format(which="OUTER", limit=10),
+        "inner/kprules.toml": 'policies = ["lib2"]\n',
+        "inner/lib2/v.kpr": 'facts v "v"\nfact x: integer "x"\n',
+        "inner/lib2/b.kpr": base.format(which="INNER", limit=100),
+        "inner/p.kpr": 'policy p "p"\n  amends b\n\ndefine twice "t" = big\n',
+        "d.jsonl": '{"id": "a", "x": 50}\n',
+    })
+    args = ["--no-seeds", "--engine", "python", "--format", "csv"]
+    code, outer, err = kprules(tmp_path, "eval", "inner/p.kpr", "--cases", "d.jsonl", *args)
+    assert code == 0, err
+    code, inner, err = kprules(tmp_path / "inner", "eval", "p.kpr", "--cases", "../d.jsonl",
+                               *args)
+    assert code == 0, err
+    assert outer == inner == "case,as_of,p.big,p.twice\na,,false,false\n"
+    code, out, err = kprules(tmp_path, "compare", "b", "inner/p.kpr", "--cases", "d.jsonl",
+                             "--format", "json", "--no-symbolic")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["base"]["title"] == "INNER b"
+    assert report["base"]["location"].startswith("inner/lib2/b.kpr:")

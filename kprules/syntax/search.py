@@ -34,8 +34,10 @@ _SKIP_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv
 
 
 def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Path | None:
-    """The `.kpr` file declaring module `name` in the project's policy folders or the bundled
-    library (`kprules.syntax.project.policy_folders`, from the working folder and `start`).
+    """The `.kpr` file declaring module `name` in the policy folders of the project found
+    upward from `start` (the folder of the file that needs it), then of the working folder's
+    project, then the bundled library (`kprules.syntax.project.policy_folders`): a folder of
+    policies with its own project file means the same from any working folder.
 
     Each folder is searched breadth first (its own files before its subfolders' files, names in
     sorted order, hidden and tool folders skipped, links to folders not followed); the first
@@ -45,7 +47,7 @@ def find_module(name: str, start: Path, budget: int = MAX_SEARCH_ENTRIES) -> Pat
     from kprules.syntax.project import bundled, policy_folders
 
     try:
-        folders = policy_folders([Path.cwd(), start])
+        folders = policy_folders([start, Path.cwd()])
     except PolicyError:  # a malformed project file: `load_and_check` reports it (KP105)
         folders = [bundled().policies]
     return find_in(name, folders, budget)
