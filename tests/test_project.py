@@ -283,7 +283,8 @@ def test_init_refuses_a_name_that_is_not_a_policy_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["--amends", "nosuch"], "no policy `nosuch` in the bundled library or in `policies/`"),
+    (["--amends", "nosuch"], "no policy `nosuch` in the bundled library or in the project"),
+    (["--amends", "kp_trade"], "no decision of `kp_trade` uses `conflict_diamond`"),
     (["--amends", "eu_russia_diamonds"],
      "`eu_russia_diamonds` has no `conflict_diamond` for the starter to redefine"),
     (["afile"], "`afile` is a file, not a folder"),
@@ -296,13 +297,57 @@ def test_init_refuses_what_the_starter_cannot_amend_or_write_into(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing written
 
 
-def test_init_amends_a_policy_of_the_project(tmp_path: Path) -> None:
-    (tmp_path / "policies").mkdir()
-    (tmp_path / "policies" / "ours.kpr").write_text(
-        'policy ours "ours"\n  status current\n  reads kimberley\n', encoding="utf-8")
+OURS = ('policy ours "ours"\n  status current\n  reads kimberley\n\n'
+        'define conflict_diamond "cd"\n  = form = rough and used_by = rebel_movement\n'
+        'decision trade: {ok, banned} "t"\n  default ok\n  banned when conflict_diamond\n')
+
+
+@pytest.mark.parametrize("where", ["policies", "lib"])
+def test_init_amends_a_policy_of_the_project(tmp_path: Path, where: str) -> None:
+    """A base of the project: in the folder's `policies/`, or in a policy folder its
+    `kprules.toml` names (that one was not looked for); the starter checks strictly and its
+    case's expectations hold."""
+    if where == "lib":
+        _tree(tmp_path, {"kprules.toml": 'policies = ["lib"]\n'})
+    _tree(tmp_path, {f"{where}/ours.kpr": OURS})
     code, _, err = kprules(tmp_path, "init", "--amends", "ours")
     assert code == 0, err
     assert "amends ours" in (tmp_path / "policies" / "my_proposal.kpr").read_text("utf-8")
+    code, out, err = kprules(tmp_path, "check", "--strict", "--no-seeds",
+                             "policies/my_proposal.kpr")
+    assert (code, out) == (0, ""), err
+
+
+def test_init_refuses_a_project_policy_without_the_term(tmp_path: Path) -> None:
+    _tree(tmp_path, {"policies/ours.kpr": OURS.replace("conflict_diamond", "cd")})
+    code, _, err = kprules(tmp_path, "init", "--amends", "ours")
+    assert code == 2 and "`ours` has no `conflict_diamond`" in " ".join(err.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policies"]
+
+
+@pytest.mark.parametrize(("base", "value"), [
+    ("kpcs_2003", "false"), ("adpa_2025", "true"), ("canada_2018", '"unknown"')])
+def test_the_starter_case_expects_what_its_base_gives(tmp_path: Path, base: str,
+                                                      value: str) -> None:
+    """The starter case's expectation of the base is the base's own value (it was `false`
+    whatever the base, so `kprules test` failed in the starter of most proposals)."""
+    code, _, err = kprules(tmp_path, "init", "--amends", base)
+    assert code == 0, err
+    case = (tmp_path / "cases" / "militia.toml").read_text("utf-8")
+    assert f"{base}.conflict_diamond = {value}\n" in case
+    code, out, err = kprules(tmp_path, "test")
+    assert code == 0, out + err
+
+
+def test_init_writes_nothing_where_a_file_stands_for_a_folder(tmp_path: Path) -> None:
+    """`policies` is a file: an error and exit 1, with nothing written (it said `kept
+    policies/my_proposal.kpr (it exists)` and exit 0, leaving a broken project)."""
+    (tmp_path / "policies").write_text("notes\n", encoding="utf-8")
+    code, _, err = kprules(tmp_path, "init")
+    assert code == 1
+    assert err == ("error[KP100]: cannot write `policies/my_proposal.kpr`: `policies` is a "
+                   "file, not a folder\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policies"]
 
 
 def test_a_file_s_own_project_comes_before_the_working_folder_s(tmp_path: Path) -> None:

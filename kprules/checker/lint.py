@@ -118,11 +118,26 @@ def check_unused(vocabularies: Mapping[str, ir.Vocabulary],
                              hint="remove it, or use it in a rule")
 
 
+def decisions_use(policy: ir.CheckedPolicy, name: str) -> bool:
+    """Whether an amendment of `policy` that redefines the term `name` gives no KP216: the
+    policy has no decision, or its decisions use `name` as evaluated in the policy itself (so
+    that an amendment's version is what they use; not only through `base.x`)."""
+    if not any(isinstance(t, ir.DecisionTerm) for t in policy.terms.values()):
+        return True
+    return (policy.name, name) in _walk(policy)[0]
+
+
 def _reachable(policy: ir.CheckedPolicy) -> set[tuple[str, str]]:
     """(owning policy, term) for every term the decisions of `policy` use, directly or not.
 
     A name in a body means the evaluating policy's version; `base.x` means the base's, evaluated
     in the base."""
+    return _walk(policy)[1]
+
+
+def _walk(policy: ir.CheckedPolicy) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """From the decisions of `policy`: (evaluating policy, term) for each term used, and
+    (owning policy, term)."""
     seen: set[tuple[str, str]] = set()
     out: set[tuple[str, str]] = set()
     stack = [(policy, name) for name, t in policy.terms.items() if isinstance(t, ir.DecisionTerm)]
@@ -139,7 +154,7 @@ def _reachable(policy: ir.CheckedPolicy) -> set[tuple[str, str]]:
                     stack.append((ctx, x.name))
                 elif isinstance(x, ir.BaseRef):
                     stack.append((ctx.policy_named(x.policy), x.name))
-    return out
+    return seen, out
 
 
 def provisions(term: ir.Term,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kprules.checker.lint import decisions_use
 from kprules.cli.common import emit
 
 if TYPE_CHECKING:
@@ -73,48 +74,83 @@ form = "rough"
 natural = true
 
 [expect]
-{base}.conflict_diamond = false
+{base}.conflict_diamond = {value}
 my_proposal.conflict_diamond = true
 """
 
 
-def _check_base(base: str, folder: Path) -> None:
-    """A usage error unless `base` is a bundled policy that defines `conflict_diamond` (the
-    term the starter redefines), or a policy of the folder's own `policies/`."""
+def _check_base(base: str, folder: Path) -> Library:
+    """The checked library holding `base`: a bundled policy, or one of the project the folder
+    is in (its `kprules.toml` policy folders, and the folder's own `policies/`). A usage error
+    unless `base` is there, checks, and defines `conflict_diamond` (the term the starter
+    redefines)."""
     from kprules.api import load
+    from kprules.core.diagnostics import PolicyError
     from kprules.syntax.project import bundled
 
     where = bundled()
     library = load(where.policies, seeds=where.seeds)
-    if base in library:
-        if "conflict_diamond" in library[base].terms:
-            return
+    if base not in library:
+        path = _project_base(base, folder)
+        if path is None:
+            raise click.BadParameter(f"no policy `{base}` in the bundled library or in the "
+                                     f"project; amend one of: {_choices(library)}",
+                                     param_hint="--amends")
+        try:
+            library = load(path)
+        except PolicyError:
+            raise click.BadParameter(f"`{base}` has errors: `kprules check {path}` shows "
+                                     "them", param_hint="--amends") from None
+    if "conflict_diamond" not in library[base].terms:
         raise click.BadParameter(f"`{base}` has no `conflict_diamond` for the starter to "
                                  f"redefine; amend one of: {_choices(library)}",
                                  param_hint="--amends")
-    written = re.compile(rf"^policy\s+{re.escape(base)}\b", re.M)
-    for path in sorted((folder / "policies").rglob("*.kpr")) if folder.is_dir() else []:
-        try:
-            if written.search(path.read_text(encoding="utf-8")):
-                return
-        except (OSError, UnicodeDecodeError):
-            continue
-    raise click.BadParameter(f"no policy `{base}` in the bundled library or in "
-                             f"`policies/`; amend one of: {_choices(library)}",
-                             param_hint="--amends")
+    if not decisions_use(library[base].checked, "conflict_diamond"):
+        raise click.BadParameter(f"no decision of `{base}` uses `conflict_diamond`, so the "
+                                 "starter's redefinition would change nothing (KP216); amend "
+                                 f"one of: {_choices(library)}", param_hint="--amends")
+    return library
+
+
+def _project_base(base: str, folder: Path) -> Path | None:
+    """The file declaring `base` in the policy folders of the project `folder` is in (its own
+    `policies/` included, which the starter's project file names)."""
+    from kprules.core.diagnostics import PolicyError
+    from kprules.syntax.project import policy_folders
+    from kprules.syntax.search import find_in
+
+    try:
+        folders = policy_folders([folder])
+    except PolicyError:  # a malformed project file: only the folder's own policies/
+        folders = []
+    return find_in(base, [folder / "policies", *folders[:-1]])  # the last is the bundled one
+
+
+def _expected(library: Library, base: str) -> str:
+    """The base's value of `conflict_diamond` on the starter case, as the case file writes it
+    (the starter's expectation of the base holds whatever the base is)."""
+    import tomllib
+
+    from kprules.ir.values import UNKNOWN
+
+    case = tomllib.loads(CASE.format(base=base, value="false"))
+    value = library[base].evaluate(case["facts"], as_of=case["case"]["date"])["conflict_diamond"]
+    return '"unknown"' if value is UNKNOWN else str(value).lower()
 
 
 def _choices(library: Library) -> str:
-    return ", ".join(sorted(n for n, p in library.items() if "conflict_diamond" in p.terms))
+    return ", ".join(sorted(n for n, p in library.items() if "conflict_diamond" in p.terms
+                            and decisions_use(p.checked, "conflict_diamond")))
 
 
-def starter_files(base: str) -> dict[str, str]:
-    """The starter folder's files (relative path -> text) for a proposal amending `base`."""
+def starter_files(base: str, value: str = "false") -> dict[str, str]:
+    """The starter folder's files (relative path -> text) for a proposal amending `base`, whose
+    `conflict_diamond` is `value` on the starter case."""
     return {
         "kprules.toml": PROJECT,
         "policies/my_proposal.kpr": PROPOSAL.format(base=base),
         "seeds/my_proposal_text.md": SEED,
-        "cases/militia.toml": CASE.format(base=base),
+        "cases/militia.toml": CASE.format(base=base, value=value),
     }
 
 
@@ -135,7 +171,8 @@ def init_command(folder: Path, base: str) -> None:
     Example: kprules init drafts --amends kpcs_2003 && cd drafts && kprules check --strict
     policies/
 
-    Exit status: 0 the files were written (or all existed already); 2 usage errors.
+    Exit status: 0 the files were written (or all existed already); 1 a file cannot be
+    written (nothing is written when a file stands where a folder goes); 2 usage errors.
     """
     from kprules.cli.inputs import fail
     from kprules.core.files import display_name
@@ -145,8 +182,15 @@ def init_command(folder: Path, base: str) -> None:
     if folder.exists() and not folder.is_dir():
         raise click.BadParameter(f"`{display_name(folder)}` is a file, not a folder",
                                  param_hint="FOLDER")
-    _check_base(base, folder)
-    for name, text in starter_files(base).items():
+    library = _check_base(base, folder)
+    files = starter_files(base, _expected(library, base))
+    for name in files:  # before anything is written: a file where a folder goes
+        blocked = next((p for p in Path(name).parents if (folder / p).exists()
+                        and not (folder / p).is_dir()), None)
+        if blocked is not None:
+            fail("KP100", f"cannot write `{display_name(folder / name)}`: "
+                 f"`{display_name(folder / blocked)}` is a file, not a folder")
+    for name, text in files.items():
         path = folder / name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
