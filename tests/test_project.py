@@ -109,6 +109,26 @@ def test_a_malformed_project_file_is_a_located_error(tmp_path: Path) -> None:
                           "list of folders\n")
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ('policies = ["p"]\n"extra" = 1\n', '"extra" = 1'),
+    ("policies = ['p']\n\n[tool]\nx = 1\n", "[tool]"),
+    ('policies = ["p"]\n[[tool]]\n', "[[tool]]"),
+    ('policies = ["p"]\n  tool.x = 1\n', "  tool.x = 1"),
+])
+def test_an_unknown_key_is_located_however_written(tmp_path: Path, text: str,
+                                                   line: str) -> None:
+    """A quoted key, a table or a dotted key is found where it is written (KP105 pointed at
+    line 1 for all but a bare `key =`)."""
+    _tree(tmp_path, {"kprules.toml": text})
+    with pytest.raises(PolicyError) as raised:
+        find_project(tmp_path)
+    (d,) = raised.value.diagnostics
+    assert d.span is not None and d.code == "KP105"
+    number = text.splitlines().index(line) + 1
+    assert d.span.source == "kprules.toml" or d.span.source.endswith("kprules.toml")
+    assert text[: d.span.start].count("\n") + 1 == number
+
+
 def test_a_file_listed_as_a_folder_is_a_located_error(tmp_path: Path) -> None:
     _tree(tmp_path, {"kprules.toml": 'policies = ["."]\nseeds = ["seeds", "kprules.toml"]\n',
                      "v.kpr": VOCAB})

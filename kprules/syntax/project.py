@@ -137,7 +137,12 @@ def _offset(source: Source, line: int, column: int) -> int:
 
 
 def _key_at(source: Source, key: str) -> int:
-    found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", source.text, re.M)
+    """Where `key` is written: bare or quoted before `=` (`key =`, `"key" =`), or as a table
+    (`[key]`, `[key.sub]`, `[[key]]`); the start of the file when it cannot be found."""
+    name = re.escape(key)
+    found = re.search(rf"^[ \t]*(?:{name}|\"{name}\"|'{name}')[ \t]*[=.]"
+                      rf"|^[ \t]*\[\[?[ \t]*(?:{name}|\"{name}\"|'{name}')[ \t]*[\].]",
+                      source.text, re.M)
     return found.start() + len(found[0]) - len(found[0].lstrip()) if found else 0
 
 
