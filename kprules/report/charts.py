@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from attrs import frozen
 
 from kprules.core.shared_repr import SharedRepr
-from kprules.report.html_parts import esc
+from kprules.report.html_parts import esc, one_line
 from kprules.report.model import Json
 
 WIDTH = 1000  # the width of every chart, in SVG units (scaled to the page)
@@ -217,8 +217,8 @@ def _changed(x: float, y: float, w: float, h: float, colour: str, row: HeatRow, 
     """A cell that differs from the base: a dot on its colour, its explanation a click away."""
     r = max(min(w, h) / 3, 0.8)
     mark = (f"<rect class=\"changed\" x=\"{_num(x)}\" y=\"{_num(y)}\" width=\"{_num(w)}\" "
-            f"height=\"{_num(h)}\" fill=\"{colour}\"><title>{esc(row.case)}: {esc(term)} under "
-            f"{esc(policy)} = {esc(value)} (differs from the base)</title></rect>"
+            f"height=\"{_num(h)}\" fill=\"{colour}\"><title>{one_line(row.case)}: "
+            f"{esc(term)} under {esc(policy)} = {esc(value)} (differs from the base)</title></rect>"
             f"<circle cx=\"{_num(x + w / 2)}\" cy=\"{_num(y + h / 2)}\" r=\"{_num(r)}\" "
             f"fill=\"{MARK}\"/>")
     if row.anchor:

@@ -54,6 +54,7 @@ from kprules.report.html_parts import (
     fraction,
     noun,
     number,
+    one_line,
     parting_sides,
     percent,
     share_text,
@@ -433,7 +434,8 @@ class _Page(SharedRepr):
         names = []
         for case in t["examples"][: self.html.examples]:
             anchor = self.anchors.get(str(case))
-            names.append(f"<a href=\"#{anchor}\">{esc(case)}</a>" if anchor else esc(case))
+            names.append(f"<a href=\"#{anchor}\">{one_line(case)}</a>" if anchor
+                         else one_line(case))
         more = int(t["cases"]) - len(names)
         return ", ".join(names) + (f" and {more:,} more" if more > 0 else "")
 
@@ -512,10 +514,10 @@ class _Page(SharedRepr):
         words = f"<span class=\"vh\"> {noun(n, 'difference')}</span>"
         link = (f"<a href=\"#{anchor}\">{n:,}{words}</a>" if anchor
                 else (f"{n:,}{words}" if n else "none"))
-        title = (f"<span class=\"case-title\">{esc(row['title'])}</span>"
+        title = (f"<span class=\"case-title\">{one_line(row['title'])}</span>"
                  if row.get("title") else "")
         return (f"<tr class=\"{'differs' if n else 'same'}\"><th scope=\"row\">"
-                f"<span class=\"case-id\">{esc(row['id'])}</span>{title}</th>{''.join(cells)}"
+                f"<span class=\"case-id\">{one_line(row['id'])}</span>{title}</th>{''.join(cells)}"
                 f"<td class=\"count\">{link}</td></tr>\n")
 
     def matrix_close(self) -> str:
@@ -549,7 +551,7 @@ class _Page(SharedRepr):
         return "</section>\n"
 
     def case_section(self, row: Json, anchor: str) -> str:
-        title = (f" <span class=\"case-title\">{esc(row['title'])}</span>"
+        title = (f" <span class=\"case-title\">{one_line(row['title'])}</span>"
                  if row.get("title") else "")
         meta = [f"evaluated as of {esc(row['as_of'])}" if row.get("as_of")
                 else "no evaluation date"]
@@ -561,7 +563,7 @@ class _Page(SharedRepr):
                      if row.get("contested") else "")
         body = "".join(self.differences(row["differences"], anchor))
         return (f"<article class=\"case\" id=\"{anchor}\" aria-labelledby=\"{anchor}__h\">\n"
-                f"<h3 id=\"{anchor}__h\"><code>{esc(row['id'])}</code>{title}</h3>\n"
+                f"<h3 id=\"{anchor}__h\"><code>{one_line(row['id'])}</code>{title}</h3>\n"
                 f"<p class=\"meta\">{'; '.join(meta)}.</p>\n{contested}{body}</article>\n")
 
     def differences(self, diffs: Sequence[Json], anchor: str) -> Iterator[str]:

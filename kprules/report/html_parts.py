@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from kprules.core.escape import terminal
+from kprules.core.escape import printable, terminal
 from kprules.core.wording import NOT_EVALUATED_TEXT, default_state, shown
 from kprules.report.model import Json, value_text
 
@@ -21,8 +21,16 @@ NOT_EVALUATED = NOT_EVALUATED_TEXT
 def esc(text: object) -> str:
     """Text for an element or a double-quoted attribute: & < > " ' escaped, and control, bidi
     and noncharacters written as escapes (`\\x1b`, `\\u202e`) as in the text report: raw, they
-    are HTML parse errors, or reorder what the reader sees (line feeds and tabs are kept)."""
+    are HTML parse errors, or reorder what the reader sees. Line feeds and tabs are kept, for
+    a longer text (a quotation, why a case is contested); an id or a title takes `one_line`."""
     return escape(terminal(str(text)), quote=True)
+
+
+def one_line(text: object) -> str:
+    """A case's or record's id or title, escaped as `esc` does, and on one line: a line feed
+    or a tab in it is written `\\x0a`, `\\x09` (as every report writes them), where HTML would
+    show either as a space, so that `x\\ny` and `x y` differ."""
+    return escape(printable(str(text)), quote=True)
 
 
 # ---------------------------------------------------------------------------- differences

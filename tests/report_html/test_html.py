@@ -414,3 +414,28 @@ def test_text_colours_have_enough_contrast(ink: str, paper: str) -> None:
         return colours[name] if name.startswith("--") else name
 
     assert _contrast(colour(ink), colour(paper)) >= 4.5
+
+
+def test_ids_and_titles_are_one_line(make_stream: Streamer, cases: list[CaseInput]) -> None:
+    """A case id or title with a line feed or a tab is written `\\x0a`, `\\x09` wherever it is
+    shown (the matrix, the heat map, the examples, the case's heading), as docs/cases.md says:
+    raw, HTML shows either as a space, and `x\\ny` looked the same as `x y`. A longer text (why
+    a case is contested) keeps its lines."""
+    differing = next(c for c in cases if next(iter(
+        make_stream([c]).rows()))["differences"])
+    names = {"x\ny": "a\nb", "x y": "a b", "x\ty": "a\tb"}
+    page = render_html(make_stream([
+        CaseInput(n, differing.facts, title=t, contested="one\ntwo")
+        for n, t in names.items()]))
+    assert not re.search("x[\n\t]y|a[\n\t]b", page)
+    parsed = Page(page)
+    assert [" ".join(t.split()) for t in _texts(page, "case-id")] == ["x\\x0ay", "x y", "x\\x09y"]
+    assert [" ".join(t.split()) for t in _texts(page, "case-title")] == [
+        "a\\x0ab", "a b", "a\\x09b"] * 2
+    for name in ("x\\x0ay", "x\\x09y"):
+        assert page.count(name) >= 4, name  # matrix, heat map, examples, heading
+    assert "Contested: one\ntwo" in parsed.text
+
+
+def _texts(page: str, css_class: str) -> list[str]:
+    return re.findall(f'<span class="{css_class}">([^<]*)</span>', page)
