@@ -40,7 +40,8 @@ FORMAT_NAMES = ("text", "md", "json", "html")
               help="Write the report to this file (atomically) instead of standard output.")
 @click.option("--write-witnesses", "witness_dir", type=click.Path(path_type=Path),
               metavar="DIR", help="Write each disjunct's witness to DIR as a case file (facts "
-              "only; the expectations are left for you to fill in).")
+              "only; the expectations are left for you to fill in). A new run rewrites the "
+              "files it wrote; a file edited by hand is kept, and stops it.")
 @click.option("--unknowns", is_flag=True,
               help="Also list the region where one text decides and the other is unknown.")
 @click.option("--policies", "policy_dirs", multiple=True,
@@ -112,12 +113,9 @@ def _write(text: str, output: Path | None) -> None:
 
 def _witnesses(report: DiffReport, folder: Path) -> None:
     from kprules.analysis.symbolic.witnesses import witness_files
-    from kprules.core.files import OutputError, atomic_output
+    from kprules.core.files import OutputError, write_generated
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in witness_files(report):
-            with atomic_output(folder / name) as out:
-                out.write(text)
+        write_generated(folder, list(witness_files(report)))
     except (OSError, OutputError) as err:
         fail("KP604", f"cannot write witnesses to `{folder}`: {err}")

@@ -50,7 +50,8 @@ def _text(proof: Proof) -> str:
     left, right = (f"{p}.{t}" for p, t in (claim.left, claim.right))
     case = counterexample_case(kebab(f"counterexample-{claim.policy}-{claim.name}"),
                                f"{claim.policy}: {claim.name} does not hold",
-                               w.facts, {left: w.base_value, right: w.other_value})
+                               w.facts, {left: w.base_value, right: w.other_value},
+                               "hypothetical: a counterexample of kprules check --prove")
     indented = "".join(f"    {line}\n" if line else "\n" for line in case.splitlines())
     return f"FAILED {head}\n  counterexample:\n{indented}"
 

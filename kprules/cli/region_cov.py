@@ -4,6 +4,7 @@ file for each one it does not, under `--region-witnesses DIR`. Effects only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ def report_region_coverage(library: Library, suite: Suite, base: str, other: str
         fail(err.code, err.message, err.status)
     emit(_text(b.name, rows))
     if witness_dir is not None:
-        _write(rows, witness_dir)
+        _write(b.name, rows, witness_dir)
 
 
 def _text(base: str, rows: list[DisjunctCoverage]) -> str:
@@ -63,21 +64,26 @@ def _text(base: str, rows: list[DisjunctCoverage]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(rows: list[DisjunctCoverage], folder: Path) -> None:
-    from kprules.analysis.symbolic.witnesses import counterexample_case, kebab
+SOURCE = "hypothetical: a witness of a region of kprules test --region-coverage"
+
+
+def _write(base: str, rows: list[DisjunctCoverage], folder: Path) -> None:
     from kprules.cli.inputs import fail
-    from kprules.core.files import OutputError, atomic_output
+    from kprules.core.files import OutputError, write_generated
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for n, r in enumerate((r for r in rows if not r.covered), 1):
-            w = r.disjunct.witness
-            case_id = kebab(f"region-{r.other}-{r.term}-{n}")
-            title = f"{r.other}.{r.term}: {r.region}: {r.disjunct.condition}"
-            text = counterexample_case(case_id, title, w.facts,
-                                       {f"base {r.term}": w.base_value,
-                                        f"{r.other}.{r.term}": w.other_value})
-            with atomic_output(folder / f"{case_id}.toml") as out:
-                out.write(text)
+        write_generated(folder, list(_witnesses(base, rows)))
     except (OSError, OutputError) as err:
         fail("KP604", f"cannot write witnesses to `{folder}`: {err}")
+
+
+def _witnesses(base: str, rows: list[DisjunctCoverage]) -> Iterator[tuple[str, str]]:
+    """(file name, case file) for each disjunct no case reaches."""
+    from kprules.analysis.symbolic.witnesses import counterexample_case, kebab
+
+    for n, r in enumerate((r for r in rows if not r.covered), 1):
+        w = r.disjunct.witness
+        case_id = kebab(f"region-{r.other}-{r.term}-{n}")
+        title = f"{r.other}.{r.term}: {r.region}: {r.disjunct.condition}"
+        gives = {f"{base}.{r.term}": w.base_value, f"{r.other}.{r.term}": w.other_value}
+        yield f"{case_id}.toml", counterexample_case(case_id, title, w.facts, gives, SOURCE)

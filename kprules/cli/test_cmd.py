@@ -52,7 +52,8 @@ WIDTH = 100
               "folder) disagree some case reaches (docs/symbolic.md).")
 @click.option("--region-witnesses", "region_dir", type=click.Path(path_type=Path),
               metavar="DIR", help="With --region-coverage: write a witness case file to DIR for "
-              "each disjunct no case reaches.")
+              "each disjunct no case reaches (a new run rewrites the files it wrote; a file "
+              "edited by hand is kept, and stops it).")
 def test_command(paths: tuple[Path, ...], case_paths: tuple[Path, ...],
                  policy_dirs: tuple[Path, ...], junit_path: Path | None, coverage: bool,
                  coverage_min: float | None, boundaries: bool, boundaries_strict: bool,

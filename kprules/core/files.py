@@ -377,6 +377,34 @@ def write_atomic(path: Path, data: str | bytes, sources: bool = False) -> None:
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+# The first line of every case file kprules generates (witnesses): a new run replaces a file
+# that starts with it, and refuses any other (a drafter's file, or a witness they edited).
+GENERATED = "# Written by kprules; a new run rewrites it. Delete this line to keep your edits."
+
+
+def write_generated(folder: Path, files: Sequence[tuple[str, str]]) -> None:
+    """Write each (name, text) into `folder` (made if need be), each text after the line
+    `GENERATED`. A file there is replaced only when it starts with that line (kprules wrote it
+    and nobody took it over): any other is refused (`OutputError`) before a file is written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, _ in files:
+        _generated_or_absent(folder / name)
+    for name, text in files:
+        write_atomic(folder / name, f"{GENERATED}\n{text}", sources=True)
+
+
+def _generated_or_absent(path: Path) -> None:
+    target = output_target(path, sources=True)
+    if not target.is_file():
+        return
+    with open(target, "rb") as fh:
+        first = fh.readline(len(GENERATED) + 2).rstrip(b"\r\n")
+    if first != GENERATED.encode("utf-8"):
+        raise OutputError(f"`{display_name(path)}` was not written by kprules, or was "
+                          "edited (its first line is not `# Written by kprules...`), and is "
+                          "kept: move it away, or write to another folder")
+
+
 @contextlib.contextmanager
 def written_beside(target: Path) -> Iterator[Path]:
     """A path beside `target` for a writer other than Python (DuckDB's `COPY`) to write whole;

@@ -52,6 +52,19 @@ def test_witnesses_are_cases_kprules_test_accepts(tmp_path: Path,
     assert "0 failed" in tested and "error" not in tested
 
 
+def test_witnesses_are_rewritten_by_a_new_run(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files a run wrote start with kprules' line, and a new run into the same folder
+    rewrites them (it stopped with KP604: they are case files)."""
+    args = ["diff", "kpcs_2003", "adpa_2025", "--write-witnesses", str(tmp_path)]
+    for _ in range(2):
+        out, code = run(args, monkeypatch)
+        assert code == 0, out
+    texts = [p.read_text() for p in tmp_path.glob("*.toml")]
+    assert texts and all(t.startswith("# Written by kprules; a new run rewrites it.")
+                         for t in texts)
+
+
 def test_as_of_puts_the_date_in_the_witnesses(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     out, code = run(["diff", "kpcs_2003", "state_actors", "--term", "rough_trade", "--as-of",

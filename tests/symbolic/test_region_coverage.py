@@ -68,3 +68,49 @@ def test_the_bundled_library_against_a_proposal(tmp_path: Path) -> None:
     assert len(list(witnesses.glob("*.toml"))) == missing > 0
     tested, code = run(["test", str(witnesses), str(library)])
     assert code == 0, tested
+
+
+FIXTURES = ROOT / "tests" / "compare" / "fixtures"
+WITNESS = '''\
+# Written by kprules; a new run rewrites it. Delete this line to keep your edits.
+[case]
+id = "region-broad-trade-1"
+title = "broad.trade: base_2003 gives permitted, broad gives prohibited: rough and funds_war \
+and shipped_on >= 1998-01-01 and shipped_on < 2003-01-01"
+sources = ["hypothetical: a witness of a region of kprules test --region-coverage"]
+
+[facts]
+rough = true
+seller = "rebels"
+funds_war = true
+origin = "CF"
+shipped_on = 1998-01-01
+abuses = false
+
+[expect]
+# base_2003.trade gives "permitted"
+# broad.trade gives "prohibited"
+'''
+
+
+def test_region_witnesses_are_labelled_and_rewritten(tmp_path: Path) -> None:
+    """A witness names the base's term as `policy.term` (it said `base trade`) and says what
+    found it (it said `kprules check --prove`); a second run into the same folder rewrites the
+    files the first wrote (it stopped with KP604 on them), and keeps one a drafter edited."""
+    shutil.copytree(FIXTURES, tmp_path / "fx")
+    fx, witnesses = tmp_path / "fx", tmp_path / "fx" / "wit"
+    args = ["test", str(fx / "policies"), str(fx / "cases"), "--region-coverage", "base_2003",
+            "broad", "--region-witnesses", str(witnesses)]
+    for _ in range(2):
+        out, code = run(args)
+        assert code == 0, out
+    assert sorted(p.name for p in witnesses.iterdir()) == [
+        "region-broad-trade-1.toml", "region-broad-trade-2.toml"]
+    assert (witnesses / "region-broad-trade-1.toml").read_text() == WITNESS
+    edited = witnesses / "region-broad-trade-2.toml"
+    edited.write_text(edited.read_text().split("\n", 1)[1])
+    out, code = run(args)
+    assert code == 1
+    assert (f"error[KP604]: cannot write witnesses to `{witnesses}`: `{edited}` was not "
+            "written by kprules, or was edited") in out and "move it away" in out
+    assert not edited.read_text().startswith("# Written by kprules")

@@ -97,10 +97,12 @@ def facts_only(facts: Mapping[str, Any]) -> dict[str, str]:
 
 
 def counterexample_case(case_id: str, title: str, facts: Mapping[str, Any],
-                        expected: Mapping[str, Any]) -> str:
-    """A case file of a counterexample: the facts, and what each term gives as comments."""
+                        expected: Mapping[str, Any], source: str) -> str:
+    """A case file of hypothetical facts: the facts, `source` (what found them, such as
+    "hypothetical: a counterexample of kprules check --prove") its one source, and what each
+    term (`policy.term`) gives as comments."""
     lines = ["[case]", f"id = {toml_value(case_id)}", f"title = {toml_value(title)}",
-             'sources = ["hypothetical: a counterexample of kprules check --prove"]', "",
+             f"sources = [{toml_value(source)}]", "",
              "[facts]", *(f"{k} = {toml_value(v)}" for k, v in facts.items()), "", "[expect]"]
     lines += [f"# {key} gives {_plain(value)}" for key, value in expected.items()]
     return "\n".join(lines) + "\n"
