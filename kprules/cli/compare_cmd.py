@@ -18,7 +18,16 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from kprules.cli.common import colour_enabled, emit, print_diagnostics
-from kprules.cli.inputs import CASES, DATE, Stop, fail, no_case_files, one_data_file, resolve
+from kprules.cli.inputs import (
+    CASES,
+    DATE,
+    Stop,
+    check_case_path,
+    fail,
+    no_case_files,
+    one_data_file,
+    resolve,
+)
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -116,6 +125,8 @@ def compare_command(base: str, others: tuple[str, ...], case_paths: tuple[Path, 
     except Stop as err:
         fail(err.code, err.message, err.status)
     bulk = one_data_file(case_paths, "compared")
+    for path in case_paths if not bulk else ():
+        check_case_path(path)  # KP420 for notes.txt, as `eval` says, not its TOML errors
     cases_path = case_paths[0]
     if engine == "python" and group_by:
         raise click.UsageError("--group-by breaks down the summary in SQL: give it without "

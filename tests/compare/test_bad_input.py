@@ -178,6 +178,25 @@ def test_test_says_what_it_cannot_read(work: Path, extra: list[str], code: str,
     assert "passed" not in out and leftovers(work) == []
 
 
+@pytest.mark.parametrize("cases", [["notes.txt"], ["fx/cases", "notes.txt"]])
+def test_compare_says_a_text_file_is_not_a_case_file_as_eval_does(work: Path,
+                                                                 cases: list[str]) -> None:
+    """`--cases notes.txt` is KP420 (neither a case file nor a data file), as `eval` says,
+    where `compare` read it as TOML and reported its syntax (KP401)."""
+    (work / "notes.txt").write_text("hi\n", encoding="utf-8")
+    said = {}
+    for command in ([*COMPARE, "--output", "report.json"],
+                    ["eval", "base_2003", "--policies", "fx/policies"]):
+        out, status = run([*command, *(a for c in cases for a in ("--cases", c))])
+        assert status == 1, out
+        said[command[0]] = out
+    assert said["compare"] == said["eval"] == (
+        "error[KP420]: `notes.txt` is neither a case file nor a data file\n"
+        "  = hint: case files end in `.toml`, data files in `.jsonl`, `.ndjson`, `.csv`, "
+        "`.parquet`\n")
+    assert leftovers(work) == []
+
+
 def test_test_names_every_path_it_cannot_read(work: Path) -> None:
     out, status = run([*TEST, "gone", "--cases", "typo/"])
     assert status == 1
