@@ -18,8 +18,8 @@ import click
 from attrs import frozen
 
 from kprules.cli.common import emit
-from kprules.cli.inputs import fail, report
-from kprules.core.files import OutputError, atomic_output, display_name, output_target
+from kprules.cli.inputs import checked_output, fail, report
+from kprules.core.files import OutputError, atomic_output, display_name
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.wording import plural
 
@@ -162,17 +162,9 @@ def bulk(path: Path, ev: Evaluator, fmt: str, options: StreamOptions, lib: Libra
 
 
 def writable(output: Path, inputs: Sequence[Path]) -> Path:
-    """The file `--output` writes (a link followed to its target); KP604 when it must not be
-    written: a folder, a read-only file, an input of this run, a policy or a case file (an
-    existing data file that is not an input is replaced: the outputs are data files), or a file
-    in a folder that does not exist (said before anything is read)."""
-    try:
-        target = output_target(output, inputs, data=True)
-    except OutputError as err:
-        fail("KP604", str(err))
-    if not target.parent.is_dir():
-        fail("KP604", f"cannot write `{display_name(output)}`: No such file or directory")
-    return target
+    """The file `--output` writes, as `inputs.checked_output` says; an existing data file that is
+    not an input is replaced (the outputs are data files)."""
+    return checked_output(output, inputs, data=True)
 
 
 def plan_for(policies: Sequence[str], path: Path, output: Path | None, engine: str, fmt: str,

@@ -296,6 +296,22 @@ def check_case_path(path: Path, command: str | None = None) -> None:
     sys.exit(1)
 
 
+def checked_output(output: Path, inputs: Sequence[Path] = (), data: bool = False) -> Path:
+    """The file an output (`--output`, `--junit`) writes, a link followed to its target; KP604,
+    before anything is read or run, when it must not be written: a folder, a read-only file, an
+    input of this run, a policy, case or data file (`data`: a data file that is no input may be
+    replaced), or a file in a folder that does not exist."""
+    from kprules.core.files import OutputError, display_name, output_target
+
+    try:
+        target = output_target(output, inputs, data=data)
+    except OutputError as err:
+        fail("KP604", str(err))
+    if not target.parent.is_dir():
+        fail("KP604", f"cannot write `{display_name(output)}`: No such file or directory")
+    return target
+
+
 class Stop(Exception):
     """A problem already worth one line: its code, message and exit status."""
 

@@ -36,7 +36,8 @@ WIDTH = 100
 @cases_option
 @policies_option
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path),
-              help="Also write the results as JUnit XML to this file.")
+              help="Also write the results as JUnit XML to this file (checked before the "
+              "tests run: KP604 when it cannot be written).")
 @click.option("--coverage", is_flag=True,
               help="Report clause coverage: what the cases exercised in each policy, and how.")
 @click.option("--coverage-min", type=click.FloatRange(0, 100), metavar="N",
@@ -78,11 +79,13 @@ def test_command(paths: tuple[Path, ...], case_paths: tuple[Path, ...],
     Exit status: 0 every expectation passed (and coverage reached --coverage-min); 1 failures,
     errors in policies or cases, or coverage below the minimum; 2 usage errors.
     """
-    from kprules.cli.inputs import fail, no_case_files
+    from kprules.cli.inputs import checked_output, fail, no_case_files
 
     _check_given(paths, case_paths)
     policy_paths, case_paths = _with_project(paths, case_paths, policy_dirs)
     paths = tuple(dict.fromkeys([*policy_paths, *case_paths]))
+    if junit_path is not None:
+        checked_output(junit_path, paths)  # KP604 before any test runs
     folders = [p for p in paths if p.is_dir()]
     if folders and all(no_case_files(p) for p in folders) and not any(
             p.suffix == ".toml" for p in paths):

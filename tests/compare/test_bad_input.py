@@ -197,6 +197,18 @@ def test_compare_says_a_text_file_is_not_a_case_file_as_eval_does(work: Path,
     assert leftovers(work) == []
 
 
+@pytest.mark.parametrize(("junit", "said"), [
+    ("missing/r.xml", "cannot write `missing/r.xml`: No such file or directory"),
+    ("fx/cases/car.toml", "cannot write `fx/cases/car.toml`: it is a policy, case or data file"),
+    ("fx", "cannot write `fx`: it is a folder"),
+])
+def test_test_checks_the_junit_path_before_running(work: Path, junit: str, said: str) -> None:
+    """A --junit file that cannot be written is KP604 before any test runs (as docs/cli.md
+    says of every output), where every test ran and printed its results first."""
+    out, status = run([*TEST, "--junit", junit])
+    assert (status, out) == (1, f"error[KP604]: {said}\n")
+
+
 def test_test_names_every_path_it_cannot_read(work: Path) -> None:
     out, status = run([*TEST, "gone", "--cases", "typo/"])
     assert status == 1
