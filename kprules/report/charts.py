@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from attrs import frozen
 
 from kprules.core.shared_repr import SharedRepr
+from kprules.core.wording import plural
 from kprules.report.html_parts import esc, one_line
 from kprules.report.model import Json
 
@@ -96,17 +97,21 @@ def reclassified_bars(summary: Json, others: Sequence[str], terms: Sequence[str]
                 parts.append(f"<text class=\"value\" x=\"{_num(LABEL + length + 4)}\" "
                              f"y=\"{_num(top + bar - 2)}\">{_percent(share)}</text>")
             y += row_h
-    rows = len(others) * len(terms)
-    desc = (f"{rows} groups of bars, one per policy and term: the share of the {total:,} cases "
-            "whose value differs from the base" + (", and the share of each measure (" + ", "
-                                                   .join(series[1:]) + ") those cases carry"
-                                                   if weights else "") + ".")
+    desc = _bars_desc(len(others) * len(terms), total, series[1:])
     caption = ("Cases" + (" and measures" if weights else "") + " reclassified, per policy and "
                "term, as a share of all cases" + (" and of each measure's total" if weights
                                                   else "") + " (the numbers are in the table "
                "above).")
     return _figure("chart-reclassified", "Reclassified, per policy and term", desc, y + 4,
                    "\n".join(parts) + "\n", caption)
+
+
+def _bars_desc(groups: int, cases: int, measures: Sequence[str]) -> str:
+    """What the bar chart shows, for a screen reader: `1 group of bars`, `the 1 case`."""
+    carried = (f", and the share of each measure ({', '.join(measures)}) they carry"
+               if measures else "")
+    return (f"{plural(groups, 'group')} of bars, one per policy and term: the share of the "
+            f"{plural(cases, 'case')} whose value differs from the base{carried}.")
 
 
 def _legend(names: Sequence[str], colours: Sequence[str], y: float) -> str:

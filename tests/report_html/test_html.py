@@ -439,3 +439,13 @@ def test_ids_and_titles_are_one_line(make_stream: Streamer, cases: list[CaseInpu
 
 def _texts(page: str, css_class: str) -> list[str]:
     return re.findall(f'<span class="{css_class}">([^<]*)</span>', page)
+
+
+def test_the_bar_chart_counts_in_words() -> None:
+    """One policy, one term, one case: `1 group of bars`, `the 1 case` (it said `1 groups`)."""
+    from kprules.report.charts import reclassified_bars
+
+    summary = {"cases": 1, "differences": [{"other": "p", "term": "t", "cases": 1}]}
+    [desc] = re.findall(r"<desc [^>]*>([^<]*)</desc>", reclassified_bars(summary, ["p"], ["t"]))
+    assert desc == ("1 group of bars, one per policy and term: the share of the 1 case whose "
+                    "value differs from the base.")
