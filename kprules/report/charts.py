@@ -39,18 +39,27 @@ def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _share(part: object, whole: object) -> float:
+def _share(part: object, whole: object) -> float | None:
+    """part / whole; None when there is no share (a total of 0), as the table says (an en dash)."""
     try:
         p, w = Decimal(str(part)), Decimal(str(whole))
     except InvalidOperation:
-        return 0.0
-    return float(p / w) if w else 0.0
+        return None
+    return float(p / w) if w else None
 
 
-def _percent(share: float) -> str:
+def _percent(share: float | None) -> str:
+    if share is None:
+        return "\u2013"
     if 0 < share < 0.0005:
         return "<0.1%"
     return f"{share * 100:.1f}%"
+
+
+def _length(plot: float, share: float | None) -> float:
+    """A bar's length: within the plot whatever the share (a negative measure makes one
+    below 0 or above 1: the label says it, the bar stays in the chart)."""
+    return min(max(plot * (share or 0.0), 0.0), plot)
 
 
 def _figure(svg_id: str, title: str, desc: str, height: float, body: str, caption: str) -> str:
@@ -88,7 +97,7 @@ def reclassified_bars(summary: Json, others: Sequence[str], terms: Sequence[str]
                 _share(shifted.get((other, term, w["fact"]), "0"), w["total"]) for w in weights]
             for i, (name, share) in enumerate(zip(series, values, strict=True)):
                 top = y + i * bar
-                length = max(plot * share, 0.0)
+                length = _length(plot, share)
                 parts.append(f"<rect class=\"bar\" data-series=\"{esc(name)}\" x=\"{LABEL}\" "
                              f"y=\"{_num(top)}\" width=\"{_num(length)}\" height=\"{_num(bar - 1)}"
                              f"\" fill=\"{BAR_COLOURS[i % len(BAR_COLOURS)]}\"><title>"

@@ -449,3 +449,25 @@ def test_the_bar_chart_counts_in_words() -> None:
     [desc] = re.findall(r"<desc [^>]*>([^<]*)</desc>", reclassified_bars(summary, ["p"], ["t"]))
     assert desc == ("1 group of bars, one per policy and term: the share of the 1 case whose "
                     "value differs from the base.")
+
+
+def test_bars_stay_in_the_chart_and_a_share_without_total_is_a_dash() -> None:
+    """A measure's share outside 0..1 (a negative measure among the cases: 100 ct of a 10 ct
+    total) draws a bar no longer than the plot (it was 6,700 wide in a 1,000 view box), its
+    label saying the share; a total of 0 has no share: an en dash, as the table says (not
+    0.0%)."""
+    from kprules.report.charts import WIDTH, reclassified_bars
+
+    summary = {"cases": 2, "differences": [{"other": "p", "term": "t", "cases": 1}],
+               "weights": [{"fact": "carats", "total": "10", "cases": 2},
+                           {"fact": "usd", "total": "0", "cases": 2}],
+               "reclassified": [{"other": "p", "term": "t", "fact": "carats", "value": "100"},
+                                {"other": "p", "term": "t", "fact": "usd", "value": "0"}]}
+    svg = reclassified_bars(summary, ["p"], ["t"])
+    widths = {s: float(w) for s, w in re.findall(
+        r'data-series="(\w+)" x="\d+" y="[\d.]+" width="([\d.]+)"', svg)}
+    plot = widths["cases"] * 2
+    assert widths == {"cases": plot / 2, "carats": plot, "usd": 0.0}
+    assert max(float(x) for x in re.findall(r'<text class="value" x="([\d.]+)"', svg)) < WIDTH
+    labels = re.findall(r'<text class="value"[^>]*>([^<]*)</text>', svg)
+    assert labels == ["50.0%", "1000.0%", "\u2013"]
