@@ -263,6 +263,22 @@ def test_test_merges_the_bundled_cases_with_ones_own(tmp_path: Path) -> None:
     assert "2 cases, " in out and "0 failed" in out
 
 
+def test_a_project_s_own_copy_of_a_bundled_policy_stands_for_it_in_test(
+        tmp_path: Path) -> None:
+    """`test --cases @library` in a project with its own `kpcs_2003` uses the project's, as
+    eval and compare do (the bundled one was read too: KP210, `declared by two files`)."""
+    text = (bundled().policies / "kpcs_2003.kpr").read_text(encoding="utf-8")
+    _tree(tmp_path, {"kprules.toml": 'policies = ["policies"]\n',
+                     "policies/kpcs_2003.kpr": text.replace(
+                         "KPCS Core Document (2003)", "Our copy of the KPCS Core Document")})
+    code, out, err = kprules(tmp_path, "test", "--cases", "@library/sl-ruf-2001.toml")
+    assert code == 0, out + err
+    assert "0 failed" in out and "KP210" not in out + err
+    code, out, err = kprules(tmp_path, "explain", "kpcs_2003", "--case",
+                             "@library/sl-ruf-2001.toml")
+    assert code == 0 and "Our copy of the KPCS Core Document" in out, out + err
+
+
 def test_test_outside_a_project_without_paths_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = kprules(tmp_path, "test")
     assert code == 2

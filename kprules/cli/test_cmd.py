@@ -209,8 +209,21 @@ def _with_project(paths: Sequence[Path], case_paths: Sequence[Path],
         cases.extend(() if case_paths else project.cases)
     library = bundled()
     if any(p.resolve().is_relative_to(library.cases.resolve()) for p in case_paths):
-        policies.append(library.policies)
+        policies.extend(_bundled_policies(policies))
     return tuple(dict.fromkeys(policies)), tuple(dict.fromkeys(cases))
+
+
+def _bundled_policies(given: Sequence[Path]) -> list[Path]:
+    """The bundled library's policy files, less those declaring a module that a policy given
+    (or of the project) declares: the project's own `kpcs_2003` stands for the bundled one, as
+    for eval and compare (both were read, KP210)."""
+    from kprules.syntax.project import bundled
+    from kprules.syntax.search import declared
+
+    files = [f for p in given for f in (sorted(p.rglob("*.kpr")) if p.is_dir() else [p])
+             if f.suffix == ".kpr"]
+    mine = {declared(f) for f in files} - {None}
+    return [f for f in sorted(bundled().policies.rglob("*.kpr")) if declared(f) not in mine]
 
 
 def _library(paths: Sequence[Path]) -> Library:

@@ -110,13 +110,19 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 def _declares(entry: os.DirEntry[str], name: str) -> bool:
+    return declared(entry.path) == name
+
+
+def declared(path: str | os.PathLike[str]) -> str | None:
+    """The name of the module a `.kpr` file declares, from its header (None: unreadable, or no
+    `facts NAME` / `policy NAME` header)."""
     try:
-        with open(entry.path, "rb") as fh:
+        with open(path, "rb") as fh:
             head = _header_text(fh)
     except OSError:
-        return False
+        return None
     match = _HEADER.match(head)
-    return match is not None and match.group(2) == name
+    return match.group(2) if match is not None else None
 
 
 def _header_text(fh: BinaryIO) -> str:
