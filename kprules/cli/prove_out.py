@@ -46,7 +46,7 @@ def _text(proof: Proof) -> str:
         return f"NOT PROVED {head}\n  " + "; ".join(proof.notes) + "\n"
     if w.error is not None:  # the evaluator stops on it: neither proved nor refuted
         return (f"NOT PROVED {head}\n  the only counterexamples found stop the evaluation "
-                f"({w.error}), such as: {facts_text(w.facts)}\n")
+                f"({w.error}), such as: {facts_text(w.facts, w.types)}\n")
     left, right = (f"{p}.{t}" for p, t in (claim.left, claim.right))
     case = counterexample_case(kebab(f"counterexample-{claim.policy}-{claim.name}"),
                                f"{claim.policy}: {claim.name} does not hold",
@@ -66,6 +66,7 @@ def report_decisions(result: CheckResult, max_nodes: int) -> None:
              "dead": "never the rule that applies", "too_large": "not analysed"}
     lines: list[str] = []
     for policy in result.policies.values():
+        types = {name: info.type for name, info in policy.vocabulary.facts.items()}
         for report in analyse_policy(policy, max_nodes):
             mark = "" if report.exhaustive else " (not exhaustive)"
             lines.append(f"{report.policy}.{report.decision}{mark}:")
@@ -76,5 +77,6 @@ def report_decisions(result: CheckResult, max_nodes: int) -> None:
                 for i, c in enumerate(f.conditions, 1):
                     lines.extend(wrap(c, f"    {i}. ", "       "))
                 if f.witness is not None:
-                    lines.extend(wrap("witness: " + facts_text(f.witness), "    ", "      "))
+                    lines.extend(wrap("witness: " + facts_text(f.witness, types),
+                                      "    ", "      "))
     emit("\n".join(lines) + "\n" if lines else "no decisions to analyse\n")

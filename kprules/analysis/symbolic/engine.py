@@ -33,6 +33,7 @@ from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.explain.why import parting
 from kprules.ir.runtime import EvalError
 from kprules.ir.slots import Key, build_layout
+from kprules.ir.types import Type
 from kprules.ir.values import format_value
 
 
@@ -70,6 +71,15 @@ class Space:
 
     def term(self, key: Key) -> Sym:
         return self.tr.term(key)
+
+    @property
+    def fact_types(self) -> dict[str, Type]:
+        return {name: fv.type for name, fv in self.domain.facts.items()}
+
+    @property
+    def value_type(self) -> Type:
+        """The type of the first target's values (the terms compared share it)."""
+        return self.layout.terms[self.layout.targets[0]].term.type
 
     def facts_of(self, point: Sequence[int]) -> dict[str, Any]:
         """The fact set of a point: each fact at its cell's representative; unknown omitted."""
@@ -174,7 +184,8 @@ def _value_regions(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawR
             both = m.conj_all([gb, go, s.known])
             if ab == ao or both == FALSE:
                 continue
-            label = f"{base} gives {_show(ab)}, {other} gives {_show(ao)}"
+            label = (f"{base} gives {_show(ab, s.value_type)}, "
+                     f"{other} gives {_show(ao, s.value_type)}")
             node = m.conj(both, _unequal(s, ab, ao))
             if label in found:
                 node = m.disj(found[label][2], node)
@@ -200,8 +211,8 @@ def _plain(a: Atom) -> Any:
     return a[1] if a[0] == "v" else None
 
 
-def _show(a: Atom) -> str:
-    return format_value(a[1]) if a[0] == "v" else f"a value of `{a[1]}`"
+def _show(a: Atom, typ: Type) -> str:
+    return format_value(a[1], typ) if a[0] == "v" else f"a value of `{a[1]}`"
 
 
 def verdict(s: Space, b: Sym, o: Sym, regions: Sequence[RawRegion]) -> str:
@@ -284,14 +295,17 @@ class Differ:
         try:
             values, slots = ev.run(facts, as_of, explain=True)
         except EvalError as err:  # every point of the disjunct divides by zero
-            witness = Witness(facts, as_of, *expect, False, error_text(err))
+            witness = Witness(facts, as_of, *expect, False, error_text(err), *self._types())
             return witness, self._causes(self.other.name, okey[1], "provision")
         assert slots is not None
         got = dict(zip(ev.keys, values, strict=True))
         pair = (got[bkey], got[okey])
-        witness = Witness(facts, as_of, pair[0], pair[1], pair == expect)
+        witness = Witness(facts, as_of, pair[0], pair[1], pair == expect, None, *self._types())
         (policy, name), reason = parting(ev.layout, slots, facts, as_of, bkey, okey)
         return witness, self._causes(policy, name, reason)
+
+    def _types(self) -> tuple[dict[str, Type], Type]:
+        return self.space.fact_types, self.space.value_type
 
     def _causes(self, policy: str, name: str, reason: str) -> tuple[Cause, ...]:
         other_policy = self.other.policy_named(policy) if policy != self.other.name \

@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from kprules.core.shared_repr import SharedRepr
+from kprules.ir.types import Type
 
 VERDICTS = ("equivalent", "narrower", "broader", "overlapping", "undecided", "different",
             "too_large")
@@ -42,7 +43,8 @@ class Witness(SharedRepr):
     """A complete fact set in the region (facts omitted are unknown, or read by neither text),
     the date it is evaluated on, and the two values; `verified` when the compiled evaluator
     gives those two values. `error`: the evaluator stopped on it instead (a division by zero,
-    KP500), so the values are the symbolic method's, unconfirmed."""
+    KP500), so the values are the symbolic method's, unconfirmed. `types` (each fact's) and
+    `value_type` (the two values') write them as the language does: `"A"`, `0.5 ct`."""
 
     facts: Mapping[str, Any]
     as_of: dt.date | None
@@ -50,6 +52,8 @@ class Witness(SharedRepr):
     other_value: Any
     verified: bool
     error: str | None = None
+    types: Mapping[str, Type] = field(factory=dict)
+    value_type: Type | None = None
 
 
 @frozen(repr=False)

@@ -23,6 +23,7 @@ from kprules.checker.assertions import CheckedAssertion
 from kprules.core.shared_repr import SharedRepr
 from kprules.eval.evaluate import Evaluator, resolve_as_of
 from kprules.ir.runtime import EvalError
+from kprules.ir.types import BOOL
 
 
 @frozen(repr=False)
@@ -71,9 +72,9 @@ def _counterexample(s: Space, targets: list[tuple[ir.CheckedPolicy, str]],
         values, _ = ev.run(facts, as_of)
     except EvalError as err:
         left, right = (s.value_at(s.term((p.name, t)), point) for p, t in targets)
-        return Witness(facts, as_of, left, right, False, error_text(err))
+        return Witness(facts, as_of, left, right, False, error_text(err), s.fact_types, BOOL)
     verified = values[0] is True and values[-1] is not True
-    return Witness(facts, as_of, values[0], values[-1], verified)
+    return Witness(facts, as_of, values[0], values[-1], verified, None, s.fact_types, BOOL)
 
 
 def prove_all(claims: tuple[CheckedAssertion, ...],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from kprules.analysis.symbolic.model import (
     TermDiff,
     Witness,
 )
+from kprules.ir.types import Type
 from kprules.ir.values import format_value, to_json
 
 WIDTH = 100
@@ -80,8 +82,10 @@ def _spaces(part: str, room: int) -> list[str]:
     return out
 
 
-def facts_text(facts: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} = {format_value(v)}" for k, v in facts.items())
+def facts_text(facts: Mapping[str, Any], types: Mapping[str, Type]) -> str:
+    """`exporter = "A", weight = 0.5 ct, origins = {RU}`: each value as the language writes
+    it, by its fact's type."""
+    return ", ".join(f"{k} = {format_value(v, types.get(k))}" for k, v in facts.items())
 
 
 # ----------------------------------------------------------------------------- text
@@ -174,7 +178,11 @@ def undecided_where(facts: Sequence[str]) -> str:
 
 def witness_values(w: Witness) -> str:
     """`base -> other`; for a witness the evaluator stopped on, that it is unconfirmed."""
-    return f"{format_value(w.base_value)} -> {format_value(w.other_value)}{unconfirmed(w)}"
+    return f"{value_text(w.base_value, w)} -> {value_text(w.other_value, w)}{unconfirmed(w)}"
+
+
+def value_text(value: Any, w: Witness) -> str:
+    return format_value(value, w.value_type)
 
 
 def unconfirmed(w: Witness) -> str:
@@ -186,7 +194,8 @@ def _disjunct_text(x: Disjunct, i: int, pad: str) -> Iterator[str]:
     cont = " " * len(head)
     yield from wrap(x.condition, head, cont)
     w = x.witness
-    yield from wrap(f"witness ({witness_values(w)}): {facts_text(w.facts)}", cont, cont + "  ")
+    yield from wrap(f"witness ({witness_values(w)}): {facts_text(w.facts, w.types)}", cont,
+                    cont + "  ")
     yield from wrap("caused by: " + "; ".join(c.label for c in x.causes), cont, cont + "  ")
 
 
@@ -227,12 +236,25 @@ def _term_md(d: TermDiff) -> Iterator[str]:
             yield f"- **{r.label}**:"
             for i, x in enumerate(r.disjuncts, 1):
                 w = x.witness
-                yield f"  {i}. `{x.condition}`"
-                yield f"     - witness ({witness_values(w)}): {facts_text(w.facts)}"
+                yield f"  {i}. {md_code(x.condition)}"
+                yield f"     - witness ({_values_md(w)}): {md_code(facts_text(w.facts, w.types))}"
                 yield "     - caused by: " + "; ".join(c.label for c in x.causes)
             if not r.complete:
                 yield f"  - {_more(r)}"
     yield ""
+
+
+def md_code(text: str) -> str:
+    """Inline code that holds what it is given: fenced by more backticks than any run in it
+    (a text value may hold one), padded when it starts or ends with one."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}"
+
+
+def _values_md(w: Witness) -> str:
+    return (f"{md_code(value_text(w.base_value, w))} -> {md_code(value_text(w.other_value, w))}"
+            f"{unconfirmed(w)}")
 
 
 # ----------------------------------------------------------------------------- json
@@ -323,9 +345,9 @@ def _term_html(d: TermDiff) -> Iterator[str]:
             for x in r.disjuncts:
                 w = x.witness
                 yield (f"<li><code>{e(x.condition)}</code><div class=\"w\">witness "
-                       f"({e(format_value(w.base_value))} &rarr; "
-                       f"{e(format_value(w.other_value))}{e(unconfirmed(w))}): "
-                       f"{e(facts_text(w.facts))}</div>"
+                       f"({e(value_text(w.base_value, w))} &rarr; "
+                       f"{e(value_text(w.other_value, w))}{e(unconfirmed(w))}): "
+                       f"{e(facts_text(w.facts, w.types))}</div>"
                        f"<div class=\"c\">caused by: "
                        f"{e('; '.join(c.label for c in x.causes))}</div></li>")
             yield "</ol>" + (f"<p>{e(_more(r))}</p>" if not r.complete else "") + "</li>"
