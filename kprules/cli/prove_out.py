@@ -59,7 +59,7 @@ def _text(proof: Proof) -> str:
 def report_decisions(result: CheckResult, max_nodes: int) -> None:
     """Print the decision analysis of every decision each policy writes."""
     from kprules.analysis.symbolic.decisions import analyse_policy
-    from kprules.analysis.symbolic.render import facts_text, wrap
+    from kprules.analysis.symbolic.render import PROSE, witness_lines, wrap
 
     words = {"default": "only the default applies (no rule does)",
              "conflict": "both apply, with different outcomes: the first wins",
@@ -73,10 +73,9 @@ def report_decisions(result: CheckResult, max_nodes: int) -> None:
             for f in report.findings:
                 lines.extend(wrap(", ".join(f.rules) + (": " if f.rules else "")
                                   + words[f.kind] + (f": {f.note}" if f.note else ""),
-                                  "  ", "    "))
+                                  "  ", "    ", at=PROSE))
                 for i, c in enumerate(f.conditions, 1):
                     lines.extend(wrap(c, f"    {i}. ", "       "))
                 if f.witness is not None:
-                    lines.extend(wrap("witness: " + facts_text(f.witness, types),
-                                      "    ", "      "))
+                    lines.extend(witness_lines("witness: ", f.witness, types, "    ", "      "))
     emit("\n".join(lines) + "\n" if lines else "no decisions to analyse\n")

@@ -79,8 +79,8 @@ def test_diff_and_compare_report_the_bounds(tmp_path: Path,
         "  not exhaustive: stopped: the texts need more than 200,000 decision nodes or "
         "1,000,000 steps to",
         "    compare (`--max-nodes` of `kprules diff` and `kprules check` allows more); cases "
-        "and",
-        "    `kprules test` still check them (docs/symbolic.md, Limits)",
+        "and `kprules",
+        "    test` still check them (docs/symbolic.md, Limits)",
     ]
     Path("cases").mkdir()
     Path("cases/c.toml").write_text('[case]\nid = "c"\ntitle = "c"\nsources = ["hypothetical"]'

@@ -59,10 +59,23 @@ def dating(report: DiffReport) -> str:
     return "undated: anything dated is unknown"
 
 
-def wrap(text: str, indent: str, cont: str, width: int = WIDTH) -> list[str]:
-    """Break a condition at its ` and `s (then spaces) to fit the width."""
-    words = text.replace(" and ", " and \x00").split("\x00")
-    words = [w for part in words for w in _spaces(part, width - len(cont))]
+CONDITION, PROSE = " and ", " "  # where `wrap` breaks a line first
+
+
+def wrap(text: str, indent: str, cont: str, width: int = WIDTH,
+         at: str = CONDITION) -> list[str]:
+    """Break the text after each `at` to fit the width: a condition at its ` and `s, prose at
+    every space; a part longer than a line, at its spaces."""
+    return fill(parts(text, at), indent, cont, width)
+
+
+def parts(text: str, at: str) -> list[str]:
+    return text.replace(at, at + "\x00").split("\x00")
+
+
+def fill(pieces: Sequence[str], indent: str, cont: str, width: int = WIDTH) -> list[str]:
+    """The pieces on lines of the width, as many on each as fit."""
+    words = [w for part in pieces for w in _spaces(part, width - len(cont))]
     lines: list[str] = []
     line = indent
     for w in words:
@@ -85,7 +98,19 @@ def _spaces(part: str, room: int) -> list[str]:
 def facts_text(facts: Mapping[str, Any], types: Mapping[str, Type]) -> str:
     """`exporter = "A", weight = 0.5 ct, origins = {RU}`: each value as the language writes
     it, by its fact's type."""
-    return ", ".join(f"{k} = {format_value(v, types.get(k))}" for k, v in facts.items())
+    return "".join(fact_parts(facts, types))
+
+
+def fact_parts(facts: Mapping[str, Any], types: Mapping[str, Type]) -> list[str]:
+    """The facts, each `name = value, ` (the last without the comma): where a line may break."""
+    shown = [f"{k} = {format_value(v, types.get(k))}" for k, v in facts.items()]
+    return [f"{x}, " for x in shown[:-1]] + shown[-1:]
+
+
+def witness_lines(head: str, facts: Mapping[str, Any], types: Mapping[str, Type], indent: str,
+                  cont: str) -> list[str]:
+    """`head` then the facts, broken between words of the head and between facts."""
+    return fill(parts(head, PROSE) + fact_parts(facts, types), indent, cont)
 
 
 # ----------------------------------------------------------------------------- text
@@ -93,9 +118,9 @@ def facts_text(facts: Mapping[str, Any], types: Mapping[str, Type]) -> str:
 
 def text(report: DiffReport) -> str:
     out = wrap(f"kprules diff: {report.base} against "
-               + ", ".join(p.other for p in report.pairs), "", "  ")
+               + ", ".join(p.other for p in report.pairs), "", "  ", at=PROSE)
     out += [f"({dating(report)})", ""]
-    out += [line for row in summary_rows(report) for line in wrap(row, "  ", "      ")]
+    out += [line for row in summary_rows(report) for line in wrap(row, "  ", "      ", at=PROSE)]
     out.append("")
     for pair in report.pairs:
         out.extend(_pair_text(pair))
@@ -139,9 +164,10 @@ def _period(start: dt.date | None, end: dt.date | None) -> str:
 
 def _term_text(d: TermDiff, pad: str) -> Iterator[str]:
     yield from wrap(f"{d.other}.{d.term} against {d.base}.{d.term}: {verdict_text(d)}", pad,
-                    pad + "  ")
+                    pad + "  ", at=PROSE)
     if not d.exhaustive:
-        yield from wrap("not exhaustive: " + "; ".join(d.notes), pad + "  ", pad + "    ")
+        yield from wrap("not exhaustive: " + "; ".join(d.notes), pad + "  ", pad + "    ",
+                        at=PROSE)
     for r in d.regions:
         yield from _region_text(r, pad + "  ")
     yield ""
@@ -153,13 +179,13 @@ def _region_text(r: Region, pad: str) -> Iterator[str]:
         return
     if not r.listed:
         yield from wrap(f"{r.label}: {undecided_where(r.unknown_facts)} (--unknowns lists "
-                        "the region)", pad, pad + "  ")
+                        "the region)", pad, pad + "  ", at=PROSE)
         return
     yield f"{pad}{r.label}:"
     for i, x in enumerate(r.disjuncts, 1):
         yield from _disjunct_text(x, i, pad + "  ")
     if not r.complete:
-        yield from wrap(_more(r), pad + "  ", pad + "  ")
+        yield from wrap(_more(r), pad + "  ", pad + "  ", at=PROSE)
 
 
 def _more(r: Region) -> str:
@@ -194,9 +220,10 @@ def _disjunct_text(x: Disjunct, i: int, pad: str) -> Iterator[str]:
     cont = " " * len(head)
     yield from wrap(x.condition, head, cont)
     w = x.witness
-    yield from wrap(f"witness ({witness_values(w)}): {facts_text(w.facts, w.types)}", cont,
-                    cont + "  ")
-    yield from wrap("caused by: " + "; ".join(c.label for c in x.causes), cont, cont + "  ")
+    yield from witness_lines(f"witness ({witness_values(w)}): ", w.facts, w.types, cont,
+                             cont + "  ")
+    yield from wrap("caused by: " + "; ".join(c.label for c in x.causes), cont, cont + "  ",
+                    at=PROSE)
 
 
 # ----------------------------------------------------------------------------- markdown
