@@ -5,7 +5,7 @@ the `Source`. Output: a KP110-KP114 `Diagnostic`. The common drafting mistakes a
 first (`==`, `&&`, `||`, `!`, single quotes, a missing `=`, `when` or `then`, an unclosed or
 unmatched bracket, a trailing `and`, `else` without `if`, a date not written YYYY-MM-DD, a
 citation after a definition's expression, a third string in a citation, a full stop, letters
-right after a number such as `1000USD`); anything
+right after a number such as `1000USD`, or after it and a space, `1000 USD`); anything
 else gets the generic "unexpected X, expected one of ..." message. Recognisers read the parser's
 value stack (the tokens and reduced rules before the error) rather than re-lexing the text, so
 they cost nothing until an error happens and agree with what the parser actually saw.
@@ -23,6 +23,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.source import Source, Span
+from kprules.core.suggest import distance
 from kprules.syntax.grammar import parser
 
 # Regex terminals, named for people (string terminals are shown as written).
@@ -280,6 +281,53 @@ def _missing_operator(ctx: _Context) -> Diagnostic | None:
                       ctx.token_span(), hint=_JOIN)
 
 
+def _spaced_unit(ctx: _Context) -> Diagnostic | None:
+    """`1000 USD`, `1 carat`, `2 uds`: after a number, a name that is no unit but is close to
+    one, ignoring case (the units are lower-case: `1000 usd` is a quantity). A name the file
+    declares (`define carats = ...`) is left to the other recognisers: it is the missing
+    operator. The vocabulary, in another file, is not read yet."""
+    pair = _number_then_name(ctx)
+    if pair is None:
+        return None
+    number, name = pair
+    unit = _unit_like(str(name))
+    if unit is None or _declares(ctx.source.text, str(name)):
+        return None
+    return Diagnostic("KP111", f"`{name}` is not a unit", ctx.tok_span(name),
+                      hint=f"write `{number} {unit}`: {_UNITS}")
+
+
+def _number_then_name(ctx: _Context) -> tuple[Token, Token] | None:
+    """A number and a name after it on its line: the token and the one before it, or (after a
+    rule's condition, where the name was read as the outcome of a new rule) the last two
+    tokens read."""
+    ends = [t for t in map(_last_token, reversed(ctx.stack)) if t is not None][:2]
+    pairs = [(ends[0], ctx.token)] if ends else []
+    if len(ends) == 2 and "WHEN" in ctx.expected:
+        pairs.append((ends[1], ends[0]))
+    for number, name in pairs:
+        if number.type == "NUMBER" and name.type == "NAME" and _same_line(ctx, number, name):
+            return number, name
+    return None
+
+
+def _unit_like(word: str) -> str | None:
+    """The unit a word means: one of `_UNIT_WORDS` in any case (`USD`, `Carats`), or, for a word
+    of three letters or more, one edit away from one of them (`uds`, `carrats`)."""
+    low = word.lower()
+    if low in _UNIT_WORDS:
+        return _UNIT_WORDS[low]
+    if len(low) < 3:
+        return None
+    near = [unit for w, unit in _UNIT_WORDS.items() if len(w) >= 3 and distance(low, w, 1) <= 1]
+    return near[0] if near else None
+
+
+def _declares(text: str, name: str) -> bool:
+    return re.search(rf"\b(?:fact|measure|define|redefine|parameter|decision)\s+"
+                     rf"{re.escape(name)}\b", text) is not None
+
+
 def _second_quotation(ctx: _Context) -> Diagnostic | None:
     """`cite src "Section I" "text" "more"`: a citation has one locator and one quotation."""
     stack = ctx.stack
@@ -418,7 +466,8 @@ def _is_real_date(written: str) -> bool:
 
 _RECOGNISERS: tuple[Callable[[_Context], Diagnostic | None], ...] = (
     _double_equals, _trailing_operator, _nested_if, _unmatched_closer, _unclosed_opener,
-    _else_without_if, _if_incomplete, _second_quotation, _full_stop, _missing_operator,
+    _else_without_if, _if_incomplete, _second_quotation, _full_stop, _spaced_unit,
+    _missing_operator,
     _missing_when, _missing_equals,
     _cite_after_body, _loose_date,
 )

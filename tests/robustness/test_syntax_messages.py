@@ -314,6 +314,70 @@ error[KP110]: `carat` is not a unit
   |                       ^^^^^
   = hint: write `1 ct`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
 """),
+    "a unit in capitals after a space": ("""
+define cd = weight > 1000 USD
+""", """\
+error[KP111]: `USD` is not a unit
+ --> p.kpr:5:27
+  |
+5 | define cd = weight > 1000 USD
+  |                           ^^^
+  = hint: write `1000 usd`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
+"""),
+    "a unit misspelt after a space": ("""
+define cd = weight > 0.5 carrats
+""", """\
+error[KP111]: `carrats` is not a unit
+ --> p.kpr:5:26
+  |
+5 | define cd = weight > 0.5 carrats
+  |                          ^^^^^^^
+  = hint: write `0.5 ct`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
+"""),
+    "a unit after a space in a parameter": ("""
+parameter limit: carats
+  from 2024-01-01 = 1 Ct
+""", """\
+error[KP111]: `Ct` is not a unit
+ --> p.kpr:6:23
+  |
+6 |   from 2024-01-01 = 1 Ct
+  |                       ^^
+  = hint: write `1 ct`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
+"""),
+    "a unit after a space at the end of a rule": ("""
+decision export: {permitted, prohibited}
+  default permitted
+  prohibited when weight > 2 grams
+""", """\
+error[KP111]: `grams` is not a unit
+ --> p.kpr:7:30
+  |
+7 |   prohibited when weight > 2 grams
+  |                              ^^^^^
+  = hint: write `2 g`: the units are `ct` (carats), `g` (grams) and `usd` (US dollars)
+"""),
+    "a name after a number is a missing operator": ("""
+define cd = stones > 2 rough
+""", """\
+error[KP111]: missing an operator between number `2` and name `rough`
+ --> p.kpr:5:24
+  |
+5 | define cd = stones > 2 rough
+  |                        ^^^^^
+  = hint: join the parts with `and`, `or`, a comparison or an arithmetic operator
+"""),
+    "a name like a unit that the file defines is a missing operator": ("""
+define grams = 2
+define cd = stones > 2 grams
+""", """\
+error[KP111]: missing an operator between number `2` and name `grams`
+ --> p.kpr:6:24
+  |
+6 | define cd = stones > 2 grams
+  |                        ^^^^^
+  = hint: join the parts with `and`, `or`, a comparison or an arithmetic operator
+"""),
     "letters right after a number": ("""
 define cd = stones > 2nd_limit
 """, """\
