@@ -196,14 +196,11 @@ def _value_regions(s: Space, b: Sym, o: Sym, base: str, other: str) -> list[RawR
 def _unequal(s: Space, a: Atom, b: Atom) -> int:
     """Where two different atoms are different values: everywhere for two constants, but a
     fact passed through (`if rough then shipped_on else 2020-01-01` against `shipped_on`) may
-    equal a constant or another fact: exactly where its cell says so, else (two facts' cells,
-    two set facts) at the cells' representatives, and the result is not exhaustive."""
+    equal a constant or another fact: exactly where its cell says so (two set facts: element
+    by element, docs/symbolic.md), else (two facts' cells) at the cells' representatives, and
+    the result is not exhaustive."""
     if (a[0] == "v" and b[0] == "v") or (a[0] != "v" and a[1] == b[1]):
         return TRUE  # two constants, or two cells of one fact
-    if a[0] == "set" and b[0] == "set":
-        s.tr.inexact.append(f"the set facts `{a[1]}` and `{b[1]}` are passed through: where "
-                            "they are equal is not told apart")
-        return TRUE
     return s.tr.compare("=", a, b).get(F, FALSE)
 
 

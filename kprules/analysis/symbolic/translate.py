@@ -263,6 +263,9 @@ class Translator:
     def _set_equal(self, op: str, a: Atom, b: Atom) -> Sym:
         if a[0] != "set":
             a, b = b, a
+        if b[0] == "set" and op in ("=", "!="):
+            s = self._sets_equal(self.domain.facts[a[1]], self.domain.facts[b[1]])
+            return s if op == "=" else _flip(s)
         if b[0] != "v" or op not in ("=", "!="):
             self._inexact(f"the set `{a[1]}` is compared with another set fact")
             return truth(FALSE, FALSE)
@@ -276,6 +279,22 @@ class Translator:
         eq = m.conj_all(parts)
         s = truth(eq, m.neg(eq))
         return s if op == "=" else _flip(s)
+
+    def _sets_equal(self, fa: FactVar, fb: FactVar) -> Sym:
+        """Two set facts are equal where both are known and every element is in both or in
+        neither: exact for the elements of an enum and the countries the texts name. Two sets
+        that both hold a country no text names are taken as equal when the rest is (as at the
+        representatives, one such country each): not exhaustive."""
+        m = self.m
+        known = m.conj(m.var_in(fa.var, {0}), m.var_in(fb.var, {0}))
+        same = [m.disj(m.conj(m.var_in(u, {1}), m.var_in(v, {1})),
+                       m.conj(m.var_in(u, {0}), m.var_in(v, {0})))
+                for u, v in zip(fa.vars[1:], fb.vars[1:], strict=True)]
+        eq = m.conj(known, m.conj_all(same))
+        if None in fa.elements and fa.name != fb.name:
+            self._inexact(f"the sets `{fa.name}` and `{fb.name}` are compared: where both hold "
+                          "a country no text names, they are taken as equal")
+        return truth(eq, m.diff(known, eq))
 
     def member(self, x: Atom, coll: Atom) -> Sym:
         m = self.m
