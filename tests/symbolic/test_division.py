@@ -15,8 +15,8 @@ from kprules.cli import cli
 VOCAB = "facts lots\nfact share: decimal\n"
 BASE = "policy a\n  status current\n  reads lots\n\ndefine y = {}\n"
 OTHER = "policy b\n  status proposed\n  amends a\n\nredefine y = {}\n{}"
-NOTE = ("  not exhaustive: `share` is computed with (arithmetic on it is evaluated at "
-        "representative values\n    only); a division may divide by zero\n")
+NOTE = ("  not exhaustive: arithmetic on `share` is evaluated at representative values only; a "
+        "division may\n    divide by zero\n")
 
 
 def run(folder: Path, base: str, other: str, args: list[str], claim: str = "") -> tuple[str, int]:

@@ -239,8 +239,8 @@ class Translator:
         if a[0] == "v":
             return a[1]
         fv = self.domain.facts[a[1]]
-        self._inexact(f"`{fv.name}` is computed with (arithmetic on it is evaluated at "
-                      "representative values only)")
+        self._inexact(f"arithmetic on `{fv.name}` is evaluated at representative values "
+                      "only")
         if a[0] == "cell":
             return fv.values[a[2]].rep
         if a[0] == "other":
