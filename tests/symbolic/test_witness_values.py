@@ -106,3 +106,14 @@ def test_decision_witnesses_too(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["check", "--no-seeds", "--decisions", "d.kpr",
                                           "v.kpr"])
     assert '    witness: exporter = "A", weight = 0.5 ct\n' in result.output
+
+
+def test_markdown_labels_show_their_values_as_written() -> None:
+    """A label holds values from the policies (`a gives "*A*"`): Markdown shows them as they
+    are, not as emphasis, HTML or a table cell; names keep their underscores and backquotes."""
+    from kprules.analysis.symbolic.render import md_text
+
+    assert md_text('a gives "*A*", b gives "<b>|_x_"') == \
+        'a gives "\\*A\\*", b gives "\\<b\\>\\|\\_x\\_"'
+    assert md_text("only under state_actors: a value of `weight`") == \
+        "only under state_actors: a value of `weight`"

@@ -252,15 +252,16 @@ def _term_md(d: TermDiff) -> Iterator[str]:
     yield f"### `{d.term}`: {verdict_text(d)}"
     yield ""
     if not d.exhaustive:
-        yield "**Not exhaustive:** " + "; ".join(d.notes)
+        yield "**Not exhaustive:** " + "; ".join(md_text(n) for n in d.notes)
         yield ""
     for r in d.regions:
+        label = md_text(r.label)
         if r.empty:
-            yield f"- **{r.label}**: nowhere"
+            yield f"- **{label}**: nowhere"
         elif not r.listed:
-            yield f"- **{r.label}**: " + undecided_where([f"`{f}`" for f in r.unknown_facts])
+            yield f"- **{label}**: " + undecided_where([f"`{f}`" for f in r.unknown_facts])
         else:
-            yield f"- **{r.label}**:"
+            yield f"- **{label}**:"
             for i, x in enumerate(r.disjuncts, 1):
                 w = x.witness
                 yield f"  {i}. {md_code(x.condition)}"
@@ -269,6 +270,17 @@ def _term_md(d: TermDiff) -> Iterator[str]:
             if not r.complete:
                 yield f"  - {_more(r)}"
     yield ""
+
+
+def md_text(text: str) -> str:
+    """Text that Markdown shows as it is: its emphasis, link, HTML and table characters
+    escaped (a region's label holds values from the policies: `a gives "*A*"`)."""
+    return _MD_SPECIAL.sub(r"\\\g<0>", text)
+
+
+# what Markdown may read as markup; `_` only at a word's edge (`state_actors` stays as it is)
+# (backquotes stay: a label writes names in them, as code)
+_MD_SPECIAL = re.compile(r"[\\*\[\]<>#!|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def md_code(text: str) -> str:
