@@ -92,6 +92,20 @@ def test_a_read_only_file_is_refused(work: Path) -> None:
     assert path.read_text(encoding="utf-8") == "keep me\n"
 
 
+@pytest.mark.parametrize("name", ["report.toml", "shipment/report.kpr"])
+def test_no_report_is_named_like_a_policy_or_case_file(work: Path, name: str) -> None:
+    """Not even a new one: the next run of `kprules test` or `check` over the folder would
+    read the report as a case file or a policy (KP401)."""
+    status, out = _compare(name)
+    assert status == 1 and out == (
+        f"error[KP604]: cannot write `{name}`: an output named like a policy or case file "
+        "would be read as one by the next run; give it another name\n")
+    assert not (work / name).exists()
+    result = CliRunner().invoke(cli, ["test", "shipment", "--junit", "shipment/results.toml"])
+    assert result.exit_code == 1 and "KP604" in result.output
+    assert not (work / "shipment" / "results.toml").exists()
+
+
 def test_junit_never_replaces_a_case_file(work: Path) -> None:
     shutil.copytree(FIXTURES / "seeds", work / "seeds")
     case = work / "case.toml"

@@ -233,6 +233,9 @@ def output_target(path: Path, inputs: Sequence[Path] = (), sources: bool = False
     target = Path(os.path.realpath(path))
     info = _stat(target)
     if info is None:
+        if not sources and target.suffix.lower() in POLICY_SUFFIXES:
+            raise OutputError(f"cannot write `{shown}`: an output named like a policy or case "
+                              "file would be read as one by the next run; give it another name")
         return target
     if stat.S_ISDIR(info.st_mode):
         raise OutputError(f"cannot write `{shown}`: it is a folder")
