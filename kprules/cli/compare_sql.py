@@ -110,7 +110,8 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     if not sum(row[g] for row in totals):
         raise NoRecords(name)
     differing = con.execute(_differing(comparison, query)).fetchone()[0]
-    doc = _document(comparison, name, group_by, measures, transitions, totals, int(differing))
+    doc = _document(comparison, name, group_by, measures, transitions, totals, int(differing),
+                    lazy=fmt != "json")
     if fmt == "json":
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -152,9 +153,14 @@ def _differing(comparison: Comparison, query: Any) -> str:
 
 
 def _number(value: Any) -> Any:
-    from kprules.eval.arith import normal
-
-    return format(normal(value), "f") if isinstance(value, Decimal) else value
+    """A decimal as plain text without trailing zeros (`12.5`, `1000`, `0`); anything else as
+    it is. `format(d, "f")` is exact whatever the digits: no context rounds it."""
+    if not isinstance(value, Decimal):
+        return value
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _group_value(value: Any) -> Any:
@@ -171,21 +177,31 @@ def _group(group_by: list[str], values: Sequence[Any]) -> dict[str, Any]:
     return {g: _group_value(v) for g, v in zip(group_by, values, strict=True)}
 
 
+def _key(values: Sequence[Any]) -> tuple[Any, ...]:
+    """A group's values as a dictionary key (a set's list as a tuple)."""
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
 def _document(comparison: Comparison, name: str, group_by: list[str], measures: list[str],
               transitions: list[tuple[Any, ...]], totals: list[tuple[Any, ...]],
-              differing: int) -> dict[str, Any]:
+              differing: int, lazy: bool = False) -> dict[str, Any]:
+    """The summary document; `lazy`: its transitions made one at a time as they are read (the
+    text summary reads them once: a million of them need not all be kept)."""
     g = len(group_by)
-    group_totals = {json.dumps(_group(group_by, row[:g])): [row[g + 1 + 2 * i]
-                                                           for i in range(len(measures))]
+    group_totals = {_key(row[:g]): [row[g + 1 + 2 * i] for i in range(len(measures))]
                     for row in totals}
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}  # each group's JSON form, made once
 
     def transition(row: tuple[Any, ...]) -> dict[str, Any]:
-        group = _group(group_by, row[4:4 + g])
+        key = _key(row[4:4 + g])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _group(group_by, row[4:4 + g])
         return {"other": row[0], "term": row[1], "from": row[2], "to": row[3], "group": group,
                 "records": row[4 + g],
                 "measures": {m: _number(_sum(v))
                              for m, v in zip(measures, row[5 + g:], strict=True)},
-                "shares": _shares(measures, row[5 + g:], group_totals.get(json.dumps(group)))}
+                "shares": _shares(measures, row[5 + g:], group_totals.get(key))}
 
     return {
         "version": 1, "engine": "duckdb", "data": name, "base": comparison.base,
@@ -195,7 +211,8 @@ def _document(comparison: Comparison, name: str, group_by: list[str], measures: 
                     "measures": {m: {"total": _number(_sum(row[g + 1 + 2 * i])),
                                      "records": row[g + 2 + 2 * i]}
                                  for i, m in enumerate(measures)}} for row in totals],
-        "transitions": [transition(row) for row in transitions],
+        "transitions": (map(transition, transitions) if lazy
+                        else [transition(row) for row in transitions]),
     }
 
 
@@ -264,8 +281,11 @@ def _text(doc: dict[str, Any], shown: _Shown) -> str:
             for m, v in t["measures"].items()]
         lines.append(("  " + where + ": " if where else "  total: ") + "; ".join(parts))
     lines += ["", "transitions:"]
+    wheres: dict[int, str] = {}  # the transitions of one group share its dict: written once
     for t in doc["transitions"]:
-        where = _where(t["group"], shown)
+        if id(t["group"]) not in wheres:
+            wheres[id(t["group"])] = _where(t["group"], shown)
+        where = wheres[id(t["group"])]
         measures = "; ".join(_measure_text(shown, m, v, t["shares"].get(m), bool(where))
                              for m, v in t["measures"].items())
         lines.append(f"  {t['other']}.{t['term']}: {t['from']} -> {t['to']}"
