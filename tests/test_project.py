@@ -416,3 +416,19 @@ def test_a_file_s_own_project_comes_before_the_working_folder_s(tmp_path: Path) 
     report = json.loads(out)
     assert report["base"]["title"] == "INNER b"
     assert report["base"]["location"].startswith("inner/lib2/b.kpr:")
+
+
+def test_an_empty_folder_does_not_hide_a_policy_name(tmp_path: Path) -> None:
+    """A folder named like a policy that holds no policy leaves the name a name, for eval and
+    compare alike (it was taken as the path: KP104, `kpcs_2003` holds no `.kpr` files); one
+    that holds policies is the path."""
+    (tmp_path / "kpcs_2003").mkdir()
+    case = ["--cases", "@library/sl-ruf-2001.toml"]
+    code, out, err = kprules(tmp_path, "eval", "kpcs_2003", *case)
+    assert code == 0 and "evaluated 1 case" in err, out + err
+    code, out, err = kprules(tmp_path, "compare", "kpcs_2003", "state_actors", *case, "-q",
+                             "--no-symbolic")
+    assert code == 0 and out.startswith("kprules compare: kpcs_2003 against state_actors"), err
+    (tmp_path / "nothing").mkdir()
+    code, _, err = kprules(tmp_path, "eval", "nothing", *case)
+    assert code == 1 and "`nothing` holds no `.kpr` files" in err

@@ -153,11 +153,12 @@ def policy_paths(args: Sequence[str], folders: Sequence[Path] = ()) -> list[Path
     out = []
     for arg in args:
         path = Path(arg)
-        if not path.exists() and _NAME.fullmatch(arg):
+        if _NAME.fullmatch(arg) and not (path.is_file() or _holds_policies(path)):
+            # a name, unless a folder here holds policies (an empty one does not hide it)
             found = find_in(arg, folders) or find_module(arg, Path.cwd())
-            if found is None:
+            if found is None and not path.exists():
                 _no_policy(arg, folders)
-            path = found
+            path = found or path
         out.append(path)
     return out
 
@@ -372,7 +373,13 @@ def _found_elsewhere(names: Sequence[str]) -> list[Path]:
 
 
 def is_path(arg: str) -> bool:
-    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or Path(arg).is_dir()
+    """A POLICY argument that names a file or folder, not a policy: `.kpr`, a separator, or a
+    folder here holding policies (an empty folder `kpcs_2003` leaves the name a name)."""
+    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or _holds_policies(Path(arg))
+
+
+def _holds_policies(path: Path) -> bool:
+    return path.is_dir() and next(path.rglob("*.kpr"), None) is not None
 
 
 def named_policies(library: Library, arg: str) -> list[str]:
