@@ -34,6 +34,7 @@ from kprules.explain.tree import Explanation
 from kprules.explain.why import Alignment, PartingReason, align, parting
 from kprules.ir.dates import Interval
 from kprules.ir.slots import Key
+from kprules.ir.types import Quantity, Type
 from kprules.ir.values import format_value, public
 
 if TYPE_CHECKING:
@@ -106,9 +107,15 @@ class Difference(SharedRepr):
         return align(self.explanation, (self.base, self.term), (self.other, self.term))
 
     @property
+    def type(self) -> Type:
+        """The term's type (a redefinition keeps it): its values are written with it."""
+        return self.explanation.layout.terms[(self.base, self.term)].term.type
+
+    @property
     def transition(self) -> str:
-        """`<base value> -> <other value>`, as the summary counts it."""
-        return f"{format_value(self.base_value)} -> {format_value(self.other_value)}"
+        """`<base value> -> <other value>`, as the summary counts it (`0 ct -> 0.5 ct`)."""
+        typ = self.type
+        return f"{format_value(self.base_value, typ)} -> {format_value(self.other_value, typ)}"
 
 
 @frozen(repr=False)
@@ -151,6 +158,7 @@ class Summary(SharedRepr):
     weight_cases: dict[str, int] = field(factory=dict)
     reclassified: dict[tuple[str, str], dict[str, Decimal]] = field(factory=dict)
     keep_cases: int = 20
+    types: Mapping[str, Type] = field(factory=dict)  # term -> type: values with their unit
 
     def add(self, row: Row, weights: Mapping[str, Any]) -> None:
         self.cases += 1
@@ -172,14 +180,15 @@ class Summary(SharedRepr):
         """Cases per (policy, term, value as a drafter writes it)."""
         out: dict[tuple[str, str, str], int] = {}
         for (policy, term, value), n in self.outcomes.items():
-            key = (policy, term, format_value(value))
+            key = (policy, term, format_value(value, self.types.get(term)))
             out[key] = out.get(key, 0) + n
         return out
 
     @staticmethod
     def transition_key(d: Difference) -> tuple[str, str, str, str, str]:
         """(other, term, base value, other value, cause label): what a transition counts."""
-        return (d.other, d.term, format_value(d.base_value), format_value(d.other_value),
+        typ = d.type
+        return (d.other, d.term, format_value(d.base_value, typ), format_value(d.other_value, typ),
                 d.cause.label)
 
     def _add_difference(self, case: str, d: Difference, weights: Mapping[str, Any]) -> None:
@@ -232,6 +241,11 @@ class Comparison:
         self._pairs = [((o, t), where[(base, t)], where[(o, t)])
                        for o in self.others for t in self.terms]
         self.vocabulary = policies[0].vocabulary
+        self.term_types: dict[str, Type] = {
+            t: self.evaluator.layout.terms[(base, t)].term.type for t in self.terms}
+        # the unit of each term whose values are quantities (`counted_carats`: `ct`)
+        self.term_units = {t: typ.unit for t, typ in self.term_types.items()
+                           if isinstance(typ, Quantity)}
         self.weight_facts = tuple(sorted(
             name for name, info in self.vocabulary.facts.items() if info.measure))
 

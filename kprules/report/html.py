@@ -63,7 +63,7 @@ from kprules.report.html_parts import (
     value_change,
     walk,
 )
-from kprules.report.model import Json, ReportOptions, RowStream, value_text
+from kprules.report.model import Json, ReportOptions, RowStream, unit_text
 from kprules.report.symbolic import compact, hint
 
 _T0 = ' class="t0"'  # the first column of a term's group (a rule on its left)
@@ -229,7 +229,8 @@ class _Page(SharedRepr):
         if len(self.heat) >= MAX_COLUMNS:
             return
         differing = {(d["other"], d["term"]) for d in row["differences"]}
-        cells = {t: [(value_text(row["values"][t][p]), (p, t) in differing)
+        units = self.header.get("term_units", {})
+        cells = {t: [(unit_text(row["values"][t][p], units.get(t)), (p, t) in differing)
                      for p in self.policies] for t in self.terms}
         self.heat.append(HeatRow(str(row["id"]), anchor, cells))
 
@@ -498,8 +499,9 @@ class _Page(SharedRepr):
         cells = []
         for term in self.terms:
             values = row["values"][term]
+            unit = self.header.get("term_units", {}).get(term)
             for i, policy in enumerate(self.policies):
-                text = breakable(value_text(values[policy]))
+                text = breakable(unit_text(values[policy], unit))
                 first = " t0" if i == 0 else ""
                 if (policy, term) in differing:
                     cells.append(f"<td class=\"value differs{first}\"><span class=\"mark\" "

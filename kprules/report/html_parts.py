@@ -13,7 +13,7 @@ from typing import Any
 
 from kprules.core.escape import printable, terminal
 from kprules.core.wording import NOT_EVALUATED_TEXT, default_state, shown
-from kprules.report.model import Json, value_text
+from kprules.report.model import Json, unit_text, value_text
 
 NOT_EVALUATED = NOT_EVALUATED_TEXT
 
@@ -42,7 +42,8 @@ def parting_sides(d: Json) -> tuple[Json, Json]:
 
 
 def difference_line(d: Json) -> str:
-    change = value_change(value_text(d["base_value"]), value_text(d["other_value"]))
+    change = value_change(unit_text(d["base_value"], d.get("unit")),
+                          unit_text(d["other_value"], d.get("unit")))
     return (f"<span class=\"term\">{esc(d['term'])}</span> under "
             f"<code>{esc(d['other'])}</code>: <span class=\"change\">{change}</span>"
             f"<span class=\"cause\">caused by <code>{esc(d['cause'])}</code></span>")

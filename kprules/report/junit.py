@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from kprules.explain.render import node_json
 from kprules.report.blocks import path_lines, tree_lines
-from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
+from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, unit_text
 from kprules.report.symbolic import compact
 
 if TYPE_CHECKING:
@@ -87,8 +87,10 @@ def _cases(spool: Spool, base: str, other: str, terms: list[str], fail: bool) ->
             if d is None:
                 yield head + "/>"
                 continue
-            message = (f"{term}: {value_text(d['base_value'])} under {base}, "
-                       f"{value_text(d['other_value'])} under {other} (caused by {d['cause']})")
+            unit = d.get("unit")
+            message = (f"{term}: {unit_text(d['base_value'], unit)} under {base}, "
+                       f"{unit_text(d['other_value'], unit)} under {other} "
+                       f"(caused by {d['cause']})")
             body = text("\n".join(difference_text(d, base)))
             yield head + ">"
             if fail:

@@ -26,7 +26,14 @@ from kprules.report.blocks import (
     step_text,
     unknown_texts,
 )
-from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
+from kprules.report.model import (
+    Json,
+    ReportOptions,
+    RowStream,
+    Spool,
+    spooled,
+    unit_text,
+)
 from kprules.report.symbolic import compact, hint
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
@@ -211,15 +218,15 @@ def _matrix(spool: Spool, only: bool) -> Iterator[str]:
             if only and not row["differences"]:
                 continue
             values = row["values"][term]
-            cells = [_cell(values[p], i > 0 and values[p] != values[base])
-                     for i, p in enumerate(policies)]
+            cells = [_cell(values[p], i > 0 and values[p] != values[base],
+                           h.get("term_units", {}).get(term)) for i, p in enumerate(policies)]
             case = (f"[{one_line(row['id'])}](#{anchor(row['id'])})"
                     if any(d["explained"] for d in row["differences"]) else one_line(row["id"]))
             yield f"| {case} | " + " | ".join(cells) + " |"
 
 
-def _cell(value: object, differs: bool) -> str:
-    text = esc(value_text(value))
+def _cell(value: object, differs: bool, unit: str | None = None) -> str:
+    text = esc(unit_text(value, unit))
     return f"**{text}**" if differs else text
 
 
@@ -278,7 +285,8 @@ def _case(row: Json, diffs: list[Json], base: str, used: set[str]) -> Iterator[s
 def _difference(d: Json, base: str, before: Json | None) -> Iterator[str]:
     yield ""
     yield (f"#### {code(d['term'])} under {code(d['other'])}: "
-           f"{esc(value_text(d['base_value']))} → {esc(value_text(d['other_value']))}")
+           f"{esc(unit_text(d['base_value'], d.get('unit')))} → "
+           f"{esc(unit_text(d['other_value'], d.get('unit')))}")
     yield ""
     yield f"Caused by {code(d['cause'])}."
     if d["path"]:

@@ -78,6 +78,13 @@ def tool_version() -> str:
 
 
 
+def unit_text(value: Any, unit: str | None) -> str:
+    """A term's value as `value_text` writes it, with the term's unit when it has one and the
+    value is known (`0.5 ct`; a quantity's JSON value is its decimal text)."""
+    text = value_text(value)
+    return f"{text} {unit}" if unit and value is not None else text
+
+
 def value_text(value: Any) -> str:
     """A JSON value of a term as a drafter writes it: true, unknown, prohibited, {RU, BY}."""
     if value is None:
@@ -108,6 +115,7 @@ def header_json(comparison: Comparison, source: CaseSource, options: ReportOptio
         "base": policy_json(comparison, comparison.base),
         "others": [policy_json(comparison, name) for name in comparison.others],
         "terms": list(comparison.terms),
+        "term_units": dict(comparison.term_units),
         "as_of": comparison.as_of.isoformat() if comparison.as_of else None,
         "vocabulary": vocab.name,
         "cases": {"path": source.path, "kind": source.kind},
@@ -147,6 +155,9 @@ def difference_json(d: Difference, explain: bool, sources: Mapping[str, Source])
         "cause": d.cause.label,
         "explained": explain,
     }
+    unit = getattr(d.type, "unit", None)
+    if unit:  # a quantity's values are decimal text: the unit is the term's
+        out["unit"] = unit
     if explain:
         a = d.alignment
         ex = d.explanation
@@ -220,7 +231,7 @@ class RowStream:
         self.options = options or ReportOptions()
         self.source = source
         self.header = header_json(comparison, source, self.options)
-        self.summary = Summary()
+        self.summary = Summary(types=comparison.term_types)
         self._cases = cases
         self._used = False
 

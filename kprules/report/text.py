@@ -31,7 +31,14 @@ from kprules.report.blocks import (
     tree_lines,
     wrap,
 )
-from kprules.report.model import Json, ReportOptions, RowStream, Spool, spooled, value_text
+from kprules.report.model import (
+    Json,
+    ReportOptions,
+    RowStream,
+    Spool,
+    spooled,
+    unit_text,
+)
 from kprules.report.symbolic import compact, hint
 
 ID_WIDTH = 32  # the case column of the matrix, at most
@@ -178,7 +185,8 @@ def collect_moves(spool: Spool, listed: int | None) -> Collected:
         others = set()
         for d in row["differences"]:
             others.add(d["other"])
-            key = (d["term"], value_text(d["base_value"]), value_text(d["other_value"]))
+            unit = d.get("unit")
+            key = (d["term"], unit_text(d["base_value"], unit), unit_text(d["other_value"], unit))
             moved = moves.setdefault((d["other"], d["cause"]), {}).setdefault(key, Moved())
             moved.count += 1
             if listed is None or len(moved.cases) < listed:
@@ -289,20 +297,22 @@ def _matrix(spool: Spool, options: ReportOptions, paint: Paint) -> Iterator[str]
 
 def _matrix_rows(spool: Spool, term: str, policies: Sequence[str], only: bool
                  ) -> Callable[[], Iterator[tuple[str, Sequence[tuple[str, bool]]]]]:
+    unit = spool.header.get("term_units", {}).get(term)
+
     def rows() -> Iterator[tuple[str, Sequence[tuple[str, bool]]]]:
         for row in spool.rows():
             if only and not row["differences"]:
                 continue
             values = row["values"][term]
             base = values[policies[0]]
-            yield printable(row["id"]), [_cell(values[p], i > 0 and values[p] != base)
+            yield printable(row["id"]), [_cell(values[p], i > 0 and values[p] != base, unit)
                               for i, p in enumerate(policies)]
 
     return rows
 
 
-def _cell(value: object, differs: bool) -> tuple[str, bool]:
-    text = value_text(value)
+def _cell(value: object, differs: bool, unit: str | None = None) -> tuple[str, bool]:
+    text = unit_text(value, unit)
     return (text + " *" if differs else text), differs
 
 
@@ -360,8 +370,8 @@ def _case(row: Json, diffs: list[Json], h: Json, width: int, paint: Paint,
 def _difference(d: Json, base: str, width: int, paint: Paint, before: Json | None,
                 quoted: set[tuple[str, str, str]]) -> Iterator[str]:
     yield ""
-    head = (f"{d['term']} under {d['other']}: {value_text(d['base_value'])} -> "
-            f"{value_text(d['other_value'])}")
+    head = (f"{d['term']} under {d['other']}: {unit_text(d['base_value'], d.get('unit'))} -> "
+            f"{unit_text(d['other_value'], d.get('unit'))}")
     yield from (paint.diff(line) for line in wrap(head, width, "   "))
     yield from wrap(f"caused by {d['cause']}", width, "     ")
     if d["path"]:

@@ -126,6 +126,20 @@ def test_fixture_test_failures_show_units(golden: Golden, monkeypatch: pytest.Mo
     golden(GOLDEN / "fixtures" / "test-failures-units.xml", junit.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("fmt", sorted(SUFFIX))
+def test_a_quantity_term_is_written_with_its_unit(fmt: str, golden: Golden,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compared term whose values are quantities: every format writes them with the term's
+    unit (`0 ct -> 1250.5 ct`), in transitions, the matrix and the differences; JSON keeps the
+    decimal text and says the unit (`term_units`, a difference's `unit`). They had no unit."""
+    out, code = run(["compare", f"{FIX}/units/counted.kpr", f"{FIX}/units_more/more.kpr",
+                     "--policies", f"{FIX}/policies", "--cases", f"{FIX}/units_more/cases",
+                     "--no-symbolic", "--detail", "all", "--format", fmt], monkeypatch)
+    assert code == 0
+    golden(GOLDEN / "fixtures" / f"compare-units.{SUFFIX[fmt]}", out)
+    assert "1250.5 ct" in out or '"unit":"ct"' in out.replace(" ", "")
+
+
 BUNDLED = ["compare", "kpcs_2003", "policies/proposals/", "--cases", "policies/cases/"]
 
 
