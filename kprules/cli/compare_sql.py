@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from attrs import frozen
+from attrs import field, frozen
 
 from kprules.core.shared_repr import SharedRepr
 
@@ -115,7 +115,7 @@ def summary_in_sql(comparison: Comparison, path: Path, name: str, group_by: list
     if fmt == "json":
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
-        out.write(_text(doc, _Shown.of(vocab, group_by, measures)))
+        out.write(_text(doc, _Shown.of(vocab, group_by, measures, comparison.term_units)))
     return int(differing)
 
 
@@ -233,14 +233,17 @@ def _sum(value: Decimal | None) -> Decimal:
 
 @frozen(repr=False)
 class _Shown(SharedRepr):
-    """How the text summary writes what the document holds: each measure's unit, and the
-    groups whose values are texts (quoted, so that the text "unknown" is not an unknown)."""
+    """How the text summary writes what the document holds: each measure's unit, the groups
+    whose values are texts (quoted, so that the text "unknown" is not an unknown), and the unit
+    of each compared term whose values are quantities (`0 ct -> 1250.5 ct`)."""
 
     units: dict[str, str]
     texts: frozenset[str]
+    term_units: Mapping[str, str] = field(factory=dict)
 
     @classmethod
-    def of(cls, vocab: Any, group_by: list[str], measures: list[str]) -> _Shown:
+    def of(cls, vocab: Any, group_by: list[str], measures: list[str],
+           term_units: Mapping[str, str] | None = None) -> _Shown:
         from kprules.ir.types import TEXT
         from kprules.sql.summary import group_fact
 
@@ -250,7 +253,12 @@ class _Shown(SharedRepr):
             return part is None and TEXT in (t, getattr(t, "element", None))
 
         return cls({m: str(getattr(vocab.facts[m].type, "unit", "")) for m in measures},
-                   frozenset(g for g in group_by if is_text(g)))
+                   frozenset(g for g in group_by if is_text(g)), dict(term_units or {}))
+
+    def value(self, term: str, value: str) -> str:
+        """A compared term's value as text, with the term's unit when it has one."""
+        unit = self.term_units.get(term)
+        return f"{value} {unit}" if unit and value != "unknown" else value
 
     def amount(self, measure: str, value: Any) -> str:
         unit = self.units.get(measure, "")
@@ -288,7 +296,8 @@ def _text(doc: dict[str, Any], shown: _Shown) -> str:
         where = wheres[id(t["group"])]
         measures = "; ".join(_measure_text(shown, m, v, t["shares"].get(m), bool(where))
                              for m, v in t["measures"].items())
-        lines.append(f"  {t['other']}.{t['term']}: {t['from']} -> {t['to']}"
+        lines.append(f"  {t['other']}.{t['term']}: {shown.value(t['term'], t['from'])} -> "
+                     f"{shown.value(t['term'], t['to'])}"
                      + (f" [{where}]" if where else "") + f": {plural(t['records'], 'record')}"
                      + (f"; {measures}" if measures else ""))
     return terminal("\n".join(lines) + "\n")

@@ -140,6 +140,21 @@ def test_a_quantity_term_is_written_with_its_unit(fmt: str, golden: Golden,
     assert "1250.5 ct" in out or '"unit":"ct"' in out.replace(" ", "")
 
 
+def test_the_sql_summary_writes_a_quantity_term_with_its_unit(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a", "rough": false, "funds_war": true, "seller": "state", '
+                    '"carats": 1250.5, "shipped_on": "2022-06-01"}\n', encoding="utf-8")
+    out, code = run(["compare", f"{FIX}/units/counted.kpr", f"{FIX}/units_more/more.kpr",
+                     "--policies", f"{FIX}/policies", "--cases", str(data), "--engine",
+                     "duckdb", "-q", "--no-symbolic"], monkeypatch)
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "  counted_more.counted_carats: 0 ct -> 1250.5 ct: 1 record; carats 1250.5 ct "
+        "(100.00% of the total); value 0 usd")
+
+
 BUNDLED = ["compare", "kpcs_2003", "policies/proposals/", "--cases", "policies/cases/"]
 
 
