@@ -4,6 +4,9 @@ converted from and to kprules' character offsets."""
 
 from __future__ import annotations
 
+import bisect
+import functools
+import re
 from pathlib import Path
 
 from attrs import frozen
@@ -33,12 +36,23 @@ def units(ch: str, encoding: str) -> int:
     return 2 if ord(ch) > 0xFFFF else 1
 
 
+@functools.lru_cache(maxsize=8)
+def line_starts(text: str) -> tuple[int, ...]:
+    """Where each line starts as the protocol counts lines: after `\r\n`, `\n` or a lone
+    `\r` (kprules itself counts `\n` only; KP117 warns at a lone `\r`)."""
+    return (0, *(m.end() for m in _BREAK.finditer(text)))
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def position(source: Source, offset: int, encoding: str = "utf-16") -> Position:
     """The LSP position of a character offset."""
-    line, col = source.line_col(offset)
-    at = max(0, min(offset, len(source.text)))
-    before = source.text[at - (col - 1) : at]
-    return Position(line - 1, sum(units(ch, encoding) for ch in before))
+    text = source.text
+    starts = line_starts(text)
+    at = max(0, min(offset, len(text)))
+    line = bisect.bisect_right(starts, at) - 1
+    return Position(line, sum(units(ch, encoding) for ch in text[starts[line] : at]))
 
 
 def span_range(source: Source, span: Span, encoding: str = "utf-16") -> Range:
@@ -46,15 +60,14 @@ def span_range(source: Source, span: Span, encoding: str = "utf-16") -> Range:
 
 
 def offset(text: str, pos: Position, encoding: str = "utf-16") -> int:
-    """The character offset of an LSP position (clamped to the text)."""
-    start = 0
-    for _ in range(pos.line):
-        found = text.find("\n", start)
-        if found < 0:
-            return len(text)
-        start = found + 1
-    end = text.find("\n", start)
-    line = text[start : end if end >= 0 else len(text)]
+    """The character offset of an LSP position (clamped to its line, before its line break's
+    last character)."""
+    starts = line_starts(text)
+    if pos.line >= len(starts):
+        return len(text)
+    start = starts[pos.line]
+    end = starts[pos.line + 1] - 1 if pos.line + 1 < len(starts) else len(text)
+    line = text[start:end]
     count = 0
     for i, ch in enumerate(line):
         if count >= pos.character:

@@ -30,6 +30,19 @@ def test_offsets_and_positions_round_trip(text: str, encoding: str, data: st.Dat
     assert places.offset(text, pos, encoding) == at
 
 
+def test_lines_are_counted_as_the_protocol_counts_them() -> None:
+    """A lone carriage return ends a line for the protocol (and for the editor showing it), as
+    `\r\n` and `\n` do: a diagnostic after one was placed a line too high, on the wrong text."""
+    text = "a\rb\r\nc\nd"
+    source = Source("t", text)
+    for ch, line in (("a", 0), ("b", 1), ("c", 2), ("d", 3)):
+        pos = places.position(source, text.index(ch))
+        assert pos == places.Position(line, 0)
+        assert places.offset(text, pos) == text.index(ch)
+    assert places.offset(text, places.Position(0, 9)) == text.index("\r")  # clamped to a line
+    assert places.offset(text, places.Position(9, 0)) == len(text)
+
+
 def test_columns_are_counted_in_utf16_units() -> None:
     source = Source("t", 'define x "\U0001f48e" = y\n')
     at = source.text.index("y")
