@@ -101,15 +101,11 @@ class Difference(SharedRepr):
     cause: Provision
     base: str
     explanation: Explanation = field(eq=False, repr=False)
+    type: Type = field(eq=False, repr=False)  # the term's (a redefinition keeps it)
 
     @cached_property
     def alignment(self) -> Alignment:
         return align(self.explanation, (self.base, self.term), (self.other, self.term))
-
-    @property
-    def type(self) -> Type:
-        """The term's type (a redefinition keeps it): its values are written with it."""
-        return self.explanation.layout.terms[(self.base, self.term)].term.type
 
     @property
     def transition(self) -> str:
@@ -281,7 +277,8 @@ class Comparison:
                                              (self.base, term), (other, term))
             cause = self._cause(policy, name, reason)
             out.append(Difference(term, other, public(by_key[(self.base, term)]),
-                                  public(by_key[(other, term)]), cause, self.base, ex))
+                                  public(by_key[(other, term)]), cause, self.base, ex,
+                                  self.term_types[term]))
         return tuple(out)
 
     def _cause(self, policy: str, name: str, reason: PartingReason) -> Provision:

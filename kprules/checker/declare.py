@@ -220,10 +220,10 @@ def declare_policy(p: n.PolicyModule, vocab: VocabDecls, base: PolicyDecls | Non
     base_terms = base.scope.terms if base else {}
     own = _declare_terms(p, vocab.vocab, enums, base_terms, base is not None, sink)
     terms = {**base_terms, **own}
-    _check_collisions(own, vocab.vocab, value_owners(enums.values()), places, sink)
-    _check_values_not_facts(vocab.vocab, value_owners(enums.values()),
-                            {**places, **_value_places(p)}, sink)
-    scope = Scope(p.name, vocab.vocab, terms, enums, value_owners(enums.values()),
+    owners = value_owners(enums.values())
+    _check_collisions(own, vocab.vocab, owners, places, sink)
+    _check_values_not_facts(vocab.vocab, owners, {**places, **_value_places(p)}, sink)
+    scope = Scope(p.name, vocab.vocab, terms, enums, owners,
                   base.node.name if base else None, base_terms)
     return PolicyDecls(p, scope, local, places)
 

@@ -65,33 +65,20 @@ def load_and_check(paths: Sequence[Path], seeds: Sequence[Path] | Path | None = 
     project's and the bundled library's, merged."""
     from kprules.checker import check
     from kprules.syntax.loader import load
-    from kprules.syntax.project import projects, seed_folders
+    from kprules.syntax.project import projects, seed_folders, seed_home
     from kprules.syntax.seeds import merge_seeds
 
     ws = load(paths, folders=folders)
     try:
         projects([Path.cwd(), *paths])
         found = seed_folders([Path.cwd(), *paths], _listed(seeds))
-        merged = merge_seeds(found, _seed_home(found)) if use_seeds else None
+        merged = merge_seeds(found, seed_home(found)) if use_seeds else None
     except PolicyError as err:  # a malformed project file
         ws.diagnostics.extend(err.diagnostics)
         if isinstance(err, SourceError) and err.source is not None:
             ws.sources[err.source.name] = err.source
         merged = None
     return ws, check(ws, merged)
-
-
-def _seed_home(folders: Sequence[Path]) -> Path | None:
-    """Where a hint tells a drafter to add a seed: the first seeds folder (given, or the
-    project's), whether it exists yet or not; the bundled library's only when it is under the
-    working folder (a checkout of kprules), not inside an installed package."""
-    from kprules.core.files import display_name
-    from kprules.syntax.project import bundled
-
-    first = folders[0] if folders else None
-    if first is None or (first == bundled().seeds and Path(display_name(first)).is_absolute()):
-        return None
-    return first
 
 
 def _listed(seeds: Sequence[Path] | Path | None) -> list[Path]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from attrs import field, frozen
+from attrs import frozen
 
 from kprules.core.shared_repr import SharedRepr
 
@@ -154,7 +154,9 @@ def _differing(comparison: Comparison, query: Any) -> str:
 
 def _number(value: Any) -> Any:
     """A decimal as plain text without trailing zeros (`12.5`, `1000`, `0`); anything else as
-    it is. `format(d, "f")` is exact whatever the digits: no context rounds it."""
+    it is: `decimal_text(normal(value))` by string work, which costs a third as much over the
+    millions of sums a summary by a fact of many values writes. `format(d, "f")` is exact
+    whatever the digits: no context rounds it."""
     if not isinstance(value, Decimal):
         return value
     text = format(value, "f")
@@ -239,11 +241,11 @@ class _Shown(SharedRepr):
 
     units: dict[str, str]
     texts: frozenset[str]
-    term_units: Mapping[str, str] = field(factory=dict)
+    term_units: Mapping[str, str]
 
     @classmethod
     def of(cls, vocab: Any, group_by: list[str], measures: list[str],
-           term_units: Mapping[str, str] | None = None) -> _Shown:
+           term_units: Mapping[str, str]) -> _Shown:
         from kprules.ir.types import TEXT
         from kprules.sql.summary import group_fact
 
@@ -253,12 +255,13 @@ class _Shown(SharedRepr):
             return part is None and TEXT in (t, getattr(t, "element", None))
 
         return cls({m: str(getattr(vocab.facts[m].type, "unit", "")) for m in measures},
-                   frozenset(g for g in group_by if is_text(g)), dict(term_units or {}))
+                   frozenset(g for g in group_by if is_text(g)), dict(term_units))
 
     def value(self, term: str, value: str) -> str:
-        """A compared term's value as text, with the term's unit when it has one."""
-        unit = self.term_units.get(term)
-        return f"{value} {unit}" if unit and value != "unknown" else value
+        """A compared term's value as text (`unknown`, or its text), with its unit."""
+        from kprules.report.model import unit_text
+
+        return unit_text(None if value == "unknown" else value, self.term_units.get(term))
 
     def amount(self, measure: str, value: Any) -> str:
         unit = self.units.get(measure, "")

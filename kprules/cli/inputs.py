@@ -153,7 +153,7 @@ def policy_paths(args: Sequence[str], folders: Sequence[Path] = ()) -> list[Path
     out = []
     for arg in args:
         path = Path(arg)
-        if _NAME.fullmatch(arg) and not (path.is_file() or _holds_policies(path)):
+        if _NAME.fullmatch(arg) and not (path.is_file() or holds(path, ".kpr")):
             # a name, unless a folder here holds policies (an empty one does not hide it)
             found = find_in(arg, folders) or find_module(arg, Path.cwd())
             if found is None and not path.exists():
@@ -326,9 +326,15 @@ def fail(code: str, message: str, status: int = 1) -> NoReturn:
     sys.exit(status)
 
 
+def holds(path: Path, suffix: str) -> bool:
+    """A folder with a file ending in `suffix` in it, at any depth (the walk stops at the
+    first)."""
+    return path.is_dir() and next(path.rglob(f"*{suffix}"), None) is not None
+
+
 def no_case_files(path: Path) -> bool:
     """A folder without any `*.toml` file in it (at any depth)."""
-    return path.is_dir() and next(path.rglob("*.toml"), None) is None
+    return path.is_dir() and not holds(path, ".toml")
 
 
 # ---------------------------------------------------------------------------- policies
@@ -339,8 +345,9 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
             ) -> tuple[Library, str, list[str]]:
     """The library, the base policy's name, and the other policies' names (folders expanded)."""
     args = [base, *others]
-    paths = [Path(a) for a in args if is_path(a)]
-    names = [a for a in args if not is_path(a)]
+    given = {a: is_path(a) for a in args}  # a folder's walk done once per argument
+    paths = [Path(a) for a in args if given[a]]
+    names = [a for a in args if not given[a]]
     load = list(paths) + list(policy_dirs)
     if names and not policy_dirs:  # names are looked for beside the files given, or in policies/
         near = [p if p.is_dir() else p.parent for p in paths]
@@ -353,13 +360,14 @@ def resolve(base: str, others: Sequence[str], policy_dirs: Sequence[Path]
     missing = _found_elsewhere([n for n in names if n not in library.policies])
     if missing:  # names in the project's policy folders or the bundled library
         library = load_policies([*load, *missing])
-    base_names = named_policies(library, base)
+    base_names = named_policies(library, base, given[base])
     if len(base_names) != 1:
         listed = ", ".join(f"`{n}`" for n in base_names) or "none"
         raise Stop("KP606", f"the base `{base}` must be one policy; it holds {listed}", 2)
     out: list[str] = []
     for arg in others:
-        out.extend(n for n in named_policies(library, arg) if n not in out and n != base_names[0])
+        out.extend(n for n in named_policies(library, arg, given[arg])
+                   if n not in out and n != base_names[0])
     if not out:
         raise Stop("KP606", "no policy to compare with the base: the others hold no policy "
                    "but the base", 2)
@@ -375,18 +383,15 @@ def _found_elsewhere(names: Sequence[str]) -> list[Path]:
 def is_path(arg: str) -> bool:
     """A POLICY argument that names a file or folder, not a policy: `.kpr`, a separator, or a
     folder here holding policies (an empty folder `kpcs_2003` leaves the name a name)."""
-    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or _holds_policies(Path(arg))
+    return arg.endswith(".kpr") or "/" in arg or "\\" in arg or holds(Path(arg), ".kpr")
 
 
-def _holds_policies(path: Path) -> bool:
-    return path.is_dir() and next(path.rglob("*.kpr"), None) is not None
-
-
-def named_policies(library: Library, arg: str) -> list[str]:
-    """The policies an argument means: a name, or every policy written in a file or folder."""
+def named_policies(library: Library, arg: str, a_path: bool | None = None) -> list[str]:
+    """The policies an argument means: a name, or every policy written in a file or folder
+    (`a_path`: whether it is one, when the caller knows: `is_path`)."""
     from kprules.core.files import display_name
 
-    if not is_path(arg):
+    if not (is_path(arg) if a_path is None else a_path):
         if arg not in library.policies:
             from kprules.core.suggest import did_you_mean
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kprules.cli.common import emit, print_diagnostics
-from kprules.cli.inputs import cases_option, policies_option
+from kprules.cli.inputs import cases_option, holds, policies_option
 from kprules.core.wording import plural
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def _given_problems(paths: Sequence[Path], suffixes: tuple[str, ...]) -> list[Di
         if not path.exists():
             what = "is a link to a missing file" if path.is_symlink() else "does not exist"
             out.append(Diagnostic("KP100", f"`{name}` {what}", None))
-        elif path.is_dir() and not any(next(path.rglob(f"*{s}"), None) for s in suffixes):
+        elif path.is_dir() and not any(holds(path, s) for s in suffixes):
             out.append(Diagnostic("KP603", f"nothing to test in `{name.rstrip('/')}/`: the "
                                   f"folder holds no {kinds}", None))
         elif not path.is_dir() and path.suffix.lower() not in suffixes:
@@ -233,7 +233,7 @@ def _library(paths: Sequence[Path]) -> Library:
     from kprules.core.diagnostics import PolicyError
 
     kpr = [p for p in paths if p.suffix == ".kpr"
-           or (p.is_dir() and next(p.rglob("*.kpr"), None) is not None)]
+           or holds(p, ".kpr")]
     if not kpr:
         fail("KP603", "no policies to test: give the `.kpr` files or their folder", 2)
     try:
@@ -251,7 +251,7 @@ def _suite(paths: Sequence[Path], library: Library) -> Suite:
     from kprules.cases.files import read_suite
 
     cases = [p for p in paths if p.suffix == ".toml"
-             or (p.is_dir() and next(p.rglob("*.toml"), None) is not None)]
+             or holds(p, ".toml")]
     return read_suite(cases, library)
 
 

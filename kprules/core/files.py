@@ -230,8 +230,7 @@ def output_target(path: Path, inputs: Sequence[Path] = (), sources: bool = False
     info = _stat(path)  # links followed, `/dev/stdout` and `/dev/fd/N` too
     if info is not None and _is_stream(info):  # written through the path given: the
         return path  # real path of a pipe (`/proc/self/fd/1` -> `pipe:[...]`) is no file
-    target = Path(os.path.realpath(path))
-    info = _stat(target)
+    target = Path(os.path.realpath(path))  # the file `info` describes
     if info is None:
         if not sources and target.suffix.lower() in POLICY_SUFFIXES:
             raise OutputError(f"cannot write `{shown}`: an output named like a policy or case "

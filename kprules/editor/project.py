@@ -26,7 +26,7 @@ from kprules.editor.workspace import discover
 from kprules.syntax import nodes as n
 from kprules.syntax.loader import Workspace
 from kprules.syntax.parse import parse
-from kprules.syntax.project import bundled, find_project_file, seed_folders
+from kprules.syntax.project import bundled, find_project_file, seed_folders, seed_home
 from kprules.syntax.search import EXTENSION, find_module
 from kprules.syntax.seeds import Seed, find_seeds_folder, merge_seeds
 
@@ -273,8 +273,7 @@ def _seeds_of(folder: Path) -> Mapping[str, Seed]:
         found = seed_folders([folder])
     except PolicyError:  # a malformed project file: its own check says so
         found = [bundled().seeds]
-    nearest = find_seeds_folder(folder)
-    if nearest is not None and find_project_file(folder) is None:
+    nearest = find_seeds_folder(folder) if find_project_file(folder) is None else None
+    if nearest is not None:  # no project file: the nearest seeds/ folder first
         found = list(dict.fromkeys([nearest, *found]))
-    home = found[0] if found[0] != bundled().seeds else None
-    return merge_seeds(found, home)
+    return merge_seeds(found, seed_home(found))

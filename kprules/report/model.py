@@ -30,6 +30,7 @@ from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source, location
 from kprules.eval.arith import normal
 from kprules.explain.render import node_json
+from kprules.ir.types import Quantity
 from kprules.ir.values import to_json
 
 SCHEMA_VERSION = "1.3"
@@ -155,9 +156,8 @@ def difference_json(d: Difference, explain: bool, sources: Mapping[str, Source])
         "cause": d.cause.label,
         "explained": explain,
     }
-    unit = getattr(d.type, "unit", None)
-    if unit:  # a quantity's values are decimal text: the unit is the term's
-        out["unit"] = unit
+    if isinstance(d.type, Quantity):  # a quantity's values are decimal text: the unit is the term's
+        out["unit"] = d.type.unit
     if explain:
         a = d.alignment
         ex = d.explanation

@@ -24,6 +24,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from kprules.core.diagnostics import Diagnostic
 from kprules.core.source import Source, Span
 from kprules.core.suggest import distance
+from kprules.ir.types import UNIT_TYPE_NAMES, UNIT_WORDS
 from kprules.syntax.grammar import parser
 
 # Regex terminals, named for people (string terminals are shown as written).
@@ -47,9 +48,12 @@ _TRAILING_OP = re.compile(r"(\band|\bor|\bnot|\bin|\bif|\bthen|\belse|\bwhen|[-+
                           r"\s*\Z")
 _LOOSE_DATE = re.compile(r"([0-9]{1,4})([-/])([0-9]{1,2})\2([0-9]{1,4})")
 _NUMBER_SUFFIX = re.compile(r"([0-9]+(?:\.[0-9]+)?)[ \t]*([A-Za-z_][A-Za-z0-9_]*)")
-_UNIT_WORDS = {"ct": "ct", "cts": "ct", "carat": "ct", "carats": "ct", "g": "g", "gr": "g",
-               "gram": "g", "grams": "g", "usd": "usd", "dollar": "usd", "dollars": "usd"}
-_UNITS = "the units are `ct` (carats), `g` (grams) and `usd` (US dollars)"
+# a unit, its type's name, or another way to write it -> the unit
+_UNIT_WORDS = {**{u: u for u in UNIT_WORDS}, **{n: u for u, n in UNIT_TYPE_NAMES.items()},
+               "cts": "ct", "carat": "ct", "gr": "g", "gram": "g", "dollar": "usd",
+               "dollars": "usd"}
+_UNIT_LIST = [f"`{u}` ({w})" for u, w in UNIT_WORDS.items()]
+_UNITS = f"the units are {', '.join(_UNIT_LIST[:-1])} and {_UNIT_LIST[-1]}"
 _CLOSERS = {"LPAR": ("RPAR", "(", ")"), "LBRACE": ("RBRACE", "{", "}")}
 _OPERANDS = frozenset({"NAME", "NUMBER", "QUANTITY", "DATE", "STRING", "TRUE", "FALSE", "BASE",
                        "LPAR", "LBRACE"})

@@ -24,7 +24,7 @@ from pathlib import Path
 from attrs import frozen
 
 from kprules.core.diagnostics import Diagnostic
-from kprules.core.files import SourceError
+from kprules.core.files import SourceError, display_name
 from kprules.core.shared_repr import SharedRepr
 from kprules.core.source import Source
 
@@ -179,6 +179,16 @@ def seed_folders(starts: Sequence[Path], given: Sequence[Path] = ()) -> list[Pat
     """The seeds folders, merged in this order: those given, the projects', the bundled one."""
     folders = [*(g.resolve() for g in given), *(f for p in projects(starts) for f in p.seeds)]
     return list(dict.fromkeys([*folders, bundled().seeds]))
+
+
+def seed_home(folders: Sequence[Path]) -> Path | None:
+    """Where a hint tells a drafter to add a seed: the first seeds folder (given, or the
+    project's), whether it exists yet or not; the bundled library's only when it is under the
+    working folder (a checkout of kprules), not inside an installed package."""
+    first = folders[0] if folders else None
+    if first is None or (first == bundled().seeds and Path(display_name(first)).is_absolute()):
+        return None
+    return first
 
 
 def is_bundled(path: Path) -> bool:

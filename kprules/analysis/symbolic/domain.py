@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from attrs import frozen
@@ -23,6 +23,7 @@ from attrs import frozen
 from kprules import ir
 from kprules.core.countries import ISO_3166_ALPHA2
 from kprules.core.shared_repr import SharedRepr
+from kprules.eval.arith import EXACT
 from kprules.ir.dates import Interval
 from kprules.ir.slots import Layout, TermLayout, ref_key, term_clauses, term_rules
 from kprules.ir.types import (
@@ -196,13 +197,12 @@ def _step(value: Any, kind: str, up: bool) -> Any | None:
         if (value == dt.date.min and not up) or (value == dt.date.max and up):
             return None
         return value + dt.timedelta(days=1 if up else -1)
-    if isinstance(value, int) and not isinstance(value, Decimal):
+    if isinstance(value, int):
         return value + (1 if up else -1)
-    d = Decimal(value)
-    context = _exact_for(d, Decimal(1))
+    d = Decimal(value)  # exact arithmetic: 28 digits would round a 30-digit cut point
     if not up and kind.startswith("q:") and d > 0:
-        return context.divide(d, 2)
-    return context.add(d, 1 if up else -1)
+        return EXACT.divide(d, 2)
+    return EXACT.add(d, 1 if up else -1)
 
 
 def _between(a: Any, b: Any, kind: str, integral: bool) -> Any | None:
@@ -211,18 +211,7 @@ def _between(a: Any, b: Any, kind: str, integral: bool) -> Any | None:
         return a + dt.timedelta(days=1) if (b - a).days > 1 else None
     if integral:
         return a + 1 if b - a > 1 else None
-    x, y = Decimal(a), Decimal(b)
-    context = _exact_for(x, y)
-    return context.divide(context.add(x, y), 2)
-
-
-def _exact_for(x: Decimal, y: Decimal) -> Context:
-    """A context in which the sum of `x` and `y` and its half are exact: the default's 28
-    significant digits would round constants of 29 digits and more (a cut point's neighbour
-    would then fall on, or past, the next cut)."""
-    digits = max(x.adjusted(), y.adjusted(), 0) - min(x.as_tuple().exponent,  # type: ignore[operator]
-                                                      y.as_tuple().exponent, 0) + 4
-    return Context(prec=max(28, digits))
+    return EXACT.divide(EXACT.add(Decimal(a), Decimal(b)), 2)
 
 
 def cells(cuts: Sequence[Any], kind: str, integral: bool) -> tuple[Cell, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 from kprules import ir
@@ -72,11 +73,11 @@ class Space:
     def term(self, key: Key) -> Sym:
         return self.tr.term(key)
 
-    @property
+    @cached_property
     def fact_types(self) -> dict[str, Type]:
         return {name: fv.type for name, fv in self.domain.facts.items()}
 
-    @property
+    @cached_property
     def value_type(self) -> Type:
         """The type of the first target's values (the terms compared share it)."""
         return self.layout.terms[self.layout.targets[0]].term.type
@@ -120,12 +121,15 @@ class Space:
         safe = self.m.diff(node, self.tr.failing)
         return self.m.pick(safe if safe != FALSE else node)
 
-    def value_at(self, sym: Sym, point: Sequence[int]) -> Any:
+    def value_at(self, sym: Sym, point: Sequence[int],
+                 facts: Mapping[str, Any] | None = None) -> Any:
         """The term's value at the point (a fact it passes through: its value in the point's
-        fact set), None where it is unknown."""
+        fact set, `facts` when the caller has it), None where it is unknown."""
         for atom, where in sym.items():
             if self.m.contains(where, point):
-                return atom[1] if atom[0] == "v" else self.facts_of(point).get(atom[1])
+                if atom[0] == "v":
+                    return atom[1]
+                return (facts if facts is not None else self.facts_of(point)).get(atom[1])
         return None
 
 
@@ -281,7 +285,7 @@ class Differ:
         point = s.witness_point(node)
         assert point is not None
         facts = s.facts_of(point)
-        expect = (s.value_at(b, point), s.value_at(o, point))
+        expect = (s.value_at(b, point, facts), s.value_at(o, point, facts))
         witness, causes = self._witness(facts, expect, bkey, okey)
         return Disjunct(conjunction(c, s.domain), witness, causes)
 

@@ -71,7 +71,7 @@ def _counterexample(s: Space, targets: list[tuple[ir.CheckedPolicy, str]],
     try:
         values, _ = ev.run(facts, as_of)
     except EvalError as err:
-        left, right = (s.value_at(s.term((p.name, t)), point) for p, t in targets)
+        left, right = (s.value_at(s.term((p.name, t)), point, facts) for p, t in targets)
         return Witness(facts, as_of, left, right, False, error_text(err), s.fact_types, BOOL)
     verified = values[0] is True and values[-1] is not True
     return Witness(facts, as_of, values[0], values[-1], verified, None, s.fact_types, BOOL)

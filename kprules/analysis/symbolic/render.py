@@ -202,9 +202,12 @@ def undecided_where(facts: Sequence[str]) -> str:
     return "where one of these facts is unknown: " + ", ".join(facts)
 
 
-def witness_values(w: Witness) -> str:
-    """`base -> other`; for a witness the evaluator stopped on, that it is unconfirmed."""
-    return f"{value_text(w.base_value, w)} -> {value_text(w.other_value, w)}{unconfirmed(w)}"
+def witness_values(w: Witness, code: Callable[[str], str] = str, arrow: str = "->",
+                   note: Callable[[str], str] = str) -> str:
+    """`base -> other`; for a witness the evaluator stopped on, that it is unconfirmed. Each
+    value through `code`, the note through `note` (Markdown code, HTML escapes)."""
+    return (f"{code(value_text(w.base_value, w))} {arrow} {code(value_text(w.other_value, w))}"
+            f"{note(unconfirmed(w))}")
 
 
 def value_text(value: Any, w: Witness) -> str:
@@ -292,8 +295,7 @@ def md_code(text: str) -> str:
 
 
 def _values_md(w: Witness) -> str:
-    return (f"{md_code(value_text(w.base_value, w))} -> {md_code(value_text(w.other_value, w))}"
-            f"{unconfirmed(w)}")
+    return witness_values(w, md_code)
 
 
 # ----------------------------------------------------------------------------- json
@@ -384,8 +386,7 @@ def _term_html(d: TermDiff) -> Iterator[str]:
             for x in r.disjuncts:
                 w = x.witness
                 yield (f"<li><code>{e(x.condition)}</code><div class=\"w\">witness "
-                       f"({e(value_text(w.base_value, w))} &rarr; "
-                       f"{e(value_text(w.other_value, w))}{e(unconfirmed(w))}): "
+                       f"({witness_values(w, e, '&rarr;', e)}): "
                        f"{e(facts_text(w.facts, w.types))}</div>"
                        f"<div class=\"c\">caused by: "
                        f"{e('; '.join(c.label for c in x.causes))}</div></li>")
