@@ -154,7 +154,7 @@ def _differing(comparison: Comparison, query: Any) -> str:
 
 def _number(value: Any) -> Any:
     """A decimal as plain text without trailing zeros (`12.5`, `1000`, `0`); anything else as
-    it is: `decimal_text(normal(value))` by string work, which costs a third as much over the
+    it is: `decimal_text(normal(value))` by string work, in half the time, over the
     millions of sums a summary by a fact of many values writes. `format(d, "f")` is exact
     whatever the digits: no context rounds it."""
     if not isinstance(value, Decimal):
